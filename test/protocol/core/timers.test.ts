@@ -1,0 +1,41 @@
+// TimerTable: earliest deadline wins; expiry pops due timers in deadline order.
+import { describe, expect, it } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { TimerTable } from '../../../protocol/core/timers.ts';
+
+describe('TimerTable', () => {
+  it('reports the earliest and expires in deadline order', () => {
+    const timers = new TimerTable<'a' | 'b' | 'c'>();
+    expect(timers.earliest()).toBeUndefined();
+    timers.set('a', 30);
+    timers.set('b', 10);
+    timers.set('c', 20);
+    expect(timers.earliest()).toBe(10);
+    expect(timers.expire(25)).toEqual(['b', 'c']);
+    expect(timers.earliest()).toBe(30);
+    timers.setEarlier('a', 40);
+    expect(timers.get('a')).toBe(30);
+    timers.setEarlier('a', 5);
+    expect(timers.get('a')).toBe(5);
+    timers.clear('a');
+    expect(timers.earliest()).toBeUndefined();
+  });
+
+  test.prop([fc.array(fc.tuple(fc.constantFrom('x', 'y', 'z', 'w'), fc.double({ min: 0, max: 1e6, noNaN: true })), { maxLength: 40 }), fc.double({ min: 0, max: 1e6, noNaN: true })])(
+    'expire returns exactly the due timers, sorted, and leaves the rest',
+    (sets, now) => {
+      const timers = new TimerTable<string>();
+      const model = new Map<string, number>();
+      for (const [name, at] of sets) {
+        timers.set(name, at);
+        model.set(name, at);
+      }
+      const due = [...model].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1]);
+      const fired = timers.expire(now);
+      expect(fired.map((name) => model.get(name))).toEqual(due.map(([, at]) => at));
+      expect(new Set(fired)).toEqual(new Set(due.map(([name]) => name)));
+      const rest = [...model].filter(([, at]) => at > now).map(([, at]) => at);
+      expect(timers.earliest()).toBe(rest.length ? Math.min(...rest) : undefined);
+    },
+  );
+});
