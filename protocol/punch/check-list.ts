@@ -1,0 +1,135 @@
+// The connectivity checks of one punch attempt: (local socket, remote address) pairs probed in
+// priority order (host > reflexive > predicted > birthday), paced at one new transmission per
+// `pace_ms`, each retried with a doubling timeout up to `retries_max`. Checks are matched to
+// acknowledgements by a random 32-bit transaction id. Bounded by `checks_max`.
+import { addrKey, type Addr } from '../core/addr.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Millis } from '../core/time.ts';
+
+export type CheckKind = 'host' | 'reflexive' | 'predicted' | 'birthday' | 'triggered' | 'spare' | 'nominate';
+
+/** Lower sorts first. */
+const PRIORITY: Record<CheckKind, number> = { nominate: 0, triggered: 1, host: 2, reflexive: 3, predicted: 4, spare: 5, birthday: 6 };
+
+export interface Check {
+  readonly tx: number;
+  readonly local: Addr;
+  readonly remote: Addr;
+  readonly kind: CheckKind;
+  readonly order: number;
+  sent: number;
+  first_sent_at: Millis;
+  last_sent_at: Millis;
+  next_at: Millis;
+  rto_ms: number;
+  state: 'waiting' | 'in-progress' | 'succeeded' | 'failed';
+}
+
+export interface CheckListConfig {
+  readonly pace_ms: number;
+  readonly rto_ms: number;
+  readonly retries_max: number;
+  readonly checks_max: number;
+  /** Copies of a check's first transmission: one lost datagram must not cost a whole RTO. */
+  readonly first_burst: number;
+}
+
+export class CheckList {
+  private readonly checks: Check[] = [];
+  private readonly byTx = new Map<number, Check>();
+  private readonly byPair = new Map<string, Check>();
+  private nextSlot: Millis = 0;
+  private order = 0;
+  transmissions = 0;
+
+  constructor(
+    private readonly config: CheckListConfig,
+    private readonly rng: Rng,
+  ) {}
+
+  get size(): number {
+    return this.checks.length;
+  }
+
+  /** Adds a check unless the pair is already listed or the list is full; returns it. */
+  add(local: Addr, remote: Addr, kind: CheckKind, rto_ms = this.config.rto_ms): Check | undefined {
+    const key = `${addrKey(local)}>${addrKey(remote)}`;
+    const existing = this.byPair.get(key);
+    if (existing) {
+      // A triggered check on a pair that gave up or has not started yet goes again now.
+      if ((kind === 'triggered' || kind === 'nominate') && existing.state !== 'succeeded' && existing.state !== 'in-progress') {
+        existing.state = 'waiting';
+        existing.sent = 0;
+      }
+      return existing;
+    }
+    if (this.checks.length >= this.config.checks_max) return undefined;
+    let tx = this.rng.nextUint32();
+    while (this.byTx.has(tx)) tx = this.rng.nextUint32();
+    const check: Check = { tx, local, remote, kind, order: this.order++, sent: 0, first_sent_at: 0, last_sent_at: 0, next_at: 0, rto_ms, state: 'waiting' };
+    this.checks.push(check);
+    this.byTx.set(tx, check);
+    this.byPair.set(key, check);
+    return check;
+  }
+
+  byTransaction(tx: number): Check | undefined {
+    return this.byTx.get(tx);
+  }
+
+  /**
+   * Returns the transmissions due now (at most one new or retried check per pace slot; the
+   * first transmission is sent `first_burst` times) and marks exhausted checks failed.
+   */
+  due(now: Millis, send: (check: Check, copies: number) => void): void {
+    if (now < this.nextSlot) return;
+    let best: Check | undefined;
+    for (const c of this.checks) {
+      if (c.state === 'in-progress' && c.next_at <= now && c.sent >= this.config.retries_max) {
+        c.state = 'failed';
+        continue;
+      }
+      const ready = (c.state === 'waiting') || (c.state === 'in-progress' && c.next_at <= now);
+      if (!ready) continue;
+      if (!best || PRIORITY[c.kind] < PRIORITY[best.kind] || (PRIORITY[c.kind] === PRIORITY[best.kind] && c.order < best.order)) best = c;
+    }
+    if (!best) return;
+    const copies = best.sent === 0 ? this.config.first_burst : 1;
+    if (best.sent === 0) best.first_sent_at = now;
+    else best.rto_ms *= 2;
+    best.sent++;
+    best.last_sent_at = now;
+    best.next_at = now + best.rto_ms;
+    best.state = 'in-progress';
+    this.transmissions += copies;
+    this.nextSlot = now + this.config.pace_ms;
+    send(best, copies);
+  }
+
+  /** The next instant `due` has work, or undefined when every check is settled. */
+  nextDeadline(): Millis | undefined {
+    let best: Millis | undefined;
+    for (const c of this.checks) {
+      let at: Millis | undefined;
+      if (c.state === 'waiting') at = this.nextSlot;
+      else if (c.state === 'in-progress') at = Math.max(c.next_at, c.sent >= this.config.retries_max ? c.next_at : this.nextSlot);
+      if (at !== undefined && (best === undefined || at < best)) best = at;
+    }
+    return best;
+  }
+
+  succeeded(check: Check): void {
+    check.state = 'succeeded';
+  }
+
+  /** Stops every check still waiting or in progress (the attempt is over). */
+  stop(): void {
+    for (const c of this.checks) if (c.state === 'waiting' || c.state === 'in-progress') c.state = 'failed';
+  }
+
+  pending(): number {
+    let n = 0;
+    for (const c of this.checks) if (c.state === 'waiting' || c.state === 'in-progress') n++;
+    return n;
+  }
+}

@@ -1,0 +1,429 @@
+// The punch client machine: discovers its reflexive address and NAT type (RFC 5780 via the
+// rendezvous server's STUN), registers, asks for a peer (or is asked), then runs the punch the
+// server times for both sides: paced, prioritised checks (host > reflexive > predicted ports),
+// birthday probing across a hard NAT, relay fallback, relay -> direct upgrade and keepalives.
+// A composing machine (e.g. the secure transport) shares the socket: it demuxes by first byte,
+// hands 0x00-0x03 and 0xD0-0xDF datagrams here, reads `path` and sends with `sendData`.
+import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
+import { DecodeError } from '../core/decode-error.ts';
+import { FIRST_BYTE, isStun } from '../core/demux.ts';
+import type { Machine, Transmit } from '../core/machine.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Millis } from '../core/time.ts';
+import { TimerTable } from '../core/timers.ts';
+import { CheckList } from './check-list.ts';
+import { BoundedQueue, DropCounter } from './drop-counter.ts';
+import { DEFAULT_DISCOVERY, NatDiscovery } from './nat-discovery.ts';
+import { natSummary, type NatReport } from './nat-report.ts';
+import { PUNCH_DEFAULTS, type PunchClientConfig } from './punch-config.ts';
+import type { NatPair, PunchEvent, Technique } from './punch-events.ts';
+import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, PROBE_KEEPALIVE, PROBE_NOMINATE, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
+import { PunchSession } from './punch-session.ts';
+import { decodeStun } from './stun-codec.ts';
+
+export type PunchCommand = { readonly type: 'connect'; readonly peer: string } | { readonly type: 'close' };
+
+export type PathState =
+  | { readonly kind: 'direct'; readonly local: Addr; readonly remote: Addr; rtt_ms: number; readonly technique: Technique }
+  | { readonly kind: 'relay'; readonly server: Addr; rtt_ms: number };
+
+type TimerName = 'start' | 'request' | 'refresh' | 'session' | 'keepalive' | 'upgrade';
+
+interface Request {
+  readonly type: 'register' | 'connect';
+  readonly nonce: number;
+  sent_at: Millis;
+  tries: number;
+  next_at: Millis;
+}
+
+export class PunchClient implements Machine<PunchCommand, PunchEvent> {
+  readonly config: PunchClientConfig;
+  readonly discovery: NatDiscovery;
+  private readonly timers = new TimerTable<TimerName>();
+  private readonly transmits: BoundedQueue<Transmit>;
+  private readonly events: BoundedQueue<PunchEvent>;
+  readonly drops: DropCounter;
+  phase: 'idle' | 'discovering' | 'registering' | 'registered' = 'idle';
+  observed: Addr | undefined;
+  server_rtt_ms = 0;
+  private request: Request | undefined;
+  private connectTarget: string | undefined;
+  private connects = 0;
+  private upgrades = 0;
+  session: PunchSession | undefined;
+  path: PathState | undefined;
+  private keepaliveTx: number | undefined;
+  private keepaliveMisses = 0;
+  /** New destinations sent from the primary socket since discovery (shifts sequential prediction). */
+  private destinations = new Set<string>();
+
+  constructor(config: Partial<PunchClientConfig> & Pick<PunchClientConfig, 'id' | 'token' | 'server' | 'local'>, private readonly rng: Rng) {
+    this.config = { ...PUNCH_DEFAULTS, ...config };
+    this.transmits = new BoundedQueue(this.config.transmits_max);
+    this.events = new BoundedQueue(this.config.events_max);
+    this.drops = new DropCounter((e) => this.events.push(e));
+    this.discovery = new NatDiscovery({ ...DEFAULT_DISCOVERY, ...this.config.discovery, server: this.config.server }, rng, (t) => this.transmit(t), (e) => this.events.push(e));
+    this.connectTarget = this.config.connect_to;
+    this.timers.set('start', 0);
+  }
+
+  get nat(): NatReport {
+    return this.discovery.report;
+  }
+
+  get counters(): Record<string, number> {
+    return { ...this.drops.counters, probes: this.session?.probesSent ?? 0 };
+  }
+
+  /** Sends a datagram of the composing protocol along the current path; false when there is none. */
+  sendData(data: Uint8Array): boolean {
+    const path = this.path;
+    if (!path) return false;
+    if (path.kind === 'direct') this.transmit({ remote: path.remote, data, local: path.local });
+    else if (this.session) this.transmit({ remote: this.config.server, data: encodeRendezvous({ type: 'relay', session: this.session.id, payload: data }) });
+    else return false;
+    return true;
+  }
+
+  /** Every transmit goes through here so sequential-port prediction can count new destinations. */
+  transmit(t: Transmit): void {
+    if (!t.local || addrEquals(t.local, this.config.local)) this.destinations.add(formatAddr(t.remote));
+    this.transmits.push(t);
+  }
+
+  emit(event: PunchEvent): void {
+    this.events.push(event);
+  }
+
+  handleCommand(now: Millis, command: PunchCommand): void {
+    if (command.type === 'connect') {
+      this.connectTarget = command.peer;
+      this.connects = 0;
+      if (this.phase === 'registered') this.sendRequest(now, 'connect');
+    } else {
+      this.session?.stop();
+      this.session = undefined;
+      this.path = undefined;
+      this.timers.clear('keepalive');
+      this.timers.clear('upgrade');
+      this.timers.clear('session');
+    }
+  }
+
+  handleDatagram(now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
+    const first = data[0];
+    if (first === undefined) return this.drops.drop('empty', remote);
+    if (first < 4) {
+      if (!isStun(data)) return this.drops.drop('stun-invalid', remote, 'not STUN');
+      try {
+        const message = decodeStun(data);
+        if (message.cls !== 'success' && message.cls !== 'error') return this.drops.drop('stun-unexpected-class', remote);
+        if (!this.discovery.handleResponse(now, message)) return this.drops.drop('stun-unknown-transaction', remote);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        return this.drops.drop(`stun-${e.reason}`, remote, e.field);
+      }
+      return this.afterDiscovery(now);
+    }
+    if (first < FIRST_BYTE.punchMin || first > FIRST_BYTE.punchMax) return this.drops.drop('foreign-protocol', remote);
+    let m: RendezvousMessage;
+    try {
+      m = decodeRendezvous(data);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      return this.drops.drop(`rendezvous-${e.reason}`, remote, e.field);
+    }
+    if (m.type === 'probe' || m.type === 'probe-ack') return this.onPeerMessage(now, m, remote, local, false);
+    if (!addrEquals(remote, this.config.server)) return this.drops.drop('not-from-server', remote, m.type);
+    switch (m.type) {
+      case 'registered':
+        return this.onRegistered(now, m);
+      case 'error':
+        return this.onError(now, m);
+      case 'punch':
+        return this.onPunch(now, m);
+      case 'relay':
+        return this.onRelay(now, m, remote, local);
+      default:
+        return this.drops.drop('unexpected-message', remote, m.type);
+    }
+  }
+
+  handleTimeout(now: Millis): void {
+    for (const name of this.timers.expire(now)) {
+      if (name === 'start') {
+        this.phase = 'discovering';
+        this.discovery.start(now, this.config.local);
+      } else if (name === 'request') this.retryRequest(now);
+      else if (name === 'refresh') this.sendRequest(now, 'register');
+      else if (name === 'keepalive') this.keepalive(now);
+      else if (name === 'upgrade') this.upgrade(now);
+    }
+    if (this.phase === 'discovering') {
+      this.discovery.handleTimeout(now);
+      this.afterDiscovery(now);
+    }
+    this.session?.handleTimeout(now);
+  }
+
+  pollTransmit(): Transmit | undefined {
+    return this.transmits.shift();
+  }
+
+  pollEvent(): PunchEvent | undefined {
+    return this.events.shift();
+  }
+
+  pollTimeout(): Millis | undefined {
+    let best = this.timers.earliest();
+    const consider = (at: Millis | undefined): void => {
+      if (at !== undefined && (best === undefined || at < best)) best = at;
+    };
+    if (this.phase === 'discovering') consider(this.discovery.nextDeadline());
+    consider(this.session?.nextDeadline());
+    return best;
+  }
+
+  // --- registration -------------------------------------------------------------------
+
+  private afterDiscovery(now: Millis): void {
+    if (this.phase !== 'discovering') return;
+    const state = this.discovery.state;
+    if (state !== 'done' && state !== 'failed') return;
+    this.phase = 'registering';
+    this.server_rtt_ms = this.discovery.rtt_ms ?? 0;
+    this.destinations.clear();
+    this.sendRequest(now, 'register');
+  }
+
+  /** Candidates: the host address, the reflexive one, and the predicted next port of a sequential NAT. */
+  candidates(): Candidate[] {
+    const out: Candidate[] = [{ kind: 'host', addr: this.config.local }];
+    const mapped = this.observed ?? this.discovery.mapped;
+    if (mapped && !addrEquals(mapped, this.config.local)) out.push({ kind: 'reflexive', addr: mapped });
+    const nat = this.nat;
+    if (mapped && nat.allocation === 'sequential' && nat.delta !== 0) {
+      // The next mapping gets last + delta; every new destination since then consumed one more.
+      const server = formatAddr(this.config.server);
+      let fresh = 0;
+      for (const d of this.destinations) if (d !== server) fresh++;
+      const port = this.discovery.lastMappedPort + nat.delta * (1 + fresh);
+      if (port > 0 && port < 65_536) out.push({ kind: 'predicted', addr: { ...mapped, port } });
+    }
+    return out;
+  }
+
+  private sendRequest(now: Millis, type: 'register' | 'connect'): void {
+    if (type === 'connect' && !this.connectTarget) return;
+    const nonce = this.rng.nextUint32();
+    this.request = { type, nonce, sent_at: now, tries: 1, next_at: now + this.config.request_rto_ms };
+    this.timers.set('request', this.request.next_at);
+    this.sendRequestBytes();
+  }
+
+  private sendRequestBytes(): void {
+    const r = this.request!;
+    const c = this.config;
+    const data =
+      r.type === 'register'
+        ? encodeRendezvous({ type: 'register', nonce: r.nonce, id: c.id, token: c.token, rtt_ms: this.server_rtt_ms, nat: this.nat, candidates: this.candidates() })
+        : encodeRendezvous({ type: 'connect', nonce: r.nonce, id: c.id, token: c.token, target: this.connectTarget! });
+    this.transmit({ remote: c.server, data });
+  }
+
+  private retryRequest(now: Millis): void {
+    const r = this.request;
+    if (!r) return;
+    if (r.tries >= this.config.request_retries_max) {
+      this.request = undefined;
+      this.emit({ type: 'rendezvous-error', code: 0 });
+      this.timers.set('refresh', now + this.config.register_refresh_ms);
+      return;
+    }
+    r.tries++;
+    r.sent_at = now;
+    r.next_at = now + this.config.request_rto_ms * 2 ** (r.tries - 1);
+    this.timers.set('request', r.next_at);
+    this.sendRequestBytes();
+  }
+
+  private onRegistered(now: Millis, m: Extract<RendezvousMessage, { type: 'registered' }>): void {
+    const r = this.request;
+    if (!r || r.type !== 'register' || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server);
+    if (r.tries === 1) this.server_rtt_ms = now - r.sent_at;
+    this.request = undefined;
+    this.timers.clear('request');
+    this.observed = m.observed;
+    this.timers.set('refresh', now + Math.min(this.config.register_refresh_ms, m.ttl_ms / 3));
+    if (this.phase !== 'registered') {
+      this.phase = 'registered';
+      this.emit({ type: 'registered', id: this.config.id, observed: formatAddr(m.observed), rtt_ms: this.server_rtt_ms, nat: natSummary(this.nat) });
+      if (this.connectTarget && !this.session) {
+        this.connects = 0;
+        this.connect(now);
+      }
+    }
+  }
+
+  /** Asks the server for the peer (the initiator only). */
+  connect(now: Millis): void {
+    if (!this.connectTarget || this.connects >= this.config.connects_max) return;
+    this.connects++;
+    this.sendRequest(now, 'connect');
+  }
+
+  private onError(now: Millis, m: Extract<RendezvousMessage, { type: 'error' }>): void {
+    const r = this.request;
+    if (!r || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server);
+    this.request = undefined;
+    this.timers.clear('request');
+    this.emit({ type: 'rendezvous-error', code: m.code });
+    // Pending: the server will send the punch when the peer registers; nothing to retry.
+    if (m.code !== ERROR_CODE.pending && r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
+  }
+
+  // --- punch ----------------------------------------------------------------------------
+
+  private onPunch(now: Millis, m: Extract<RendezvousMessage, { type: 'punch' }>): void {
+    if (this.session?.id === m.session) return;
+    const r = this.request;
+    if (r && r.type === 'connect' && r.nonce === m.nonce) {
+      this.request = undefined;
+      this.timers.clear('request');
+    }
+    this.session?.stop();
+    this.session = new PunchSession(this, m, now, this.rng);
+    this.emit({ type: 'punch-start', peer: m.peer, session: m.session, controlling: m.controlling, strategy: this.session.plan.strategy, delay_ms: m.delay_ms, nat: this.natPair() });
+  }
+
+  natPair(): NatPair {
+    return { local: natSummary(this.nat), peer: this.session ? natSummary(this.session.peerNat) : '?' };
+  }
+
+  private onRelay(now: Millis, m: Extract<RendezvousMessage, { type: 'relay' }>, remote: Addr, local: Addr): void {
+    const s = this.session;
+    if (!s || m.session !== s.id) return this.drops.drop('relay-unknown-session', remote);
+    const first = m.payload[0];
+    if (first === MSG.probe || first === MSG.probeAck) {
+      let inner: RendezvousMessage;
+      try {
+        inner = decodeRendezvous(m.payload);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        return this.drops.drop(`rendezvous-${e.reason}`, remote, `relay.${e.field}`);
+      }
+      if (inner.type === 'probe' || inner.type === 'probe-ack') return this.onPeerMessage(now, inner, remote, local, true);
+    }
+    s.heard(now);
+    this.emit({ type: 'relay-data', data: m.payload });
+  }
+
+  private onPeerMessage(now: Millis, m: Extract<RendezvousMessage, { type: 'probe' | 'probe-ack' }>, remote: Addr, local: Addr, relayed: boolean): void {
+    const s = this.session;
+    if (!s || m.session !== s.id) return this.drops.drop('probe-unknown-session', remote);
+    if (!s.keyMatches(m.key)) return this.drops.drop('probe-forged', remote);
+    s.heard(now);
+    if (m.type === 'probe') {
+      const ack = encodeRendezvous({ type: 'probe-ack', session: s.id, key: s.key, tx: m.tx, observed: remote });
+      if (relayed) this.transmit({ remote: this.config.server, data: encodeRendezvous({ type: 'relay', session: s.id, payload: ack }) });
+      else this.transmit({ remote, data: ack, local });
+      if (relayed || m.flags & PROBE_KEEPALIVE) return;
+      if (m.flags & PROBE_NOMINATE && !s.controlling) return this.setDirect(now, local, remote, undefined);
+      s.triggered(now, local, remote);
+      return;
+    }
+    if (relayed) {
+      if (s.relayTx === m.tx) this.setRelay(now, now - s.relaySentAt);
+      return;
+    }
+    if (m.tx === this.keepaliveTx) {
+      this.keepaliveTx = undefined;
+      this.keepaliveMisses = 0;
+      if (this.path?.kind === 'direct') this.path.rtt_ms = now - s.keepaliveSentAt;
+      return;
+    }
+    const rtt = s.acked(now, m.tx);
+    if (rtt === undefined) return this.drops.drop('probe-ack-unknown', remote);
+    this.setDirect(now, local, remote, rtt);
+  }
+
+  /** A check succeeded (rtt known) or the controlling peer nominated a pair (rtt unknown). */
+  setDirect(now: Millis, local: Addr, remote: Addr, rtt_ms: number | undefined): void {
+    const s = this.session!;
+    const previous = this.path;
+    if (previous?.kind === 'direct' && addrEquals(previous.local, local) && addrEquals(previous.remote, remote)) return;
+    if (previous?.kind === 'direct' && rtt_ms !== undefined) return; // keep the first pair; the controller nominates
+    const rtt = rtt_ms ?? (previous?.kind === 'direct' ? previous.rtt_ms : s.rttEstimate());
+    this.path = { kind: 'direct', local, remote, rtt_ms: rtt, technique: s.technique(remote) };
+    if (previous?.kind !== 'direct') {
+      this.emit({
+        type: 'path', path: 'direct', peer: s.peer, remote: formatAddr(remote), local: formatAddr(local), rtt_ms: rtt, attempts: s.probesSent,
+        elapsed_ms: now - s.received_at, nat: this.natPair(), technique: this.path.technique, upgrade: previous?.kind === 'relay',
+      });
+    }
+    s.directFound(now, local, remote);
+    this.timers.clear('upgrade');
+    this.keepaliveMisses = 0;
+    this.timers.set('keepalive', now + this.config.keepalive_ms);
+  }
+
+  setRelay(now: Millis, rtt_ms: number): void {
+    const s = this.session!;
+    s.relayConfirmed();
+    if (this.path) {
+      if (this.path.kind === 'relay') this.path.rtt_ms = rtt_ms;
+      return;
+    }
+    this.path = { kind: 'relay', server: this.config.server, rtt_ms };
+    this.emit({
+      type: 'path', path: 'relay', peer: s.peer, remote: formatAddr(this.config.server), local: formatAddr(this.config.local), rtt_ms,
+      attempts: s.probesSent, elapsed_ms: now - s.received_at, nat: this.natPair(), technique: 'relay', upgrade: false,
+    });
+    this.timers.set('keepalive', now + this.config.keepalive_ms);
+  }
+
+  /** The session gave up on a direct path: stay relayed and let the initiator try again later. */
+  punchFailed(now: Millis): void {
+    const s = this.session!;
+    this.emit({ type: 'punch-failed', peer: s.peer, attempts: s.probesSent });
+    if (s.controlling && this.upgrades < this.config.upgrades_max) this.timers.set('upgrade', now + this.config.upgrade_interval_ms);
+  }
+
+  private upgrade(now: Millis): void {
+    if (this.path?.kind === 'direct') return;
+    this.upgrades++;
+    this.connects = 0;
+    // Re-register first so the server hands the peer our current prediction, then ask again.
+    this.sendRequest(now, 'register');
+    this.connect(now);
+  }
+
+  private keepalive(now: Millis): void {
+    const s = this.session;
+    const path = this.path;
+    if (!s || !path) return;
+    if (path.kind === 'direct') {
+      if (this.keepaliveTx !== undefined && ++this.keepaliveMisses >= this.config.keepalive_misses_max) {
+        this.emit({ type: 'path-lost', peer: s.peer, remote: formatAddr(path.remote) });
+        this.path = undefined;
+        this.keepaliveTx = undefined;
+        s.startRelay(now);
+        if (s.controlling) this.timers.set('upgrade', now + this.config.upgrade_interval_ms);
+        return;
+      }
+      this.keepaliveTx = this.rng.nextUint32();
+      s.keepaliveSentAt = now;
+      this.transmit({ remote: path.remote, local: path.local, data: encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: this.keepaliveTx, flags: PROBE_KEEPALIVE }) });
+    } else {
+      s.sendRelayProbe(now);
+    }
+    this.timers.set('keepalive', now + this.config.keepalive_ms);
+  }
+
+  /** Exposed for the session: the check list of a fresh attempt. */
+  newCheckList(): CheckList {
+    const c = this.config;
+    return new CheckList({ pace_ms: c.pace_ms, rto_ms: c.check_rto_ms, retries_max: c.check_retries_max, checks_max: c.checks_max, first_burst: c.first_burst }, this.rng);
+  }
+}

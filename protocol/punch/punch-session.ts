@@ -1,0 +1,269 @@
+// One punch attempt with one peer, from the server's "punch" instruction to a direct path or
+// the relay: builds the check list from the peer's candidates and the shared plan, runs port
+// prediction or birthday probing when the plan says so, confirms the relay circuit, and times
+// out. The PunchClient owns the socket-level state (path, keepalive) and calls in here.
+import { addrEquals, type Addr } from '../core/addr.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Millis } from '../core/time.ts';
+import { TimerTable } from '../core/timers.ts';
+import type { Check, CheckList } from './check-list.ts';
+import type { NatReport } from './nat-report.ts';
+import type { PunchClient } from './punch-client.ts';
+import type { Technique } from './punch-events.ts';
+import { encodeRendezvous, PROBE_NOMINATE, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
+import { plan, type Plan } from './strategy.ts';
+
+type SessionTimer = 'start' | 'birthday' | 'spares' | 'relay' | 'relay-retry' | 'timeout' | 'silent';
+
+/** Relay confirmation probes before giving up on the circuit. */
+const RELAY_PROBES_MAX = 8;
+/** Attempts at finding a birthday port not yet probed before accepting a repeat. */
+const PORT_DRAW_TRIES_MAX = 16;
+
+export class PunchSession {
+  readonly id: number;
+  readonly key: Uint8Array;
+  readonly peer: string;
+  readonly controlling: boolean;
+  readonly peerNat: NatReport;
+  readonly peerCandidates: readonly Candidate[];
+  readonly peerObserved: Addr;
+  readonly plan: Plan;
+  readonly received_at: Millis;
+  readonly start_at: Millis;
+  readonly sameSite: boolean;
+  private readonly checks: CheckList;
+  private readonly timers = new TimerTable<SessionTimer>();
+  private readonly birthdayTx = new Map<number, Millis>();
+  private readonly birthdayPorts = new Set<number>();
+  private readonly predicted = new Set<string>();
+  private readonly spareTx = new Map<number, Addr>();
+  private spareSentAt: Millis = 0;
+  probesSent = 0;
+  relayTx: number | undefined;
+  relaySentAt: Millis = 0;
+  private relayProbes = 0;
+  private relayUp = false;
+  keepaliveSentAt: Millis = 0;
+  private heardFromPeer = false;
+  private direct = false;
+  private stopped = false;
+
+  constructor(
+    private readonly client: PunchClient,
+    m: Extract<RendezvousMessage, { type: 'punch' }>,
+    now: Millis,
+    private readonly rng: Rng,
+  ) {
+    this.id = m.session;
+    this.key = m.key;
+    this.peer = m.peer;
+    this.controlling = m.controlling;
+    this.peerNat = m.nat;
+    this.peerCandidates = m.candidates;
+    this.peerObserved = m.peer_observed;
+    this.plan = plan(client.nat, m.nat);
+    this.received_at = now;
+    this.start_at = now + m.delay_ms;
+    this.sameSite = client.observed !== undefined && client.observed.ip === m.peer_observed.ip;
+    this.checks = client.newCheckList();
+    const c = client.config;
+    this.timers.set('start', this.start_at);
+    this.timers.set('relay', now + c.relay_after_ms);
+    this.timers.set('timeout', this.start_at + c.punch_timeout_ms);
+    if (this.controlling) this.timers.set('silent', this.start_at + c.peer_silent_ms);
+  }
+
+  keyMatches(key: Uint8Array): boolean {
+    if (key.byteLength !== this.key.byteLength) return false;
+    let diff = 0;
+    for (let i = 0; i < key.byteLength; i++) diff |= key[i]! ^ this.key[i]!;
+    return diff === 0;
+  }
+
+  heard(_now: Millis): void {
+    this.heardFromPeer = true;
+  }
+
+  rttEstimate(): number {
+    return this.client.server_rtt_ms;
+  }
+
+  /** How the path to `remote` was found, from the plan both sides share (deterministic per NAT pair). */
+  technique(remote: Addr): Technique {
+    if (this.peerCandidates.some((c) => c.kind === 'host' && addrEquals(c.addr, remote)) && !addrEquals(remote, this.peerObserved)) return 'host';
+    if (this.sameSite) return 'hairpin';
+    if (this.plan.strategy === 'prediction' || this.plan.strategy === 'birthday') return this.plan.strategy;
+    return 'simultaneous-open';
+  }
+
+  private start(now: Millis): void {
+    const local = this.client.config.local;
+    const peerHostIsPublic = this.peerCandidates.some((c) => c.kind === 'host' && addrEquals(c.addr, this.peerObserved));
+    // Host candidates are only worth a probe on the same site (same public IP) or when public:
+    // elsewhere they are someone else's private addresses, and each probe would spend a port
+    // of a sequential NAT that prediction is counting on.
+    if (this.sameSite || peerHostIsPublic) {
+      for (const c of this.peerCandidates) if (c.kind === 'host') this.checks.add(local, c.addr, 'host');
+    }
+    if (!this.plan.skipPeerReflexive) this.checks.add(local, this.peerObserved, 'reflexive');
+    if (this.plan.predictPeer) {
+      const base = this.peerCandidates.find((c) => c.kind === 'predicted');
+      const delta = this.peerNat.delta;
+      if (base && delta !== 0) {
+        for (let j = 0; j < this.client.config.prediction_window; j++) {
+          const port = base.addr.port + j * delta;
+          if (port < 1 || port > 65_535) break;
+          const target = { ...base.addr, port };
+          this.predicted.add(`${target.ip}:${port}`);
+          this.checks.add(local, target, 'predicted');
+        }
+      }
+    }
+    if (this.plan.birthday === 'easy') this.timers.set('birthday', now);
+    if (this.plan.birthday === 'hard' && this.client.config.spares.length > 0) {
+      for (const spare of this.client.config.spares) {
+        let tx = this.rng.nextUint32();
+        while (this.spareTx.has(tx)) tx = this.rng.nextUint32();
+        this.spareTx.set(tx, spare);
+      }
+      this.timers.set('spares', now);
+    }
+  }
+
+  triggered(now: Millis, local: Addr, remote: Addr): void {
+    if (this.stopped || this.direct) return;
+    if (now < this.start_at) this.startNow(now);
+    this.checks.add(local, remote, 'triggered');
+  }
+
+  /** A peer probe arrived before our own start time: the peer started, so start too. */
+  private startNow(now: Millis): void {
+    if (!this.timers.has('start')) return;
+    this.timers.clear('start');
+    this.start(now);
+  }
+
+  /** Matches an acknowledgement; returns the round-trip time, or undefined if not ours. */
+  acked(now: Millis, tx: number): number | undefined {
+    const check = this.checks.byTransaction(tx);
+    if (check) {
+      this.checks.succeeded(check);
+      return now - check.last_sent_at;
+    }
+    const at = this.birthdayTx.get(tx);
+    if (at !== undefined) return now - at;
+    if (this.spareTx.has(tx)) return now - this.spareSentAt;
+    return undefined;
+  }
+
+  directFound(_now: Millis, local: Addr, remote: Addr): void {
+    if (this.direct) return;
+    this.direct = true;
+    this.checks.stop();
+    this.timers.clear('birthday');
+    this.timers.clear('spares');
+    this.timers.clear('silent');
+    this.timers.clear('timeout');
+    // The controlling side tells the other which pair it uses (ICE's USE-CANDIDATE).
+    if (this.controlling) this.checks.add(local, remote, 'nominate');
+  }
+
+  relayConfirmed(): void {
+    this.relayUp = true;
+    this.timers.clear('relay-retry');
+  }
+
+  startRelay(now: Millis): void {
+    this.relayProbes = 0;
+    this.relayUp = false;
+    this.sendRelayProbe(now);
+  }
+
+  sendRelayProbe(now: Millis): void {
+    const c = this.client.config;
+    this.relayTx = this.rng.nextUint32();
+    this.relaySentAt = now;
+    this.relayProbes++;
+    const probe = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: this.relayTx, flags: 0 });
+    this.client.transmit({ remote: c.server, data: encodeRendezvous({ type: 'relay', session: this.id, payload: probe }) });
+    if (!this.relayUp && this.relayProbes < RELAY_PROBES_MAX) this.timers.set('relay-retry', now + Math.max(c.request_rto_ms, 2 * this.client.server_rtt_ms));
+  }
+
+  private sendCheck(check: Check, copies: number): void {
+    const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: check.tx, flags: check.kind === 'nominate' ? PROBE_NOMINATE : 0 });
+    for (let i = 0; i < copies; i++) this.client.transmit({ remote: check.remote, data, local: check.local });
+    this.probesSent += copies;
+  }
+
+  private birthdayProbe(now: Millis): void {
+    const c = this.client.config;
+    if (this.birthdayPorts.size >= c.birthday_probes_max) return;
+    let port = this.rng.nextInt(c.birthday_port_min, c.birthday_port_max);
+    for (let i = 0; i < PORT_DRAW_TRIES_MAX && this.birthdayPorts.has(port); i++) port = this.rng.nextInt(c.birthday_port_min, c.birthday_port_max);
+    this.birthdayPorts.add(port);
+    let tx = this.rng.nextUint32();
+    while (this.birthdayTx.has(tx)) tx = this.rng.nextUint32();
+    this.birthdayTx.set(tx, now);
+    const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx, flags: 0 });
+    this.client.transmit({ remote: { ...this.peerObserved, port }, data, local: c.local });
+    this.probesSent++;
+    if (this.birthdayPorts.size < c.birthday_probes_max) this.timers.set('birthday', now + c.birthday_pace_ms);
+  }
+
+  private sendSpares(now: Millis): void {
+    this.spareSentAt = now;
+    for (const [tx, spare] of this.spareTx) {
+      const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx, flags: 0 });
+      this.client.transmit({ remote: this.peerObserved, data, local: spare });
+      this.probesSent++;
+    }
+    this.timers.set('spares', now + this.client.config.spare_resend_ms);
+  }
+
+  handleTimeout(now: Millis): void {
+    for (const name of this.timers.expire(now)) {
+      switch (name) {
+        case 'start':
+          this.start(now);
+          break;
+        case 'birthday':
+          if (!this.direct) this.birthdayProbe(now);
+          break;
+        case 'spares':
+          if (!this.direct) this.sendSpares(now);
+          break;
+        case 'relay':
+          if (!this.direct) this.startRelay(now);
+          break;
+        case 'relay-retry':
+          if (!this.relayUp) this.sendRelayProbe(now);
+          break;
+        case 'timeout':
+          this.checks.stop();
+          this.timers.clear('birthday');
+          this.timers.clear('spares');
+          if (!this.direct) this.client.punchFailed(now);
+          break;
+        case 'silent':
+          if (!this.heardFromPeer && !this.direct) this.client.connect(now);
+          break;
+      }
+    }
+    if (!this.stopped) this.checks.due(now, (check, copies) => this.sendCheck(check, copies));
+  }
+
+  nextDeadline(): Millis | undefined {
+    const a = this.timers.earliest();
+    const b = this.stopped || this.timers.has('start') ? undefined : this.checks.nextDeadline();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.checks.stop();
+    for (const name of ['start', 'birthday', 'spares', 'relay', 'relay-retry', 'timeout', 'silent'] as const) this.timers.clear(name);
+  }
+}

@@ -1,0 +1,221 @@
+// The rendezvous / punch / relay wire format, first bytes 0xD0-0xDF (protocol/core/demux.ts).
+// Every message is one datagram: a type byte then big-endian fields; strings and lists carry
+// bounded length prefixes. Decoders raise DecodeError; encoders refuse out-of-range values.
+import { ipFromBytes, ipToBytes, type Addr } from '../core/addr.ts';
+import { DecodeError } from '../core/decode-error.ts';
+import { Reader } from '../core/reader.ts';
+import { Writer } from '../core/writer.ts';
+import type { FilteringBehaviour, MappingBehaviour, NatReport, PortAllocation } from './nat-report.ts';
+
+export const MSG = {
+  register: 0xd0,
+  registered: 0xd1,
+  connect: 0xd2,
+  punch: 0xd3,
+  error: 0xd4,
+  probe: 0xd5,
+  probeAck: 0xd6,
+  relay: 0xd7,
+} as const;
+
+export const ID_BYTES_MAX = 64;
+export const TOKEN_BYTES = 16;
+export const SESSION_KEY_BYTES = 8;
+export const CANDIDATES_MAX = 8;
+/** Rendezvous datagrams stay under the 576-byte IPv4 floor; relay frames may be larger. */
+export const CONTROL_BYTES_MAX = 548;
+export const RELAY_PAYLOAD_BYTES_MAX = 1400;
+
+export type CandidateKind = 'host' | 'reflexive' | 'predicted' | 'relay';
+const CANDIDATE_KINDS: readonly CandidateKind[] = ['host', 'reflexive', 'predicted', 'relay'];
+const MAPPINGS: readonly MappingBehaviour[] = ['unknown', 'endpoint-independent', 'address-dependent', 'address-and-port-dependent'];
+const ALLOCATIONS: readonly PortAllocation[] = ['unknown', 'preserve', 'sequential', 'random'];
+
+export interface Candidate {
+  readonly kind: CandidateKind;
+  readonly addr: Addr;
+}
+
+export const ERROR_CODE = {
+  notFound: 1,
+  pending: 2,
+  unauthorized: 3,
+  conflict: 4,
+  tableFull: 5,
+  rateLimited: 6,
+  badRequest: 7,
+} as const;
+export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
+
+export type RendezvousMessage =
+  | { readonly type: 'register'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly rtt_ms: number; readonly nat: NatReport; readonly candidates: readonly Candidate[] }
+  | { readonly type: 'registered'; readonly nonce: number; readonly observed: Addr; readonly ttl_ms: number }
+  | { readonly type: 'connect'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly target: string }
+  | {
+      readonly type: 'punch'; readonly nonce: number; readonly session: number; readonly key: Uint8Array; readonly peer: string;
+      readonly controlling: boolean; readonly delay_ms: number; readonly peer_observed: Addr; readonly nat: NatReport; readonly candidates: readonly Candidate[];
+    }
+  | { readonly type: 'error'; readonly nonce: number; readonly code: number }
+  | { readonly type: 'probe'; readonly session: number; readonly key: Uint8Array; readonly tx: number; readonly flags: number }
+  | { readonly type: 'probe-ack'; readonly session: number; readonly key: Uint8Array; readonly tx: number; readonly observed: Addr }
+  | { readonly type: 'relay'; readonly session: number; readonly payload: Uint8Array };
+
+/** Probe flags. */
+export const PROBE_NOMINATE = 0x01;
+export const PROBE_KEEPALIVE = 0x02;
+
+function writeAddr(w: Writer, a: Addr): void {
+  const ip = ipToBytes(a.ip);
+  w.u8(ip.byteLength === 4 ? 4 : 6).bytes(ip).u16(a.port);
+}
+
+function readAddr(r: Reader, field: string): Addr {
+  const family = r.u8(`${field}.family`);
+  if (family !== 4 && family !== 6) throw new DecodeError('invalid', `${field}.family`, String(family));
+  const ip = ipFromBytes(r.bytesView(family === 4 ? 4 : 16, `${field}.ip`));
+  return { family, ip, port: r.u16(`${field}.port`) };
+}
+
+function writeNat(w: Writer, nat: NatReport): void {
+  const filtering = MAPPINGS.indexOf(nat.filtering);
+  w.u8(MAPPINGS.indexOf(nat.mapping) | (filtering << 2) | (nat.open ? 0x80 : 0)).u8(ALLOCATIONS.indexOf(nat.allocation));
+  w.u16(nat.delta & 0xffff);
+}
+
+function readNat(r: Reader): NatReport {
+  const bits = r.u8('nat.bits');
+  const allocation = ALLOCATIONS[r.u8('nat.allocation')];
+  if (!allocation || bits & 0x70) throw new DecodeError('invalid', 'nat');
+  const delta = r.u16('nat.delta');
+  return {
+    mapping: MAPPINGS[bits & 3]!,
+    filtering: MAPPINGS[(bits >> 2) & 3]! as FilteringBehaviour,
+    allocation,
+    delta: delta >= 0x8000 ? delta - 0x10000 : delta,
+    open: (bits & 0x80) !== 0,
+  };
+}
+
+function writeCandidates(w: Writer, candidates: readonly Candidate[]): void {
+  if (candidates.length > CANDIDATES_MAX) throw new RangeError(`more than ${CANDIDATES_MAX} candidates`);
+  w.u8(candidates.length);
+  for (const c of candidates) {
+    w.u8(CANDIDATE_KINDS.indexOf(c.kind));
+    writeAddr(w, c.addr);
+  }
+}
+
+function readCandidates(r: Reader): Candidate[] {
+  const count = r.u8('candidates.count');
+  if (count > CANDIDATES_MAX) throw new DecodeError('oversize', 'candidates', `${count}`);
+  const out: Candidate[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = CANDIDATE_KINDS[r.u8('candidate.kind')];
+    if (!kind) throw new DecodeError('invalid', 'candidate.kind');
+    out.push({ kind, addr: readAddr(r, 'candidate.addr') });
+  }
+  return out;
+}
+
+function readId(r: Reader, field: string): string {
+  const id = r.string8(ID_BYTES_MAX, field);
+  if (id.length === 0) throw new DecodeError('invalid', field, 'empty');
+  return id;
+}
+
+export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
+  const w = new Writer(m.type === 'relay' ? RELAY_PAYLOAD_BYTES_MAX + 5 : CONTROL_BYTES_MAX);
+  switch (m.type) {
+    case 'register':
+      if (m.token.byteLength !== TOKEN_BYTES) throw new RangeError('token size');
+      w.u8(MSG.register).u32(m.nonce).string8(m.id).bytes(m.token).u16(Math.min(0xffff, Math.round(m.rtt_ms)));
+      writeNat(w, m.nat);
+      writeCandidates(w, m.candidates);
+      break;
+    case 'registered':
+      w.u8(MSG.registered).u32(m.nonce);
+      writeAddr(w, m.observed);
+      w.u32(m.ttl_ms);
+      break;
+    case 'connect':
+      if (m.token.byteLength !== TOKEN_BYTES) throw new RangeError('token size');
+      w.u8(MSG.connect).u32(m.nonce).string8(m.id).bytes(m.token).string8(m.target);
+      break;
+    case 'punch':
+      w.u8(MSG.punch).u32(m.nonce).u32(m.session).bytes(m.key).string8(m.peer).u8(m.controlling ? 1 : 0).u32(Math.round(m.delay_ms));
+      writeAddr(w, m.peer_observed);
+      writeNat(w, m.nat);
+      writeCandidates(w, m.candidates);
+      break;
+    case 'error':
+      w.u8(MSG.error).u32(m.nonce).u8(m.code);
+      break;
+    case 'probe':
+      w.u8(MSG.probe).u32(m.session).bytes(m.key).u32(m.tx).u8(m.flags);
+      break;
+    case 'probe-ack':
+      w.u8(MSG.probeAck).u32(m.session).bytes(m.key).u32(m.tx);
+      writeAddr(w, m.observed);
+      break;
+    case 'relay':
+      if (m.payload.byteLength > RELAY_PAYLOAD_BYTES_MAX) throw new RangeError('relay payload too large');
+      w.u8(MSG.relay).u32(m.session).bytes(m.payload);
+      break;
+  }
+  return w.finish();
+}
+
+/** Decodes one datagram whose first byte is in 0xD0-0xDF; raises DecodeError otherwise. */
+export function decodeRendezvous(data: Uint8Array): RendezvousMessage {
+  if (data.byteLength > RELAY_PAYLOAD_BYTES_MAX + 5) throw new DecodeError('oversize', 'rendezvous', `${data.byteLength}`);
+  const r = new Reader(data);
+  const type = r.u8('type');
+  if (type !== MSG.relay && data.byteLength > CONTROL_BYTES_MAX) throw new DecodeError('oversize', 'rendezvous', `${data.byteLength}`);
+  let m: RendezvousMessage;
+  switch (type) {
+    case MSG.register: {
+      const nonce = r.u32('nonce');
+      const id = readId(r, 'id');
+      const token = r.bytesCopy(TOKEN_BYTES, 'token');
+      const rtt_ms = r.u16('rtt_ms');
+      const nat = readNat(r);
+      m = { type: 'register', nonce, id, token, rtt_ms, nat, candidates: readCandidates(r) };
+      break;
+    }
+    case MSG.registered:
+      m = { type: 'registered', nonce: r.u32('nonce'), observed: readAddr(r, 'observed'), ttl_ms: r.u32('ttl_ms') };
+      break;
+    case MSG.connect:
+      m = { type: 'connect', nonce: r.u32('nonce'), id: readId(r, 'id'), token: r.bytesCopy(TOKEN_BYTES, 'token'), target: readId(r, 'target') };
+      break;
+    case MSG.punch: {
+      const nonce = r.u32('nonce');
+      const session = r.u32('session');
+      const key = r.bytesCopy(SESSION_KEY_BYTES, 'key');
+      const peer = readId(r, 'peer');
+      const role = r.u8('role');
+      if (role > 1) throw new DecodeError('invalid', 'role');
+      const delay_ms = r.u32('delay_ms');
+      const peer_observed = readAddr(r, 'peer_observed');
+      const nat = readNat(r);
+      m = { type: 'punch', nonce, session, key, peer, controlling: role === 1, delay_ms, peer_observed, nat, candidates: readCandidates(r) };
+      break;
+    }
+    case MSG.error:
+      m = { type: 'error', nonce: r.u32('nonce'), code: r.u8('code') };
+      break;
+    case MSG.probe:
+      m = { type: 'probe', session: r.u32('session'), key: r.bytesCopy(SESSION_KEY_BYTES, 'key'), tx: r.u32('tx'), flags: r.u8('flags') };
+      break;
+    case MSG.probeAck:
+      m = { type: 'probe-ack', session: r.u32('session'), key: r.bytesCopy(SESSION_KEY_BYTES, 'key'), tx: r.u32('tx'), observed: readAddr(r, 'observed') };
+      break;
+    case MSG.relay:
+      m = { type: 'relay', session: r.u32('session'), payload: r.rest().slice() };
+      break;
+    default:
+      throw new DecodeError('invalid', 'type', `0x${type.toString(16)}`);
+  }
+  r.end('message');
+  return m;
+}

@@ -1,0 +1,33 @@
+// Typed failure reasons of a secure connection, and the drop reasons the endpoint counts.
+
+export type RudpErrorCode =
+  | 'identity-mismatch' // the peer's static key is not the pinned one
+  | 'peer-rejected' // our accept policy refused the peer's identity
+  | 'handshake-timeout'
+  | 'idle-timeout'
+  | 'aborted' // we aborted
+  | 'peer-aborted' // the peer sent CLOSE
+  | 'protocol-violation' // authenticated but invalid (flow control, final size, frames)
+  | 'endpoint-full';
+
+export class RudpError extends Error {
+  constructor(readonly code: RudpErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.name = 'RudpError';
+  }
+}
+
+export type RudpDropReason =
+  | 'not-rudp'
+  | 'malformed'
+  | 'unknown-connection'
+  | 'bad-mac1'
+  | 'cookie-required'
+  | 'handshake-decrypt'
+  | 'handshake-unexpected'
+  | 'replayed-initiation'
+  | 'too-many-handshakes'
+  | 'replay'
+  | 'auth'
+  | 'bad-cookie-reply'
+  | 'closed';

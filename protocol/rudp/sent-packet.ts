@@ -1,0 +1,23 @@
+// What the sender remembers about one packet in flight, for loss recovery, congestion
+// control and delivery-rate sampling.
+import type { Millis } from '../core/time.ts';
+
+export interface SentPacket {
+  readonly pn: number;
+  readonly time_sent: Millis;
+  readonly size_bytes: number;
+  readonly ackEliciting: boolean;
+  /** Counts toward bytes in flight (everything but pure ACK packets). */
+  readonly inFlight: boolean;
+  /** Stream bytes carried: [offset, length], or length -1 when none. */
+  readonly streamOffset: number;
+  readonly streamLength: number;
+  readonly streamFin: boolean;
+  readonly maxData: boolean;
+  readonly close: boolean;
+  /** Delivery-rate sampling state at send time (BBR). */
+  readonly delivered_bytes: number;
+  readonly delivered_time: Millis;
+  readonly firstSent_time: Millis;
+  readonly appLimited: boolean;
+}

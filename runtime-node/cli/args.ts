@@ -1,0 +1,73 @@
+// A small argument parser: `--flag`, `--key value`, `--key=value` and positionals, checked
+// against a declared option table so typos are usage errors instead of silent no-ops.
+import { UsageError } from './command.ts';
+
+export type OptionKind = 'boolean' | 'string';
+
+export interface ParsedArgs {
+  readonly positionals: string[];
+  readonly flags: ReadonlyMap<string, string | true>;
+}
+
+export function parseArgs(args: readonly string[], options: Readonly<Record<string, OptionKind>>): ParsedArgs {
+  const positionals: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--') || arg === '--') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    const kind = options[name];
+    if (!kind) throw new UsageError(`unknown option --${name}`);
+    if (kind === 'boolean') {
+      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+      flags.set(name, true);
+      continue;
+    }
+    const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+    flags.set(name, value);
+  }
+  return { positionals, flags };
+}
+
+export function stringFlag(parsed: ParsedArgs, name: string): string | undefined {
+  const value = parsed.flags.get(name);
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function booleanFlag(parsed: ParsedArgs, name: string): boolean {
+  return parsed.flags.get(name) === true;
+}
+
+/** Largest seed accepted (seeds are u32 so every runtime can store them). */
+export const SEED_MAX = 0xffff_ffff;
+/** Most seeds one `--seeds A..B` may ask for. */
+export const SEED_RANGE_MAX = 1_000_000;
+
+export function parseSeed(text: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`seed must be a non-negative integer, got ${JSON.stringify(text)}`);
+  const seed = Number(text);
+  if (seed > SEED_MAX) throw new UsageError(`seed ${text} is larger than ${SEED_MAX}`);
+  return seed;
+}
+
+/** Parses `A..B` (inclusive) into the list of seeds. */
+export function parseSeedRange(text: string): number[] {
+  const match = /^(\d+)\.\.(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`--seeds wants A..B, got ${JSON.stringify(text)}`);
+  const from = parseSeed(match[1]!);
+  const to = parseSeed(match[2]!);
+  if (to < from) throw new UsageError(`--seeds ${text}: the range is empty`);
+  if (to - from + 1 > SEED_RANGE_MAX) throw new UsageError(`--seeds ${text}: more than ${SEED_RANGE_MAX} seeds`);
+  const seeds: number[] = [];
+  for (let seed = from; seed <= to; seed++) seeds.push(seed);
+  return seeds;
+}

@@ -1,0 +1,124 @@
+// `peerlab run <scenario|suite> [--seed N | --seeds A..B] [--trace DIR | --no-trace] [--json]
+// [--check-determinism]`: runs scenarios in the simulator, prints a results table, and exits 1
+// when an expectation fails, printing the line that reproduces it.
+import { registry as defaultRegistry } from '../../../scenarios/index.ts';
+import type { ScenarioRegistry } from '../../../scenarios/registry.ts';
+import { RegistryError } from '../../../scenarios/registry.ts';
+import { runScenario, type ScenarioResult } from '../../../scenarios/runner.ts';
+import { booleanFlag, parseArgs, parseSeed, parseSeedRange, stringFlag } from '../args.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
+import { ProgressBar, type ProgressStream } from '../progress.ts';
+import { failureLines, resultsTable, summaryJson } from '../results.ts';
+import { peerlabVersion } from '../version.ts';
+
+/** Where traces go unless --trace or --no-trace says otherwise. */
+export const DEFAULT_TRACE_DIR = 'traces';
+/** Above this many runs, traces are off by default (100 seeds x a suite would fill a disk). */
+export const DEFAULT_TRACE_RUNS_MAX = 100;
+
+const usage = `usage: peerlab run <scenario|suite>... [options]
+
+Runs scenarios in the simulator and prints a results table.
+
+options:
+  --seed N              run seed N (default 1)
+  --seeds A..B          run every seed from A to B inclusive
+  --trace DIR           write DIR/<scenario>-<seed>.jsonl (default ${DEFAULT_TRACE_DIR}/ for up to ${DEFAULT_TRACE_RUNS_MAX} runs)
+  --no-trace            write no trace files
+  --json                print one JSON object with every result as the last stdout line
+  --check-determinism   run each case twice and compare the trace bytes (sha256)
+
+Exits 0 when every expectation holds, 1 when one fails, 2 on a usage error.
+See scenarios and suites with: peerlab list`;
+
+const OPTIONS = {
+  seed: 'string',
+  seeds: 'string',
+  trace: 'string',
+  'no-trace': 'boolean',
+  json: 'boolean',
+  'check-determinism': 'boolean',
+} as const;
+
+export interface RunDeps {
+  readonly registry: ScenarioRegistry;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly progress: ProgressStream;
+}
+
+export async function runCommand(args: readonly string[], deps: RunDeps): Promise<number> {
+  const parsed = parseArgs(args, OPTIONS);
+  if (parsed.positionals.length === 0) throw new UsageError('name a scenario or suite (peerlab list shows them)');
+  const seedText = stringFlag(parsed, 'seed');
+  const seedsText = stringFlag(parsed, 'seeds');
+  if (seedText !== undefined && seedsText !== undefined) throw new UsageError('give --seed or --seeds, not both');
+  const seeds = seedsText !== undefined ? parseSeedRange(seedsText) : [seedText !== undefined ? parseSeed(seedText) : 1];
+  const traceFlag = stringFlag(parsed, 'trace');
+  if (traceFlag !== undefined && booleanFlag(parsed, 'no-trace')) throw new UsageError('give --trace or --no-trace, not both');
+
+  const scenarios = [];
+  for (const target of parsed.positionals) {
+    try {
+      scenarios.push(...deps.registry.resolve(target));
+    } catch (error) {
+      if (error instanceof RegistryError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  const unique = [...new Map(scenarios.map((scenario) => [scenario.name, scenario])).values()];
+  const runs = unique.length * seeds.length;
+  let traceDir = traceFlag;
+  if (traceDir === undefined && !booleanFlag(parsed, 'no-trace')) {
+    if (runs <= DEFAULT_TRACE_RUNS_MAX) traceDir = DEFAULT_TRACE_DIR;
+    else deps.err(`peerlab run: ${runs} runs, so no trace files by default (use --trace DIR to keep them)`);
+  }
+  const checkDeterminism = booleanFlag(parsed, 'check-determinism');
+
+  const progress = runs > 1 ? new ProgressBar(runs, 'running', deps.progress) : undefined;
+  const results: ScenarioResult[] = [];
+  for (const scenario of unique) {
+    for (const seed of seeds) {
+      const result = await runScenario(scenario, seed, { traceDir, checkDeterminism });
+      results.push(result);
+      progress?.tick(`${scenario.name} seed ${seed}`);
+    }
+  }
+  progress?.finish();
+
+  const failed = results.filter((result) => !result.passed);
+  deps.out(resultsTable(unique, results));
+  deps.out('');
+  const determinism = checkDeterminism
+    ? `, determinism ${results.filter((result) => result.determinism?.identical).length}/${runs} identical`
+    : '';
+  deps.out(`${runs - failed.length}/${runs} runs passed${determinism}${traceDir ? `; traces in ${traceDir}/` : ''}`);
+  for (const line of failureLines(results)) deps.out(line);
+  if (booleanFlag(parsed, 'json')) {
+    deps.out(
+      summaryJson({
+        peerlab: peerlabVersion(),
+        target: parsed.positionals.join(' '),
+        seeds,
+        passed: failed.length === 0,
+        runs,
+        failed: failed.length,
+        results,
+      }),
+    );
+  }
+  return failed.length === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+export const command: CliCommand = {
+  name: 'run',
+  summary: 'run scenarios or suites in the simulator: peerlab run default --seeds 1..10',
+  usage,
+  run: (args) =>
+    runCommand(args, {
+      registry: defaultRegistry,
+      out: (line) => void process.stdout.write(`${line}\n`),
+      err: (line) => void process.stderr.write(`${line}\n`),
+      progress: process.stderr,
+    }),
+};

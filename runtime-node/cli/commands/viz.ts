@@ -1,0 +1,125 @@
+// `peerlab viz [trace.jsonl] [--port N]`: serves the built trace viewer (viz/dist, built
+// with Vite on first use) and the trace on 127.0.0.1, and prints the URL that opens the
+// viewer with the trace loaded. Runs until interrupted.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXIT_OK, UsageError, type CliCommand } from '../command.ts';
+import { parseArgs, stringFlag } from '../args.ts';
+
+const VIZ_DIR = fileURLToPath(new URL('../../../viz/', import.meta.url));
+export const VIZ_DIST_DIR = join(VIZ_DIR, 'dist');
+const PORT_DEFAULT = 4173;
+const HOST = '127.0.0.1';
+const TRACE_PATH = '/trace.jsonl';
+
+const MIME: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.jsonl': 'application/x-ndjson; charset=utf-8',
+  '.ico': 'image/x-icon',
+};
+
+/** Builds the viewer with Vite unless viz/dist already holds a build (or `force`). */
+export async function ensureViewerBuilt(force = false, log: (line: string) => void = () => undefined): Promise<void> {
+  if (!force && existsSync(join(VIZ_DIST_DIR, 'index.html'))) return;
+  log('building the viewer (vite build viz)…');
+  const vite = await import('vite');
+  await vite.build({ root: VIZ_DIR, configFile: join(VIZ_DIR, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+export interface ViewerServer {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, HOST, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolvePort(typeof address === 'object' && address !== null ? address.port : port);
+    });
+  });
+}
+
+/** Serves viz/dist and (optionally) one trace file at /trace.jsonl. */
+export async function serveViewer(options: { trace?: string; port?: number }): Promise<ViewerServer> {
+  const trace = options.trace === undefined ? undefined : resolve(options.trace);
+  if (trace !== undefined && !existsSync(trace)) throw new UsageError(`no such trace file: ${options.trace}`);
+  const root = resolve(VIZ_DIST_DIR);
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    let file: string | undefined;
+    if (path === TRACE_PATH && trace !== undefined) file = trace;
+    else {
+      const candidate = normalize(join(root, path === '/' ? 'index.html' : path));
+      // never serve anything outside the build directory
+      if (candidate === root || candidate.startsWith(root + sep)) file = candidate;
+    }
+    if (file === undefined || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    createReadStream(file).pipe(res);
+  });
+  let port: number;
+  if (options.port !== undefined) port = await listen(server, options.port);
+  else {
+    // the default port may be taken by another viewer; any free port will do then
+    port = await listen(server, PORT_DEFAULT).catch(() => listen(server, 0));
+  }
+  const url = `http://${HOST}:${port}/${trace === undefined ? '' : `?trace=${encodeURIComponent(TRACE_PATH)}`}`;
+  return {
+    url,
+    port,
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+const usage = `usage: peerlab viz [trace.jsonl] [--port N] [--rebuild]
+
+Serves the trace viewer on http://127.0.0.1:${PORT_DEFAULT}/ (or --port N; a free port if
+the default is taken) with the trace loaded, and prints the URL. Builds the viewer into
+viz/dist first if there is no build (--rebuild forces one). Without a trace, open one in
+the page (file picker or drag-and-drop). Stop with Ctrl-C.`;
+
+export const command: CliCommand = {
+  name: 'viz',
+  summary: 'open a trace in the browser viewer (space-time diagram, replay, panels)',
+  usage,
+  async run(args: string[]): Promise<number> {
+    const parsed = parseArgs(args, { port: 'string', rebuild: 'boolean' });
+    if (parsed.positionals.length > 1) throw new UsageError('takes at most one trace file');
+    const portText = stringFlag(parsed, 'port');
+    if (portText !== undefined && !/^\d{1,5}$/.test(portText)) throw new UsageError(`--port wants a number, got ${portText}`);
+    const port = portText === undefined ? undefined : Number(portText);
+    if (port !== undefined && port > 65_535) throw new UsageError(`--port ${port} is out of range`);
+    await ensureViewerBuilt(parsed.flags.has('rebuild'), (line) => process.stderr.write(`${line}\n`));
+    const server = await serveViewer({ trace: parsed.positionals[0], port });
+    process.stdout.write(`peerlab viewer: ${server.url}\n`);
+    await new Promise<void>((done) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void server.close().then(done);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    return EXIT_OK;
+  },
+};

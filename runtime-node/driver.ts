@@ -1,0 +1,488 @@
+// The real-socket driver: runs any protocol/core Machine on node:dgram sockets. It binds one
+// socket per local address, hands each datagram and one re-armed timer to the machine, sends
+// what the machine polls out, and turns socket failures into typed driver events instead of
+// exceptions, so the same machine that passed in the simulator runs here unchanged.
+import { createSocket, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
+import { classifyDatagram } from '../protocol/core/demux.ts';
+import type { Machine, Transmit } from '../protocol/core/machine.ts';
+import type { Millis } from '../protocol/core/time.ts';
+import { jsonSafe, type TraceRecordSink } from './trace-file.ts';
+
+/** Wall-clock time since a fixed start, shared by every driver writing into one trace. */
+export class RealClock {
+  readonly started = new Date();
+  private readonly origin_ms = performance.now();
+  now(): Millis {
+    return performance.now() - this.origin_ms;
+  }
+}
+
+/** What went wrong on a socket, in our words (the errno is kept beside it). */
+export type SocketErrorKind =
+  | 'address-in-use' // EADDRINUSE at bind
+  | 'address-unavailable' // EADDRNOTAVAIL: the address is not on this host
+  | 'permission' // EACCES / EPERM (low port, broadcast without SO_BROADCAST, firewall)
+  | 'unreachable' // ECONNREFUSED / EHOSTUNREACH / ENETUNREACH (ICMP or routing)
+  | 'send-buffer-full' // EAGAIN / ENOBUFS, or our own in-flight bound was reached
+  | 'message-too-large' // EMSGSIZE
+  | 'no-socket' // no bound socket can reach the destination's address family
+  | 'other';
+
+export type DriverEvent =
+  | { readonly type: 'bound'; readonly local: readonly Addr[] }
+  | {
+      readonly type: 'socket-error';
+      readonly kind: SocketErrorKind;
+      readonly code: string;
+      readonly local?: Addr;
+      readonly remote?: Addr;
+      readonly message: string;
+    }
+  | { readonly type: 'closed' };
+
+export class DriverError extends Error {
+  constructor(readonly kind: SocketErrorKind, readonly code: string, readonly local: Addr | undefined, message: string) {
+    super(message);
+    this.name = 'DriverError';
+  }
+}
+
+export interface DriverOptions {
+  /** Local addresses to bind; port 0 picks a free port. Each gets its own socket. */
+  readonly bind: readonly Addr[];
+  /** Trace node name. */
+  readonly node?: string;
+  readonly trace?: TraceRecordSink;
+  readonly clock?: RealClock;
+  /** SO_BROADCAST on IPv4 sockets (LAN discovery). */
+  readonly broadcast?: boolean;
+  /** Kernel socket buffers; bulk transfers need more than the 200 KiB default. */
+  readonly socket_buffer_bytes?: number;
+  /** Bytes handed to the kernel but not yet confirmed sent; past it a send is dropped. */
+  readonly send_queue_bytes_max?: number;
+  /** One trace line per datagram and timer (default). Off for bulk runs: events only. */
+  readonly trace_datagrams?: boolean;
+}
+
+const default_socket_buffer_bytes = 4 * 1024 * 1024;
+const default_send_queue_bytes_max = 8 * 1024 * 1024;
+/** Driver events kept for late readers (waitFor); older ones are discarded. */
+const driver_events_max = 1024;
+/** Consecutive timers a machine may ask for in the past before we force a 1 ms pause. */
+const timer_spin_max = 1000;
+
+interface Bound {
+  readonly socket: Socket;
+  readonly local: Addr;
+}
+
+export class Driver<Command, Event> {
+  readonly clock: RealClock;
+  readonly node: string;
+  private readonly sockets: Bound[] = [];
+  private readonly trace: TraceRecordSink | undefined;
+  private readonly traceDatagrams: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt: Millis | undefined;
+  private timerSpins = 0;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private packetId = 0;
+  private sendQueueBytes = 0;
+  private readonly sendQueueBytesMax: number;
+  private readonly eventListeners: Array<(event: Event) => void> = [];
+  private readonly driverListeners: Array<(event: DriverEvent) => void> = [];
+  readonly driverEvents: DriverEvent[] = [];
+  readonly counters = {
+    datagrams_sent: 0,
+    bytes_sent: 0,
+    datagrams_received: 0,
+    bytes_received: 0,
+    send_errors: 0,
+    send_dropped_queue: 0,
+    timers: 0,
+  };
+
+  private constructor(readonly machine: Machine<Command, Event>, options: DriverOptions) {
+    this.clock = options.clock ?? new RealClock();
+    this.node = options.node ?? 'local';
+    this.trace = options.trace;
+    this.traceDatagrams = options.trace_datagrams ?? true;
+    this.sendQueueBytesMax = options.send_queue_bytes_max ?? default_send_queue_bytes_max;
+  }
+
+  /** Binds every address, then starts the machine's clock. Rejects with DriverError. */
+  static async start<C, E>(machine: Machine<C, E>, options: DriverOptions): Promise<Driver<C, E>> {
+    if (options.bind.length === 0) throw new DriverError('other', 'EINVAL', undefined, 'no address to bind');
+    const driver = new Driver(machine, options);
+    try {
+      for (const local of options.bind) driver.sockets.push(await driver.bindOne(local, options));
+    } catch (error) {
+      await driver.close();
+      throw error;
+    }
+    driver.emitDriver({ type: 'bound', local: driver.localAddresses });
+    driver.pump();
+    return driver;
+  }
+
+  get localAddresses(): Addr[] {
+    return this.sockets.map((s) => s.local);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  now(): Millis {
+    return this.clock.now();
+  }
+
+  private bindOne(local: Addr, options: DriverOptions): Promise<Bound> {
+    return new Promise((resolve, reject) => {
+      const buffer_bytes = options.socket_buffer_bytes ?? default_socket_buffer_bytes;
+      const socket = createSocket({
+        type: local.family === 6 ? 'udp6' : 'udp4',
+        ipv6Only: local.family === 6,
+        reuseAddr: false,
+      });
+      const onBindError = (error: NodeJS.ErrnoException): void => {
+        socket.close();
+        const kind = errorKind(error.code);
+        reject(new DriverError(kind, error.code ?? 'UNKNOWN', local, bindMessage(kind, local, error)));
+      };
+      socket.once('error', onBindError);
+      socket.bind({ address: local.ip, port: local.port, exclusive: true }, () => {
+        socket.off('error', onBindError);
+        const info = socket.address();
+        const bound = { socket, local: addr(local.ip, info.port) };
+        // Buffers beyond the kernel's rmem_max/wmem_max are silently capped; not an error.
+        try {
+          socket.setRecvBufferSize(buffer_bytes);
+          socket.setSendBufferSize(buffer_bytes);
+        } catch {
+          /* keep the defaults */
+        }
+        if (options.broadcast && local.family === 4) socket.setBroadcast(true);
+        socket.on('message', (data, rinfo) => this.onMessage(bound.local, data, rinfo.address, rinfo.port));
+        socket.on('error', (error: NodeJS.ErrnoException) => this.onSocketError(error, bound.local, undefined));
+        resolve(bound);
+      });
+    });
+  }
+
+  onEvent(listener: (event: Event) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  onDriverEvent(listener: (event: DriverEvent) => void): void {
+    this.driverListeners.push(listener);
+  }
+
+  /** Resolves with the first machine event matching `match`, or rejects after `timeout_ms`. */
+  waitFor<T extends Event>(match: (event: Event) => event is T, timeout_ms: number): Promise<T>;
+  waitFor(match: (event: Event) => boolean, timeout_ms: number): Promise<Event>;
+  waitFor(match: (event: Event) => boolean, timeout_ms: number): Promise<Event> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        reject(new Error(`${this.node}: no matching event within ${timeout_ms} ms`));
+      }, timeout_ms);
+      this.onEvent((event) => {
+        if (done || !match(event)) return;
+        done = true;
+        clearTimeout(timer);
+        resolve(event);
+      });
+    });
+  }
+
+  command(command: Command): void {
+    if (this.closed) return;
+    this.machine.handleCommand(this.now(), command);
+    this.pump();
+  }
+
+  private onMessage(local: Addr, data: Buffer, remoteIp: string, remotePort: number): void {
+    if (this.closed) return;
+    let remote: Addr;
+    try {
+      remote = addr(remoteIp, remotePort);
+    } catch {
+      return; // a scoped IPv6 address we cannot represent; not ours to handle
+    }
+    const now = this.now();
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    this.counters.datagrams_received++;
+    this.counters.bytes_received += bytes.byteLength;
+    if (this.trace && this.traceDatagrams) {
+      this.trace.write({
+        t: now,
+        kind: 'deliver',
+        node: this.node,
+        id: this.nextPacketId(),
+        src: formatAddr(remote),
+        dst: formatAddr(local),
+        bytes: bytes.byteLength,
+      });
+    }
+    this.machine.handleDatagram(now, remote, bytes, local);
+    this.pump();
+  }
+
+  private nextPacketId(): string {
+    // Real runs have no global packet ids; node-prefixed ids stay unique within a merged trace.
+    return `${this.node}#${++this.packetId}`;
+  }
+
+  /** Drains transmits and events, then re-arms the one timer. Safe to re-enter. */
+  private pump(): void {
+    if (this.closed) return;
+    for (let transmit = this.machine.pollTransmit(); transmit; transmit = this.machine.pollTransmit()) {
+      this.send(transmit);
+    }
+    for (let event = this.machine.pollEvent(); event !== undefined; event = this.machine.pollEvent()) {
+      this.trace?.write({
+        t: this.now(),
+        kind: 'event',
+        node: this.node,
+        name: eventName(event),
+        data: jsonSafe(event),
+      });
+      for (const listener of [...this.eventListeners]) listener(event);
+      if (this.closed) return;
+    }
+    this.armTimer();
+  }
+
+  private armTimer(): void {
+    if (this.closed) return;
+    const at = this.machine.pollTimeout();
+    if (at === this.timerAt && this.timer) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === undefined) return;
+    let delay_ms = Math.max(0, Math.ceil(at - this.now()));
+    if (delay_ms === 0 && ++this.timerSpins > timer_spin_max) {
+      delay_ms = 1; // a machine that keeps asking for the past must not starve the sockets
+      this.timerSpins = 0;
+    }
+    if (delay_ms > 0) this.timerSpins = 0;
+    this.timer = setTimeout(() => this.onTimer(), delay_ms);
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = undefined;
+    if (this.closed) return;
+    const now = this.now();
+    const at = this.machine.pollTimeout();
+    if (at !== undefined && at <= now) {
+      this.counters.timers++;
+      if (this.trace && this.traceDatagrams) this.trace.write({ t: now, kind: 'timer', node: this.node, at });
+      this.machine.handleTimeout(now);
+    }
+    this.pump();
+  }
+
+  private socketFor(transmit: Transmit): Bound | undefined {
+    if (transmit.local) {
+      const exact = this.sockets.find((s) => s.local.ip === transmit.local!.ip && s.local.port === transmit.local!.port);
+      if (exact) return exact;
+    }
+    return this.sockets.find((s) => s.local.family === transmit.remote.family);
+  }
+
+  private send(transmit: Transmit): void {
+    const bound = this.socketFor(transmit);
+    const id = this.trace && this.traceDatagrams ? this.nextPacketId() : '';
+    const size_bytes = transmit.data.byteLength;
+    if (!bound) {
+      this.dropSend(id, transmit, undefined, 'no-route');
+      this.emitDriver({
+        type: 'socket-error',
+        kind: 'no-socket',
+        code: 'EAFNOSUPPORT',
+        remote: transmit.remote,
+        message: `no IPv${transmit.remote.family} socket bound to send to ${formatAddr(transmit.remote)}`,
+      });
+      return;
+    }
+    if (this.trace && this.traceDatagrams) {
+      this.trace.write({
+        t: this.now(),
+        kind: 'send',
+        node: this.node,
+        id,
+        src: formatAddr(bound.local),
+        dst: formatAddr(transmit.remote),
+        bytes: size_bytes,
+        proto: classifyDatagram(transmit.data),
+      });
+    }
+    if (this.sendQueueBytes + size_bytes > this.sendQueueBytesMax) {
+      // Node queues sends without limit when the kernel buffer is full; we bound it instead
+      // and let the protocol's own loss recovery see a drop, as it would on a real link.
+      this.counters.send_dropped_queue++;
+      this.dropSend(id, transmit, bound.local, 'queue');
+      this.emitDriver({
+        type: 'socket-error',
+        kind: 'send-buffer-full',
+        code: 'ENOBUFS',
+        local: bound.local,
+        remote: transmit.remote,
+        message: `send queue full (${this.sendQueueBytes} bytes in flight)`,
+      });
+      return;
+    }
+    this.sendQueueBytes += size_bytes;
+    this.counters.datagrams_sent++;
+    this.counters.bytes_sent += size_bytes;
+    try {
+      bound.socket.send(transmit.data, transmit.remote.port, transmit.remote.ip, (error) => {
+        this.sendQueueBytes -= size_bytes;
+        if (error) this.onSendError(error as NodeJS.ErrnoException, id, transmit, bound.local);
+      });
+    } catch (error) {
+      // Synchronous throws: socket already closed, bad argument.
+      this.sendQueueBytes -= size_bytes;
+      this.onSendError(error as NodeJS.ErrnoException, id, transmit, bound.local);
+    }
+  }
+
+  private onSendError(error: NodeJS.ErrnoException, id: string, transmit: Transmit, local: Addr): void {
+    if (this.closed) return;
+    this.counters.send_errors++;
+    const kind = errorKind(error.code);
+    this.dropSend(id, transmit, local, dropReason(kind));
+    this.onSocketError(error, local, transmit.remote);
+  }
+
+  private dropSend(id: string, transmit: Transmit, local: Addr | undefined, reason: string): void {
+    if (!this.trace || !this.traceDatagrams) return;
+    this.trace.write({
+      t: this.now(),
+      kind: 'drop',
+      node: this.node,
+      id,
+      src: local ? formatAddr(local) : '',
+      dst: formatAddr(transmit.remote),
+      bytes: transmit.data.byteLength,
+      reason,
+    });
+  }
+
+  private onSocketError(error: NodeJS.ErrnoException, local: Addr | undefined, remote: Addr | undefined): void {
+    if (this.closed) return;
+    this.emitDriver({
+      type: 'socket-error',
+      kind: errorKind(error.code),
+      code: error.code ?? 'UNKNOWN',
+      local,
+      remote,
+      message: error.message,
+    });
+  }
+
+  private emitDriver(event: DriverEvent): void {
+    if (this.driverEvents.length >= driver_events_max) this.driverEvents.shift();
+    this.driverEvents.push(event);
+    this.trace?.write({ t: this.now(), kind: 'event', node: this.node, name: `driver-${event.type}`, data: jsonSafe(event) });
+    for (const listener of [...this.driverListeners]) listener(event);
+  }
+
+  /** Stops the timer and closes every socket; idempotent. The trace is the caller's. */
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.closing = Promise.all(
+      this.sockets.map(
+        (bound) =>
+          new Promise<void>((resolve) => {
+            try {
+              bound.socket.close(() => resolve());
+            } catch {
+              resolve(); // already closed
+            }
+          }),
+      ),
+    ).then(() => {
+      for (const listener of [...this.driverListeners]) listener({ type: 'closed' });
+    });
+    return this.closing;
+  }
+}
+
+export function errorKind(code: string | undefined): SocketErrorKind {
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'address-in-use';
+    case 'EADDRNOTAVAIL':
+      return 'address-unavailable';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission';
+    case 'ECONNREFUSED':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'unreachable';
+    case 'EAGAIN':
+    case 'EWOULDBLOCK':
+    case 'ENOBUFS':
+      return 'send-buffer-full';
+    case 'EMSGSIZE':
+      return 'message-too-large';
+    default:
+      return 'other';
+  }
+}
+
+/** The trace drop reason for a failed send (docs/trace-format.md). */
+function dropReason(kind: SocketErrorKind): string {
+  switch (kind) {
+    case 'unreachable':
+      return 'port-unreachable';
+    case 'send-buffer-full':
+      return 'queue';
+    case 'message-too-large':
+      return 'mtu';
+    default:
+      return 'no-route';
+  }
+}
+
+function bindMessage(kind: SocketErrorKind, local: Addr, error: Error): string {
+  const where = formatAddr(local);
+  if (kind === 'address-in-use') return `port in use: ${where} is already bound by another socket (pick another --port or stop the other process)`;
+  if (kind === 'address-unavailable') return `cannot bind ${where}: that address is not on this host`;
+  if (kind === 'permission') return `cannot bind ${where}: permission denied`;
+  return `cannot bind ${where}: ${error.message}`;
+}
+
+function eventName(event: unknown): string {
+  if (typeof event === 'object' && event !== null && typeof (event as { type?: unknown }).type === 'string') {
+    return (event as { type: string }).type;
+  }
+  return 'event';
+}
+
+/** Parses a --listen style "host:port", "[v6]:port" or bare port into a bind address. */
+export function bindAddr(text: string, defaultIp = '0.0.0.0'): Addr {
+  if (/^\d{1,5}$/.test(text)) return addr(defaultIp, Number(text));
+  const colon = text.lastIndexOf(':');
+  if (!text.startsWith('[') && colon > 0 && text.indexOf(':') === colon) {
+    return addr(text.slice(0, colon), Number(text.slice(colon + 1)));
+  }
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    return addr(text.slice(1, close), Number(text.slice(close + 2)));
+  }
+  return addr(text, 0);
+}
+

@@ -1,0 +1,114 @@
+// The kernel-NAT lab's cases: two peers `a` and `b` behind real nftables routers. Each case
+// is one topology; sim-mirror.ts builds the same one in the simulator for the comparison.
+import { publicNat, type LabTopologySpec } from './topology.ts';
+
+export interface LabCase {
+  readonly name: string;
+  readonly description: string;
+  readonly topology: LabTopologySpec;
+  /** Whether plain simultaneous UDP probes between the peers' mapped addresses get through. */
+  readonly probeExpectation: 'both' | 'one' | 'none';
+  /**
+   * Start b's hellos this long before a's (both worlds), to pin down an order the outcome
+   * depends on; without it the kernel's process start-up jitter would pick the order.
+   */
+  readonly probe_b_lead_ms?: number;
+}
+
+export const LAB_CASES: readonly LabCase[] = [
+  {
+    name: 'cone-cone',
+    description: 'port-restricted cone (masquerade + firewall) on both sides',
+    topology: {
+      nats: [publicNat('nat-a', 'port-restricted-cone', '203.0.113.10', 1), publicNat('nat-b', 'port-restricted-cone', '198.51.100.20', 2)],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
+      ],
+    },
+    probeExpectation: 'both',
+  },
+  {
+    name: 'cone-symmetric',
+    description: 'port-restricted cone ↔ symmetric (masquerade fully-random + firewall)',
+    topology: {
+      nats: [publicNat('nat-a', 'port-restricted-cone', '203.0.113.10', 1), publicNat('nat-b', 'symmetric', '198.51.100.20', 2)],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
+      ],
+    },
+    probeExpectation: 'none',
+  },
+  {
+    name: 'fullcone-symmetric',
+    description: 'full cone (DNAT) ↔ symmetric: the symmetric side can reach the full cone',
+    topology: {
+      nats: [publicNat('nat-a', 'full-cone', '203.0.113.10', 1), publicNat('nat-b', 'symmetric', '198.51.100.20', 2)],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
+      ],
+    },
+    probeExpectation: 'one',
+  },
+  {
+    name: 'symmetric-symmetric',
+    description: 'symmetric on both sides: needs the relay',
+    topology: {
+      nats: [publicNat('nat-a', 'symmetric', '203.0.113.10', 1), publicNat('nat-b', 'symmetric', '198.51.100.20', 2)],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
+      ],
+    },
+    probeExpectation: 'none',
+  },
+  {
+    name: 'same-lan',
+    description: 'both peers on one LAN behind one port-restricted cone (no hairpinning)',
+    topology: {
+      nats: [publicNat('nat-a', 'port-restricted-cone', '203.0.113.10', 1)],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.1.3', nat: 'nat-a' },
+      ],
+    },
+    probeExpectation: 'none',
+  },
+  {
+    name: 'conntrack-clash',
+    description: 'masquerade without an inbound firewall ↔ port-restricted cone',
+    topology: {
+      nats: [publicNat('nat-a', 'conntrack-clash', '203.0.113.10', 1), publicNat('nat-b', 'port-restricted-cone', '198.51.100.20', 2)],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
+      ],
+    },
+    // b's hellos reach nat-a before a sends: without a firewall they leave a conntrack entry
+    // on a's port, so a's own flow to b is moved to another port (the clash).
+    probeExpectation: 'none',
+    probe_b_lead_ms: 700,
+  },
+  {
+    name: 'cgnat',
+    description: 'a home router behind a carrier-grade NAT ↔ port-restricted cone',
+    topology: {
+      nats: [
+        publicNat('cgn', 'cgnat', '198.51.100.30', 64),
+        { name: 'nat-a', kind: 'port-restricted-cone', parent: 'cgn', wanIp: '10.0.64.2', wanPrefix: 24, gateway: '10.0.64.1', lanIp: '10.0.1.1', lanPrefix: 24 },
+        publicNat('nat-b', 'port-restricted-cone', '203.0.113.20', 2),
+      ],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
+      ],
+    },
+    probeExpectation: 'both',
+  },
+];
+
+export function findCase(name: string): LabCase | undefined {
+  return LAB_CASES.find((c) => c.name === name);
+}

@@ -1,0 +1,84 @@
+// nftables rulesets for the lab's NAT routers. Each router namespace has a `wan` interface on
+// the public side and a `lan` bridge on the private side. The kinds map onto the simulator's
+// NAT presets (runtime-sim/nat), which is what the lab calibrates.
+import { natPreset, type NatConfig, type NatPresetName } from '../../runtime-sim/nat/index.ts';
+
+export type LabNatKind =
+  /** masquerade + inbound firewall: EIM with port preservation, APDF (port-restricted cone). */
+  | 'port-restricted-cone'
+  /** masquerade fully-random + inbound firewall: a new random port per destination (symmetric). */
+  | 'symmetric'
+  /** masquerade with no inbound firewall: unsolicited inbound creates conntrack entries that clash. */
+  | 'conntrack-clash'
+  /** static DNAT of every inbound UDP port to the one host + masquerade: full cone. */
+  | 'full-cone'
+  /** a carrier-grade NAT in front of another NAT: masquerade + firewall, like a home router. */
+  | 'cgnat';
+
+/** Which simulator preset each kernel router is compared with (docs/architecture.md). */
+export const SIM_PRESET: Record<LabNatKind, NatPresetName> = {
+  'port-restricted-cone': 'linux-masquerade-firewall',
+  symmetric: 'symmetric',
+  'conntrack-clash': 'linux-masquerade',
+  'full-cone': 'full-cone',
+  cgnat: 'linux-masquerade-firewall',
+};
+
+/**
+ * The simulator NAT for a kernel router: the preset, adjusted where our router is a specific
+ * instance of the preset's class (docs/nat-calibration.md says why for each).
+ */
+export function simNat(kind: LabNatKind): { preset: string; config?: NatConfig } {
+  const preset = SIM_PRESET[kind];
+  if (kind === 'full-cone') {
+    // DNAT + masquerade keeps the source port (masquerade's port preservation); the generic
+    // full-cone preset assigns sequential ports like pion's vnet.
+    const config = natPreset(preset);
+    return { preset: `${preset}+preserve`, config: { ...config, port_assignment: { kind: 'preserve', min_port: 1024, max_port: 65_535, fallback: 'random' } } };
+  }
+  return { preset };
+}
+
+export function natRuleset(kind: LabNatKind, options: { dnatTo?: string } = {}): string {
+  const masquerade = kind === 'symmetric' ? 'masquerade fully-random' : 'masquerade';
+  const nat = [
+    'table ip peerlab_nat {',
+    '  chain postrouting {',
+    '    type nat hook postrouting priority srcnat; policy accept;',
+    `    oifname "wan" ${masquerade}`,
+    '  }',
+  ];
+  if (kind === 'full-cone') {
+    if (!options.dnatTo) throw new Error('full-cone needs the inside host to DNAT to');
+    nat.push(
+      '  chain prerouting {',
+      '    type nat hook prerouting priority dstnat; policy accept;',
+      // Every inbound UDP datagram goes to the one inside host, port unchanged: with the
+      // masquerade's port preservation that is endpoint-independent mapping and filtering.
+      `    iifname "wan" meta l4proto udp dnat to ${options.dnatTo}`,
+      '  }',
+    );
+  }
+  nat.push('}');
+  const firewall =
+    kind === 'conntrack-clash' || kind === 'full-cone'
+      ? []
+      : [
+          'table ip peerlab_filter {',
+          '  chain forward {',
+          '    type filter hook forward priority filter; policy drop;',
+          '    iifname "lan" accept',
+          '    ct state established,related accept',
+          '  }',
+          '  chain input {',
+          // Dropping here, before any local delivery, keeps unsolicited inbound from leaving a
+          // confirmed conntrack entry behind (the clash the firewall-less router suffers).
+          '    type filter hook input priority filter; policy drop;',
+          '    iifname "lo" accept',
+          '    iifname "lan" accept',
+          '    ct state established,related accept',
+          '  }',
+          '}',
+        ];
+  return ['flush ruleset', ...nat, ...firewall, ''].join('\n');
+}

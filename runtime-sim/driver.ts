@@ -1,0 +1,177 @@
+// The generic driver: runs any protocol/core Machine on a host. After every handle* call it
+// drains the machine: pollTransmit → the network, pollEvent → the trace, handle.events and
+// onEvent callbacks, then re-arms the machine's one timer at pollTimeout(). The timer is one
+// queue slot per driver: an earlier deadline moves it earlier at once; a later deadline is
+// picked up lazily when the slot fires (the machine is asked again and only woken if due).
+import type { Addr } from '../protocol/core/addr.ts';
+import type { Machine, NamedEvent } from '../protocol/core/machine.ts';
+import { EV_TIMER } from './kernel.ts';
+import type { Kernel } from './kernel.ts';
+import type { Host } from './host.ts';
+import type { Network } from './network.ts';
+
+/** Datagrams taken from one machine in one drain before the driver logs and stops draining. */
+export const transmits_per_drain_max = 100_000;
+/** Events taken from one machine in one drain before the driver stops draining. */
+export const events_per_drain_max = 100_000;
+/** handleTimeout calls at one virtual instant before the driver defers the timer by 1 ms. */
+export const wakes_per_instant_max = 10_000;
+/** Default bound on events a handle keeps in `events` (older ones are still traced). */
+export const events_kept_max_default = 100_000;
+
+/** What a scenario holds for a running machine. */
+export interface MachineHandle<Command, Event> {
+  readonly host: Host;
+  readonly machine: Machine<Command, Event>;
+  /** The addresses the machine is bound to; the first is its primary (default source). */
+  readonly addresses: readonly Addr[];
+  /** Every event the machine emitted, in order (up to events_kept_max). */
+  readonly events: readonly Event[];
+  /** Events not kept in `events` because it was full. */
+  readonly eventsDropped: number;
+  /** handleCommand at the current virtual time. */
+  command(command: Command): void;
+  /** Calls `fn` for each later event, after the machine has been drained. */
+  onEvent(fn: (event: Event) => void): void;
+}
+
+function eventName(event: unknown): string {
+  if (typeof event === 'object' && event !== null && typeof (event as NamedEvent).type === 'string') {
+    return (event as NamedEvent).type;
+  }
+  return typeof event;
+}
+
+export class Driver<Command = unknown, Event = unknown> implements MachineHandle<Command, Event> {
+  readonly events: Event[] = [];
+  eventsDropped = 0;
+  addresses: Addr[];
+  primary: Addr;
+  readonly slot: number;
+  private readonly callbacks: Array<(event: Event) => void> = [];
+  private readonly pendingEvents: Event[] = [];
+  private readonly pendingCommands: Command[] = [];
+  private busy = false;
+  private wokenAt = -1;
+  private wakesAtInstant = 0;
+
+  constructor(
+    private readonly k: Kernel,
+    private readonly network: Network,
+    readonly host: Host,
+    readonly machine: Machine<Command, Event>,
+    addresses: Addr[],
+    private readonly events_kept_max: number,
+  ) {
+    this.addresses = addresses;
+    this.primary = addresses[0]!;
+    this.slot = k.reserve(EV_TIMER, this);
+  }
+
+  command(command: Command): void {
+    // A callback of this very drain asked for it: run it once the drain is over.
+    if (this.busy) {
+      this.pendingCommands.push(command);
+      return;
+    }
+    this.machine.handleCommand(this.k.now, command);
+    this.drain();
+  }
+
+  onEvent(fn: (event: Event) => void): void {
+    this.callbacks.push(fn);
+  }
+
+  /** A datagram arrived (called by the network from a queue event, never inline). */
+  receive(src: Addr, data: Uint8Array, local: Addr): void {
+    this.machine.handleDatagram(this.k.now, src, data, local);
+    this.drain();
+  }
+
+  /** The timer slot fired. */
+  wake(): void {
+    const k = this.k;
+    const deadline = this.machine.pollTimeout();
+    if (deadline === undefined) return;
+    if (deadline > k.now) {
+      k.queue.schedule(this.slot, deadline);
+      return;
+    }
+    if (k.now === this.wokenAt) {
+      // A machine that stays due after handleTimeout would spin forever at one instant.
+      if (++this.wakesAtInstant > wakes_per_instant_max) {
+        this.log(`timer still due after wakes_per_instant_max (${wakes_per_instant_max}) wakes; deferred 1 ms`);
+        k.queue.schedule(this.slot, k.now + 1);
+        return;
+      }
+    } else {
+      this.wokenAt = k.now;
+      this.wakesAtInstant = 0;
+    }
+    k.stats.timers++;
+    if (k.tracer.on) k.tracer.timer(k.now, this.host.name, deadline);
+    this.machine.handleTimeout(k.now);
+    this.drain();
+  }
+
+  /** Re-points addresses on `fromIp` to `toIp` (host rebinding). */
+  rebind(fromIp: string, toIp: string, remake: (ip: string, port: number) => Addr): void {
+    this.addresses = this.addresses.map((a) => (a.ip === fromIp ? remake(toIp, a.port) : a));
+    this.primary = this.addresses[0]!;
+  }
+
+  /** Drains the machine after a handle* call. */
+  drain(): void {
+    const k = this.k;
+    const m = this.machine;
+    this.busy = true;
+    let sent = 0;
+    for (let tx = m.pollTransmit(); tx !== undefined; tx = m.pollTransmit()) {
+      this.network.send(this.host, this.primary, tx);
+      if (++sent >= transmits_per_drain_max) {
+        this.log(`drain stopped after transmits_per_drain_max (${transmits_per_drain_max}) datagrams`);
+        break;
+      }
+    }
+    let emitted = 0;
+    for (let event = m.pollEvent(); event !== undefined; event = m.pollEvent()) {
+      this.emit(event);
+      if (++emitted >= events_per_drain_max) {
+        this.log(`drain stopped after events_per_drain_max (${events_per_drain_max}) events`);
+        break;
+      }
+    }
+    this.arm(m.pollTimeout());
+    this.busy = false;
+    if (this.pendingEvents.length > 0) this.runCallbacks();
+    if (this.pendingCommands.length > 0) this.command(this.pendingCommands.shift()!);
+  }
+
+  private arm(deadline: number | undefined): void {
+    if (deadline === undefined || !Number.isFinite(deadline)) return;
+    const k = this.k;
+    const at = deadline > k.now ? deadline : k.now;
+    const q = k.queue;
+    if (!q.isQueued(this.slot) || at < q.timeOf(this.slot)) q.schedule(this.slot, at);
+  }
+
+  private emit(event: Event): void {
+    const k = this.k;
+    k.stats.events++;
+    if (k.tracer.on) k.tracer.event(k.now, this.host.name, eventName(event), event);
+    if (this.events.length < this.events_kept_max) this.events.push(event);
+    else this.eventsDropped++;
+    if (this.callbacks.length > 0) this.pendingEvents.push(event);
+  }
+
+  private runCallbacks(): void {
+    const events = this.pendingEvents.splice(0);
+    for (const event of events) for (const fn of this.callbacks) fn(event);
+  }
+
+  private log(message: string): void {
+    const k = this.k;
+    k.stats.logs++;
+    if (k.tracer.on) k.tracer.log(k.now, this.host.name, 'warn', message);
+  }
+}

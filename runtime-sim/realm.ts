@@ -1,0 +1,76 @@
+// An address realm: one IP routing domain, which is also a LAN broadcast domain. The public
+// internet is a realm without a subnet or gateway; the inside of every NAT is a realm whose
+// gateway is that NAT. A realm maps each IP to the node attached at it (a host, or the
+// outside face of a NAT whose external IPs live here) and hands out host addresses.
+import { Subnet } from './subnet.ts';
+import type { Host } from './host.ts';
+import type { Gateway } from './gateway.ts';
+
+/** A node reachable at an IP of a realm. */
+export type Attachment = Host | Gateway;
+
+export class RealmError extends Error {
+  constructor(readonly realm: string, why: string) {
+    super(`realm ${realm}: ${why}`);
+    this.name = 'RealmError';
+  }
+}
+
+/** Where the public realm hands out addresses when a host gives none (RFC 2544 bench range). */
+export const internet_pool = '198.18.0.0/15';
+export const LIMITED_BROADCAST = '255.255.255.255';
+
+export class Realm {
+  /** Node at each IP of this realm. */
+  readonly byIp = new Map<string, Attachment>();
+  /** Hosts in attach order (broadcast fan-out order). */
+  readonly hosts: Host[] = [];
+  /** The NAT this realm sits behind; undefined for the public internet or a bare LAN. */
+  gateway: Gateway | undefined;
+  readonly subnet: Subnet | undefined;
+  private readonly pool: Subnet;
+  private allocNext = 0;
+
+  constructor(
+    readonly name: string,
+    subnet: string | undefined,
+    /** Nesting depth: 0 for the internet, 1 behind one NAT, 2 behind a CGNAT... */
+    readonly depth: number,
+  ) {
+    this.subnet = subnet === undefined ? undefined : new Subnet(subnet);
+    this.pool = this.subnet ?? new Subnet(internet_pool);
+  }
+
+  /** True when `ip` is a broadcast address of this realm. */
+  isBroadcast(ip: string): boolean {
+    return ip === LIMITED_BROADCAST || (this.subnet !== undefined && ip === this.subnet.broadcast);
+  }
+
+  /** True when a datagram to `ip` must stay inside (no gateway, or the IP is on this LAN). */
+  isLocal(ip: string): boolean {
+    return this.gateway === undefined || (this.subnet !== undefined && this.subnet.contains(ip));
+  }
+
+  /** The next unused host address of the pool. */
+  allocate(): string {
+    for (;;) {
+      const ip = this.pool.hostIp(this.allocNext++);
+      if (ip === undefined) throw new RealmError(this.name, `address pool ${this.pool.text} exhausted`);
+      if (!this.byIp.has(ip)) return ip;
+    }
+  }
+
+  attach(ip: string, node: Attachment): void {
+    const present = this.byIp.get(ip);
+    if (present !== undefined) throw new RealmError(this.name, `${ip} already used by ${present.name}`);
+    if (this.isBroadcast(ip)) throw new RealmError(this.name, `${ip} is a broadcast address`);
+    if (this.subnet !== undefined && ip.includes('.') && !this.subnet.contains(ip)) {
+      throw new RealmError(this.name, `${ip} is outside ${this.subnet.text}`);
+    }
+    this.byIp.set(ip, node);
+  }
+
+  detach(ip: string, node: Attachment): void {
+    if (this.byIp.get(ip) === node) this.byIp.delete(ip);
+  }
+}

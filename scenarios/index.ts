@@ -1,0 +1,43 @@
+// Every scenario and suite, in one list. To add scenarios: one import and one entry in
+// `entries` (an entry may be a single Scenario or a generated family, Scenario[]). A suite
+// exists as soon as a scenario names it in its `suites`; describe it in SUITES for `peerlab list`.
+import { ScenarioRegistry, type ScenarioEntry } from './registry.ts';
+import { echoBasic } from './echo-basic.ts';
+import { linkLatency } from './link-latency.ts';
+import { linkLoss } from './link-loss.ts';
+import { linkFaults } from './link-faults.ts';
+import { linkCapacity } from './link-capacity.ts';
+import { partitions } from './partition.ts';
+import { lanBroadcast } from './lan-broadcast.ts';
+import { natPresets } from './nat-preset.ts';
+import { natMapping } from './nat-mapping.ts';
+import { natExpiry } from './nat-expiry.ts';
+import { natHairpin } from './nat-hairpin.ts';
+import { natCgnat } from './nat-cgnat.ts';
+import { natConntrack } from './nat-conntrack.ts';
+import { natTableFull } from './nat-table.ts';
+
+export const SUITES: Readonly<Record<string, string>> = {
+  default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
+  link: 'every link feature: latency, jitter, loss, bursts, duplication, reordering, corruption, bandwidth, MTU, partitions, broadcast',
+  nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
+};
+
+const entries: ScenarioEntry[] = [
+  echoBasic,
+  linkLatency,
+  linkLoss,
+  linkFaults,
+  linkCapacity,
+  partitions,
+  lanBroadcast,
+  natPresets,
+  natMapping,
+  natExpiry,
+  natHairpin,
+  natCgnat,
+  natConntrack,
+  natTableFull,
+];
+
+export const registry = new ScenarioRegistry(entries, SUITES);

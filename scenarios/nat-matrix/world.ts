@@ -1,0 +1,109 @@
+// The nat-matrix world: a rendezvous server with two public IPs x two ports (so RFC 5780
+// classification works) and two peers, each behind its own NAT of a given preset ('cgnat' is a
+// home port-restricted router inside a carrier NAT, NAT444). Peers get 256 spare sockets for
+// birthday probing. Also builds the same-LAN and shared-CGN (hairpin) variants.
+import { addr, type Addr } from '../../protocol/core/addr.ts';
+import { PunchClient, type PunchCommand } from '../../protocol/punch/punch-client.ts';
+import type { PunchEvent } from '../../protocol/punch/punch-events.ts';
+import { RendezvousServer, type RendezvousServerEvent } from '../../protocol/punch/rendezvous-server.ts';
+import type { PunchClientConfig } from '../../protocol/punch/punch-config.ts';
+import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
+import type { NatPresetName } from '../../runtime-sim/nat/presets.ts';
+
+export const SERVER_IPS = ['198.51.100.7', '198.51.100.8'] as const;
+export const STUN_PORT = 3478;
+export const STUN_ALT_PORT = 3479;
+export const PEER_PORT = 5000;
+/** Spare sockets per peer for the hard side of birthday probing (Tailscale's figure, nat.md 2.2). */
+export const SPARE_PORTS = 256;
+export const SPARE_PORT_FIRST = 40_000;
+/** One-way latencies: LAN hop, access link of a NAT, server link. RTT peer<->server = 2*(2+10+10) ms. */
+export const LAN_MS = 2;
+export const ACCESS_MS = 10;
+export const SERVER_MS = 10;
+/** Direct peer<->peer RTT through two access links: 2 * (2 + 10 + 10 + 2) ms. */
+export const DIRECT_RTT_MS = 2 * (LAN_MS + ACCESS_MS + ACCESS_MS + LAN_MS);
+
+export type PeerPlace = NatPresetName;
+
+export interface Peer {
+  readonly name: string;
+  readonly client: PunchClient;
+  readonly events: Array<{ t: number; event: PunchEvent }>;
+  command(c: PunchCommand): void;
+}
+
+export interface World {
+  readonly server: RendezvousServer;
+  readonly serverEvents: RendezvousServerEvent[];
+  readonly a: Peer;
+  readonly b: Peer;
+}
+
+export interface WorldOptions {
+  readonly loss: number;
+  /** 'pair': each peer behind its own NAT; 'same-lan': both behind one NAT; 'same-cgn': own home NATs inside one carrier NAT. */
+  readonly layout?: 'pair' | 'same-lan' | 'same-cgn';
+  readonly client?: Partial<PunchClientConfig>;
+}
+
+function link(ms: number, loss = 0): LinkConfig {
+  return loss > 0 ? { latency: { kind: 'fixed', ms }, loss: { kind: 'bernoulli', p: loss } } : { latency: { kind: 'fixed', ms } };
+}
+
+type Realm = Simulator['internet'];
+
+/** Puts a NAT of `preset` (two levels for cgnat) on `outer`; returns the realm behind it. */
+function natFor(sim: Simulator, name: string, preset: NatPresetName, index: number, outer: Realm): Realm {
+  if (preset === 'cgnat') {
+    const cgn = sim.addNat({ name: `${name}-cgn`, preset: 'cgnat', realm: outer, externalIps: [`203.0.113.${100 + index}`], insideSubnet: `100.64.${index}.0/24`, link: link(ACCESS_MS / 2) });
+    const home = sim.addNat({ name: `${name}-home`, preset: 'port-restricted-cone', realm: cgn.inside, insideSubnet: `10.0.${index}.0/24`, link: link(ACCESS_MS / 2) });
+    return home.inside;
+  }
+  const nat = sim.addNat({ name: `${name}-nat`, preset, realm: outer, externalIps: [`203.0.113.${10 + index}`], insideSubnet: `10.0.${index}.0/24`, link: link(ACCESS_MS) });
+  return nat.inside;
+}
+
+function startPeer(sim: Simulator, name: string, realm: Realm, ip: string, loss: number, server: Addr, extra: Partial<PunchClientConfig>): Peer {
+  const host = sim.addHost({ name, realm, ips: [ip], link: link(LAN_MS, loss) });
+  const local = addr(ip, PEER_PORT);
+  const spares: Addr[] = [];
+  for (let i = 0; i < SPARE_PORTS; i++) spares.push(addr(ip, SPARE_PORT_FIRST + i));
+  const client = new PunchClient({ id: name, token: sim.rng.nextBytes(16), server, local, spares, ...extra }, sim.rng.fork(`punch:${name}`));
+  const handle = sim.run<PunchCommand, PunchEvent>(host, client, { addresses: [local, ...spares] });
+  const events: Array<{ t: number; event: PunchEvent }> = [];
+  handle.onEvent((event) => events.push({ t: sim.now, event }));
+  return { name, client, events, command: (c) => handle.command(c) };
+}
+
+export function buildWorld(sim: Simulator, presetA: NatPresetName, presetB: NatPresetName, options: WorldOptions): World {
+  const serverHost = sim.addHost({ name: 'rendezvous', realm: sim.internet, ips: [...SERVER_IPS], link: link(SERVER_MS), role: 'server' });
+  const primary = addr(SERVER_IPS[0], STUN_PORT);
+  const server = new RendezvousServer({ primary, alternate: addr(SERVER_IPS[1], STUN_ALT_PORT) }, sim.rng.fork('rendezvous'));
+  const serverHandle = sim.run(serverHost, server, { addresses: server.addresses() });
+  const serverEvents: RendezvousServerEvent[] = [];
+  serverHandle.onEvent((e) => serverEvents.push(e));
+  const layout = options.layout ?? 'pair';
+  const extraA = { connect_to: 'b', ...options.client };
+  const extraB = { ...options.client };
+  let realmA: Realm;
+  let realmB: Realm;
+  let ipA = '10.0.1.2';
+  let ipB = '10.0.2.2';
+  if (layout === 'same-lan') {
+    realmA = realmB = natFor(sim, 'site', presetA, 1, sim.internet);
+    ipB = '10.0.1.3';
+  } else if (layout === 'same-cgn') {
+    const cgn = sim.addNat({ name: 'carrier', preset: 'cgnat', externalIps: ['203.0.113.100'], insideSubnet: '100.64.0.0/24', link: link(ACCESS_MS / 2) });
+    realmA = sim.addNat({ name: 'a-home', preset: presetA, realm: cgn.inside, insideSubnet: '10.0.1.0/24', link: link(ACCESS_MS / 2) }).inside;
+    realmB = sim.addNat({ name: 'b-home', preset: presetB, realm: cgn.inside, insideSubnet: '10.0.2.0/24', link: link(ACCESS_MS / 2) }).inside;
+  } else {
+    realmA = natFor(sim, 'a', presetA, 1, sim.internet);
+    realmB = natFor(sim, 'b', presetB, 2, sim.internet);
+  }
+  void ipA;
+  const a = startPeer(sim, 'a', realmA, ipA, options.loss, primary, extraA);
+  const b = startPeer(sim, 'b', realmB, ipB, options.loss, primary, extraB);
+  ipA = '';
+  return { server, serverEvents, a, b };
+}

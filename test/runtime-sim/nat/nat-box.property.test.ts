@@ -1,0 +1,219 @@
+// fast-check properties of NatBox, each checked against an oracle written plainly here from
+// RFC 4787's definitions (not from the implementation): filtering never admits what it
+// forbids, EIM keeps one external endpoint per internal endpoint, the session table stays
+// within sessions_max, and the same traffic with the same seed gives the same answers.
+import { describe, expect } from 'vitest';
+import { fc, test } from '@fast-check/vitest';
+import { formatAddr, type Addr } from '../../../protocol/core/addr.ts';
+import type { NatConfig } from '../../../runtime-sim/nat/config.ts';
+import { NatBox } from '../../../runtime-sim/nat/nat-box.ts';
+import { a, EXT, testRng } from './helpers.ts';
+
+const INTERNALS = ['10.0.0.2:4000', '10.0.0.2:4001', '10.0.0.3:4000'].map(a);
+const REMOTES = ['198.51.100.1:1000', '198.51.100.1:2000', '198.51.100.2:1000', '198.51.100.2:2000'].map(a);
+const TIMEOUT_MS = 1000;
+
+const behaviour = fc.constantFrom('endpoint-independent', 'address-dependent', 'address-and-port-dependent' as const);
+
+interface ConfigOptions {
+  readonly clash: boolean;
+  readonly stream: boolean;
+  readonly refreshBoth: boolean;
+  readonly sessionsMax: number;
+}
+
+const configArb = (o: Partial<Record<keyof ConfigOptions, fc.Arbitrary<unknown>>> = {}): fc.Arbitrary<NatConfig> =>
+  fc
+    .record({
+      mapping: behaviour,
+      filtering: behaviour,
+      kind: fc.constantFrom('preserve', 'sequential', 'random' as const),
+      fallback: fc.constantFrom('sequential', 'random' as const),
+      refreshBoth: (o.refreshBoth as fc.Arbitrary<boolean>) ?? fc.boolean(),
+      stream: (o.stream as fc.Arbitrary<boolean>) ?? fc.boolean(),
+      firewall: fc.boolean(),
+      clash: (o.clash as fc.Arbitrary<boolean>) ?? fc.boolean(),
+      sessionsMax: (o.sessionsMax as fc.Arbitrary<number>) ?? fc.constant(1000),
+    })
+    .map((r) => ({
+      mapping: r.mapping,
+      filtering: r.filtering,
+      // A small range so ports get reused and allocation runs out now and then.
+      port_assignment: { kind: r.kind, min_port: 3999, max_port: 4010, fallback: r.fallback },
+      ip_pooling: 'paired',
+      binding_timeout_ms: TIMEOUT_MS,
+      ...(r.stream ? { stream_timeout_ms: 2 * TIMEOUT_MS } : {}),
+      refresh: r.refreshBoth ? 'both' : 'outbound',
+      hairpinning: 'external-source',
+      inbound_firewall: r.firewall,
+      sessions_max: r.sessionsMax,
+      conntrack_clash: r.clash,
+    }));
+
+/** One step of traffic: time passes, then one datagram crosses the NAT. */
+type Step =
+  | { readonly dt: number; readonly dir: 'out'; readonly internal: number; readonly remote: number }
+  | { readonly dt: number; readonly dir: 'in'; readonly port: number; readonly remote: number };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({
+    dt: fc.integer({ min: 0, max: 700 }),
+    dir: fc.constant('out' as const),
+    internal: fc.integer({ min: 0, max: INTERNALS.length - 1 }),
+    remote: fc.integer({ min: 0, max: REMOTES.length - 1 }),
+  }),
+  fc.record({
+    dt: fc.integer({ min: 0, max: 700 }),
+    dir: fc.constant('in' as const),
+    port: fc.integer({ min: 3999, max: 4010 }),
+    remote: fc.integer({ min: 0, max: REMOTES.length - 1 }),
+  }),
+);
+
+const traffic = fc.array(stepArb, { minLength: 1, maxLength: 120 });
+
+/**
+ * The oracle's memory: for each (internal, external, remote) the last time the flow was active
+ * in a way that may keep the NAT's permission alive (outbound always; admitted inbound too
+ * when the config refreshes both ways).
+ */
+class FlowLog {
+  private readonly last = new Map<string, { internal: Addr; external: Addr; remote: Addr; t: number }>();
+  note(internal: Addr, external: Addr, remote: Addr, t: number): void {
+    this.last.set(`${formatAddr(internal)}|${formatAddr(external)}|${formatAddr(remote)}`, { internal, external, remote, t });
+  }
+  /** Flows of `internal` through `external` whose last activity is younger than `life_ms`. */
+  live(internal: Addr, external: Addr, now: number, life_ms: number): Addr[] {
+    const out: Addr[] = [];
+    for (const f of this.last.values()) {
+      if (f.internal === internal && formatAddr(f.external) === formatAddr(external) && now - f.t < life_ms) out.push(f.remote);
+    }
+    return out;
+  }
+}
+
+function run(config: NatConfig, steps: readonly Step[], seed: number, visit: (step: Step, now: number, result: unknown, box: NatBox) => void): void {
+  const box = new NatBox(config, [EXT], testRng(seed), 'prop', { events: false });
+  let now = 0;
+  for (const step of steps) {
+    now += step.dt;
+    const result =
+      step.dir === 'out'
+        ? box.outbound(now, INTERNALS[step.internal]!, REMOTES[step.remote]!)
+        : box.inbound(now, a(`${EXT}:${step.port}`), REMOTES[step.remote]!);
+    visit(step, now, result, box);
+  }
+}
+
+describe('NatBox properties', () => {
+  test.prop([configArb(), traffic, fc.integer()])(
+    'never admits an inbound datagram its filtering forbids',
+    (config, steps, seed) => {
+      const log = new FlowLog();
+      const life_ms = Math.max(config.binding_timeout_ms, config.stream_timeout_ms ?? 0);
+      run(config, steps, seed, (step, now, result) => {
+        const remote = REMOTES[step.remote]!;
+        if (step.dir === 'out') {
+          if (!('drop' in (result as object))) log.note(INTERNALS[step.internal]!, (result as { external: Addr }).external, remote, now);
+          return;
+        }
+        if ('drop' in (result as object)) return;
+        const internal = INTERNALS.find((i) => formatAddr(i) === formatAddr((result as { internal: Addr }).internal))!;
+        const external = a(`${EXT}:${step.port}`);
+        const flows = log.live(internal, external, now, life_ms);
+        // Whatever the filtering, the inside host must have sent through this external port lately.
+        expect(flows.length, 'admitted through a port with no live outbound flow').toBeGreaterThan(0);
+        if (config.filtering === 'address-dependent') {
+          expect(flows.some((r) => r.ip === remote.ip), 'ADF admitted an IP never sent to').toBe(true);
+        }
+        if (config.filtering === 'address-and-port-dependent') {
+          expect(flows.some((r) => formatAddr(r) === formatAddr(remote)), 'APDF admitted an ip:port never sent to').toBe(true);
+        }
+        if (config.refresh === 'both') log.note(internal, external, remote, now);
+      });
+    },
+  );
+
+  test.prop([configArb({ clash: fc.constant(false), stream: fc.constant(false), refreshBoth: fc.constant(false) }), traffic, fc.integer()])(
+    'with outbound refresh and no clash, admits exactly what RFC 4787 filtering allows',
+    (config, steps, seed) => {
+      const log = new FlowLog();
+      // Which internal endpoint each external port was last handed to.
+      const owner = new Map<number, Addr>();
+      run(config, steps, seed, (step, now, result) => {
+        const remote = REMOTES[step.remote]!;
+        if (step.dir === 'out') {
+          if ('drop' in (result as object)) return;
+          const external = (result as { external: Addr }).external;
+          owner.set(external.port, INTERNALS[step.internal]!);
+          log.note(INTERNALS[step.internal]!, external, remote, now);
+          return;
+        }
+        const internal = owner.get(step.port);
+        const flows = internal === undefined ? [] : log.live(internal, a(`${EXT}:${step.port}`), now, TIMEOUT_MS);
+        const allowed =
+          flows.length > 0 &&
+          (config.filtering === 'endpoint-independent' ||
+            (config.filtering === 'address-dependent' && flows.some((r) => r.ip === remote.ip)) ||
+            flows.some((r) => formatAddr(r) === formatAddr(remote)));
+        if (allowed) expect(result).toEqual({ internal });
+        else expect('drop' in (result as object)).toBe(true);
+      });
+    },
+  );
+
+  test.prop([configArb({ clash: fc.constant(false) }).map((c) => ({ ...c, mapping: 'endpoint-independent' as const })), traffic, fc.integer()])(
+    'EIM maps one internal endpoint to one external endpoint whatever the destination',
+    (config, steps, seed) => {
+      const current = new Map<Addr, { external: string; lastOut: number }>();
+      run(config, steps, seed, (step, now, result) => {
+        if (step.dir !== 'out' || 'drop' in (result as object)) return;
+        const internal = INTERNALS[step.internal]!;
+        const external = formatAddr((result as { external: Addr }).external);
+        const seen = current.get(internal);
+        // The mapping certainly lives if this endpoint sent anything less than a timeout ago
+        // (inbound refresh can only make it live longer).
+        if (seen !== undefined && now - seen.lastOut < config.binding_timeout_ms) expect(external).toBe(seen.external);
+        // No two live internal endpoints share an external endpoint (no port overloading).
+        for (const [other, m] of current) {
+          if (other !== internal && m.external === external && now - m.lastOut < config.binding_timeout_ms) {
+            throw new Error(`${external} shared by ${formatAddr(other)} and ${formatAddr(internal)}`);
+          }
+        }
+        current.set(internal, { external, lastOut: now });
+      });
+    },
+  );
+
+  test.prop([configArb({ sessionsMax: fc.integer({ min: 1, max: 6 }) }), traffic, fc.integer()])(
+    'the table never exceeds sessions_max, and mappings never outnumber sessions',
+    (config, steps, seed) => {
+      run(config, steps, seed, (_step, now, _result, box) => {
+        expect(box.sessionCount).toBeLessThanOrEqual(config.sessions_max);
+        expect(box.mappingCount).toBeLessThanOrEqual(box.sessionCount);
+        const next = box.nextExpiry();
+        if (next !== undefined) expect(next).toBeGreaterThan(now);
+        else expect(box.sessionCount).toBe(0);
+      });
+    },
+  );
+
+  test.prop([configArb(), traffic, fc.integer()])('same traffic and seed, same answers and events', (config, steps, seed) => {
+    const record = (): unknown[] => {
+      const out: unknown[] = [];
+      const box = new NatBox(config, [EXT], testRng(seed), 'det');
+      let now = 0;
+      for (const step of steps) {
+        now += step.dt;
+        out.push(
+          step.dir === 'out'
+            ? box.outbound(now, INTERNALS[step.internal]!, REMOTES[step.remote]!)
+            : box.inbound(now, a(`${EXT}:${step.port}`), REMOTES[step.remote]!),
+        );
+        for (let e = box.pollNatEvent(); e !== undefined; e = box.pollNatEvent()) out.push(e);
+      }
+      return out;
+    };
+    expect(record()).toEqual(record());
+  });
+});

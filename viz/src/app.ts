@@ -1,0 +1,192 @@
+// One loaded trace in the viewer: the model, the diagram, the panels and the replay state
+// (cursor, play/pause, speed, selection, filters), wired to the toolbar. A new trace
+// replaces the App; its listeners go with an AbortController.
+
+import { TimeScale } from './layout/timescale.ts';
+import { countsAt } from './model/counts.ts';
+import { formatMs } from './model/describe.ts';
+import { applyFilter, defaultFilter, isErrorMark, type FilterState } from './model/filter.ts';
+import type { Datagram, Mark, TraceModel } from './model/model.ts';
+import { PathCache } from './model/path.ts';
+import { ChartsPanel } from './ui/charts-panel.ts';
+import { DiagramView, type DiagramState } from './ui/diagram-view.ts';
+import { byId, clear } from './ui/dom.ts';
+import { buildFilterControls } from './ui/filter-controls.ts';
+import { renderInspector } from './ui/inspector.ts';
+import { renderSummary } from './ui/summary-panel.ts';
+import { TopologyPanel } from './ui/topology-panel.ts';
+
+const SCRUB_STEPS = 10_000;
+const SPEEDS = [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000];
+/** A replay should take about this long at the default speed. */
+const REPLAY_TARGET_MS = 30_000;
+
+export class App {
+  readonly state: DiagramState;
+  readonly view: DiagramView;
+  private readonly abort = new AbortController();
+  private readonly linearScale: TimeScale;
+  private readonly compressedScale: TimeScale;
+  private readonly topology: TopologyPanel;
+  private readonly charts: ChartsPanel;
+  private readonly nodes: string[];
+  private playing = false;
+  private speed = 1;
+  private panelsQueued = false;
+  private lastTick_ms = 0;
+
+  constructor(readonly model: TraceModel) {
+    const times = model.times;
+    this.linearScale = TimeScale.linear(model.t_min, model.t_max);
+    this.compressedScale = times.length > 1 ? TimeScale.compressed(times, TimeScale.autoGap(times)) : this.linearScale;
+    const filter = defaultFilter(model);
+    this.state = { model, paths: new PathCache(model), masks: applyFilter(model, filter), cursor_ms: model.t_max, selected: undefined };
+    for (const id of ['topology', 'summary', 'charts', 'inspector', 'filters']) clear(byId(id));
+    const host = byId('diagram');
+    host.querySelector('canvas')?.remove();
+    byId('empty').hidden = true;
+    const compress = byId<HTMLInputElement>('compress');
+    this.view = new DiagramView(host, this.state, compress.checked ? this.compressedScale : this.linearScale);
+    this.view.onPick = (hit) => this.select(hit === undefined ? undefined : hit.kind === 'datagram' ? hit.datagram : hit.mark);
+    this.nodes = model.lanes.map((l) => l.name);
+    this.topology = new TopologyPanel(byId('topology'), model);
+    this.charts = new ChartsPanel(byId('charts'), model);
+    renderInspector(byId('inspector'), model, undefined);
+    buildFilterControls(byId('filters'), model, filter, (f) => this.setFilter(f), this.abort.signal);
+    this.bindToolbar();
+    this.setCursor(model.t_max);
+  }
+
+  dispose(): void {
+    this.playing = false;
+    this.abort.abort();
+  }
+
+  private bindToolbar(): void {
+    const signal = this.abort.signal;
+    const scrubber = byId<HTMLInputElement>('scrubber');
+    scrubber.addEventListener('input', () => this.setCursor(this.scale.toT((Number(scrubber.value) / SCRUB_STEPS) * this.scale.u_max)), { signal });
+    const speed = byId<HTMLSelectElement>('speed');
+    clear(speed);
+    const wanted = Math.max(1e-9, this.compressedScale.u_max / REPLAY_TARGET_MS);
+    this.speed = SPEEDS.reduce((best, s) => (Math.abs(Math.log(s / wanted)) < Math.abs(Math.log(best / wanted)) ? s : best), 1);
+    for (const s of SPEEDS) {
+      const option = document.createElement('option');
+      option.value = String(s);
+      option.textContent = `${s}×`;
+      option.selected = s === this.speed;
+      speed.append(option);
+    }
+    speed.addEventListener('change', () => (this.speed = Number(speed.value)), { signal });
+    byId('play').addEventListener('click', () => this.togglePlay(), { signal });
+    byId('next-drop').addEventListener('click', () => this.nextDrop(), { signal });
+    byId('next-error').addEventListener('click', () => this.nextError(), { signal });
+    byId('fit').addEventListener('click', () => this.view.fit(), { signal });
+    const compress = byId<HTMLInputElement>('compress');
+    compress.addEventListener(
+      'change',
+      () => {
+        this.view.setScale(compress.checked ? this.compressedScale : this.linearScale);
+        this.setCursor(this.state.cursor_ms);
+      },
+      { signal },
+    );
+    window.addEventListener(
+      'keydown',
+      (ev) => {
+        if (ev.target instanceof HTMLInputElement && ev.target.type !== 'range' && ev.target.type !== 'checkbox') return;
+        if (ev.key === ' ') {
+          ev.preventDefault();
+          this.togglePlay();
+        } else if (ev.key === 'd') this.nextDrop();
+        else if (ev.key === 'e') this.nextError();
+        else if (ev.key === 'f') this.view.fit();
+      },
+      { signal },
+    );
+  }
+
+  get scale(): TimeScale {
+    return this.view.viewport.scale;
+  }
+
+  setCursor(t: number, follow = false): void {
+    const clamped = Math.min(this.model.t_max, Math.max(this.model.t_min, t));
+    this.state.cursor_ms = clamped;
+    const scrubber = byId<HTMLInputElement>('scrubber');
+    const u = this.scale.toU(clamped);
+    scrubber.value = String(Math.round((u / Math.max(1e-9, this.scale.u_max)) * SCRUB_STEPS));
+    byId('cursor-time').textContent = formatMs(clamped);
+    if (follow) this.view.follow(clamped);
+    this.view.requestDraw();
+    this.queuePanels();
+  }
+
+  /** Panels recount up to the cursor at most once per frame. */
+  private queuePanels(): void {
+    if (this.panelsQueued) return;
+    this.panelsQueued = true;
+    requestAnimationFrame(() => {
+      this.panelsQueued = false;
+      const counts = countsAt(this.model.trace.events, this.nodes, this.state.cursor_ms);
+      this.topology.update(counts);
+      renderSummary(byId('summary'), counts, this.nodes);
+      this.charts.update(this.state.cursor_ms);
+    });
+  }
+
+  select(item: Datagram | Mark | undefined): void {
+    this.state.selected = item;
+    renderInspector(byId('inspector'), this.model, item);
+    this.view.requestDraw();
+  }
+
+  setFilter(f: FilterState): void {
+    this.state.masks = applyFilter(this.model, f);
+    this.view.requestDraw();
+  }
+
+  togglePlay(): void {
+    this.playing = !this.playing;
+    byId('play').textContent = this.playing ? '❚❚ pause' : '▶ play';
+    if (!this.playing) return;
+    if (this.state.cursor_ms >= this.model.t_max) this.setCursor(this.model.t_min);
+    this.lastTick_ms = performance.now();
+    const tick = (now: number): void => {
+      if (!this.playing || this.abort.signal.aborted) return;
+      const dt = Math.min(100, now - this.lastTick_ms);
+      this.lastTick_ms = now;
+      // advance in display units, so compressed idle gaps pass quickly
+      const u = this.scale.toU(this.state.cursor_ms) + dt * this.speed;
+      this.setCursor(this.scale.toT(u), true);
+      if (this.state.cursor_ms >= this.model.t_max) {
+        this.togglePlay();
+        return;
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+
+  /** Moves the cursor to the next drop after it (wrapping), centres and selects it. */
+  nextDrop(): void {
+    const drops = this.model.drops.filter((d) => {
+      const dg = this.model.datagramById.get(d.id);
+      return dg === undefined || this.state.masks.datagrams[dg.index] === 1;
+    });
+    const next = drops.find((d) => d.t > this.state.cursor_ms + 1e-9) ?? drops[0];
+    if (next === undefined) return;
+    this.setCursor(next.t);
+    this.view.centreOn(next.t);
+    this.select(this.model.datagramById.get(next.id));
+  }
+
+  nextError(): void {
+    const errors = this.model.marks.filter(isErrorMark);
+    const next = errors.find((m) => m.event.t > this.state.cursor_ms + 1e-9) ?? errors[0];
+    if (next === undefined) return;
+    this.setCursor(next.event.t);
+    this.view.centreOn(next.event.t);
+    this.select(next);
+  }
+}

@@ -1,0 +1,96 @@
+// `window.__peerlab`: a small test hook so the end-to-end test and the bench check what the
+// viewer built and drew without guessing pixels. Not part of the user interface.
+
+import type { App } from './app.ts';
+import type { PacketId } from './trace/types.ts';
+
+export interface PeerlabHook {
+  ready: boolean;
+  loadTime_ms: number;
+  error: string | undefined;
+  counts(): { lanes: number; arrows: number; drops: number; natHops: number; marks: number; faults: number; events: number; problems: number };
+  drawn(): { arrows: number; drops: number; natHops: number; marks: number; lod: boolean };
+  cursor(): number;
+  timeRange(): { t_min: number; t_max: number };
+  setCursor(t: number): void;
+  fit(): void;
+  /** ids of datagrams that were delivered / dropped (for picking test targets) */
+  datagramIds(outcome: 'deliver' | 'drop', limit: number): PacketId[];
+  /** zooms to the datagram and returns the page coordinates of its arrow's middle */
+  datagramPoint(id: PacketId): { x: number; y: number } | undefined;
+  /** page y of a time at the current zoom */
+  timeY(t: number): number;
+  selectedId(): PacketId | undefined;
+  /** draws `n` frames synchronously while panning by `dy` px each; returns ms per frame */
+  frameTimes(n: number, dy: number): number[];
+}
+
+export function installHook(getApp: () => App | undefined): PeerlabHook {
+  const app = (): App => {
+    const a = getApp();
+    if (a === undefined) throw new Error('no trace loaded');
+    return a;
+  };
+  const hook: PeerlabHook = {
+    ready: false,
+    loadTime_ms: 0,
+    error: undefined,
+    counts: () => {
+      const m = app().model;
+      return {
+        lanes: m.lanes.length,
+        arrows: m.datagrams.length,
+        drops: m.drops.length,
+        natHops: m.datagrams.reduce((n, d) => n + d.nats.length, 0),
+        marks: m.marks.length,
+        faults: m.faults.length,
+        events: m.trace.events.length,
+        problems: m.trace.problems.length + m.trace.problemsDropped,
+      };
+    },
+    drawn: () => ({ ...app().view.lastDrawn }),
+    cursor: () => app().state.cursor_ms,
+    timeRange: () => ({ t_min: app().model.t_min, t_max: app().model.t_max }),
+    setCursor: (t) => app().setCursor(t),
+    fit: () => {
+      app().view.fit();
+      app().view.draw();
+    },
+    datagramIds: (outcome, limit) => {
+      const out: PacketId[] = [];
+      for (const d of app().model.datagrams) {
+        if (out.length >= limit) break;
+        if (d.send !== undefined && d.ends.length === 1 && d.ends[0]!.kind === outcome) out.push(d.id);
+      }
+      return out;
+    },
+    datagramPoint: (id) => {
+      const a = app();
+      const d = a.model.datagramById.get(id);
+      if (d === undefined) return undefined;
+      const p = a.view.reveal(d);
+      a.view.draw();
+      if (p === undefined) return undefined;
+      const r = a.view.canvas.getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    },
+    timeY: (t) => app().view.canvas.getBoundingClientRect().top + app().view.viewport.y(t),
+    selectedId: () => {
+      const s = app().state.selected;
+      return s !== undefined && 'proto' in s ? s.id : undefined;
+    },
+    frameTimes: (n, dy) => {
+      const a = app();
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const z = a.view.viewport.zoom;
+        a.view.viewport.zoom = a.view.viewport.clamp({ k: z.k, x: z.x, y: z.y - dy });
+        a.view.draw();
+        times.push(a.view.lastFrame_ms);
+      }
+      return times;
+    },
+  };
+  (window as unknown as { __peerlab: PeerlabHook }).__peerlab = hook;
+  return hook;
+}

@@ -1,0 +1,135 @@
+// Idle-time compression: maps trace time (ms) to display units and back. Gaps between
+// events longer than `gap_ms_max` are shrunk to `gap_ms_max` display units (qvis shortens
+// inactivity the same way), so a 30 s keepalive pause does not push the next handshake off
+// screen. The map is piecewise linear over a few knots, monotonic and invertible.
+
+/** A gap counts as idle when it is this many times the median gap. */
+export const IDLE_GAP_MEDIANS = 20;
+
+export interface IdleGap {
+  readonly from_ms: number;
+  readonly to_ms: number;
+}
+
+export class TimeScale {
+  /** knot times (ms), strictly increasing */
+  private readonly knotT: Float64Array;
+  /** knot display units, strictly increasing */
+  private readonly knotU: Float64Array;
+  readonly gaps: readonly IdleGap[];
+
+  private constructor(knotT: number[], knotU: number[], gaps: IdleGap[]) {
+    this.knotT = Float64Array.from(knotT);
+    this.knotU = Float64Array.from(knotU);
+    this.gaps = gaps;
+  }
+
+  /** No compression: display unit = ms, over [t_min, t_max]. */
+  static linear(t_min: number, t_max: number): TimeScale {
+    const end = t_max > t_min ? t_max : t_min + 1;
+    return new TimeScale([t_min, end], [0, end - t_min], []);
+  }
+
+  /**
+   * Compresses every gap between consecutive `times` (sorted ascending) longer than
+   * `gap_ms_max` down to `gap_ms_max` display units.
+   */
+  static compressed(times: ArrayLike<number>, gap_ms_max: number): TimeScale {
+    const n = times.length;
+    if (n === 0) return TimeScale.linear(0, 1);
+    const t_min = times[0]!;
+    const t_max = times[n - 1]!;
+    if (!(gap_ms_max > 0) || t_max <= t_min) return TimeScale.linear(t_min, t_max);
+    const knotT = [t_min];
+    const knotU = [0];
+    const gaps: IdleGap[] = [];
+    let u = 0;
+    let lastT = t_min;
+    for (let i = 1; i < n; i++) {
+      const t = times[i]!;
+      const gap = t - times[i - 1]!;
+      if (gap > gap_ms_max) {
+        const a = times[i - 1]!;
+        // knot at the start of the gap (after the linear run), then at its end
+        if (a > lastT) {
+          u += a - lastT;
+          knotT.push(a);
+          knotU.push(u);
+        }
+        u += gap_ms_max;
+        knotT.push(t);
+        knotU.push(u);
+        lastT = t;
+        gaps.push({ from_ms: a, to_ms: t });
+      }
+    }
+    if (t_max > lastT) {
+      knotT.push(t_max);
+      knotU.push(u + (t_max - lastT));
+    }
+    return new TimeScale(knotT, knotU, gaps);
+  }
+
+  /** A gap threshold that suits the trace: 20x the median gap between distinct times, so
+   * only real pauses (timeouts, keepalive waits) shrink, not ordinary spacing. */
+  static autoGap(times: ArrayLike<number>): number {
+    const gaps: number[] = [];
+    // sample at most ~20k gaps so this stays fast on large traces
+    const step = Math.max(1, Math.floor(times.length / 20_000));
+    for (let i = step; i < times.length; i += step) {
+      const g = times[i]! - times[i - step]!;
+      if (g > 0) gaps.push(g / step);
+    }
+    if (gaps.length === 0) return 1;
+    gaps.sort((a, b) => a - b);
+    const median = gaps[Math.floor(gaps.length / 2)]!;
+    return Math.max(1, median * IDLE_GAP_MEDIANS);
+  }
+
+  get t_min(): number {
+    return this.knotT[0]!;
+  }
+  get t_max(): number {
+    return this.knotT[this.knotT.length - 1]!;
+  }
+  get u_max(): number {
+    return this.knotU[this.knotU.length - 1]!;
+  }
+
+  /** Index of the last knot <= value in `knots` (clamped to a valid segment start). */
+  private static segment(knots: Float64Array, value: number): number {
+    let lo = 0;
+    let hi = knots.length - 2;
+    if (hi < 0) return 0;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (knots[mid]! <= value) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Display units for a time; linear extrapolation outside the trace. */
+  toU(t: number): number {
+    const i = TimeScale.segment(this.knotT, t);
+    const t0 = this.knotT[i]!;
+    const t1 = this.knotT[i + 1] ?? t0 + 1;
+    const u0 = this.knotU[i]!;
+    const u1 = this.knotU[i + 1] ?? u0 + 1;
+    if (t < this.t_min) return t - this.t_min;
+    if (t > this.t_max) return this.u_max + (t - this.t_max);
+    return u0 + ((t - t0) * (u1 - u0)) / (t1 - t0);
+  }
+
+  /** Time for display units; inverse of toU. */
+  toT(u: number): number {
+    if (u < 0) return this.t_min + u;
+    if (u > this.u_max) return this.t_max + (u - this.u_max);
+    const i = TimeScale.segment(this.knotU, u);
+    const u0 = this.knotU[i]!;
+    const u1 = this.knotU[i + 1] ?? u0 + 1;
+    const t0 = this.knotT[i]!;
+    const t1 = this.knotT[i + 1] ?? t0 + 1;
+    return t0 + ((u - u0) * (t1 - t0)) / (u1 - u0);
+  }
+}

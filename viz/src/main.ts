@@ -1,0 +1,79 @@
+// Entry point of the trace viewer: wires the openers, parses and models a trace when one
+// arrives, reports malformed lines, and starts the App.
+
+import './style.css';
+import { App } from './app.ts';
+import { installHook } from './hook.ts';
+import { buildModel } from './model/model.ts';
+import { PROTO_COLORS } from './render/colors.ts';
+import { parseTrace } from './trace/parse.ts';
+import { byId, clear, h } from './ui/dom.ts';
+import { bindOpeners, loadFromQuery } from './ui/open.ts';
+
+const PROBLEMS_SHOWN_MAX = 20;
+let app: App | undefined;
+const hook = installHook(() => app);
+
+function fail(message: string): void {
+  hook.error = message;
+  byId('loading').hidden = true;
+  showProblems([message]);
+}
+
+function showProblems(lines: string[]): void {
+  const box = byId('problems');
+  clear(box);
+  box.hidden = lines.length === 0;
+  if (lines.length === 0) return;
+  const close = h('button', { type: 'button' }, 'dismiss');
+  close.addEventListener('click', () => (box.hidden = true));
+  box.append(h('strong', {}, lines[0]!), ' ', close, h('pre', {}, lines.slice(1).join('\n')));
+}
+
+function load(text: string, name: string): void {
+  byId('loading').hidden = false;
+  hook.ready = false;
+  // let the "Loading…" overlay paint before the synchronous parse
+  setTimeout(() => {
+    const started = performance.now();
+    const trace = parseTrace(text);
+    const model = buildModel(trace);
+    app?.dispose();
+    app = new App(model);
+    const hdr = trace.header;
+    byId('trace-info').textContent = [
+      name,
+      hdr ? `${hdr.world} run${hdr.scenario ? ` "${hdr.scenario}"` : ''}${hdr.seed !== undefined ? ` seed ${hdr.seed}` : ''}` : 'no header',
+      `${trace.events.length.toLocaleString()} events`,
+      `${model.datagrams.length.toLocaleString()} datagrams`,
+      `${model.drops.length.toLocaleString()} drops`,
+    ].join(' · ');
+    const bad = trace.problems.length + trace.problemsDropped;
+    showProblems(
+      bad === 0
+        ? []
+        : [
+            `${bad} malformed line${bad === 1 ? '' : 's'} skipped; the rest loaded.`,
+            ...trace.problems.slice(0, PROBLEMS_SHOWN_MAX).map((p) => `line ${p.line}: ${p.message}`),
+            ...(bad > PROBLEMS_SHOWN_MAX ? [`… and ${bad - PROBLEMS_SHOWN_MAX} more`] : []),
+          ],
+    );
+    app.view.draw();
+    hook.loadTime_ms = performance.now() - started;
+    byId('loading').hidden = true;
+    hook.ready = true;
+  }, 0);
+}
+
+function legend(): void {
+  const host = byId('legend');
+  host.append(h('h3', {}, 'Legend'));
+  for (const [proto, color] of Object.entries(PROTO_COLORS)) host.append(h('span', { class: 'legend-item' }, h('span', { class: 'swatch', style: `background:${color}` }), proto));
+  host.append(
+    h('p', { class: 'hint' }, '✕ drop (with reason) · ◆ NAT translation · ■ NAT mapping · ● app event · ▲ log · shaded: fault period / idle gap. Wheel to zoom, drag to pan; keys: space play, d next drop, e next error, f fit.'),
+  );
+}
+
+legend();
+bindOpeners(load, fail);
+void loadFromQuery(load, fail);

@@ -1,0 +1,150 @@
+// Everything behind and around the arrows: fault periods (shaded like Jepsen's nemesis
+// regions), compressed idle gaps, lane lines, the time axis in the left gutter, the lane
+// header on top, and the replay cursor.
+
+import { formatMs } from '../model/describe.ts';
+import type { FaultPeriod, TraceModel } from '../model/model.ts';
+import { COLORS } from './colors.ts';
+import { GUTTER_PX, HEADER_PX, type Viewport } from './viewport.ts';
+
+const FONT = '11px system-ui, sans-serif';
+const FONT_BOLD = 'bold 12px system-ui, sans-serif';
+const TICK_SPACING_PX = 70;
+const TICK_MIN_GAP_PX = 16;
+
+export function drawFaults(ctx: CanvasRenderingContext2D, vp: Viewport, faults: readonly FaultPeriod[]): number {
+  let drawn = 0;
+  const { from, to } = vp.visibleTimes();
+  for (const f of faults) {
+    if (f.to_ms < from || f.from_ms > to) continue;
+    const y0 = Math.max(HEADER_PX, vp.y(f.from_ms));
+    const y1 = Math.min(vp.height_px, Math.max(vp.y(f.to_ms), y0 + 2));
+    ctx.fillStyle = f.name === 'partition' ? COLORS.faultPartition : COLORS.faultOther;
+    ctx.fillRect(GUTTER_PX, y0, vp.width_px - GUTTER_PX, y1 - y0);
+    ctx.fillStyle = COLORS.drop;
+    ctx.font = FONT;
+    ctx.textAlign = 'right';
+    ctx.fillText(`${f.name} @${f.node}${f.end === undefined ? ' (no end)' : ''}`, vp.width_px - 6, y0 + 12);
+    drawn++;
+  }
+  return drawn;
+}
+
+export function drawIdleGaps(ctx: CanvasRenderingContext2D, vp: Viewport): void {
+  const { from, to } = vp.visibleTimes();
+  ctx.font = FONT;
+  ctx.textAlign = 'left';
+  for (const g of vp.scale.gaps) {
+    if (g.to_ms < from || g.from_ms > to) continue;
+    const y0 = vp.y(g.from_ms);
+    const y1 = vp.y(g.to_ms);
+    // an axis break in the gutter always; a band with a label only when there is room
+    ctx.fillStyle = COLORS.axisText;
+    ctx.fillRect(GUTTER_PX - 10, y0, 8, 1);
+    ctx.fillRect(GUTTER_PX - 10, Math.max(y0 + 2, y1), 8, 1);
+    if (y1 - y0 < 14) continue;
+    ctx.fillStyle = COLORS.idle;
+    ctx.fillRect(GUTTER_PX, y0, vp.width_px - GUTTER_PX, y1 - y0);
+    {
+      ctx.fillStyle = COLORS.axisText;
+      ctx.fillText(`⋯ ${formatMs(g.to_ms - g.from_ms)} idle`, GUTTER_PX + 6, (y0 + y1) / 2 + 4);
+    }
+  }
+}
+
+export function drawLanes(ctx: CanvasRenderingContext2D, vp: Viewport, model: TraceModel): void {
+  for (const lane of model.lanes) {
+    const x = vp.x(lane.index);
+    if (x < GUTTER_PX - 20 || x > vp.width_px + 20) continue;
+    if (lane.type === 'nat') {
+      ctx.fillStyle = COLORS.laneBandNat;
+      ctx.fillRect(x - vp.laneWidth_px * 0.18, HEADER_PX, vp.laneWidth_px * 0.36, vp.height_px - HEADER_PX);
+    }
+    ctx.strokeStyle = lane.type === 'nat' ? COLORS.laneNat : lane.type === 'server' ? COLORS.laneServer : COLORS.laneHost;
+    ctx.lineWidth = lane.type === 'host' ? 1 : 1.5;
+    ctx.setLineDash(lane.type === 'nat' ? [6, 4] : []);
+    ctx.beginPath();
+    ctx.moveTo(x, HEADER_PX);
+    ctx.lineTo(x, vp.height_px);
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+}
+
+/** Nice step (1, 2, 5 x 10^n) for about `count` ticks over `span`. */
+function tickStep(span: number, count: number): number {
+  const raw = span / Math.max(1, count);
+  const p = Math.pow(10, Math.floor(Math.log10(raw)));
+  const m = raw / p;
+  return (m >= 5 ? 10 : m >= 2 ? 5 : m >= 1 ? 2 : 1) * p;
+}
+
+export function drawAxis(ctx: CanvasRenderingContext2D, vp: Viewport): void {
+  ctx.fillStyle = COLORS.header;
+  ctx.fillRect(0, HEADER_PX, GUTTER_PX, vp.height_px - HEADER_PX);
+  const { from, to } = vp.visibleTimes();
+  const lo = Math.max(from, vp.scale.t_min);
+  const hi = Math.min(to, vp.scale.t_max);
+  if (!(hi > lo)) return;
+  // Ticks per stretch between idle gaps, so a compressed view still labels each busy run.
+  const count = Math.max(2, (vp.height_px - HEADER_PX) / TICK_SPACING_PX);
+  const step = tickStep(hi - lo, count);
+  ctx.font = FONT;
+  ctx.textAlign = 'right';
+  let lastY = -Infinity;
+  const ticks_max = 400;
+  let n = 0;
+  const labelAt = (t: number): void => {
+    const y = vp.y(t);
+    if (y - lastY < TICK_MIN_GAP_PX || y < HEADER_PX + 6) return;
+    lastY = y;
+    ctx.fillStyle = COLORS.grid;
+    ctx.fillRect(GUTTER_PX, y, vp.width_px - GUTTER_PX, 1);
+    ctx.fillStyle = COLORS.axisText;
+    ctx.fillText(formatMs(t), GUTTER_PX - 6, y + 4);
+  };
+  for (let t = Math.ceil(lo / step) * step; t <= hi && n < ticks_max; t += step, n++) {
+    // skip ticks swallowed by a compressed gap, but label the gap's far edge instead
+    labelAt(t);
+  }
+  for (const g of vp.scale.gaps) if (g.to_ms >= lo && g.to_ms <= hi) labelAt(g.to_ms);
+}
+
+export function drawHeader(ctx: CanvasRenderingContext2D, vp: Viewport, model: TraceModel): void {
+  ctx.fillStyle = COLORS.header;
+  ctx.fillRect(0, 0, vp.width_px, HEADER_PX);
+  ctx.fillStyle = '#d8dde3';
+  ctx.fillRect(0, HEADER_PX - 1, vp.width_px, 1);
+  ctx.textAlign = 'center';
+  for (const lane of model.lanes) {
+    const x = vp.x(lane.index);
+    if (x < GUTTER_PX - 60 || x > vp.width_px + 60) continue;
+    ctx.fillStyle = lane.type === 'nat' ? COLORS.laneNat : lane.type === 'server' ? COLORS.laneServer : COLORS.headerText;
+    ctx.font = FONT_BOLD;
+    ctx.fillText(lane.name, x, 18);
+    ctx.font = FONT;
+    ctx.fillStyle = COLORS.axisText;
+    const sub = lane.type === 'nat' ? `NAT ${lane.node?.preset ?? ''}` : `${lane.type} ${lane.node?.ips[0] ?? ''}`;
+    ctx.fillText(sub.slice(0, Math.floor(vp.laneWidth_px / 6)), x, 34);
+  }
+  ctx.textAlign = 'left';
+  ctx.fillStyle = COLORS.axisText;
+  ctx.fillText('time ↓', 8, 34);
+}
+
+export function drawCursor(ctx: CanvasRenderingContext2D, vp: Viewport, cursor_ms: number): void {
+  const y = vp.y(cursor_ms);
+  if (y < HEADER_PX || y > vp.height_px) return;
+  ctx.strokeStyle = COLORS.cursor;
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  ctx.moveTo(0, y);
+  ctx.lineTo(vp.width_px, y);
+  ctx.stroke();
+  ctx.fillStyle = COLORS.cursor;
+  ctx.fillRect(0, y - 9, GUTTER_PX - 2, 18);
+  ctx.fillStyle = '#fff';
+  ctx.font = FONT_BOLD;
+  ctx.textAlign = 'right';
+  ctx.fillText(formatMs(cursor_ms), GUTTER_PX - 6, y + 4);
+}

@@ -1,0 +1,87 @@
+// Charts over time from `stats` events: one small line chart per numeric field (rtt_ms,
+// cwnd_bytes, goodput, loss, ...), a line per node, and the replay cursor as a rule.
+
+import { line, scaleLinear, select, type ScaleLinear, type Selection } from 'd3';
+import type { TraceModel } from '../model/model.ts';
+import { NODE_PALETTE } from '../render/colors.ts';
+import { formatMs } from '../model/describe.ts';
+import { h } from './dom.ts';
+
+const CHARTS_MAX = 6;
+const POINTS_MAX = 1500;
+const W = 330;
+const H = 96;
+const M = { left: 44, right: 8, top: 14, bottom: 16 };
+
+type Series = Map<string, [number, number][]>;
+
+/** Numeric fields of stats data (one level of nesting flattened as a.b). */
+function numericFields(data: Readonly<Record<string, unknown>>, out: [string, number][], prefix = ''): void {
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v === 'number' && Number.isFinite(v)) out.push([prefix + k, v]);
+    else if (prefix === '' && typeof v === 'object' && v !== null && !Array.isArray(v)) numericFields(v as Record<string, unknown>, out, `${k}.`);
+  }
+}
+
+export class ChartsPanel {
+  private readonly cursors: { x: ScaleLinear<number, number>; rule: Selection<SVGLineElement, unknown, null, undefined> }[] = [];
+
+  constructor(host: HTMLElement, model: TraceModel) {
+    const byField = new Map<string, Series>();
+    for (const e of model.stats) {
+      const fields: [string, number][] = [];
+      numericFields(e.data, fields);
+      for (const [k, v] of fields) {
+        let series = byField.get(k);
+        if (series === undefined) {
+          if (byField.size >= CHARTS_MAX) continue;
+          series = new Map();
+          byField.set(k, series);
+        }
+        const points = series.get(e.node) ?? [];
+        points.push([e.t, v]);
+        series.set(e.node, points);
+      }
+    }
+    if (byField.size === 0) {
+      host.append(h('p', { class: 'hint' }, 'No stats events in this trace.'));
+      return;
+    }
+    const nodes = model.lanes.map((l) => l.name);
+    for (const [field, series] of byField) {
+      let lo = 0;
+      let hi = 1e-9;
+      for (const points of series.values()) for (const p of points) (lo = Math.min(lo, p[1])), (hi = Math.max(hi, p[1]));
+      const x = scaleLinear().domain([model.t_min, Math.max(model.t_max, model.t_min + 1)]).range([M.left, W - M.right]);
+      const y = scaleLinear()
+        .domain([lo, hi])
+        .nice()
+        .range([H - M.bottom, M.top]);
+      const svg = select(host).append('svg').attr('viewBox', `0 0 ${W} ${H}`).attr('width', '100%').attr('class', 'chart');
+      svg.append('text').attr('x', M.left).attr('y', 10).attr('font-size', 10).attr('font-weight', 'bold').text(field);
+      for (const tick of y.ticks(3)) {
+        svg.append('text').attr('x', M.left - 4).attr('y', y(tick) + 3).attr('font-size', 9).attr('text-anchor', 'end').attr('fill', '#5b6570').text(String(tick));
+        svg.append('line').attr('x1', M.left).attr('x2', W - M.right).attr('y1', y(tick)).attr('y2', y(tick)).attr('stroke', '#eef0f2');
+      }
+      svg.append('text').attr('x', W - M.right).attr('y', H - 3).attr('font-size', 9).attr('text-anchor', 'end').attr('fill', '#5b6570').text(formatMs(model.t_max));
+      let legendX = W - M.right;
+      for (const [node, raw] of series) {
+        const stride = Math.max(1, Math.ceil(raw.length / POINTS_MAX));
+        const points = raw.filter((_, i) => i % stride === 0);
+        const color = NODE_PALETTE[Math.max(0, nodes.indexOf(node)) % NODE_PALETTE.length]!;
+        const path = line<[number, number]>()
+          .x((p) => x(p[0]))
+          .y((p) => y(p[1]))(points);
+        svg.append('path').attr('d', path ?? '').attr('fill', 'none').attr('stroke', color).attr('stroke-width', 1.3);
+        legendX -= node.length * 6 + 6;
+        svg.append('text').attr('x', legendX).attr('y', 10).attr('font-size', 9).attr('fill', color).text(node);
+      }
+      const rule = svg.append('line').attr('y1', M.top).attr('y2', H - M.bottom).attr('stroke', '#e0245e');
+      this.cursors.push({ x, rule });
+    }
+  }
+
+  update(cursor_ms: number): void {
+    for (const c of this.cursors) c.rule.attr('x1', c.x(cursor_ms)).attr('x2', c.x(cursor_ms));
+  }
+}
