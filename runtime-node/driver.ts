@@ -200,6 +200,17 @@ export class Driver<Command, Event> {
     });
   }
 
+  /**
+   * Calls the machine's own API (write, read, …) at the current time, then drains it, so what
+   * the call queued is sent at once. Returns undefined after close.
+   */
+  act<T>(fn: (machine: Machine<Command, Event>, now: Millis) => T): T | undefined {
+    if (this.closed) return undefined;
+    const result = fn(this.machine, this.now());
+    this.pump();
+    return result;
+  }
+
   command(command: Command): void {
     if (this.closed) return;
     this.machine.handleCommand(this.now(), command);

@@ -125,6 +125,7 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
     const k = this.k;
     const m = this.machine;
     this.busy = true;
+    k.draining++;
     let sent = 0;
     for (let tx = m.pollTransmit(); tx !== undefined; tx = m.pollTransmit()) {
       this.network.send(this.host, this.primary, tx);
@@ -142,6 +143,7 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
       }
     }
     this.arm(m.pollTimeout());
+    k.draining--;
     this.busy = false;
     if (this.pendingEvents.length > 0) this.runCallbacks();
     if (this.pendingCommands.length > 0) this.command(this.pendingCommands.shift()!);

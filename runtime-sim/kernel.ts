@@ -16,6 +16,8 @@ export const EV_NAT_EXPIRY = 4;
 export class Kernel {
   /** Virtual time in ms. */
   now = 0;
+  /** Drivers currently draining a machine: while > 0, deliveries must go through the queue. */
+  draining = 0;
   readonly queue: EventQueue;
   readonly stats = new SimStats();
   /** Slot → EV_* kind, and slot → the object it belongs to. */

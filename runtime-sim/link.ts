@@ -122,6 +122,8 @@ export class Link {
   private config: LinkConfig = {};
   /** Nothing but the MTU configured: pass() is 0 ms with no draws (the common fast case). */
   ideal = true;
+  /** Fixed latency and nothing random: pass() is this delay with no draws; else -1. */
+  private fixed_ms = -1;
   /** True when pass() does not depend on the entry time (no serialiser queue). */
   timeless = true;
   private mtu_bytes = mtu_bytes_default;
@@ -157,6 +159,12 @@ export class Link {
       !config.duplicate_p &&
       !config.reorder_p &&
       !config.corrupt_p;
+    const onlyLatency = { ...config };
+    delete onlyLatency.latency;
+    delete onlyLatency.mtu_bytes;
+    this.fixed_ms = -1;
+    if (this.ideal) this.fixed_ms = 0;
+    else if (config.latency?.kind === 'fixed' && this.timeless && isInert(onlyLatency)) this.fixed_ms = config.latency.ms;
   }
 
   get current(): LinkConfig {
@@ -179,7 +187,7 @@ export class Link {
     this.duplicate = false;
     this.corrupt_bit = -1;
     if (size_bytes > this.mtu_bytes) return DROP_MTU;
-    if (this.ideal) return 0;
+    if (this.fixed_ms >= 0) return this.fixed_ms;
     const c = this.config;
     let delay_ms = 0;
     if (this.bytes_per_ms > 0) {
@@ -212,6 +220,11 @@ export class Link {
     if (c.jitter_ms) delay_ms += (rng.nextFloat() * 2 - 1) * c.jitter_ms;
     return delay_ms > 0 ? delay_ms : 0;
   }
+}
+
+/** True when a config (latency and MTU removed) has nothing that delays, drops or alters. */
+function isInert(c: LinkConfig): boolean {
+  return !c.jitter_ms && c.loss === undefined && !c.duplicate_p && !c.reorder_p && !c.corrupt_p && !c.bandwidth_bps;
 }
 
 function sampleLatency(latency: LatencyConfig, rng: SimRng): number {

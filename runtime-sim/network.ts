@@ -5,9 +5,8 @@
 // and over the NAT's own uplink into the outer realm. A datagram arriving at a NAT's external
 // IP goes through NatEngine.inbound into the inside realm. Hairpinning (inside → the NAT's own
 // external IP) follows the NAT's config. Partitions are checked when a datagram arrives at a
-// node. Delivery to a machine always goes through the event queue, never inline, so a machine
-// is never re-entered while its driver drains it; NAT and routing steps with zero delay run
-// inline. Two link crossings separated only by a realm are merged into one event when the
+// node. Steps with zero delay run inline, except a delivery to a machine while some driver is
+// draining (a send): that goes through the queue, so no machine is re-entered mid-drain. Two link crossings separated only by a realm are merged into one event when the
 // second link's outcome does not depend on its entry time (no bandwidth limit).
 import type { Addr } from '../protocol/core/addr.ts';
 import type { Transmit } from '../protocol/core/machine.ts';
@@ -113,9 +112,9 @@ export class Network {
     const k = this.k;
     if (twice) {
       const copy = this.copy(p, p.prev);
-      k.queue.schedule(copy.slot, k.now + delay_ms);
+      k.queue.scheduleIn(copy.slot, k.now, delay_ms);
     }
-    k.queue.schedule(p.slot, k.now + delay_ms);
+    k.queue.scheduleIn(p.slot, k.now, delay_ms);
   }
 
   /** A copy of `p` with a fresh id, traced as a send with dup_of by `node`. */
@@ -160,8 +159,11 @@ export class Network {
     if (delay_ms < 0) return;
     p.stage = STAGE_NODE;
     p.target = target;
-    // Hosts are always reached through the queue (no machine re-entry); NATs inline when 0 ms.
-    if (delay_ms === 0 && target.type === 'nat' && !target.down.duplicate) return this.arrive(p, target);
+    // With no delay, arrive now, except at a host while some machine is being drained: that
+    // would re-enter machines from inside a drain, so the delivery waits in the queue.
+    if (delay_ms === 0 && !target.down.duplicate && (target.type === 'nat' || this.k.draining === 0)) {
+      return this.arrive(p, target);
+    }
     this.schedule(p, delay_ms, target.down.duplicate);
   }
 

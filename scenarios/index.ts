@@ -1,7 +1,9 @@
 // Every scenario and suite, in one list. To add scenarios: one import and one entry in
 // `entries` (an entry may be a single Scenario or a generated family, Scenario[]). A suite
-// exists as soon as a scenario names it in its `suites`; describe it in SUITES for `peerlab list`.
+// exists as soon as a scenario names it in its `suites`; describe it in SUITES for `peerlab list`,
+// and add a SuiteReport (scenarios/report.ts) to `reports` for a summary under the table.
 import { ScenarioRegistry, type ScenarioEntry } from './registry.ts';
+import type { SuiteReport } from './report.ts';
 import { echoBasic } from './echo-basic.ts';
 import { linkLatency } from './link-latency.ts';
 import { linkLoss } from './link-loss.ts';
@@ -9,6 +11,8 @@ import { linkFaults } from './link-faults.ts';
 import { linkCapacity } from './link-capacity.ts';
 import { partitions } from './partition.ts';
 import { lanBroadcast } from './lan-broadcast.ts';
+import { lossBurst } from './link-change.ts';
+import { routing } from './routing.ts';
 import { natPresets } from './nat-preset.ts';
 import { natMapping } from './nat-mapping.ts';
 import { natExpiry } from './nat-expiry.ts';
@@ -16,6 +20,7 @@ import { natHairpin } from './nat-hairpin.ts';
 import { natCgnat } from './nat-cgnat.ts';
 import { natConntrack } from './nat-conntrack.ts';
 import { natTableFull } from './nat-table.ts';
+import { natLifetime } from './nat-lifetime.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
   default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
@@ -31,6 +36,8 @@ const entries: ScenarioEntry[] = [
   linkCapacity,
   partitions,
   lanBroadcast,
+  lossBurst,
+  routing,
   natPresets,
   natMapping,
   natExpiry,
@@ -38,6 +45,10 @@ const entries: ScenarioEntry[] = [
   natCgnat,
   natConntrack,
   natTableFull,
+  natLifetime,
 ];
 
-export const registry = new ScenarioRegistry(entries, SUITES);
+/** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */
+const reports: SuiteReport[] = [];
+
+export const registry = new ScenarioRegistry(entries, SUITES, reports);

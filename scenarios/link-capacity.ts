@@ -2,7 +2,7 @@
 // its rate, it delivers its rate, drops the excess as `queue`, and the queue adds delay), and
 // an MTU that drops every datagram larger than itself as `mtu` while smaller ones pass.
 import { ECHO_OVERHEAD_BYTES } from '../protocol/echo/codec.ts';
-import { echoFigures, round, startEchoClient, startEchoServer } from './kit/echo.ts';
+import { echoFigures, round, sampleEcho, startEchoClient, startEchoServer } from './kit/echo.ts';
 import { publicPair, SERVER_IP } from './kit/topology.ts';
 import { atLeast, equal, holds, near } from './expect.ts';
 import type { Scenario } from './scenario.ts';
@@ -31,6 +31,7 @@ const bandwidthQueue: Scenario = {
     });
     sim.at(0, () => client.start());
     const sending_ms = PINGS * INTERVAL_MS;
+    sampleEcho(sim, 'client', client.client, 250, sending_ms);
     sim.runUntil(sending_ms + 3_000);
     const datagramBits = (PAYLOAD_BYTES + ECHO_OVERHEAD_BYTES) * 8;
     // The queue keeps draining for about queue_bytes * 8 / bandwidth after the last send.

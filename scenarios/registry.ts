@@ -1,5 +1,7 @@
 // The scenario registry: scenarios by name and suites by name, built from the one list in
 // scenarios/index.ts. It rejects duplicate names so a typo cannot silently shadow a scenario.
+import type { SuiteReport } from './report.ts';
+import type { ScenarioResult } from './runner.ts';
 import type { Scenario } from './scenario.ts';
 
 export class RegistryError extends Error {
@@ -20,6 +22,8 @@ export class ScenarioRegistry {
     entries: readonly ScenarioEntry[],
     /** One line per suite for `peerlab list`. */
     readonly suiteDescriptions: Readonly<Record<string, string>> = {},
+    /** Cross-scenario summaries printed under the results table. */
+    readonly reports: readonly SuiteReport[] = [],
   ) {
     for (const scenario of entries.flat() as Scenario[]) this.add(scenario);
   }
@@ -36,7 +40,7 @@ export class ScenarioRegistry {
 
   /** A new registry with extra scenarios (tests add a deliberately failing one this way). */
   with(extra: readonly ScenarioEntry[]): ScenarioRegistry {
-    return new ScenarioRegistry([...this.scenarios(), ...extra], this.suiteDescriptions);
+    return new ScenarioRegistry([...this.scenarios(), ...extra], this.suiteDescriptions, this.reports);
   }
 
   scenarios(): Scenario[] {
@@ -45,6 +49,19 @@ export class ScenarioRegistry {
 
   scenario(name: string): Scenario | undefined {
     return this.byName.get(name);
+  }
+
+  /** The report texts for whichever suites these results touch. */
+  renderReports(results: readonly ScenarioResult[]): Array<{ suite: string; text: string }> {
+    const out: Array<{ suite: string; text: string }> = [];
+    for (const report of this.reports) {
+      const members = new Set(this.suite(report.suite).map((scenario) => scenario.name));
+      const mine = results.filter((result) => members.has(result.scenario));
+      if (mine.length === 0) continue;
+      const text = report.render(mine);
+      if (text !== undefined) out.push({ suite: report.suite, text });
+    }
+    return out;
   }
 
   suiteNames(): string[] {

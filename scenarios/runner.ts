@@ -124,7 +124,7 @@ export async function runScenario(scenario: Scenario, seed: number, options: Run
       expectation: 'deterministic trace',
       why: where
         ? `runs differ at line ${where.line}: ${JSON.stringify(where.first ?? '<end>').slice(0, 300)} vs ${JSON.stringify(where.second ?? '<end>').slice(0, 300)}`
-        : 'trace hashes differ',
+        : `trace hashes differ (after the ${first.lines?.length ?? 0} lines kept in memory)`,
     });
   }
   return {

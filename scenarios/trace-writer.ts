@@ -7,6 +7,8 @@ import { dirname } from 'node:path';
 
 /** Bytes buffered before one write to the file. */
 const FLUSH_BYTES = 256 * 1024;
+/** Lines kept in memory for a determinism comparison; later lines are only hashed. */
+export const LINES_KEPT_MAX = 2_000_000;
 
 export interface TraceSummary {
   readonly path?: string;
@@ -30,7 +32,7 @@ export class TraceWriter {
   private lineCount = 0;
   private byteCount = 0;
   private closed: TraceSummary | undefined;
-  /** Every line, when keepLines is set. */
+  /** Every line (up to LINES_KEPT_MAX), when keepLines is set. */
   readonly lines: string[] | undefined;
 
   constructor(private readonly options: TraceWriterOptions = {}) {
@@ -53,7 +55,7 @@ export class TraceWriter {
     this.hash.update(text);
     this.lineCount++;
     this.byteCount += Buffer.byteLength(text);
-    this.lines?.push(line);
+    if (this.lines && this.lines.length < LINES_KEPT_MAX) this.lines.push(line);
     if (this.fd === undefined) return;
     this.pending.push(text);
     this.pendingBytes += text.length;

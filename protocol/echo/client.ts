@@ -73,7 +73,7 @@ export class EchoClient implements Machine<EchoClientCommand, EchoClientEvent> {
     if (command.type === 'start') {
       if (command.server) this.server = command.server;
       this.remainingToSend = command.count ?? this.config.count;
-      this.nextSendAt = now;
+      this.nextSendAt = this.remainingToSend === 0 ? undefined : now;
       this.doneEmitted = false;
       this.events.push({ type: 'echo-started', session: this.session, server: formatAddr(this.server) });
       this.handleTimeout(now);

@@ -122,6 +122,13 @@ export class CheckList {
     check.state = 'succeeded';
   }
 
+  /** Stops every unsettled check except those of the kinds in `keep`. */
+  stopExcept(keep: readonly CheckKind[]): void {
+    for (const c of this.checks) {
+      if ((c.state === 'waiting' || c.state === 'in-progress') && !keep.includes(c.kind)) c.state = 'failed';
+    }
+  }
+
   /** Stops every check still waiting or in progress (the attempt is over). */
   stop(): void {
     for (const c of this.checks) if (c.state === 'waiting' || c.state === 'in-progress') c.state = 'failed';

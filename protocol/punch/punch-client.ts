@@ -11,7 +11,7 @@ import type { Machine, Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { TimerTable } from '../core/timers.ts';
-import { CheckList } from './check-list.ts';
+import { CheckList, type CheckKind } from './check-list.ts';
 import { BoundedQueue, DropCounter } from './drop-counter.ts';
 import { DEFAULT_DISCOVERY, NatDiscovery } from './nat-discovery.ts';
 import { natSummary, type NatReport } from './nat-report.ts';
@@ -24,10 +24,10 @@ import { decodeStun } from './stun-codec.ts';
 export type PunchCommand = { readonly type: 'connect'; readonly peer: string } | { readonly type: 'close' };
 
 export type PathState =
-  | { readonly kind: 'direct'; readonly local: Addr; readonly remote: Addr; rtt_ms: number; readonly technique: Technique }
+  | { readonly kind: 'direct'; readonly local: Addr; readonly remote: Addr; rtt_ms: number; readonly technique: Technique; readonly nominated: boolean }
   | { readonly kind: 'relay'; readonly server: Addr; rtt_ms: number };
 
-type TimerName = 'start' | 'request' | 'refresh' | 'session' | 'keepalive' | 'upgrade';
+type TimerName = 'start' | 'request' | 'refresh' | 'session' | 'keepalive' | 'upgrade' | 'pending';
 
 interface Request {
   readonly type: 'register' | 'connect';
@@ -47,9 +47,11 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   phase: 'idle' | 'discovering' | 'registering' | 'registered' = 'idle';
   observed: Addr | undefined;
   server_rtt_ms = 0;
-  private request: Request | undefined;
+  /** One outstanding request of each type (register and connect may be in flight together). */
+  private readonly requests = new Map<'register' | 'connect', Request>();
   private connectTarget: string | undefined;
   private connects = 0;
+  private pendingRetries = 0;
   private upgrades = 0;
   session: PunchSession | undefined;
   path: PathState | undefined;
@@ -159,6 +161,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       else if (name === 'refresh') this.sendRequest(now, 'register');
       else if (name === 'keepalive') this.keepalive(now);
       else if (name === 'upgrade') this.upgrade(now);
+      else if (name === 'pending' && !this.session && this.pendingRetries++ < this.config.pending_retries_max) this.sendRequest(now, 'connect');
     }
     if (this.phase === 'discovering') {
       this.discovery.handleTimeout(now);
@@ -195,6 +198,12 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.server_rtt_ms = this.discovery.rtt_ms ?? 0;
     this.destinations.clear();
     this.sendRequest(now, 'register');
+    // The initiator asks for its peer right behind its registration (the server handles them
+    // in order), saving a round trip; if the peer is not there yet the server remembers.
+    if (this.connectTarget) {
+      this.connects = 0;
+      this.connect(now);
+    }
   }
 
   /** Candidates: the host address, the reflexive one, and the predicted next port of a sequential NAT. */
@@ -217,13 +226,20 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   private sendRequest(now: Millis, type: 'register' | 'connect'): void {
     if (type === 'connect' && !this.connectTarget) return;
     const nonce = this.rng.nextUint32();
-    this.request = { type, nonce, sent_at: now, tries: 1, next_at: now + this.config.request_rto_ms };
-    this.timers.set('request', this.request.next_at);
-    this.sendRequestBytes();
+    const r: Request = { type, nonce, sent_at: now, tries: 1, next_at: now + this.config.request_rto_ms };
+    this.requests.set(type, r);
+    this.armRequests();
+    this.sendRequestBytes(r);
   }
 
-  private sendRequestBytes(): void {
-    const r = this.request!;
+  private armRequests(): void {
+    let at: Millis | undefined;
+    for (const r of this.requests.values()) if (at === undefined || r.next_at < at) at = r.next_at;
+    if (at === undefined) this.timers.clear('request');
+    else this.timers.set('request', at);
+  }
+
+  private sendRequestBytes(r: Request): void {
     const c = this.config;
     const data =
       r.type === 'register'
@@ -233,33 +249,34 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   }
 
   private retryRequest(now: Millis): void {
-    const r = this.request;
-    if (!r) return;
-    if (r.tries >= this.config.request_retries_max) {
-      this.request = undefined;
-      this.emit({ type: 'rendezvous-error', code: 0 });
-      this.timers.set('refresh', now + this.config.register_refresh_ms);
-      return;
+    for (const r of [...this.requests.values()]) {
+      if (r.next_at > now) continue;
+      if (r.tries >= this.config.request_retries_max) {
+        this.requests.delete(r.type);
+        this.emit({ type: 'rendezvous-error', code: 0 });
+        if (r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
+        continue;
+      }
+      r.tries++;
+      r.sent_at = now;
+      r.next_at = now + this.config.request_rto_ms * 2 ** (r.tries - 1);
+      this.sendRequestBytes(r);
     }
-    r.tries++;
-    r.sent_at = now;
-    r.next_at = now + this.config.request_rto_ms * 2 ** (r.tries - 1);
-    this.timers.set('request', r.next_at);
-    this.sendRequestBytes();
+    this.armRequests();
   }
 
   private onRegistered(now: Millis, m: Extract<RendezvousMessage, { type: 'registered' }>): void {
-    const r = this.request;
-    if (!r || r.type !== 'register' || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server);
+    const r = this.requests.get('register');
+    if (!r || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server);
     if (r.tries === 1) this.server_rtt_ms = now - r.sent_at;
-    this.request = undefined;
-    this.timers.clear('request');
+    this.requests.delete('register');
+    this.armRequests();
     this.observed = m.observed;
     this.timers.set('refresh', now + Math.min(this.config.register_refresh_ms, m.ttl_ms / 3));
     if (this.phase !== 'registered') {
       this.phase = 'registered';
       this.emit({ type: 'registered', id: this.config.id, observed: formatAddr(m.observed), rtt_ms: this.server_rtt_ms, nat: natSummary(this.nat) });
-      if (this.connectTarget && !this.session) {
+      if (this.connectTarget && !this.session && !this.requests.has('connect')) {
         this.connects = 0;
         this.connect(now);
       }
@@ -274,23 +291,25 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   }
 
   private onError(now: Millis, m: Extract<RendezvousMessage, { type: 'error' }>): void {
-    const r = this.request;
-    if (!r || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server);
-    this.request = undefined;
-    this.timers.clear('request');
+    const r = [...this.requests.values()].find((x) => x.nonce === m.nonce);
+    if (!r) return this.drops.drop('stale-reply', this.config.server);
+    this.requests.delete(r.type);
+    this.armRequests();
     this.emit({ type: 'rendezvous-error', code: m.code });
-    // Pending: the server will send the punch when the peer registers; nothing to retry.
-    if (m.code !== ERROR_CODE.pending && r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
+    // Pending: the server sends the punch when the peer registers; ask again now and then in
+    // case that punch is lost (the server re-sends the same one to a repeated request).
+    if (m.code === ERROR_CODE.pending && r.type === 'connect') this.timers.set('pending', now + this.config.pending_retry_ms);
+    else if (r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
   }
 
   // --- punch ----------------------------------------------------------------------------
 
   private onPunch(now: Millis, m: Extract<RendezvousMessage, { type: 'punch' }>): void {
     if (this.session?.id === m.session) return;
-    const r = this.request;
-    if (r && r.type === 'connect' && r.nonce === m.nonce) {
-      this.request = undefined;
-      this.timers.clear('request');
+    const r = this.requests.get('connect');
+    if (r && r.nonce === m.nonce) {
+      this.requests.delete('connect');
+      this.armRequests();
     }
     this.session?.stop();
     this.session = new PunchSession(this, m, now, this.rng);
@@ -341,27 +360,31 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       this.keepaliveTx = undefined;
       this.keepaliveMisses = 0;
       if (this.path?.kind === 'direct') this.path.rtt_ms = now - s.keepaliveSentAt;
+      this.timers.set('keepalive', s.keepaliveSentAt + this.config.keepalive_ms);
       return;
     }
-    const rtt = s.acked(now, m.tx);
-    if (rtt === undefined) return this.drops.drop('probe-ack-unknown', remote);
-    this.setDirect(now, local, remote, rtt);
+    const result = s.acked(now, m.tx);
+    if (result === undefined) return this.drops.drop('probe-ack-unknown', remote);
+    this.setDirect(now, local, remote, result.rtt_ms, result.kind);
   }
 
   /** A check succeeded (rtt known) or the controlling peer nominated a pair (rtt unknown). */
-  setDirect(now: Millis, local: Addr, remote: Addr, rtt_ms: number | undefined): void {
+  setDirect(now: Millis, local: Addr, remote: Addr, rtt_ms: number | undefined, kind: CheckKind = 'nominate'): void {
     const s = this.session!;
     const previous = this.path;
     if (previous?.kind === 'direct' && addrEquals(previous.local, local) && addrEquals(previous.remote, remote)) return;
-    if (previous?.kind === 'direct' && rtt_ms !== undefined) return; // keep the first pair; the controller nominates
-    const rtt = rtt_ms ?? (previous?.kind === 'direct' ? previous.rtt_ms : s.rttEstimate());
-    this.path = { kind: 'direct', local, remote, rtt_ms: rtt, technique: s.technique(remote) };
-    if (previous?.kind !== 'direct') {
-      this.emit({
-        type: 'path', path: 'direct', peer: s.peer, remote: formatAddr(remote), local: formatAddr(local), rtt_ms: rtt, attempts: s.probesSent,
-        elapsed_ms: now - s.received_at, nat: this.natPair(), technique: this.path.technique, upgrade: previous?.kind === 'relay',
-      });
+    // Keep the pair we have unless this one is better (the controller's nomination always wins).
+    const nominated = kind === 'nominate';
+    if (previous?.kind === 'direct' && (previous.nominated || (!nominated && s.preference(remote) >= s.preference(previous.remote)))) {
+      if (!nominated) return;
     }
+    const rtt = rtt_ms ?? (previous?.kind === 'direct' ? previous.rtt_ms : s.rttEstimate());
+    this.path = { kind: 'direct', local, remote, rtt_ms: rtt, technique: s.technique(remote), nominated: nominated && !s.controlling };
+    // Emitted for the first direct pair and again when a better or nominated pair replaces it.
+    this.emit({
+      type: 'path', path: 'direct', peer: s.peer, remote: formatAddr(remote), local: formatAddr(local), rtt_ms: rtt, attempts: s.probesSent,
+      elapsed_ms: now - s.received_at, nat: this.natPair(), technique: this.path.technique, upgrade: previous?.kind === 'relay',
+    });
     s.directFound(now, local, remote);
     this.timers.clear('upgrade');
     this.keepaliveMisses = 0;
@@ -404,10 +427,13 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     const path = this.path;
     if (!s || !path) return;
     if (path.kind === 'direct') {
+      // An unanswered keepalive is retried a few times, one RTO apart, before the path is
+      // declared lost: one lost datagram must not cost a working path.
       if (this.keepaliveTx !== undefined && ++this.keepaliveMisses >= this.config.keepalive_misses_max) {
         this.emit({ type: 'path-lost', peer: s.peer, remote: formatAddr(path.remote) });
         this.path = undefined;
         this.keepaliveTx = undefined;
+        this.keepaliveMisses = 0;
         s.startRelay(now);
         if (s.controlling) this.timers.set('upgrade', now + this.config.upgrade_interval_ms);
         return;
@@ -415,9 +441,10 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       this.keepaliveTx = this.rng.nextUint32();
       s.keepaliveSentAt = now;
       this.transmit({ remote: path.remote, local: path.local, data: encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: this.keepaliveTx, flags: PROBE_KEEPALIVE }) });
-    } else {
-      s.sendRelayProbe(now);
+      this.timers.set('keepalive', now + Math.max(this.config.check_rto_ms, 3 * path.rtt_ms));
+      return;
     }
+    s.sendRelayProbe(now);
     this.timers.set('keepalive', now + this.config.keepalive_ms);
   }
 

@@ -23,8 +23,16 @@ export interface PunchClientConfig {
   readonly check_retries_max: number;
   readonly first_burst: number;
   readonly checks_max: number;
-  /** Ports tried past the predicted one of a sequential NAT. */
+  /** Ports tried from the predicted one of a sequential NAT. */
   readonly prediction_window: number;
+  /**
+   * Of those, how many below the prediction: the peer may already have a mapping towards us
+   * from an earlier attempt, made before it advertised its newest prediction.
+   */
+  readonly prediction_back: number;
+  /** While the server holds our connect request for a peer not yet registered, ask again this often. */
+  readonly pending_retry_ms: number;
+  readonly pending_retries_max: number;
   readonly birthday_probes_max: number;
   readonly birthday_pace_ms: number;
   readonly birthday_port_min: number;
@@ -60,6 +68,9 @@ export const PUNCH_DEFAULTS: Omit<PunchClientConfig, 'id' | 'token' | 'server' |
   first_burst: 2,
   checks_max: 256,
   prediction_window: 16,
+  prediction_back: 4,
+  pending_retry_ms: 1_000,
+  pending_retries_max: 120,
   birthday_probes_max: 1024,
   birthday_pace_ms: 2,
   birthday_port_min: 1024,

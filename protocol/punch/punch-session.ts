@@ -6,7 +6,7 @@ import { addrEquals, type Addr } from '../core/addr.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { TimerTable } from '../core/timers.ts';
-import type { Check, CheckList } from './check-list.ts';
+import type { Check, CheckKind, CheckList } from './check-list.ts';
 import type { NatReport } from './nat-report.ts';
 import type { PunchClient } from './punch-client.ts';
 import type { Technique } from './punch-events.ts';
@@ -65,11 +65,13 @@ export class PunchSession {
     this.plan = plan(client.nat, m.nat);
     this.received_at = now;
     this.start_at = now + m.delay_ms;
-    this.sameSite = client.observed !== undefined && client.observed.ip === m.peer_observed.ip;
+    const mine = client.observed ?? client.discovery.mapped;
+    this.sameSite = mine !== undefined && mine.ip === m.peer_observed.ip;
     this.checks = client.newCheckList();
     const c = client.config;
     this.timers.set('start', this.start_at);
-    this.timers.set('relay', now + c.relay_after_ms);
+    // Two hard NATs: no direct technique is worth waiting for, take the relay at once.
+    this.timers.set('relay', this.plan.strategy === 'relay-only' ? this.start_at : now + c.relay_after_ms);
     this.timers.set('timeout', this.start_at + c.punch_timeout_ms);
     if (this.controlling) this.timers.set('silent', this.start_at + c.peer_silent_ms);
   }
@@ -89,9 +91,14 @@ export class PunchSession {
     return this.client.server_rtt_ms;
   }
 
+  /** Path preference, lower is better: a peer's host (LAN) address beats anything through a NAT. */
+  preference(remote: Addr): number {
+    return this.peerCandidates.some((c) => c.kind === 'host' && addrEquals(c.addr, remote)) && !addrEquals(remote, this.peerObserved) ? 0 : 1;
+  }
+
   /** How the path to `remote` was found, from the plan both sides share (deterministic per NAT pair). */
   technique(remote: Addr): Technique {
-    if (this.peerCandidates.some((c) => c.kind === 'host' && addrEquals(c.addr, remote)) && !addrEquals(remote, this.peerObserved)) return 'host';
+    if (this.preference(remote) === 0) return 'host';
     if (this.sameSite) return 'hairpin';
     if (this.plan.strategy === 'prediction' || this.plan.strategy === 'birthday') return this.plan.strategy;
     return 'simultaneous-open';
@@ -111,9 +118,11 @@ export class PunchSession {
       const base = this.peerCandidates.find((c) => c.kind === 'predicted');
       const delta = this.peerNat.delta;
       if (base && delta !== 0) {
-        for (let j = 0; j < this.client.config.prediction_window; j++) {
+        // Lockstep pairs j-th probe with j-th port on both sides, so no look-back there.
+        const back = this.plan.skipPeerReflexive ? 0 : this.client.config.prediction_back;
+        for (let j = -back; j < this.client.config.prediction_window - back; j++) {
           const port = base.addr.port + j * delta;
-          if (port < 1 || port > 65_535) break;
+          if (port < 1 || port > 65_535) continue;
           const target = { ...base.addr, port };
           this.predicted.add(`${target.ip}:${port}`);
           this.checks.add(local, target, 'predicted');
@@ -127,7 +136,13 @@ export class PunchSession {
         while (this.spareTx.has(tx)) tx = this.rng.nextUint32();
         this.spareTx.set(tx, spare);
       }
-      this.timers.set('spares', now);
+      // The easy side sprays first and the hard side opens its ports once that is done: a
+      // probe from the hard side that reached the easy NAT before the easy side had sent to
+      // that port would, behind a Linux NAT without a firewall, create a conntrack entry and
+      // push the easy side's later probe to another port (the conntrack clash). Arriving
+      // after, it matches the easy side's outbound entry (or APDF permit) and is let in.
+      const c = this.client.config;
+      this.timers.set('spares', now + c.birthday_probes_max * c.birthday_pace_ms + this.client.server_rtt_ms);
     }
   }
 
@@ -144,29 +159,34 @@ export class PunchSession {
     this.start(now);
   }
 
-  /** Matches an acknowledgement; returns the round-trip time, or undefined if not ours. */
-  acked(now: Millis, tx: number): number | undefined {
+  /** Matches an acknowledgement; returns the round-trip time and check kind, or undefined if not ours. */
+  acked(now: Millis, tx: number): { rtt_ms: number; kind: CheckKind } | undefined {
     const check = this.checks.byTransaction(tx);
     if (check) {
       this.checks.succeeded(check);
-      return now - check.last_sent_at;
+      return { rtt_ms: now - check.last_sent_at, kind: check.kind };
     }
     const at = this.birthdayTx.get(tx);
-    if (at !== undefined) return now - at;
-    if (this.spareTx.has(tx)) return now - this.spareSentAt;
+    if (at !== undefined) return { rtt_ms: now - at, kind: 'birthday' };
+    if (this.spareTx.has(tx)) return { rtt_ms: now - this.spareSentAt, kind: 'spare' };
     return undefined;
   }
 
+  /**
+   * A pair works. Checks that could only find worse pairs stop; better ones (a host pair still
+   * in flight when a hairpin pair answered) run on, and the client switches if one succeeds.
+   */
   directFound(_now: Millis, local: Addr, remote: Addr): void {
+    // Only a LAN pair beats a pair through NATs; once we have one, nothing better is left.
+    this.checks.stopExcept(this.preference(remote) === 0 ? ['nominate'] : ['nominate', 'host']);
+    // The controlling side tells the other which pair it uses (ICE's USE-CANDIDATE).
+    if (this.controlling) this.checks.add(local, remote, 'nominate');
     if (this.direct) return;
     this.direct = true;
-    this.checks.stop();
     this.timers.clear('birthday');
     this.timers.clear('spares');
     this.timers.clear('silent');
     this.timers.clear('timeout');
-    // The controlling side tells the other which pair it uses (ICE's USE-CANDIDATE).
-    if (this.controlling) this.checks.add(local, remote, 'nominate');
   }
 
   relayConfirmed(): void {
@@ -246,7 +266,8 @@ export class PunchSession {
           if (!this.direct) this.client.punchFailed(now);
           break;
         case 'silent':
-          if (!this.heardFromPeer && !this.direct) this.client.connect(now);
+          // The peer may have missed its punch instruction: ask the server to send both again.
+          if (!this.heardFromPeer && !this.direct && !this.relayUp) this.client.connect(now);
           break;
       }
     }

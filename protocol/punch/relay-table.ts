@@ -6,6 +6,9 @@ import type { Millis } from '../core/time.ts';
 
 export interface Circuit {
   readonly session: number;
+  /** The punch's session key, kept so a repeated request gets the same punch again. */
+  readonly key: Uint8Array;
+  readonly opened_at: Millis;
   readonly pair: string;
   a: Addr;
   b: Addr;
@@ -34,14 +37,21 @@ export class RelayTable {
   }
 
   /** Opens a circuit for a pair of ids, replacing that pair's previous one. False when full. */
-  open(now: Millis, session: number, pair: string, a: Addr, b: Addr): boolean {
+  open(now: Millis, session: number, key: Uint8Array, pair: string, a: Addr, b: Addr): boolean {
     const previous = this.byPair.get(pair);
     if (previous !== undefined) this.close(previous);
     this.sweep(now, 1);
     if (this.circuits.size >= this.circuits_max) return false;
-    this.circuits.set(session, { session, pair, a, b, bytes_left: this.circuit_bytes_max, expires_at: now + this.circuit_duration_ms });
+    this.circuits.set(session, { session, key, opened_at: now, pair, a, b, bytes_left: this.circuit_bytes_max, expires_at: now + this.circuit_duration_ms });
     this.byPair.set(pair, session);
     return true;
+  }
+
+  /** The live circuit of a pair of ids, if any. */
+  ofPair(now: Millis, pair: string): Circuit | undefined {
+    const session = this.byPair.get(pair);
+    const c = session === undefined ? undefined : this.circuits.get(session);
+    return c && c.expires_at > now ? c : undefined;
   }
 
   close(session: number): void {

@@ -34,6 +34,8 @@ export interface RendezvousServerConfig {
   readonly sources_max: number;
   /** RTTs above this are clamped when timing the punch. */
   readonly punch_rtt_max_ms: number;
+  /** A repeated connect within this time re-sends the same punch (one side may have lost it). */
+  readonly punch_reuse_ms: number;
   readonly sweep_interval_ms: number;
   readonly sweep_budget: number;
   readonly transmits_max: number;
@@ -54,6 +56,7 @@ export const DEFAULT_RENDEZVOUS: Omit<RendezvousServerConfig, 'primary'> = {
   rate_burst: 100,
   sources_max: 4_096,
   punch_rtt_max_ms: 5_000,
+  punch_reuse_ms: 5_000,
   sweep_interval_ms: 1_000,
   sweep_budget: 1_024,
   transmits_max: 4_096,
@@ -197,11 +200,20 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
    * nearer peer waits for the farther one: delay = max(owd) - own owd, both start together.
    */
   private issuePunch(now: Millis, a: Registration, b: Registration, nonce: number): void {
-    let session = this.rng.nextUint32();
-    while (session === 0 || this.relay.has(session)) session = this.rng.nextUint32();
-    const key = this.rng.nextBytes(SESSION_KEY_BYTES);
     const pair = a.id < b.id ? `${a.id}\u0000${b.id}` : `${b.id}\u0000${a.id}`;
-    if (!this.relay.open(now, session, pair, a.addr, b.addr)) this.drops.drop('relay-table-full', a.addr);
+    const recent = this.relay.ofPair(now, pair);
+    let session: number;
+    let key: Uint8Array;
+    if (recent && now - recent.opened_at < this.config.punch_reuse_ms) {
+      // A repeat (our punch to one side was lost, or the request was retransmitted): same session.
+      session = recent.session;
+      key = recent.key;
+    } else {
+      session = this.rng.nextUint32();
+      while (session === 0 || this.relay.has(session)) session = this.rng.nextUint32();
+      key = this.rng.nextBytes(SESSION_KEY_BYTES);
+      if (!this.relay.open(now, session, key, pair, a.addr, b.addr)) this.drops.drop('relay-table-full', a.addr);
+    }
     const clamp = (rtt: number): number => Math.min(this.config.punch_rtt_max_ms, rtt) / 2;
     const owdA = clamp(a.rtt_ms);
     const owdB = clamp(b.rtt_ms);

@@ -24,7 +24,9 @@ export class BbrController implements CongestionController {
   readonly name = 'bbr' as const;
   private readonly mss: number;
   private mode: Mode = 'startup';
-  private bwSamples: Array<{ round: number; rate: number }> = [];
+  /** Max delivery rate per round, a ring over the last BW_WINDOW_ROUNDS rounds. */
+  private bwByRound = new Float64Array(BW_WINDOW_ROUNDS);
+  private bwRoundTag = new Float64Array(BW_WINDOW_ROUNDS).fill(-1);
   private bw = 0;
   private minRtt_ms = Infinity;
   private minRttStamp: Millis = 0;
@@ -84,12 +86,18 @@ export class BbrController implements CongestionController {
         break;
       }
     }
-    if (sample && sample.deliveryRate_bytes_per_ms > 0 && (!sample.appLimited || sample.deliveryRate_bytes_per_ms > this.bw)) {
-      this.bwSamples.push({ round: this.round, rate: sample.deliveryRate_bytes_per_ms });
+    const slot = this.round % BW_WINDOW_ROUNDS;
+    if (this.bwRoundTag[slot] !== this.round) {
+      this.bwRoundTag[slot] = this.round;
+      this.bwByRound[slot] = 0;
     }
-    this.bwSamples = this.bwSamples.filter((s) => s.round > this.round - BW_WINDOW_ROUNDS);
+    if (sample && sample.deliveryRate_bytes_per_ms > 0 && (!sample.appLimited || sample.deliveryRate_bytes_per_ms > this.bw)) {
+      if (sample.deliveryRate_bytes_per_ms > this.bwByRound[slot]!) this.bwByRound[slot] = sample.deliveryRate_bytes_per_ms;
+    }
     this.bw = 0;
-    for (const s of this.bwSamples) if (s.rate > this.bw) this.bw = s.rate;
+    for (let i = 0; i < BW_WINDOW_ROUNDS; i++) {
+      if (this.bwRoundTag[i]! > this.round - BW_WINDOW_ROUNDS && this.bwByRound[i]! > this.bw) this.bw = this.bwByRound[i]!;
+    }
     if (this.mode === 'startup' && roundStart) {
       if (this.bw >= this.fullBw * FULL_BW_GROWTH) {
         this.fullBw = this.bw;
@@ -121,7 +129,7 @@ export class BbrController implements CongestionController {
     if (persistent) {
       // The path really changed: forget the model and restart probing.
       this.cwnd = 4 * this.mss;
-      this.bwSamples = [];
+      this.bwRoundTag.fill(-1);
       this.bw = 0;
       this.mode = 'startup';
       this.fullBw = 0;

@@ -119,7 +119,7 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
 
   // ================= Machine =================
 
-  handleDatagram(now: Millis, remote: Addr, data: Uint8Array): void {
+  handleDatagram(now: Millis, remote: Addr, data: Uint8Array, _local?: Addr): void {
     this.now = now;
     let packet;
     try {

@@ -9,6 +9,10 @@ export const LOSS_REDUCTION_FACTOR = 0.5;
 /** RFC 9002 section 7.7: pace at N x cwnd / srtt; a larger N in slow start lets cwnd grow. */
 const PACING_GAIN_SLOW_START = 2;
 const PACING_GAIN = 1.25;
+/** HyStart++ (RFC 9406): RTT samples per round before the delay test, and its clamp. */
+const HYSTART_MIN_SAMPLES = 8;
+const HYSTART_MIN_ETA_MS = 4;
+const HYSTART_MAX_ETA_MS = 16;
 
 export class NewReno implements CongestionController {
   readonly name = 'newreno' as const;
@@ -17,6 +21,13 @@ export class NewReno implements CongestionController {
   private recoveryStart: Millis = -Infinity;
   private avoidanceCredit = 0;
   private readonly mss: number;
+  // Delay-based slow-start exit in the spirit of HyStart++ (RFC 9406): leave slow start
+  // when the minimum of the last few RTT samples rises clearly above the path minimum,
+  // i.e. a queue is forming, instead of overflowing it. (RFC 9406 compares per-round
+  // minima; with paced sending the first samples of a round see no queue, so a sliding
+  // minimum reacts one round earlier.)
+  private readonly recentRtt_ms: number[] = [];
+  private recentIndex = 0;
 
   constructor(config: CongestionConfig) {
     this.mss = config.datagram_bytes;
@@ -42,7 +53,17 @@ export class NewReno implements CongestionController {
 
   onSent(): void {}
 
-  onAck(_now: Millis, acked: readonly SentPacket[], _rtt: RttEstimator, _sample: RateSample | undefined): void {
+  private hystart(rtt: RttEstimator): void {
+    if (this.recentRtt_ms.length < HYSTART_MIN_SAMPLES) this.recentRtt_ms.push(rtt.latest_ms);
+    else this.recentRtt_ms[this.recentIndex++ % HYSTART_MIN_SAMPLES] = rtt.latest_ms;
+    if (this.recentRtt_ms.length < HYSTART_MIN_SAMPLES) return;
+    const recentMin = Math.min(...this.recentRtt_ms);
+    const eta = Math.min(Math.max(rtt.min_ms / 8, HYSTART_MIN_ETA_MS), HYSTART_MAX_ETA_MS);
+    if (recentMin >= rtt.min_ms + eta) this.ssthresh = this.cwnd;
+  }
+
+  onAck(_now: Millis, acked: readonly SentPacket[], rtt: RttEstimator, _sample: RateSample | undefined): void {
+    if (this.cwnd < this.ssthresh && acked.length > 0) this.hystart(rtt);
     for (const packet of acked) {
       if (packet.time_sent <= this.recoveryStart) continue; // sent before recovery began
       if (this.cwnd < this.ssthresh) {

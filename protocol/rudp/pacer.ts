@@ -2,6 +2,8 @@
 // drop-tail queues on the path are not overrun. Burst capacity is a named bound.
 import type { Millis } from '../core/time.ts';
 
+const PACER_SLACK_BYTES = 1;
+
 export class Pacer {
   private tokens_bytes: number;
   private last: Millis = 0;
@@ -28,7 +30,8 @@ export class Pacer {
   /** true when a packet of `size_bytes` may leave at `now`. */
   canSend(now: Millis, size_bytes: number): boolean {
     this.refill(now);
-    return this.tokens_bytes >= size_bytes;
+    // A byte of slack absorbs float rounding, so a wake at nextSendTime() always sends.
+    return this.tokens_bytes + PACER_SLACK_BYTES >= size_bytes;
   }
 
   onSent(now: Millis, size_bytes: number): void {
@@ -39,7 +42,7 @@ export class Pacer {
   /** When enough tokens for `size_bytes` will have accumulated. */
   nextSendTime(now: Millis, size_bytes: number): Millis {
     this.refill(now);
-    if (this.tokens_bytes >= size_bytes) return now;
+    if (this.tokens_bytes + PACER_SLACK_BYTES >= size_bytes) return now;
     return now + (size_bytes - this.tokens_bytes) / this.rate_bytes_per_ms;
   }
 }

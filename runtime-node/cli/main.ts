@@ -16,9 +16,13 @@ const processOutput: CliOutput = {
 
 async function helpText(): Promise<string> {
   const lines = [`peerlab ${peerlabVersion()}: a simulation-first testbed for peer-to-peer protocols`, '', 'commands:'];
-  const loaded: CliCommand[] = [];
+  const loaded: Array<Pick<CliCommand, 'name' | 'summary'>> = [];
   for (const name of commandNames()) {
-    const command = await loadCommand(name).catch(() => undefined);
+    // A command that fails to load is listed with the reason instead of hiding it.
+    const command = await loadCommand(name).catch((error: unknown) => ({
+      name,
+      summary: `(failed to load: ${error instanceof Error ? error.message.split('\n')[0] : String(error)})`,
+    }));
     if (command) loaded.push(command);
   }
   const width = Math.max(4, ...loaded.map((command) => command.name.length));

@@ -80,6 +80,7 @@ export interface RunSummary {
   readonly runs: number;
   readonly failed: number;
   readonly results: readonly ScenarioResult[];
+  readonly reports: ReadonlyArray<{ readonly suite: string; readonly text: string }>;
 }
 
 /** JSON with NaN and infinities as null (JSON has no spelling for them). */

@@ -97,7 +97,13 @@ export function validateNatConfig(config: NatConfig): void {
   if (ports.min_port > ports.max_port) throw new NatConfigError('port_assignment', `min_port ${ports.min_port} > max_port ${ports.max_port}`);
   if (!['paired', 'arbitrary'].includes(config.ip_pooling)) throw new NatConfigError('ip_pooling', String(config.ip_pooling));
   checkPositive('binding_timeout_ms', config.binding_timeout_ms);
-  if (config.stream_timeout_ms !== undefined) checkPositive('stream_timeout_ms', config.stream_timeout_ms);
+  if (config.stream_timeout_ms !== undefined) {
+    checkPositive('stream_timeout_ms', config.stream_timeout_ms);
+    // Timers only ever move later; a shorter stream timeout would shorten a refreshed flow.
+    if (config.stream_timeout_ms < config.binding_timeout_ms) {
+      throw new NatConfigError('stream_timeout_ms', `must be >= binding_timeout_ms (${config.binding_timeout_ms}), got ${config.stream_timeout_ms}`);
+    }
+  }
   if (!['outbound', 'both'].includes(config.refresh)) throw new NatConfigError('refresh', String(config.refresh));
   if (!['none', 'internal-source', 'external-source'].includes(config.hairpinning)) {
     throw new NatConfigError('hairpinning', String(config.hairpinning));

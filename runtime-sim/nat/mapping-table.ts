@@ -218,10 +218,12 @@ export class MappingTable {
   /** Removes every entry whose expiresAt <= now, in deadline order. */
   expire(now: Millis): void {
     const queue = this.queue;
-    while (queue.peekDeadline() <= now) {
+    for (let deadline = queue.peekDeadline(); deadline <= now; deadline = queue.peekDeadline()) {
       const entry = queue.pop()!;
       if (entry.expiresAt > now) {
-        queue.push(entry, entry.expiresAt); // refreshed since it was queued
+        // Refreshed since it was queued: requeue at its real time, so entries still expire
+        // in time order even when this call is late.
+        queue.push(entry, entry.expiresAt);
         continue;
       }
       if (entry.kind === 'session') this.removeSession(entry);

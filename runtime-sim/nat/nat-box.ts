@@ -364,7 +364,7 @@ export class NatBox {
   }
 
   /** An inbound datagram the NAT refuses: count it and, on a Linux box, leave a conntrack entry. */
-  private unsolicited<D extends NatInbound>(now: Millis, externalKey: number, remote: Addr, verdict: D): NatInbound {
+  private unsolicited(now: Millis, externalKey: number, remote: Addr, verdict: typeof DROP_FILTERED | typeof DROP_NO_MAPPING): NatInbound {
     if (this.config.inbound_firewall) {
       this.counters.dropFiltered++;
       return DROP_FILTERED;

@@ -164,16 +164,21 @@ const linuxMasquerade: NatConfig = {
  */
 const linuxMasqueradeFirewall: NatConfig = { ...linuxMasquerade, inbound_firewall: true };
 
+/** Freezes a config and its port assignment, so a scenario cannot alter a shared preset. */
+function frozen(config: NatConfig): NatConfig {
+  return Object.freeze({ ...config, port_assignment: Object.freeze({ ...config.port_assignment }) });
+}
+
 export const NAT_PRESETS: Readonly<Record<NatPresetName, NatConfig>> = Object.freeze({
-  open,
-  'full-cone': fullCone,
-  'restricted-cone': restrictedCone,
-  'port-restricted-cone': portRestrictedCone,
-  symmetric,
-  'symmetric-sequential': symmetricSequential,
-  cgnat,
-  'linux-masquerade': linuxMasquerade,
-  'linux-masquerade-firewall': linuxMasqueradeFirewall,
+  open: frozen(open),
+  'full-cone': frozen(fullCone),
+  'restricted-cone': frozen(restrictedCone),
+  'port-restricted-cone': frozen(portRestrictedCone),
+  symmetric: frozen(symmetric),
+  'symmetric-sequential': frozen(symmetricSequential),
+  cgnat: frozen(cgnat),
+  'linux-masquerade': frozen(linuxMasquerade),
+  'linux-masquerade-firewall': frozen(linuxMasqueradeFirewall),
 });
 
 export function isNatPresetName(name: string): name is NatPresetName {

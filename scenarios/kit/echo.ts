@@ -92,3 +92,21 @@ export function pingsFrom(events: readonly EchoClientEvent[], from: string): num
   for (const event of events) if (event.type === 'echo-ping' && event.from === from) count++;
   return count;
 }
+
+/**
+ * Writes a `stats` trace line for `node` every `every_ms` until `until_ms` with the client's
+ * running figures, so the viewer can chart RTT and loss over time.
+ */
+export function sampleEcho(sim: Simulator, node: string, client: EchoClient, every_ms: number, until_ms: number): void {
+  for (let t = every_ms; t <= until_ms; t += every_ms) {
+    sim.at(t, () => {
+      const stats = client.stats();
+      const data: Record<string, number> = { sent: stats.sent, answered: stats.answered, lost: stats.lost };
+      if (stats.rtt.samples > 0) {
+        data.rtt_p50_ms = stats.rtt.p50_ms;
+        data.rtt_p99_ms = stats.rtt.p99_ms;
+      }
+      sim.sample(node, data);
+    });
+  }
+}

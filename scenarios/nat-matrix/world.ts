@@ -88,7 +88,7 @@ export function buildWorld(sim: Simulator, presetA: NatPresetName, presetB: NatP
   const extraB = { ...options.client };
   let realmA: Realm;
   let realmB: Realm;
-  let ipA = '10.0.1.2';
+  const ipA = '10.0.1.2';
   let ipB = '10.0.2.2';
   if (layout === 'same-lan') {
     realmA = realmB = natFor(sim, 'site', presetA, 1, sim.internet);
@@ -101,9 +101,7 @@ export function buildWorld(sim: Simulator, presetA: NatPresetName, presetB: NatP
     realmA = natFor(sim, 'a', presetA, 1, sim.internet);
     realmB = natFor(sim, 'b', presetB, 2, sim.internet);
   }
-  void ipA;
   const a = startPeer(sim, 'a', realmA, ipA, options.loss, primary, extraA);
   const b = startPeer(sim, 'b', realmB, ipB, options.loss, primary, extraB);
-  ipA = '';
   return { server, serverEvents, a, b };
 }

@@ -2,11 +2,14 @@
 // viewer built and drew without guessing pixels. Not part of the user interface.
 
 import type { App } from './app.ts';
+import { HEADER_PX } from './render/viewport.ts';
 import type { PacketId } from './trace/types.ts';
 
 export interface PeerlabHook {
   ready: boolean;
+  /** parse + model + panels + first frame of the last load */
   loadTime_ms: number;
+  loadBreakdown_ms: Record<string, number>;
   error: string | undefined;
   counts(): { lanes: number; arrows: number; drops: number; natHops: number; marks: number; faults: number; events: number; problems: number };
   drawn(): { arrows: number; drops: number; natHops: number; marks: number; lod: boolean };
@@ -23,6 +26,8 @@ export interface PeerlabHook {
   selectedId(): PacketId | undefined;
   /** draws `n` frames synchronously while panning by `dy` px each; returns ms per frame */
   frameTimes(n: number, dy: number): number[];
+  /** zooms so about `span_ms` of the trace around `t` fills the view */
+  zoomTo(t: number, span_ms: number): void;
 }
 
 export function installHook(getApp: () => App | undefined): PeerlabHook {
@@ -34,6 +39,7 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
   const hook: PeerlabHook = {
     ready: false,
     loadTime_ms: 0,
+    loadBreakdown_ms: {},
     error: undefined,
     counts: () => {
       const m = app().model;
@@ -79,14 +85,24 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
       const s = app().state.selected;
       return s !== undefined && 'proto' in s ? s.id : undefined;
     },
+    zoomTo: (t, span_ms) => {
+      const vp = app().view.viewport;
+      const uSpan = Math.max(1e-6, vp.scale.toU(t + span_ms / 2) - vp.scale.toU(t - span_ms / 2));
+      const k = (vp.height_px - HEADER_PX) / (uSpan * vp.pxPerU);
+      app().view.centreOn(t, k);
+      app().view.draw();
+    },
     frameTimes: (n, dy) => {
       const a = app();
       const times: number[] = [];
       for (let i = 0; i < n; i++) {
         const z = a.view.viewport.zoom;
         a.view.viewport.zoom = a.view.viewport.clamp({ k: z.k, x: z.x, y: z.y - dy });
+        const started = performance.now();
         a.view.draw();
-        times.push(a.view.lastFrame_ms);
+        // reading one pixel forces the canvas to rasterise, so the time includes painting
+        a.view.canvas.getContext('2d')?.getImageData(0, 0, 1, 1);
+        times.push(performance.now() - started);
       }
       return times;
     },

@@ -37,9 +37,12 @@ function load(text: string, name: string): void {
   setTimeout(() => {
     const started = performance.now();
     const trace = parseTrace(text);
+    const parsed = performance.now();
     const model = buildModel(trace);
+    const modelled = performance.now();
     app?.dispose();
     app = new App(model);
+    const built = performance.now();
     const hdr = trace.header;
     byId('trace-info').textContent = [
       name,
@@ -59,7 +62,9 @@ function load(text: string, name: string): void {
           ],
     );
     app.view.draw();
-    hook.loadTime_ms = performance.now() - started;
+    const drawn = performance.now();
+    hook.loadTime_ms = drawn - started;
+    hook.loadBreakdown_ms = { parse: parsed - started, model: modelled - parsed, panels: built - modelled, draw: drawn - built };
     byId('loading').hidden = true;
     hook.ready = true;
   }, 0);

@@ -93,6 +93,8 @@ export async function runCommand(args: readonly string[], deps: RunDeps): Promis
     ? `, determinism ${results.filter((result) => result.determinism?.identical).length}/${runs} identical`
     : '';
   deps.out(`${runs - failed.length}/${runs} runs passed${determinism}${traceDir ? `; traces in ${traceDir}/` : ''}`);
+  const reports = deps.registry.renderReports(results);
+  for (const report of reports) deps.out(`\n${report.text}`);
   for (const line of failureLines(results)) deps.out(line);
   if (booleanFlag(parsed, 'json')) {
     deps.out(
@@ -104,6 +106,7 @@ export async function runCommand(args: readonly string[], deps: RunDeps): Promis
         runs,
         failed: failed.length,
         results,
+        reports,
       }),
     );
   }

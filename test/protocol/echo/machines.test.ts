@@ -156,6 +156,31 @@ describe('echo client and server', () => {
     expect(drops).toMatchObject({ foreign: 1, unsolicited: 1, malformed: 1 });
   });
 
+  it('sends nothing for count 0 and reports done at once', () => {
+    const client = new EchoClient({ server: SERVER, count: 0 }, seededRng(4));
+    client.handleCommand(0, { type: 'start' });
+    expect(client.pollTransmit()).toBeUndefined();
+    expect(client.pollTimeout()).toBeUndefined();
+    const types: string[] = [];
+    for (let e = client.pollEvent(); e; e = client.pollEvent()) types.push(e.type);
+    expect(types).toEqual(['echo-started', 'echo-done']);
+  });
+
+  it('stop ends sending; pings in flight are still judged, then done', () => {
+    const client = new EchoClient({ server: SERVER, interval_ms: 10, timeout_ms: 100 }, seededRng(5));
+    client.handleCommand(0, { type: 'start' });
+    client.handleTimeout(10);
+    client.handleTimeout(20);
+    client.handleCommand(25, { type: 'stop' });
+    expect(client.stats().sent).toBe(3);
+    expect(client.pollTimeout()).toBe(100); // the first ping's deadline, no more sends
+    client.handleTimeout(120);
+    expect(client.stats()).toMatchObject({ lost: 3, pending: 0 });
+    const types: string[] = [];
+    for (let e = client.pollEvent(); e; e = client.pollEvent()) types.push(e.type);
+    expect(types.at(-1)).toBe('echo-done');
+  });
+
   it('rejects an impossible configuration with a typed error', () => {
     expect(() => new EchoClient({ server: SERVER, interval_ms: 0 }, seededRng(1))).toThrow(EchoConfigError);
     expect(() => new EchoClient({ server: SERVER, payload_bytes: 5_000 }, seededRng(1))).toThrow(EchoConfigError);

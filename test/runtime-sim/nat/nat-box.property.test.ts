@@ -7,7 +7,7 @@ import { fc, test } from '@fast-check/vitest';
 import { formatAddr, type Addr } from '../../../protocol/core/addr.ts';
 import type { NatConfig } from '../../../runtime-sim/nat/config.ts';
 import { NatBox } from '../../../runtime-sim/nat/nat-box.ts';
-import { a, EXT, testRng } from './helpers.ts';
+import { a, EXT, ext, testRng } from './helpers.ts';
 
 const INTERNALS = ['10.0.0.2:4000', '10.0.0.2:4001', '10.0.0.3:4000'].map(a);
 const REMOTES = ['198.51.100.1:1000', '198.51.100.1:2000', '198.51.100.2:1000', '198.51.100.2:2000'].map(a);
@@ -162,7 +162,10 @@ describe('NatBox properties', () => {
     },
   );
 
-  test.prop([configArb({ clash: fc.constant(false) }).map((c) => ({ ...c, mapping: 'endpoint-independent' as const })), traffic, fc.integer()])(
+  // The conntrack clash deliberately moves single flows, so EIM holds where it cannot happen.
+  const noClash = configArb().filter((c) => !c.conntrack_clash || c.inbound_firewall);
+
+  test.prop([noClash.map((c) => ({ ...c, mapping: 'endpoint-independent' as const })), traffic, fc.integer()])(
     'EIM maps one internal endpoint to one external endpoint whatever the destination',
     (config, steps, seed) => {
       const current = new Map<Addr, { external: string; lastOut: number }>();
@@ -182,6 +185,46 @@ describe('NatBox properties', () => {
         }
         current.set(internal, { external, lastOut: now });
       });
+    },
+  );
+
+  test.prop([noClash.map((c) => ({ ...c, mapping: 'address-and-port-dependent' as const })), traffic, fc.integer()])(
+    'APDM never shares an external endpoint between two live remotes',
+    (config, steps, seed) => {
+      // external endpoint -> the flow that got it and when it last sent.
+      const holder = new Map<string, { flow: string; lastOut: number }>();
+      run(config, steps, seed, (step, now, result) => {
+        if (step.dir !== 'out' || 'drop' in (result as object)) return;
+        const flow = `${step.internal}>${step.remote}`;
+        const external = formatAddr((result as { external: Addr }).external);
+        const seen = holder.get(external);
+        if (seen !== undefined && seen.flow !== flow && now - seen.lastOut < config.binding_timeout_ms) {
+          throw new Error(`${external} given to ${flow} while ${seen.flow} is live`);
+        }
+        holder.set(external, { flow, lastOut: now });
+      });
+    },
+  );
+
+  test.prop([configArb().map((c) => ({ ...c, inbound_firewall: true })), traffic, fc.integer()])(
+    'behind an inbound firewall, a refused datagram leaves no state',
+    (config, steps, seed) => {
+      let before = 0;
+      const box = new NatBox(config, [EXT], testRng(seed), 'fw', { events: false });
+      let now = 0;
+      for (const step of steps) {
+        now += step.dt;
+        box.expire(now);
+        before = box.sessionCount;
+        if (step.dir === 'out') box.outbound(now, INTERNALS[step.internal]!, REMOTES[step.remote]!);
+        else {
+          const verdict = box.inbound(now, a(`${EXT}:${step.port}`), REMOTES[step.remote]!);
+          if ('drop' in verdict) {
+            expect(verdict.drop).toBe('nat-filtered');
+            expect(box.sessionCount).toBe(before);
+          }
+        }
+      }
     },
   );
 
@@ -216,4 +259,86 @@ describe('NatBox properties', () => {
     };
     expect(record()).toEqual(record());
   });
+
+  test.prop([
+    fc.array(
+      fc.record({
+        dt: fc.integer({ min: 0, max: 700 }),
+        dir: fc.constantFrom('out', 'in' as const),
+        remote: fc.integer({ min: 0, max: REMOTES.length - 1 }),
+        port: fc.oneof(fc.constant(4000), fc.integer({ min: 3999, max: 4010 })),
+      }),
+      { minLength: 1, maxLength: 120 },
+    ),
+    fc.integer(),
+  ])('Linux clash: a new flow keeps its port unless that remote was refused on it within the timeout', (steps, seed) => {
+    const config: NatConfig = {
+      mapping: 'endpoint-independent',
+      filtering: 'address-and-port-dependent',
+      port_assignment: { kind: 'preserve', min_port: 3999, max_port: 4010, fallback: 'random' },
+      ip_pooling: 'paired',
+      binding_timeout_ms: TIMEOUT_MS,
+      refresh: 'outbound',
+      hairpinning: 'none',
+      inbound_firewall: false,
+      sessions_max: 1000,
+      conntrack_clash: true,
+    };
+    const inside = a('10.0.0.2:4000');
+    const box = new NatBox(config, [EXT], testRng(seed), 'clash', { events: false });
+    const refusedAt = new Map<number, number>(); // remote index -> last refusal on port 4000
+    const flow = new Map<number, { port: number; lastOut: number }>(); // remote index -> live flow
+    let now = 0;
+    for (const step of steps) {
+      now += step.dt;
+      const remote = REMOTES[step.remote]!;
+      if (step.dir === 'in') {
+        const verdict = box.inbound(now, a(`${EXT}:${step.port}`), remote);
+        if ('drop' in verdict && step.port === 4000) refusedAt.set(step.remote, now);
+        continue;
+      }
+      const port = ext(box.outbound(now, inside, remote)).port;
+      const live = flow.get(step.remote);
+      if (live !== undefined && now - live.lastOut < TIMEOUT_MS) {
+        expect(port, 'a live flow keeps its port').toBe(live.port);
+      } else {
+        const refused = refusedAt.get(step.remote);
+        const clash = refused !== undefined && now - refused < TIMEOUT_MS;
+        if (clash) expect(port).not.toBe(4000);
+        else expect(port).toBe(4000);
+      }
+      flow.set(step.remote, { port, lastOut: now });
+    }
+  });
+
+  test.prop([configArb(), traffic, fc.integer()])(
+    'events are well formed: each nat-expire closes an earlier nat-map, times in order, counts agree',
+    (config, steps, seed) => {
+      const box = new NatBox(config, [EXT], testRng(seed), 'events');
+      const open = new Map<string, number>(); // external -> nat-map time
+      let lastExpire = -Infinity;
+      let now = 0;
+      for (const step of steps) {
+        now += step.dt;
+        if (step.dir === 'out') box.outbound(now, INTERNALS[step.internal]!, REMOTES[step.remote]!);
+        else box.inbound(now, a(`${EXT}:${step.port}`), REMOTES[step.remote]!);
+        for (let e = box.pollNatEvent(); e !== undefined; e = box.pollNatEvent()) {
+          const key = formatAddr(e.external);
+          if (e.kind === 'nat-map') {
+            expect(open.has(key), `${key} mapped twice`).toBe(false);
+            expect(e.at).toBe(now);
+            open.set(key, e.at);
+          } else {
+            expect(open.has(key), `${key} expired but never mapped`).toBe(true);
+            expect(e.at).toBeGreaterThan(open.get(key)!);
+            expect(e.at).toBeLessThanOrEqual(now);
+            expect(e.at).toBeGreaterThanOrEqual(lastExpire);
+            lastExpire = e.at;
+            open.delete(key);
+          }
+        }
+        expect(box.mappingCount).toBe(open.size);
+      }
+    },
+  );
 });

@@ -367,6 +367,8 @@ describe('events and construction', () => {
     expect(() => new NatBox(natPreset('full-cone'), ['nope'], rng, 'n')).toThrow(NatConfigError);
     expect(() => new NatBox(tweak('full-cone', { sessions_max: 0 }), [EXT], rng, 'n')).toThrow(NatConfigError);
     expect(() => new NatBox(tweak('full-cone', { binding_timeout_ms: -1 }), [EXT], rng, 'n')).toThrow(NatConfigError);
+    expect(() => new NatBox(tweak('full-cone', { stream_timeout_ms: 1000 }), [EXT], rng, 'n')).toThrow(NatConfigError);
+    expect(() => new NatBox(tweak('full-cone', { mapping: 'cone' as never }), [EXT], rng, 'n')).toThrow(NatConfigError);
     expect(() =>
       new NatBox(tweak('full-cone', { port_assignment: { kind: 'random', min_port: 10, max_port: 5 } }), [EXT], rng, 'n'),
     ).toThrow(NatConfigError);

@@ -43,6 +43,7 @@ describe('NAT presets', () => {
     (copy.port_assignment as { min_port: number }).min_port = 1;
     expect(NAT_PRESETS['full-cone'].port_assignment.min_port).toBe(49_152);
     expect(Object.isFrozen(NAT_PRESETS)).toBe(true);
+    expect(Object.isFrozen(NAT_PRESETS['full-cone'].port_assignment)).toBe(true);
     expect(isNatPresetName('symmetric')).toBe(true);
     expect(isNatPresetName('cone')).toBe(false);
   });

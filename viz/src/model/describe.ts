@@ -8,8 +8,8 @@ import type { Datagram, TraceModel } from './model.ts';
 export function formatMs(t: number): string {
   if (!Number.isFinite(t)) return String(t);
   const abs = Math.abs(t);
-  if (abs >= 60_000) return `${(t / 1000).toFixed(1)} s`;
-  if (abs >= 1000) return `${(t / 1000).toFixed(3)} s`;
+  if (abs >= 60_000) return `${Number((t / 1000).toFixed(1))} s`;
+  if (abs >= 1000) return `${Number((t / 1000).toFixed(3))} s`;
   return `${Number(t.toFixed(3))} ms`;
 }
 

@@ -6,6 +6,7 @@
 import type { FilterMasks } from '../model/filter.ts';
 import { lowerBound, type Datagram, type Mark, type TraceModel } from '../model/model.ts';
 import type { PathCache } from '../model/path.ts';
+import type { DropEvent, NatEvent } from '../trace/types.ts';
 import { COLORS, protoColor } from './colors.ts';
 import { LabelGate } from './labels.ts';
 import { HEADER_PX, type Viewport } from './viewport.ts';
@@ -18,6 +19,8 @@ const DROP_LABELS_MAX = 600;
 const NAT_LABELS_MAX = 400;
 const MARK_LABELS_MAX = 600;
 const FUTURE_ALPHA = 0.18;
+/** Above this many drops / NAT diamonds / marks in view, draw one per pixel. */
+const DOTS_DEDUPE_MIN = 2000;
 const FONT = '10px system-ui, sans-serif';
 
 export interface DrawnCounts {
@@ -68,8 +71,8 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   counts.lod = lod;
   const seen = new Set<number>();
   const batches = new Map<string, Batch>();
-  const drops: { x: number; y: number; lane: number; reason: string; future: boolean }[] = [];
-  const hops: { x: number; y: number; lane: number; label: string; future: boolean }[] = [];
+  const drops: DotItem<DropEvent>[] = [];
+  const hops: DotItem<NatEvent>[] = [];
   const heads: { x0: number; y0: number; x1: number; y1: number; color: string; future: boolean }[] = [];
   for (const d of visible) {
     const path = paths.get(d);
@@ -95,15 +98,9 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
     if (!lod && last !== undefined && d.ends.some((e) => e.kind === 'deliver')) {
       heads.push({ x0: vp.x(last.from.lane), y0: vp.y(last.from.t), x1: vp.x(last.to.lane), y1: vp.y(last.to.t), color, future: last.to.t > cursor_ms });
     }
-    for (const dr of path.drops) {
-      drops.push({ x: vp.x(dr.at.lane), y: vp.y(dr.at.t), lane: dr.at.lane, reason: dr.event.reason, future: dr.at.t > cursor_ms });
-    }
+    for (const dr of path.drops) drops.push({ x: vp.x(dr.at.lane), y: vp.y(dr.at.t), lane: dr.at.lane, event: dr.event, future: dr.at.t > cursor_ms });
     if (masks.showNatHops) {
-      for (const h of path.natHops) {
-        const e = h.event;
-        const label = e.dir === 'in' ? `${e.dst}⇒${e.to_dst}` : `${e.src}⇒${e.to_src}`;
-        hops.push({ x: vp.x(h.at.lane), y: vp.y(h.at.t), lane: h.at.lane, label, future: h.at.t > cursor_ms });
-      }
+      for (const h of path.natHops) hops.push({ x: vp.x(h.at.lane), y: vp.y(h.at.t), lane: h.at.lane, event: h.event, future: h.at.t > cursor_ms });
     }
   }
   ctx.lineWidth = 1.3;
@@ -129,44 +126,91 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       arrowhead(ctx, h.x0, h.y0, h.x1, h.y1, h.color);
     }
   }
-  // NAT translations: a diamond on the NAT lane, labelled with the rewrite when few.
   counts.natHops = hops.length;
+  counts.drops = drops.length;
   const gate = new LabelGate();
   // drop reasons claim their label space first: they matter more than NAT rewrites
-  const dropLabelled = drops.map((dr) => drops.length <= DROP_LABELS_MAX && gate.admit(`r${dr.lane}`, dr.y));
+  const dropLabels = drops.length <= DROP_LABELS_MAX;
+  const dropLabelled = drops.map((dr) => dropLabels && gate.admit(`r${dr.lane}`, dr.y));
+  // NAT translations: a diamond on the NAT lane, labelled with the rewrite when few.
   ctx.font = FONT;
   ctx.textAlign = 'left';
-  for (const h of hops) {
-    ctx.globalAlpha = h.future ? FUTURE_ALPHA : 1;
-    ctx.fillStyle = COLORS.nat;
+  ctx.fillStyle = COLORS.nat;
+  const diamonds = dedupeDots(hops, hops.length > DOTS_DEDUPE_MIN);
+  for (const [list, alpha] of [
+    [diamonds.past, 1],
+    [diamonds.future, FUTURE_ALPHA],
+  ] as const) {
+    ctx.globalAlpha = alpha;
     ctx.beginPath();
-    ctx.moveTo(h.x, h.y - 4);
-    ctx.lineTo(h.x + 4, h.y);
-    ctx.lineTo(h.x, h.y + 4);
-    ctx.lineTo(h.x - 4, h.y);
+    for (const h of list) {
+      ctx.moveTo(h.x, h.y - 4);
+      ctx.lineTo(h.x + 4, h.y);
+      ctx.lineTo(h.x, h.y + 4);
+      ctx.lineTo(h.x - 4, h.y);
+      ctx.closePath();
+    }
     ctx.fill();
-    if (hops.length <= NAT_LABELS_MAX && gate.admit(`r${h.lane}`, h.y)) ctx.fillText(h.label, h.x + 6, h.y - 3);
+  }
+  if (hops.length <= NAT_LABELS_MAX) {
+    for (const h of hops) {
+      if (!gate.admit(`r${h.lane}`, h.y)) continue;
+      const e = h.event;
+      ctx.globalAlpha = h.future ? FUTURE_ALPHA : 1;
+      ctx.fillText(e.dir === 'in' ? `${e.dst}⇒${e.to_dst}` : `${e.src}⇒${e.to_src}`, h.x + 6, h.y - 3);
+    }
   }
   // Drops: a red cross where the datagram died, with the reason.
-  counts.drops = drops.length;
   ctx.lineWidth = 2;
-  drops.forEach((dr, i) => {
-    ctx.globalAlpha = dr.future ? FUTURE_ALPHA + 0.1 : 1;
-    ctx.strokeStyle = COLORS.drop;
+  ctx.strokeStyle = COLORS.drop;
+  const crosses = dedupeDots(drops, drops.length > DOTS_DEDUPE_MIN);
+  for (const [list, alpha] of [
+    [crosses.past, 1],
+    [crosses.future, FUTURE_ALPHA + 0.1],
+  ] as const) {
+    ctx.globalAlpha = alpha;
     ctx.beginPath();
-    ctx.moveTo(dr.x - 4, dr.y - 4);
-    ctx.lineTo(dr.x + 4, dr.y + 4);
-    ctx.moveTo(dr.x + 4, dr.y - 4);
-    ctx.lineTo(dr.x - 4, dr.y + 4);
-    ctx.stroke();
-    if (dropLabelled[i] === true) {
-      ctx.fillStyle = COLORS.drop;
-      ctx.fillText(dr.reason, dr.x + 7, dr.y + 4);
+    for (const dr of list) {
+      ctx.moveTo(dr.x - 4, dr.y - 4);
+      ctx.lineTo(dr.x + 4, dr.y + 4);
+      ctx.moveTo(dr.x + 4, dr.y - 4);
+      ctx.lineTo(dr.x - 4, dr.y + 4);
     }
+    ctx.stroke();
+  }
+  ctx.fillStyle = COLORS.drop;
+  drops.forEach((dr, i) => {
+    if (dropLabelled[i] !== true) return;
+    ctx.globalAlpha = dr.future ? FUTURE_ALPHA + 0.1 : 1;
+    ctx.fillText(dr.event.reason, dr.x + 7, dr.y + 4);
   });
   ctx.globalAlpha = 1;
   if (dc.selected !== undefined && 'proto' in dc.selected) highlight(ctx, vp, dc.paths, dc.selected);
   return counts;
+}
+
+interface DotItem<E> {
+  readonly x: number;
+  readonly y: number;
+  readonly lane: number;
+  readonly event: E;
+  readonly future: boolean;
+}
+
+/** Splits dots into past/future; with `dedupe`, keeps one dot per pixel (they would overlap). */
+function dedupeDots<T extends { x: number; y: number; future: boolean }>(items: readonly T[], dedupe: boolean): { past: T[]; future: T[] } {
+  const past: T[] = [];
+  const future: T[] = [];
+  const seen = new Set<number>();
+  for (const it of items) {
+    if (dedupe) {
+      const key = Math.round(it.y) * 65536 + Math.round(it.x) * 2 + (it.future ? 1 : 0);
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    (it.future ? future : past).push(it);
+  }
+  return { past, future };
 }
 
 function arrowhead(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number, color: string): void {
@@ -211,6 +255,38 @@ function markLabel(m: Mark): string {
   }
 }
 
+function markColor(m: Mark): string {
+  const e = m.event;
+  if (e.kind === 'log') return e.level === 'error' ? COLORS.error : e.level === 'warn' ? COLORS.warn : COLORS.mark;
+  return e.kind.startsWith('nat') ? COLORS.nat : COLORS.mark;
+}
+
+/** Adds a mark's glyph to the current path (one path per colour, kind and alpha). */
+function glyph(ctx: CanvasRenderingContext2D, kind: Mark['event']['kind'], x: number, y: number): void {
+  switch (kind) {
+    case 'event':
+      ctx.moveTo(x + 4, y);
+      ctx.arc(x, y, 4, 0, Math.PI * 2);
+      break;
+    case 'nat-map':
+      ctx.rect(x - 4, y - 4, 8, 8);
+      break;
+    case 'nat-expire':
+      ctx.rect(x - 4, y - 4, 8, 8);
+      ctx.rect(x - 2.5, y - 2.5, 5, 5);
+      break;
+    case 'timer':
+      ctx.rect(x - 3, y - 0.5, 6, 1.5);
+      break;
+    case 'log':
+      ctx.moveTo(x, y - 5);
+      ctx.lineTo(x + 5, y + 4);
+      ctx.lineTo(x - 5, y + 4);
+      ctx.closePath();
+      break;
+  }
+}
+
 export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawContext, counts: DrawnCounts): void {
   const { from, to } = vp.visibleTimes();
   const { start, end } = markWindow(dc.model, from, to);
@@ -220,50 +296,63 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
     if (dc.masks.marks[m.index] === 1) visible.push(m);
   }
   counts.marks = visible.length;
-  const labels = visible.length <= MARK_LABELS_MAX;
-  const gate = new LabelGate();
-  ctx.font = FONT;
-  ctx.textAlign = 'right';
+  const dedupe = visible.length > DOTS_DEDUPE_MIN;
+  const seen = new Set<number>();
+  // group glyphs so each colour/kind/alpha is one fill
+  const groups = new Map<string, { color: string; kind: Mark['event']['kind']; future: boolean; points: number[] }>();
   for (const m of visible) {
     const e = m.event;
-    const x = vp.x(m.lane);
     const y = vp.y(e.t);
     if (y < HEADER_PX) continue;
-    ctx.globalAlpha = e.t > dc.cursor_ms ? FUTURE_ALPHA + 0.1 : 1;
-    const color = e.kind === 'log' ? (e.level === 'error' ? COLORS.error : e.level === 'warn' ? COLORS.warn : COLORS.mark) : e.kind.startsWith('nat') ? COLORS.nat : COLORS.mark;
-    ctx.fillStyle = color;
-    ctx.strokeStyle = color;
-    ctx.lineWidth = 1.5;
-    if (e.kind === 'event') {
-      ctx.beginPath();
-      ctx.arc(x, y, 4, 0, Math.PI * 2);
-      ctx.fill();
-    } else if (e.kind === 'nat-map') {
-      ctx.fillRect(x - 4, y - 4, 8, 8);
-    } else if (e.kind === 'nat-expire') {
-      ctx.strokeRect(x - 4, y - 4, 8, 8);
-    } else if (e.kind === 'timer') {
-      ctx.fillRect(x - 3, y - 0.5, 6, 1.5);
-    } else {
-      ctx.beginPath();
-      ctx.moveTo(x, y - 5);
-      ctx.lineTo(x + 5, y + 4);
-      ctx.lineTo(x - 5, y + 4);
-      ctx.fill();
+    const x = vp.x(m.lane);
+    const future = e.t > dc.cursor_ms;
+    if (dedupe) {
+      const key = (Math.round(y) * 256 + m.lane) * 16 + EVENT_KINDS_INDEX[e.kind] * 2 + (future ? 1 : 0);
+      if (seen.has(key)) continue;
+      seen.add(key);
     }
-    if (labels) {
+    const color = markColor(m);
+    const groupKey = `${color}|${e.kind}|${future ? 1 : 0}`;
+    let g = groups.get(groupKey);
+    if (g === undefined) {
+      g = { color, kind: e.kind, future, points: [] };
+      groups.set(groupKey, g);
+    }
+    g.points.push(x, y);
+  }
+  ctx.lineWidth = 1.5;
+  for (const g of groups.values()) {
+    ctx.globalAlpha = g.future ? FUTURE_ALPHA + 0.1 : 1;
+    ctx.fillStyle = g.color;
+    ctx.beginPath();
+    for (let i = 0; i < g.points.length; i += 2) glyph(ctx, g.kind, g.points[i]!, g.points[i + 1]!);
+    // nat-expire is a hollow square: even-odd fill of the two nested rects
+    ctx.fill(g.kind === 'nat-expire' ? 'evenodd' : 'nonzero');
+  }
+  if (visible.length <= MARK_LABELS_MAX) {
+    const gate = new LabelGate();
+    ctx.font = FONT;
+    for (const m of visible) {
+      const e = m.event;
+      const y = vp.y(e.t);
       const text = markLabel(m);
       // NAT mappings label to the right (beside the translations), the rest to the left
       const right = e.kind === 'nat-map' || e.kind === 'nat-expire';
-      if (text !== '' && gate.admit(`${right ? 'r' : 'l'}${m.lane}`, y)) {
-        ctx.textAlign = right ? 'left' : 'right';
-        ctx.fillText(text, right ? x + 8 : x - 8, y + 4);
-      }
+      if (y < HEADER_PX || text === '' || !gate.admit(`${right ? 'r' : 'l'}${m.lane}`, y)) continue;
+      const x = vp.x(m.lane);
+      ctx.globalAlpha = e.t > dc.cursor_ms ? FUTURE_ALPHA + 0.1 : 1;
+      ctx.fillStyle = markColor(m);
+      ctx.textAlign = right ? 'left' : 'right';
+      ctx.fillText(text, right ? x + 8 : x - 8, y + 4);
     }
-    if (dc.selected === m) {
-      ctx.strokeStyle = COLORS.selection;
-      ctx.strokeRect(x - 7, y - 7, 14, 14);
-    }
+  }
+  const sel = dc.selected;
+  if (sel !== undefined && !('proto' in sel)) {
+    ctx.globalAlpha = 1;
+    ctx.strokeStyle = COLORS.selection;
+    ctx.strokeRect(vp.x(sel.lane) - 7, vp.y(sel.event.t) - 7, 14, 14);
   }
   ctx.globalAlpha = 1;
 }
+
+const EVENT_KINDS_INDEX: Readonly<Record<Mark['event']['kind'], number>> = { 'nat-map': 0, 'nat-expire': 1, timer: 2, event: 3, log: 4 };

@@ -93,11 +93,15 @@ function parseHeader(o: Json): TraceHeader {
 /** One event record, or undefined for a kind this viewer does not know. Throws FieldError. */
 function parseEvent(o: Json, line: number): TraceEvent | undefined {
   const kind = str(o, 'kind') as EventKind | string;
-  const base = { t: num(o, 't'), node: str(o, 'node'), line, raw: o };
+  // Plain literals (no spread of a shared base): each kind gets one stable object shape,
+  // which keeps parsing 200,000 lines fast.
+  const t = num(o, 't');
+  const node = str(o, 'node');
+  const raw = o;
   switch (kind) {
     case 'send':
       return {
-        ...base,
+        t, node, line, raw,
         kind,
         id: packetId(o, 'id'),
         src: str(o, 'src'),
@@ -108,7 +112,7 @@ function parseEvent(o: Json, line: number): TraceEvent | undefined {
       };
     case 'nat':
       return {
-        ...base,
+        t, node, line, raw,
         kind,
         id: packetId(o, 'id'),
         src: str(o, 'src'),
@@ -119,7 +123,7 @@ function parseEvent(o: Json, line: number): TraceEvent | undefined {
       };
     case 'deliver':
       return {
-        ...base,
+        t, node, line, raw,
         kind,
         id: packetId(o, 'id'),
         src: str(o, 'src'),
@@ -129,7 +133,7 @@ function parseEvent(o: Json, line: number): TraceEvent | undefined {
       };
     case 'drop':
       return {
-        ...base,
+        t, node, line, raw,
         kind,
         id: packetId(o, 'id'),
         src: optStr(o, 'src') ?? '',
@@ -139,19 +143,19 @@ function parseEvent(o: Json, line: number): TraceEvent | undefined {
         where: optStr(o, 'where'),
       };
     case 'nat-map':
-      return { ...base, kind, internal: str(o, 'internal'), external: str(o, 'external'), remote: optStr(o, 'remote') };
+      return { t, node, line, raw, kind, internal: str(o, 'internal'), external: str(o, 'external'), remote: optStr(o, 'remote') };
     case 'nat-expire':
-      return { ...base, kind, internal: str(o, 'internal'), external: str(o, 'external') };
+      return { t, node, line, raw, kind, internal: str(o, 'internal'), external: str(o, 'external') };
     case 'timer':
-      return { ...base, kind, at: typeof o.at === 'number' ? o.at : base.t };
+      return { t, node, line, raw, kind, at: typeof o.at === 'number' ? o.at : t };
     case 'event':
-      return { ...base, kind, name: str(o, 'name'), data: o.data };
+      return { t, node, line, raw, kind, name: str(o, 'name'), data: o.data };
     case 'stats':
-      return { ...base, kind, data: isObject(o.data) ? o.data : {} };
+      return { t, node, line, raw, kind, data: isObject(o.data) ? o.data : {} };
     case 'fault':
-      return { ...base, kind, name: str(o, 'name'), state: str(o, 'state'), detail: o.detail };
+      return { t, node, line, raw, kind, name: str(o, 'name'), state: str(o, 'state'), detail: o.detail };
     case 'log':
-      return { ...base, kind, level: optStr(o, 'level') ?? 'info', message: optStr(o, 'message') ?? '' };
+      return { t, node, line, raw, kind, level: optStr(o, 'level') ?? 'info', message: optStr(o, 'message') ?? '' };
     default:
       return undefined;
   }
@@ -170,19 +174,13 @@ export function parseTrace(text: string): ParsedTrace {
   let unknownKinds = 0;
   let lines = 0;
   let sorted = true;
-  let start = 0;
-  let lineNo = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    let lineText = text.slice(start, end);
-    start = end + 1;
+  // split() hands out cheap slices of the big string; faster than indexOf/slice by hand
+  const all = text.split('\n');
+  for (let i = 0; i < all.length; i++) {
+    const lineNo = i + 1;
+    let lineText = all[i]!;
     if (lineText.endsWith('\r')) lineText = lineText.slice(0, -1);
-    if (lineText.trim() === '') {
-      if (end === text.length) break;
-      continue;
-    }
+    if (lineText.trim() === '') continue;
     lines++;
     let value: unknown;
     try {

@@ -1,0 +1,2 @@
+// protocol/peer: the composition of punch client and secure transport on one port.
+export * from './peer.ts';

@@ -1,0 +1,247 @@
+// The Peer machine: one UDP port carrying the punch client (STUN + rendezvous + probes +
+// relay, first bytes 0x00-0x03 and 0xD0-0xDF) and the secure transport (0xC0-0xCF), composed
+// through the same Machine contract. The punch client finds a path (direct or relayed); the
+// secure session runs over whatever path is current, so a relay -> direct upgrade moves the
+// session without it noticing. The transport always talks to one virtual peer address; the
+// peer maps it onto the path, which keeps the session's identity independent of the route.
+import { addr, formatAddr, type Addr } from '../core/addr.ts';
+import type { Crypto } from '../core/crypto.ts';
+import { FIRST_BYTE } from '../core/demux.ts';
+import type { Machine, Transmit } from '../core/machine.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Millis } from '../core/time.ts';
+import { PunchClient, type PunchCommand } from '../punch/punch-client.ts';
+import type { PunchClientConfig } from '../punch/punch-config.ts';
+import type { PathEvent, PunchEvent } from '../punch/punch-events.ts';
+import type { RudpConfig } from '../rudp/config.ts';
+import { RudpEndpoint } from '../rudp/endpoint.ts';
+import type { RudpEvent, StatsSample } from '../rudp/events.ts';
+
+/**
+ * The address the transport believes its peer has (RFC 6666 discard-only prefix, so it can
+ * never be a real destination); the peer machine translates it to the current path.
+ */
+export const VIRTUAL_PEER: Addr = addr('100::1', 1);
+
+export interface PeerConfig {
+  readonly id: string;
+  /** 16 random bytes proving ownership of `id` at the rendezvous. */
+  readonly token: Uint8Array;
+  readonly server: Addr;
+  readonly local: Addr;
+  /** Set on the initiating side: ask the rendezvous for this peer, then open the session. */
+  readonly connect_to?: string;
+  readonly staticSecret: Uint8Array;
+  /** Pinned identity of the other side; a different key ends the session with identity-mismatch. */
+  readonly expectedPeer?: Uint8Array;
+  readonly crypto: Crypto;
+  readonly rng: Rng;
+  readonly punch?: Partial<PunchClientConfig>;
+  readonly rudp?: Partial<RudpConfig>;
+  /** Peer events kept for the application before the oldest is discarded. */
+  readonly events_max?: number;
+}
+
+export type PeerCommand =
+  | { readonly type: 'connect'; readonly peer: string }
+  | { readonly type: 'write'; readonly data: Uint8Array }
+  /** Finish our stream after everything written so far. */
+  | { readonly type: 'end' }
+  | { readonly type: 'abort'; readonly reason?: string };
+
+export type PeerEvent =
+  | PunchEvent
+  | RudpEvent
+  /** The secure session is open over `path` (emitted once, on the transport's `connected`). */
+  | { readonly type: 'session-open'; readonly path: 'direct' | 'relay'; readonly technique: string; readonly remote: string; readonly peer_key_hex: string }
+  | { readonly type: 'peer-drop'; readonly reason: 'no-path' | 'foreign-protocol' | 'events-full'; readonly count: number };
+
+const default_events_max = 4096;
+/** settle() rounds per handle*: each round moves events between the two children. */
+const settle_rounds_max = 64;
+
+export class Peer implements Machine<PeerCommand, PeerEvent> {
+  readonly punch: PunchClient;
+  readonly rudp: RudpEndpoint;
+  private readonly events: PeerEvent[] = [];
+  private readonly events_max: number;
+  private readonly initiator: boolean;
+  /** The transport connection, once there is one (initiated or accepted). */
+  conn: number | undefined;
+  path: PathEvent | undefined;
+  sessionOpen = false;
+  peerKeyHex = '';
+  readonly counters = { no_path: 0, foreign: 0, events_dropped: 0, relay_in: 0 };
+
+  constructor(private readonly config: PeerConfig) {
+    this.initiator = config.connect_to !== undefined;
+    this.events_max = config.events_max ?? default_events_max;
+    this.punch = new PunchClient(
+      { ...config.punch, id: config.id, token: config.token, server: config.server, local: config.local, connect_to: config.connect_to },
+      config.rng,
+    );
+    const expected = config.expectedPeer;
+    this.rudp = new RudpEndpoint({
+      crypto: config.crypto,
+      rng: config.rng,
+      staticSecret: config.staticSecret,
+      config: config.rudp,
+      // Only the initiator dials; the other side accepts exactly one session.
+      accept: !this.initiator,
+      acceptPeer: (key) => (expected ? equalBytes(key, expected) : true) && (this.initiator || this.conn === undefined),
+    });
+  }
+
+  // ---------------- Machine ----------------
+
+  handleDatagram(now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
+    const first = data[0];
+    if (first !== undefined && first >= FIRST_BYTE.rudpMin && first <= FIRST_BYTE.rudpMax) {
+      // Any source: the Noise handshake authenticates the peer, and a direct datagram may
+      // arrive before our own punch client has nominated that path.
+      this.rudp.handleDatagram(now, VIRTUAL_PEER, data);
+    } else if (first !== undefined && (first < 4 || (first >= FIRST_BYTE.punchMin && first <= FIRST_BYTE.punchMax))) {
+      this.punch.handleDatagram(now, remote, data, local);
+    } else {
+      this.counters.foreign++;
+    }
+    this.settle(now);
+  }
+
+  handleTimeout(now: Millis): void {
+    const punchAt = this.punch.pollTimeout();
+    if (punchAt !== undefined && punchAt <= now) this.punch.handleTimeout(now);
+    const rudpAt = this.rudp.pollTimeout();
+    if (rudpAt !== undefined && rudpAt <= now) this.rudp.handleTimeout(now);
+    this.settle(now);
+  }
+
+  handleCommand(now: Millis, command: PeerCommand): void {
+    switch (command.type) {
+      case 'connect':
+        this.punch.handleCommand(now, command satisfies PunchCommand);
+        break;
+      case 'write':
+        if (this.conn !== undefined) this.rudp.write(now, this.conn, command.data);
+        break;
+      case 'end':
+        if (this.conn !== undefined) this.rudp.close(now, this.conn);
+        break;
+      case 'abort':
+        if (this.conn !== undefined) this.rudp.abort(now, this.conn, command.reason);
+        this.punch.handleCommand(now, { type: 'close' });
+        break;
+    }
+    this.settle(now);
+  }
+
+  pollTransmit(): Transmit | undefined {
+    // Transport datagrams go out along the current path (direct, or wrapped for the relay).
+    for (let t = this.rudp.pollTransmit(); t; t = this.rudp.pollTransmit()) {
+      if (!this.punch.sendData(t.data)) this.counters.no_path++;
+    }
+    return this.punch.pollTransmit();
+  }
+
+  pollEvent(): PeerEvent | undefined {
+    return this.events.shift();
+  }
+
+  pollTimeout(): Millis | undefined {
+    const a = this.punch.pollTimeout();
+    const b = this.rudp.pollTimeout();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return Math.min(a, b);
+  }
+
+  // ---------------- application API (call through the driver, then it drains) ----------------
+
+  /** Bytes accepted into the send buffer (0 when full or no session yet). */
+  write(now: Millis, data: Uint8Array): number {
+    if (this.conn === undefined) return 0;
+    const accepted = this.rudp.write(now, this.conn, data);
+    this.settle(now);
+    return accepted;
+  }
+
+  writableBytes(): number {
+    return this.conn === undefined ? 0 : this.rudp.writableBytes(this.conn);
+  }
+
+  read(max_bytes?: number): Uint8Array | undefined {
+    return this.conn === undefined ? undefined : this.rudp.read(this.conn, max_bytes);
+  }
+
+  stats(): StatsSample | undefined {
+    return this.conn === undefined ? undefined : this.rudp.stats(this.conn);
+  }
+
+  // ---------------- composition ----------------
+
+  private push(event: PeerEvent): void {
+    if (this.events.length >= this.events_max) {
+      this.counters.events_dropped++;
+      this.events.shift();
+    }
+    this.events.push(event);
+  }
+
+  /** Moves events between the children until nothing changes, surfacing them in order. */
+  private settle(now: Millis): void {
+    for (let round = 0; round < settle_rounds_max; round++) {
+      let moved = false;
+      for (let e = this.punch.pollEvent(); e; e = this.punch.pollEvent()) {
+        moved = true;
+        this.onPunchEvent(now, e);
+      }
+      for (let e = this.rudp.pollEvent(); e; e = this.rudp.pollEvent()) {
+        moved = true;
+        this.onRudpEvent(e);
+      }
+      if (!moved) return;
+    }
+  }
+
+  private onPunchEvent(now: Millis, event: PunchEvent): void {
+    if (event.type === 'relay-data') {
+      this.counters.relay_in++;
+      this.rudp.handleDatagram(now, VIRTUAL_PEER, event.data);
+      return;
+    }
+    if (event.type === 'path') {
+      this.path = event;
+      if (this.initiator && this.conn === undefined) {
+        this.conn = this.rudp.connect(now, VIRTUAL_PEER, { expectedPeer: this.config.expectedPeer });
+      }
+    }
+    this.push(event);
+  }
+
+  private onRudpEvent(event: RudpEvent): void {
+    if (event.type === 'connected') {
+      if (this.conn === undefined) this.conn = event.conn;
+      if (event.conn === this.conn && !this.sessionOpen) {
+        this.sessionOpen = true;
+        this.peerKeyHex = event.peer;
+        this.push(event);
+        this.push({
+          type: 'session-open',
+          path: this.path?.path ?? 'direct',
+          technique: this.path?.technique ?? 'unknown',
+          remote: this.path?.remote ?? formatAddr(VIRTUAL_PEER),
+          peer_key_hex: event.peer,
+        });
+        return;
+      }
+    }
+    this.push(event);
+  }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  let diff = 0;
+  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

@@ -1,0 +1,137 @@
+// `peerlab connect`: punch (or relay) to a named peer through a rendezvous server, open a
+// Noise session over that path, and optionally send or receive a file with a progress bar
+// and a sha256 check. Prints path, RTT, goodput and loss; every failure is one clear line.
+import { parseAddr } from '../../../protocol/core/addr.ts';
+import { ConnectFailure, runConnect, type ConnectResult } from '../../connect-run.ts';
+import { bindAddr } from '../../driver.ts';
+import { decodeKey, encodeKey, generateIdentity, readIdentity, IdentityFileError } from '../../identity-file.ts';
+import { booleanFlag, parseArgs, stringFlag } from '../args.ts';
+import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
+import { ProgressBar } from '../progress.ts';
+
+const usage = `usage: peerlab connect --rendezvous <host:port> --id <me> --peer <other>
+                       [--send <file> | --recv <file>] [--key <file>] [--expect-peer <pubkey>]
+                       [--bind <host:port>] [--trace <file>] [--timeout-ms <n>] [--idle-timeout-ms <n>] [--json]
+
+Finds a path to <other> (hole punching, or the rendezvous's relay), opens a secure session
+over it (Noise, pinned to --expect-peer when given) and sends or receives one file, checking
+its sha256 end to end. Both sides run the same command with --id and --peer swapped.
+  --key           identity from 'peerlab keygen' (default: a fresh key for this run)
+  --expect-peer   the other side's public key (base64 or hex); anything else is refused
+  --bind          local address (default: the address that routes to the rendezvous, any port)
+  --trace         JSONL trace of this run (world "real"), for 'peerlab viz'
+  --timeout-ms    give up when no session is open after this long (default 60000)
+  --idle-timeout-ms  a silent peer ends the session after this long (default 30000)
+  --json          print the result (or the failure) as one JSON object`;
+
+function positiveInt(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`--${name} wants a positive integer`);
+  return Number(text);
+}
+
+function formatResult(r: ConnectResult): string {
+  const lines = [
+    `path:      ${r.path} (${r.technique}) to ${r.remote}`,
+    `time:      path after ${Math.round(r.time_to_path_ms)} ms, session after ${Math.round(r.time_to_session_ms)} ms`,
+    `rtt:       ${r.rtt_ms.toFixed(1)} ms`,
+  ];
+  if (r.bytes > 0) {
+    lines.push(
+      `transfer:  ${r.bytes} bytes in ${(r.duration_ms / 1000).toFixed(2)} s, goodput ${r.goodput_mbps.toFixed(2)} Mbit/s, loss ${(r.loss * 100).toFixed(2)}%`,
+      `sha256:    ${r.sha256} (verified by both sides)`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export const command: CliCommand = {
+  name: 'connect',
+  summary: 'punch or relay to a peer, open a secure session, send/receive a file',
+  usage,
+  async run(args) {
+    const parsed = parseArgs(args, {
+      rendezvous: 'string',
+      id: 'string',
+      peer: 'string',
+      send: 'string',
+      recv: 'string',
+      key: 'string',
+      'expect-peer': 'string',
+      bind: 'string',
+      trace: 'string',
+      'timeout-ms': 'string',
+      'idle-timeout-ms': 'string',
+      json: 'boolean',
+    });
+    const rendezvousText = stringFlag(parsed, 'rendezvous');
+    const id = stringFlag(parsed, 'id');
+    const peer = stringFlag(parsed, 'peer');
+    if (!rendezvousText || !id || !peer) throw new UsageError('--rendezvous, --id and --peer are required');
+    if (id === peer) throw new UsageError('--id and --peer must differ');
+    const send = stringFlag(parsed, 'send');
+    const recv = stringFlag(parsed, 'recv');
+    if (send && recv) throw new UsageError('give --send or --recv, not both');
+    let rendezvous;
+    try {
+      rendezvous = parseAddr(rendezvousText);
+    } catch {
+      throw new UsageError(`--rendezvous wants ip:port, got ${JSON.stringify(rendezvousText)}`);
+    }
+    const expectText = stringFlag(parsed, 'expect-peer');
+    const expectPeer = expectText === undefined ? undefined : decodeKey(expectText);
+    if (expectText !== undefined && !expectPeer) throw new UsageError('--expect-peer wants a 32-byte key in base64 or hex');
+    const json = booleanFlag(parsed, 'json');
+    const keyPath = stringFlag(parsed, 'key');
+    let identity;
+    try {
+      identity = keyPath ? readIdentity(keyPath) : generateIdentity();
+    } catch (error) {
+      if (error instanceof IdentityFileError) {
+        process.stderr.write(`peerlab connect: ${error.message}\n`);
+        return EXIT_FAILED;
+      }
+      throw error;
+    }
+    const bindText = stringFlag(parsed, 'bind');
+    const log = (line: string): void => void process.stderr.write(`${id}: ${line}\n`);
+    if (!json) log(`my public key ${encodeKey(identity.publicKey)}${keyPath ? '' : ' (ephemeral; use --key to keep one)'}`);
+    const bar = send || recv ? new ProgressBar(100, send ? `sending ${send}` : `receiving ${recv}`) : undefined;
+    let ticked = 0;
+    try {
+      const result = await runConnect({
+        rendezvous,
+        id,
+        peer,
+        identity,
+        expectPeer,
+        send,
+        recv,
+        bind: bindText ? bindAddr(bindText) : undefined,
+        tracePath: stringFlag(parsed, 'trace'),
+        timeout_ms: positiveInt(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? 60_000,
+        idle_timeout_ms: positiveInt(stringFlag(parsed, 'idle-timeout-ms'), 'idle-timeout-ms'),
+        log: json ? undefined : log,
+        onProgress: (percent) => {
+          while (bar && ticked < percent) {
+            bar.tick();
+            ticked++;
+          }
+        },
+      });
+      bar?.finish();
+      process.stdout.write(json ? `${JSON.stringify(result)}\n` : `${formatResult(result)}\n`);
+      return EXIT_OK;
+    } catch (error) {
+      bar?.finish();
+      if (error instanceof ConnectFailure) {
+        if (json) process.stdout.write(`${JSON.stringify({ ok: false, id, peer, error: error.kind, message: error.message, tried: error.tried })}\n`);
+        process.stderr.write(`peerlab connect: ${error.message}\n`);
+        if (error.tried.length > 0) process.stderr.write(`  tried:\n    ${error.tried.join('\n    ')}\n`);
+        else if (error.kind === 'timeout') process.stderr.write(`  tried: nothing answered from the rendezvous at ${rendezvousText}\n`);
+        return EXIT_FAILED;
+      }
+      throw error;
+    }
+  },
+};

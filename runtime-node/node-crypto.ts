@@ -1,0 +1,84 @@
+// A Crypto provider on node:crypto (OpenSSL): ChaCha20-Poly1305, X25519, SHA-256, BLAKE2s and
+// their HMACs run natively, several times faster than the portable @noble default. Results
+// are byte-identical (the tests compare both providers), so the two can talk to each other.
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  type KeyObject,
+} from 'node:crypto';
+import type { Crypto } from '../protocol/core/crypto.ts';
+import { nobleCrypto } from '../protocol/core/noble-crypto.ts';
+
+const TAG_BYTES = 16;
+// DER wrappers that turn 32 raw X25519 bytes into PKCS#8 / SPKI key objects.
+const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+/** Recently used private key objects, so repeated DH with one static key skips DER parsing. */
+const PRIVATE_KEY_CACHE_MAX = 64;
+const privateKeys = new Map<string, KeyObject>();
+
+function privateKeyObject(secret: Uint8Array): KeyObject {
+  const id = Buffer.from(secret).toString('base64');
+  let key = privateKeys.get(id);
+  if (!key) {
+    key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, secret]), format: 'der', type: 'pkcs8' });
+    if (privateKeys.size >= PRIVATE_KEY_CACHE_MAX) privateKeys.delete(privateKeys.keys().next().value!);
+    privateKeys.set(id, key);
+  }
+  return key;
+}
+
+function view(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+export const nodeCrypto: Crypto = {
+  aeadSeal(key, nonce, plaintext, associatedData) {
+    const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData, { plaintextLength: plaintext.byteLength });
+    const out = new Uint8Array(plaintext.byteLength + TAG_BYTES);
+    const body = cipher.update(plaintext);
+    out.set(body, 0);
+    const tail = cipher.final();
+    out.set(tail, body.byteLength);
+    out.set(cipher.getAuthTag(), plaintext.byteLength);
+    return out;
+  },
+  aeadOpen(key, nonce, ciphertext, associatedData) {
+    if (ciphertext.byteLength < TAG_BYTES || key.byteLength !== 32 || nonce.byteLength !== 12) return undefined;
+    const length = ciphertext.byteLength - TAG_BYTES;
+    try {
+      const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG_BYTES });
+      decipher.setAuthTag(ciphertext.subarray(length));
+      decipher.setAAD(associatedData, { plaintextLength: length });
+      const body = decipher.update(ciphertext.subarray(0, length));
+      decipher.final();
+      return view(body);
+    } catch {
+      return undefined;
+    }
+  },
+  x25519PublicKey(secretKey) {
+    const der = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
+    return view(der).slice(der.byteLength - 32);
+  },
+  x25519(secretKey, publicKey) {
+    try {
+      const pub = createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+      return view(diffieHellman({ privateKey: privateKeyObject(secretKey), publicKey: pub }));
+    } catch {
+      // OpenSSL refuses low-order points; noble returns its result or throws the same way.
+      return nobleCrypto.x25519(secretKey, publicKey);
+    }
+  },
+  sha256: (data) => view(createHash('sha256').update(data).digest()),
+  blake2s: (data) => view(createHash('blake2s256').update(data).digest()),
+  hmacSha256: (key, data) => view(createHmac('sha256', key).update(data).digest()),
+  hmacBlake2s: (key, data) => view(createHmac('blake2s256', key).update(data).digest()),
+  hmacSha1: (key, data) => view(createHmac('sha1', key).update(data).digest()),
+};

@@ -1,0 +1,106 @@
+// The nat-matrix suite: every unordered pair of NAT presets at 0% and 5% loss, plus two peers
+// on one LAN and two homes behind one carrier NAT. Each cell runs the real rendezvous server
+// and punch clients in the simulator and checks the outcome against expected.ts (written from
+// the NAT rules). Cross-seed figures (direct rate, median time-to-path, birthday rate against
+// the analytic probability) are printed by summary.ts.
+import type { PathEvent, PunchEvent } from '../../protocol/punch/punch-events.ts';
+import type { Simulator } from '../../runtime-sim/index.ts';
+import type { NatPresetName } from '../../runtime-sim/nat/presets.ts';
+import { holds } from '../expect.ts';
+import type { Expectation, Outcome, Scenario } from '../scenario.ts';
+import { analyticDirect, expectedCell, matrixPairs, SAME_CGN_EXPECTATION, SAME_LAN_EXPECTATION, type CellExpectation } from './expected.ts';
+import { buildWorld, DIRECT_RTT_MS, type Peer, type WorldOptions } from './world.ts';
+
+export const LOSS_RATES = [0, 0.05] as const;
+/** Virtual run length: long enough for one relay -> direct upgrade after a failed first punch. */
+export const RUN_MS = 75_000;
+
+interface Timed {
+  readonly t: number;
+  readonly event: PunchEvent;
+}
+
+function first<T extends PunchEvent['type']>(peer: Peer, type: T, pred: (e: Extract<PunchEvent, { type: T }>) => boolean = () => true): { t: number; event: Extract<PunchEvent, { type: T }> } | undefined {
+  for (const x of peer.events as Timed[]) if (x.event.type === type && pred(x.event as Extract<PunchEvent, { type: T }>)) return x as { t: number; event: Extract<PunchEvent, { type: T }> };
+  return undefined;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Runs one cell and reads its outcome from the two peers' events. */
+export function runCell(sim: Simulator, a: NatPresetName, b: NatPresetName, options: WorldOptions): Outcome {
+  const world = buildWorld(sim, a, b, options);
+  sim.runUntil(RUN_MS);
+  const regA = first(world.a, 'registered');
+  const regB = first(world.b, 'registered');
+  const both = Math.max(regA?.t ?? Infinity, regB?.t ?? Infinity);
+  const pathA = first(world.a, 'path');
+  const pathB = first(world.b, 'path');
+  const directA = first(world.a, 'path', (e: PathEvent) => e.path === 'direct');
+  const directB = first(world.b, 'path', (e: PathEvent) => e.path === 'direct');
+  const finalA = world.a.client.path;
+  const finalB = world.b.client.path;
+  const finalPath = finalA && finalB ? (finalA.kind === 'direct' && finalB.kind === 'direct' ? 'direct' : 'relay') : 'none';
+  const technique = finalPath === 'direct' ? (finalA?.kind === 'direct' ? finalA.technique : 'none') : finalPath;
+  const pathTime = pathA && pathB ? Math.max(pathA.t, pathB.t) - both : -1;
+  const directTime = directA && directB ? Math.max(directA.t, directB.t) - both : -1;
+  return {
+    nat_a: regA?.event.nat ?? 'unregistered',
+    nat_b: regB?.event.nat ?? 'unregistered',
+    path: finalPath,
+    technique,
+    time_to_path_ms: round(pathTime),
+    time_to_direct_ms: round(directTime),
+    direct_rtt_ms: finalA?.kind === 'direct' ? round(finalA.rtt_ms) : -1,
+    upgraded: (world.a.events as Timed[]).some((x) => x.event.type === 'path' && x.event.upgrade),
+    probes: world.a.client.counters.probes! + world.b.client.counters.probes!,
+    relayed_bytes: world.server.stats.relayed_bytes,
+    drops: world.a.client.drops.count + world.b.client.drops.count + world.server.drops.count,
+  };
+}
+
+function expectations(expected: CellExpectation): Expectation[] {
+  const list: Expectation[] = [holds('a path exists', (o) => (o.path === 'direct' || o.path === 'relay' ? true : `path is ${String(o.path)}`))];
+  if (expected.chance) {
+    list.push(holds(`path direct via ${expected.technique}, or relay on a birthday miss`, (o) =>
+      (o.path === 'direct' && o.technique === expected.technique) || (o.path === 'relay' && o.technique === 'relay') ? true : `path ${String(o.path)} via ${String(o.technique)}`,
+    ));
+  } else {
+    list.push(holds(`path ${expected.path} via ${expected.technique}`, (o) =>
+      o.path === expected.path && o.technique === expected.technique ? true : `path ${String(o.path)} via ${String(o.technique)}, want ${expected.path} via ${expected.technique}`,
+    ));
+  }
+  return list;
+}
+
+export interface MatrixScenario extends Scenario {
+  readonly cell: { readonly a: string; readonly b: string; readonly loss: number; readonly expected: CellExpectation; readonly analytic?: number };
+}
+
+function scenario(name: string, a: NatPresetName, b: NatPresetName, loss: number, expected: CellExpectation, layout: WorldOptions['layout']): MatrixScenario {
+  const analytic = analyticDirect(expected, loss);
+  return {
+    name,
+    description: `${a} x ${b}, ${loss * 100}% loss: expect ${expected.path} via ${expected.technique}. ${expected.why}`,
+    suites: ['nat-matrix'],
+    figures: ['nat_a', 'nat_b', 'path', 'technique', 'time_to_path_ms', 'time_to_direct_ms'],
+    run: (sim: Simulator) => runCell(sim, a, b, { loss, layout }),
+    expectations: expectations(expected),
+    cell: { a, b, loss, expected, ...(analytic !== undefined ? { analytic } : {}) },
+  };
+}
+
+function lossLabel(loss: number): string {
+  return `loss${Math.round(loss * 100)}`;
+}
+
+export const natMatrix: MatrixScenario[] = [
+  ...LOSS_RATES.flatMap((loss) => matrixPairs().map(([a, b]) => scenario(`nat-matrix/${a}+${b}/${lossLabel(loss)}`, a, b, loss, expectedCell(a, b), 'pair'))),
+  ...LOSS_RATES.map((loss) => scenario(`nat-matrix/same-lan/${lossLabel(loss)}`, 'port-restricted-cone', 'port-restricted-cone', loss, SAME_LAN_EXPECTATION, 'same-lan')),
+  ...LOSS_RATES.map((loss) => scenario(`nat-matrix/same-cgn/${lossLabel(loss)}`, 'port-restricted-cone', 'port-restricted-cone', loss, SAME_CGN_EXPECTATION, 'same-cgn')),
+];
+
+/** Exposed for the bench: the direct-path RTT of the matrix world. */
+export { DIRECT_RTT_MS };

@@ -1,0 +1,33 @@
+// The node:crypto provider must agree byte for byte with the @noble default.
+import { describe, expect } from 'vitest';
+import { fc, it } from '@fast-check/vitest';
+import { nodeCrypto } from '../../runtime-node/node-crypto.ts';
+import { nobleCrypto } from '../../protocol/core/noble-crypto.ts';
+
+const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
+
+describe('nodeCrypto', () => {
+  it.prop([bytes(32, 32), bytes(12, 12), bytes(0, 2000), bytes(0, 40)], { numRuns: 100 })('AEAD matches noble and round-trips', (key, nonce, pt, ad) => {
+    const sealed = nodeCrypto.aeadSeal(key, nonce, pt, ad);
+    expect(Buffer.from(sealed)).toEqual(Buffer.from(nobleCrypto.aeadSeal(key, nonce, pt, ad)));
+    expect(Buffer.from(nodeCrypto.aeadOpen(key, nonce, sealed, ad)!)).toEqual(Buffer.from(pt));
+    const tampered = sealed.slice();
+    tampered[0] = tampered[0]! ^ 1;
+    expect(nodeCrypto.aeadOpen(key, nonce, tampered, ad)).toBeUndefined();
+    expect(nodeCrypto.aeadOpen(key, nonce, sealed.subarray(0, 5), ad)).toBeUndefined();
+  });
+
+  it.prop([bytes(32, 32), bytes(32, 32)], { numRuns: 30 })('X25519 matches noble', (a, b) => {
+    const pubA = nodeCrypto.x25519PublicKey(a);
+    expect(Buffer.from(pubA)).toEqual(Buffer.from(nobleCrypto.x25519PublicKey(a)));
+    const pubB = nobleCrypto.x25519PublicKey(b);
+    expect(Buffer.from(nodeCrypto.x25519(a, pubB))).toEqual(Buffer.from(nobleCrypto.x25519(a, pubB)));
+  });
+
+  it.prop([bytes(0, 100), bytes(0, 300)], { numRuns: 50 })('hashes and HMACs match noble', (key, data) => {
+    for (const name of ['sha256', 'blake2s'] as const) expect(Buffer.from(nodeCrypto[name](data))).toEqual(Buffer.from(nobleCrypto[name](data)));
+    for (const name of ['hmacSha256', 'hmacBlake2s', 'hmacSha1'] as const) {
+      expect(Buffer.from(nodeCrypto[name](key, data))).toEqual(Buffer.from(nobleCrypto[name](key, data)));
+    }
+  });
+});
