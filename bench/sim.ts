@@ -36,8 +36,8 @@ const TARGET_DELIVERED_PER_S = 1_000_000;
 const TARGET_QUEUE_SHARE = 0.25;
 const TARGET_TRACED_PER_S = 250_000;
 const TARGET_IDLE_BYTES = 1024 ** 3;
-/** Flush the trace file every this many bytes. */
-const trace_flush_bytes = 1 << 20;
+/** Write the trace file every this many characters. */
+const trace_chunk_chars = 64 * 1024;
 
 /** Answers each datagram to its sender (the bench's own minimal echo server). */
 class StormServer implements Machine<never, never> {
@@ -227,23 +227,31 @@ function idleHostsBytes(): number {
   return bytes;
 }
 
-/** A buffered JSONL file sink for the traced storm. */
+/**
+ * A buffered JSONL file sink for the traced storm: lines are joined into chunks of
+ * trace_chunk_chars (small enough to die young in the GC's nursery) and written out.
+ */
 function fileSink(path: string): { sink: TraceSink; close(): void } {
   const fd = openSync(path, 'w');
-  let chunks: string[] = [];
-  let size = 0;
-  const flush = (): void => {
-    if (chunks.length === 0) return;
-    writeSync(fd, chunks.join(''));
-    chunks = [];
-    size = 0;
-  };
+  let lines: string[] = [];
+  let chars = 0;
   const sink = new LineSink((line) => {
-    chunks.push(line, '\n');
-    size += line.length + 1;
-    if (size >= trace_flush_bytes) flush();
+    lines.push(line);
+    chars += line.length;
+    if (chars >= trace_chunk_chars) {
+      lines.push('');
+      writeSync(fd, lines.join('\n'));
+      lines = [];
+      chars = 0;
+    }
   });
-  return { sink, close: () => (flush(), closeSync(fd)) };
+  return {
+    sink,
+    close: () => {
+      if (lines.length > 0) writeSync(fd, lines.join('\n') + '\n');
+      closeSync(fd);
+    },
+  };
 }
 
 function figure(name: string, value: number, unit: string, extra: Partial<BenchFigure> = {}): BenchFigure {

@@ -67,6 +67,8 @@ export interface ConnectResult {
   peer_key: string;
 }
 
+/** The receiver keeps the session this long after sending its verdict, so it gets there. */
+const verdict_linger_ms = 300;
 /** Receive chunk size asked of the transport per read. */
 const read_bytes_max = 256 * 1024;
 
@@ -177,8 +179,9 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
               clearTimeout(timer);
               if (!result.ok) return fail(new ConnectFailure('transfer', `sha256 mismatch: received ${hex(result.sha256)}, sender announced ${hex(receiver.expected ?? new Uint8Array())}`));
               // Let the verdict reach the sender before we close.
-              setTimeout(() => resolve({ sha256: hex(result.sha256), bytes: receiver!.received_bytes }), 300);
+              const bytes = receiver.received_bytes;
               receiver = undefined;
+              setTimeout(() => resolve({ sha256: hex(result.sha256), bytes }), verdict_linger_ms);
               return;
             }
           } else if (sender) {

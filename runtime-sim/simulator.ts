@@ -23,7 +23,7 @@ import type { PartitionSpec } from './partition.ts';
 import { rootRng } from './random.ts';
 import type { SimRng } from './random.ts';
 import { Tracer } from './trace.ts';
-import type { Topology, TraceRecord, TraceSink } from './trace.ts';
+import type { Topology, TraceSink } from './trace.ts';
 import type { Packet } from './packet.ts';
 import type { SimStats } from './stats.ts';
 
@@ -103,16 +103,10 @@ export class Simulator {
   private readonly nodeNames = new Set<string>();
   private readonly ephemeralNext = new Map<Host, number>();
   private readonly hosts_max: number;
-  /** Records written before the first run call, so the header (with topology) comes first. */
-  private held: TraceRecord[] | undefined;
 
   constructor(readonly options: SimulatorOptions) {
     this.rng = rootRng(options.seed);
-    const sink = options.trace;
-    this.held = sink === undefined ? undefined : [];
-    const holding: TraceSink | undefined =
-      sink === undefined ? undefined : { write: (r) => (this.held !== undefined ? this.held.push(r) : sink.write(r)) };
-    this.tracer = new Tracer(holding);
+    this.tracer = new Tracer(options.trace);
     this.k = new Kernel(this.tracer, this.rng.fork('network'), options.events_pending_max ?? events_pending_max_default);
     this.network = new Network(this.k);
     this.hosts_max = options.hosts_max ?? hosts_max_default;
@@ -367,14 +361,13 @@ export class Simulator {
     return { nodes, realms };
   }
 
-  /** Writes the header and any held records (called by every run*; safe to call early). */
+  /**
+   * Writes the trace header (with the topology as it is now) and the records held since
+   * construction. Every run* call does it first; call it yourself to write the header early.
+   */
   startTrace(): void {
-    const held = this.held;
-    if (held === undefined) return;
-    this.held = undefined;
-    const sink = this.options.trace!;
-    const header = new Tracer(sink);
-    header.header(this.options.scenario ?? 'adhoc', this.options.seed, this.topology());
-    for (const record of held) sink.write(record);
+    if (this.tracer.on && !this.tracer.started) {
+      this.tracer.start(this.options.scenario ?? 'adhoc', this.options.seed, this.topology());
+    }
   }
 }

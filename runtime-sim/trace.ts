@@ -1,7 +1,10 @@
 // Trace records (docs/trace-format.md, schema v1) and where they go. A TraceSink receives
 // plain record objects whose keys are in the documented order, so JSON.stringify writes the
-// same bytes for the same run. With no sink the simulator never calls the Tracer at all
-// (every call site checks `tracer.on` first), so tracing off costs no record allocation.
+// same bytes for the same run. A sink that only wants text (a file) also offers writeLine();
+// the Tracer then builds each line directly, byte-identical to JSON.stringify of the record
+// (a test holds it to that), skipping the object and the generic serialiser. With no sink the
+// simulator never calls the Tracer at all (every call site checks `tracer.on` first), so
+// tracing off costs no record allocation.
 import { formatAddr } from '../protocol/core/addr.ts';
 import type { Addr } from '../protocol/core/addr.ts';
 
@@ -14,6 +17,8 @@ export type TraceRecord = { readonly kind: string } & Record<string, unknown>;
 /** Receives every record of a run, in order. */
 export interface TraceSink {
   write(record: TraceRecord): void;
+  /** Optional fast path: the record as one JSON line (no newline), instead of write(). */
+  writeLine?(line: string): void;
 }
 
 export class TraceSinkFullError extends Error {
@@ -49,14 +54,18 @@ export class MemorySink implements TraceSink {
   }
 }
 
-/** Serialises each record to one JSON line and hands it on (a runner backs it with a file). */
+/** Hands each record on as one JSON line (a runner backs it with a file). */
 export class LineSink implements TraceSink {
   lines = 0;
-  constructor(private readonly writeLine: (line: string) => void) {}
+  constructor(private readonly output: (line: string) => void) {}
 
   write(record: TraceRecord): void {
-    this.lines++;
     this.writeLine(serialiseRecord(record));
+  }
+
+  writeLine(line: string): void {
+    this.lines++;
+    this.output(line);
   }
 }
 
@@ -124,101 +133,156 @@ export interface Topology {
   realms: TopologyRealm[];
 }
 
-/** Builds every record kind in the documented key order, and passes it to the sink. */
+/** Bound on node names whose JSON form is cached. */
+const quoted_names_max = 1_000_000;
+
+/**
+ * Builds every record kind in the documented key order and passes it to the sink, as an
+ * object or (for a sink with writeLine) as the identical JSON text. Until start() it holds
+ * what it is given, so the header, written at start(), comes first.
+ */
 export class Tracer {
   readonly on: boolean;
+  private readonly lines: boolean;
+  private held: Array<TraceRecord | string> | undefined = [];
+  private readonly quoted = new Map<string, string>();
+
   constructor(private readonly sink: TraceSink | undefined) {
     this.on = sink !== undefined;
+    this.lines = sink?.writeLine !== undefined;
   }
 
-  header(scenario: string, seed: number | string, topology: Topology): void {
-    this.sink?.write({
-      v: TRACE_VERSION,
-      kind: 'run',
-      peerlab: PEERLAB_VERSION,
-      world: 'sim',
-      scenario,
-      seed,
-      started: 'sim',
-      topology,
-    });
+  /** Writes the header, then everything held so far; later records go straight out. */
+  start(scenario: string, seed: number | string, topology: Topology): void {
+    const held = this.held;
+    if (held === undefined || this.sink === undefined) return;
+    this.held = undefined;
+    this.record({ v: TRACE_VERSION, kind: 'run', peerlab: PEERLAB_VERSION, world: 'sim', scenario, seed, started: 'sim', topology });
+    for (const item of held) {
+      if (typeof item === 'string') this.line(item);
+      else this.record(item);
+    }
+  }
+
+  get started(): boolean {
+    return this.held === undefined;
+  }
+
+  private record(record: TraceRecord): void {
+    if (this.held !== undefined) this.held.push(record);
+    else if (this.lines) this.sink!.writeLine!(serialiseRecord(record));
+    else this.sink!.write(record);
+  }
+
+  private line(text: string): void {
+    if (this.held !== undefined) this.held.push(text);
+    else this.sink!.writeLine!(text);
+  }
+
+  /** JSON string literal of a node name or link name, cached. */
+  private q(name: string): string {
+    let quoted = this.quoted.get(name);
+    if (quoted === undefined) {
+      quoted = JSON.stringify(name);
+      if (this.quoted.size < quoted_names_max) this.quoted.set(name, quoted);
+    }
+    return quoted;
   }
 
   send(t: number, node: string, id: number, src: Addr, dst: Addr, bytes: number, proto: string): void {
-    this.sink!.write({ t, kind: 'send', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, proto });
+    if (this.lines) {
+      this.line(`{"t":${t},"kind":"send","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","bytes":${bytes},"proto":"${proto}"}`);
+    } else this.record({ t, kind: 'send', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, proto });
   }
 
-  /** A duplicate copy appears: traced as a send of the copy, tied to the original by dup_of. */
+  /** A copy appears (duplication, broadcast): a send of the copy, tied to the original by dup_of. */
   duplicate(t: number, node: string, id: number, dupOf: number, src: Addr, dst: Addr, bytes: number, proto: string): void {
-    this.sink!.write({ t, kind: 'send', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, proto, dup_of: dupOf });
+    if (this.lines) {
+      this.line(
+        `{"t":${t},"kind":"send","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","bytes":${bytes},"proto":"${proto}","dup_of":${dupOf}}`,
+      );
+    } else this.record({ t, kind: 'send', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, proto, dup_of: dupOf });
   }
 
   nat(t: number, node: string, id: number, src: Addr, dst: Addr, toSrc: Addr, toDst: Addr, dir: 'out' | 'in'): void {
-    this.sink!.write({
-      t,
-      kind: 'nat',
-      node,
-      id,
-      src: formatAddr(src),
-      dst: formatAddr(dst),
-      to_src: formatAddr(toSrc),
-      to_dst: formatAddr(toDst),
-      dir,
-    });
-  }
-
-  deliver(t: number, node: string, id: number, src: Addr, dst: Addr, bytes: number, corrupted: boolean): void {
-    if (corrupted) {
-      this.sink!.write({ t, kind: 'deliver', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, corrupted: true });
+    if (this.lines) {
+      this.line(
+        `{"t":${t},"kind":"nat","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","to_src":"${formatAddr(toSrc)}","to_dst":"${formatAddr(toDst)}","dir":"${dir}"}`,
+      );
     } else {
-      this.sink!.write({ t, kind: 'deliver', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes });
-    }
-  }
-
-  drop(t: number, node: string, id: number, src: Addr, dst: Addr, bytes: number, reason: string, where: string | undefined): void {
-    if (where === undefined) {
-      this.sink!.write({ t, kind: 'drop', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, reason });
-    } else {
-      this.sink!.write({ t, kind: 'drop', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, reason, where });
-    }
-  }
-
-  natMap(t: number, node: string, internal: Addr, external: Addr, remote: Addr | undefined): void {
-    if (remote === undefined) {
-      this.sink!.write({ t, kind: 'nat-map', node, internal: formatAddr(internal), external: formatAddr(external) });
-    } else {
-      this.sink!.write({
+      this.record({
         t,
-        kind: 'nat-map',
+        kind: 'nat',
         node,
-        internal: formatAddr(internal),
-        external: formatAddr(external),
-        remote: formatAddr(remote),
+        id,
+        src: formatAddr(src),
+        dst: formatAddr(dst),
+        to_src: formatAddr(toSrc),
+        to_dst: formatAddr(toDst),
+        dir,
       });
     }
   }
 
+  deliver(t: number, node: string, id: number, src: Addr, dst: Addr, bytes: number, corrupted: boolean): void {
+    if (this.lines) {
+      const tail = corrupted ? ',"corrupted":true}' : '}';
+      this.line(`{"t":${t},"kind":"deliver","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","bytes":${bytes}${tail}`);
+    } else if (corrupted) {
+      this.record({ t, kind: 'deliver', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, corrupted: true });
+    } else {
+      this.record({ t, kind: 'deliver', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes });
+    }
+  }
+
+  drop(t: number, node: string, id: number, src: Addr, dst: Addr, bytes: number, reason: string, where: string | undefined): void {
+    if (this.lines) {
+      const tail = where === undefined ? '}' : `,"where":${this.q(where)}}`;
+      this.line(
+        `{"t":${t},"kind":"drop","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","bytes":${bytes},"reason":${this.q(reason)}${tail}`,
+      );
+    } else if (where === undefined) {
+      this.record({ t, kind: 'drop', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, reason });
+    } else {
+      this.record({ t, kind: 'drop', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, reason, where });
+    }
+  }
+
+  natMap(t: number, node: string, internal: Addr, external: Addr, remote: Addr | undefined): void {
+    if (this.lines) {
+      const tail = remote === undefined ? '}' : `,"remote":"${formatAddr(remote)}"}`;
+      this.line(`{"t":${t},"kind":"nat-map","node":${this.q(node)},"internal":"${formatAddr(internal)}","external":"${formatAddr(external)}"${tail}`);
+    } else if (remote === undefined) {
+      this.record({ t, kind: 'nat-map', node, internal: formatAddr(internal), external: formatAddr(external) });
+    } else {
+      this.record({ t, kind: 'nat-map', node, internal: formatAddr(internal), external: formatAddr(external), remote: formatAddr(remote) });
+    }
+  }
+
   natExpire(t: number, node: string, internal: Addr, external: Addr): void {
-    this.sink!.write({ t, kind: 'nat-expire', node, internal: formatAddr(internal), external: formatAddr(external) });
+    if (this.lines) {
+      this.line(`{"t":${t},"kind":"nat-expire","node":${this.q(node)},"internal":"${formatAddr(internal)}","external":"${formatAddr(external)}"}`);
+    } else this.record({ t, kind: 'nat-expire', node, internal: formatAddr(internal), external: formatAddr(external) });
   }
 
   timer(t: number, node: string, at: number): void {
-    this.sink!.write({ t, kind: 'timer', node, at });
+    if (this.lines) this.line(`{"t":${t},"kind":"timer","node":${this.q(node)},"at":${at}}`);
+    else this.record({ t, kind: 'timer', node, at });
   }
 
   event(t: number, node: string, name: string, data: unknown): void {
-    this.sink!.write({ t, kind: 'event', node, name, data: jsonSafe(data) });
+    this.record({ t, kind: 'event', node, name, data: jsonSafe(data) });
   }
 
   stats(t: number, node: string, data: Record<string, number>): void {
-    this.sink!.write({ t, kind: 'stats', node, data: jsonSafe(data) });
+    this.record({ t, kind: 'stats', node, data: jsonSafe(data) });
   }
 
   fault(t: number, node: string, name: string, state: 'start' | 'end', detail: unknown): void {
-    this.sink!.write({ t, kind: 'fault', node, name, state, detail: jsonSafe(detail) });
+    this.record({ t, kind: 'fault', node, name, state, detail: jsonSafe(detail) });
   }
 
   log(t: number, node: string, level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
-    this.sink!.write({ t, kind: 'log', node, level, message });
+    this.record({ t, kind: 'log', node, level, message });
   }
 }

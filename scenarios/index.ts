@@ -21,11 +21,14 @@ import { natCgnat } from './nat-cgnat.ts';
 import { natConntrack } from './nat-conntrack.ts';
 import { natTableFull } from './nat-table.ts';
 import { natLifetime } from './nat-lifetime.ts';
+import { natMatrix } from './nat-matrix/index.ts';
+import { natMatrixReport } from './nat-matrix/report.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
   default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
   link: 'every link feature: latency, jitter, loss, bursts, duplication, reordering, corruption, bandwidth, MTU, partitions, broadcast',
   nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
+  'nat-matrix': 'hole punching across every pair of NAT presets at 0% and 5% loss, plus same-LAN and shared-CGN peers',
 };
 
 const entries: ScenarioEntry[] = [
@@ -46,9 +49,10 @@ const entries: ScenarioEntry[] = [
   natConntrack,
   natTableFull,
   natLifetime,
+  natMatrix,
 ];
 
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */
-const reports: SuiteReport[] = [];
+const reports: SuiteReport[] = [natMatrixReport];
 
 export const registry = new ScenarioRegistry(entries, SUITES, reports);

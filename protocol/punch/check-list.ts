@@ -56,10 +56,15 @@ export class CheckList {
     const key = `${addrKey(local)}>${addrKey(remote)}`;
     const existing = this.byPair.get(key);
     if (existing) {
-      // A triggered check on a pair that gave up or has not started yet goes again now.
-      if ((kind === 'triggered' || kind === 'nominate') && existing.state !== 'succeeded' && existing.state !== 'in-progress') {
-        existing.state = 'waiting';
-        existing.sent = 0;
+      // A triggered check (the peer just reached us on this pair) goes out again at once,
+      // whatever its retransmission timer says: the path is very likely open now.
+      if ((kind === 'triggered' || kind === 'nominate') && existing.state !== 'succeeded') {
+        if (existing.sent === 0) existing.state = 'waiting';
+        else {
+          existing.state = 'in-progress';
+          existing.next_at = 0;
+          existing.sent = Math.min(existing.sent, this.config.retries_max - 1);
+        }
       }
       return existing;
     }

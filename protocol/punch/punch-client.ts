@@ -305,12 +305,12 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   // --- punch ----------------------------------------------------------------------------
 
   private onPunch(now: Millis, m: Extract<RendezvousMessage, { type: 'punch' }>): void {
-    if (this.session?.id === m.session) return;
     const r = this.requests.get('connect');
     if (r && r.nonce === m.nonce) {
       this.requests.delete('connect');
       this.armRequests();
     }
+    if (this.session?.id === m.session) return; // a repeat of the punch we are running
     this.session?.stop();
     this.session = new PunchSession(this, m, now, this.rng);
     this.emit({ type: 'punch-start', peer: m.peer, session: m.session, controlling: m.controlling, strategy: this.session.plan.strategy, delay_ms: m.delay_ms, nat: this.natPair() });
@@ -441,7 +441,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       this.keepaliveTx = this.rng.nextUint32();
       s.keepaliveSentAt = now;
       this.transmit({ remote: path.remote, local: path.local, data: encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: this.keepaliveTx, flags: PROBE_KEEPALIVE }) });
-      this.timers.set('keepalive', now + Math.max(this.config.check_rto_ms, 3 * path.rtt_ms));
+      this.timers.set('keepalive', now + Math.max(this.config.check_rto_ms, 3 * path.rtt_ms) * 2 ** this.keepaliveMisses);
       return;
     }
     s.sendRelayProbe(now);

@@ -69,11 +69,16 @@ export class PunchSession {
     this.sameSite = mine !== undefined && mine.ip === m.peer_observed.ip;
     this.checks = client.newCheckList();
     const c = client.config;
-    this.timers.set('start', this.start_at);
+    // Hard side of prediction: let the easy side's probes to our predicted ports leave first,
+    // for the same conntrack-clash reason as the birthday spares (see start()).
+    const hardFirstDelay = this.plan.strategy === 'prediction' && !this.plan.predictPeer ? (c.prediction_window + 2) * c.pace_ms + client.server_rtt_ms / 2 : 0;
+    this.timers.set('start', this.start_at + hardFirstDelay);
     // Two hard NATs: no direct technique is worth waiting for, take the relay at once.
     this.timers.set('relay', this.plan.strategy === 'relay-only' ? this.start_at : now + c.relay_after_ms);
     this.timers.set('timeout', this.start_at + c.punch_timeout_ms);
-    if (this.controlling) this.timers.set('silent', this.start_at + c.peer_silent_ms);
+    // Silence is expected while the hard side of birthday probing waits for the spray.
+    const quiet_ms = this.plan.birthday === 'hard' ? c.birthday_probes_max * c.birthday_pace_ms : hardFirstDelay;
+    if (this.controlling) this.timers.set('silent', this.start_at + quiet_ms + c.peer_silent_ms);
   }
 
   keyMatches(key: Uint8Array): boolean {

@@ -86,7 +86,9 @@ export const DEFAULT_CONFIG: RudpConfig = {
 };
 
 export function resolveConfig(partial: Partial<RudpConfig> = {}): RudpConfig {
-  const config = { ...DEFAULT_CONFIG, ...partial };
+  type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+  const config: Mutable<RudpConfig> = { ...DEFAULT_CONFIG, ...partial };
+  if (partial.message_bytes_max === undefined) config.message_bytes_max = Math.min(DEFAULT_CONFIG.message_bytes_max, Math.floor(config.stream_window_bytes / 2));
   if (config.datagram_bytes < 256 || config.datagram_bytes > 65_000) throw new RangeError(`datagram_bytes ${config.datagram_bytes}`);
   if (config.message_bytes_max >= config.stream_window_bytes) throw new RangeError('message_bytes_max must be below stream_window_bytes');
   return config;

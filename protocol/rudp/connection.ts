@@ -119,6 +119,7 @@ export class Connection {
   private drainDeadline: Millis | undefined;
   private closePacket: Uint8Array | undefined;
   private endEmitted = false;
+  private finishedEmitted = false;
   private writeBlocked = false;
   private readableSignalled = false;
   private receivedAnyData = false;
@@ -332,6 +333,10 @@ export class Connection {
         const { acked, lost } = this.loss.onAck(now, frame);
         for (const p of acked) if (p.streamLength >= 0) this.sendStream.onAcked(p.streamOffset, p.streamLength, p.streamFin);
         for (const p of lost) this.onLostPacket(p);
+        if (!this.finishedEmitted && this.sendStream.finished && this.sendStream.allAcked) {
+          this.finishedEmitted = true;
+          this.ctx.emit({ type: 'finished', conn: this.id });
+        }
         if (this.writeBlocked && this.sendStream.available_bytes > 0) {
           this.writeBlocked = false;
           this.ctx.emit({ type: 'writable', conn: this.id });

@@ -23,6 +23,8 @@ export type RudpEvent =
   | { readonly type: 'datagram'; readonly conn: number; readonly size_bytes: number }
   /** The peer finished its stream; every byte is now readable. */
   | { readonly type: 'end'; readonly conn: number }
+  /** Our FIN and every byte before it have been acknowledged by the peer. */
+  | { readonly type: 'finished'; readonly conn: number }
   | { readonly type: 'closed'; readonly conn: number; readonly error?: RudpErrorCode; readonly message?: string }
   | { readonly type: 'path-changed'; readonly conn: number; readonly from: string; readonly to: string }
   | { readonly type: 'rekeyed'; readonly conn: number; readonly direction: 'send' | 'receive' }

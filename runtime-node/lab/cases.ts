@@ -13,6 +13,8 @@ export interface LabCase {
    * depends on; without it the kernel's process start-up jitter would pick the order.
    */
   readonly probe_b_lead_ms?: number;
+  /** The path `peerlab connect` must end up on (the kernel and the simulator must agree too). */
+  readonly expectedPath: 'direct' | 'relay';
 }
 
 export const LAB_CASES: readonly LabCase[] = [
@@ -26,6 +28,7 @@ export const LAB_CASES: readonly LabCase[] = [
         { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
       ],
     },
+    expectedPath: 'direct',
     probeExpectation: 'both',
   },
   {
@@ -38,6 +41,7 @@ export const LAB_CASES: readonly LabCase[] = [
         { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
       ],
     },
+    expectedPath: 'relay',
     probeExpectation: 'none',
   },
   {
@@ -50,6 +54,7 @@ export const LAB_CASES: readonly LabCase[] = [
         { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
       ],
     },
+    expectedPath: 'direct',
     probeExpectation: 'one',
   },
   {
@@ -62,6 +67,7 @@ export const LAB_CASES: readonly LabCase[] = [
         { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
       ],
     },
+    expectedPath: 'relay',
     probeExpectation: 'none',
   },
   {
@@ -74,6 +80,7 @@ export const LAB_CASES: readonly LabCase[] = [
         { name: 'b', ip: '10.0.1.3', nat: 'nat-a' },
       ],
     },
+    expectedPath: 'direct',
     probeExpectation: 'none',
   },
   {
@@ -88,6 +95,7 @@ export const LAB_CASES: readonly LabCase[] = [
     },
     // b's hellos reach nat-a before a sends: without a firewall they leave a conntrack entry
     // on a's port, so a's own flow to b is moved to another port (the clash).
+    expectedPath: 'direct',
     probeExpectation: 'none',
     probe_b_lead_ms: 700,
   },
@@ -105,6 +113,7 @@ export const LAB_CASES: readonly LabCase[] = [
         { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
       ],
     },
+    expectedPath: 'direct',
     probeExpectation: 'both',
   },
 ];

@@ -57,6 +57,11 @@ export interface NatConfig {
   /** Bound on the session table: outbound flows plus conntrack entries made by inbound. */
   readonly sessions_max: number;
   /**
+   * RFC 6888 REQ-4 (CGN): at most this many external ports (mappings) per internal IP, the
+   * "subscriber". Absent: no per-host limit. A new mapping over the limit is 'nat-table-full'.
+   */
+  readonly ports_per_host_max?: number;
+  /**
    * Linux conntrack: without an inbound firewall, an unsolicited inbound datagram from R to
    * external E:p creates a conntrack entry (R ↔ E:p). An inside flow that would then use
    * E:p towards R finds that tuple taken and is moved to another external port.
@@ -110,5 +115,9 @@ export function validateNatConfig(config: NatConfig): void {
   }
   if (!Number.isInteger(config.sessions_max) || config.sessions_max < 1) {
     throw new NatConfigError('sessions_max', `must be a positive integer, got ${config.sessions_max}`);
+  }
+  const perHost = config.ports_per_host_max;
+  if (perHost !== undefined && (!Number.isInteger(perHost) || perHost < 1)) {
+    throw new NatConfigError('ports_per_host_max', `must be a positive integer, got ${perHost}`);
   }
 }

@@ -220,7 +220,7 @@ export class MappingTable {
     const queue = this.queue;
     for (let deadline = queue.peekDeadline(); deadline <= now; deadline = queue.peekDeadline()) {
       const entry = queue.pop()!;
-      if (entry.expiresAt > now) {
+      if (entry.expiresAt !== deadline) {
         // Refreshed since it was queued: requeue at its real time, so entries still expire
         // in time order even when this call is late.
         queue.push(entry, entry.expiresAt);

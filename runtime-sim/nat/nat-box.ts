@@ -10,13 +10,20 @@
 // that tuple, so it gets a port of its own (a `flow` mapping, used for R only), while the
 // inside endpoint's other flows keep E:p. A peer that learned E:p from STUN and punched
 // first then sees our datagrams come from another port: naive simultaneous open fails.
+//
+// Time: every call takes `now`, which must never decrease. Expiry is exact whatever the
+// caller does: each call first expires what is due, so expire()/nextExpiry() only decide when
+// nat-expire events come out and memory is returned.
 import type { Addr } from '../../protocol/core/addr.ts';
 import { AddrParseError, canonicalIp, ipFamily } from '../../protocol/core/addr.ts';
 import type { Rng } from '../../protocol/core/rng.ts';
 import type { Millis } from '../../protocol/core/time.ts';
 import { validateNatConfig, NatConfigError, type NatConfig } from './config.ts';
 import { conntrackKey, MappingTable, type InternalEndpoint, type Mapping, type MappingScope } from './mapping-table.ts';
+import { NatEventQueue, type NatEvent } from './nat-event.ts';
 import { PortAllocator } from './port-allocator.ts';
+
+export { NAT_EVENTS_MAX, type NatEvent } from './nat-event.ts';
 
 export type NatDropReason = 'nat-filtered' | 'nat-no-mapping' | 'nat-table-full';
 /** `hairpin`: the destination is our own external address and hairpinning is off. */
@@ -35,28 +42,10 @@ export type NatHairpin =
     }
   | { readonly drop: HairpinDropReason };
 
-export interface NatEvent {
-  readonly kind: 'nat-map' | 'nat-expire';
-  /**
-   * When it happened: the creating datagram's time for nat-map, the exact expiry time for
-   * nat-expire (which may be earlier than the call that noticed it).
-   */
-  readonly at: Millis;
-  readonly internal: Addr;
-  readonly external: Addr;
-  /** Set on nat-map for mappings bound to one remote (address/port-dependent, or a clash flow). */
-  readonly remote?: Addr;
-  /** True on nat-map when a conntrack clash moved this flow off its natural port. */
-  readonly clash?: boolean;
-}
-
 export interface NatBoxOptions {
   /** Queue nat-map / nat-expire events for pollNatEvent(). Default true; off when tracing is off. */
   readonly events?: boolean;
 }
-
-/** Undrained events kept at most; further ones are counted in counters.eventsDropped. */
-export const NAT_EVENTS_MAX = 65_536;
 
 export interface NatCounters {
   translatedOut: number;
@@ -104,8 +93,9 @@ export class NatBox {
    */
   private readonly pairs: Map<string, { ipIndex: number; mappings: number }> | undefined;
   private pairCursor = 0;
-  private readonly events: NatEvent[] = [];
-  private eventsHead = 0;
+  /** Mappings per internal IP, kept only when ports_per_host_max is set. */
+  private readonly hostPorts: Map<string, number> | undefined;
+  private readonly events = new NatEventQueue();
   private readonly recordEvents: boolean;
   private readonly scope: MappingScope;
   private readonly timeout_ms: number;
@@ -136,6 +126,7 @@ export class NatBox {
     this.externalIps = canonical;
     this.soleIp = canonical.length === 1 ? canonical[0] : undefined;
     this.pairs = config.ip_pooling === 'paired' && canonical.length > 1 ? new Map() : undefined;
+    this.hostPorts = config.ports_per_host_max !== undefined ? new Map() : undefined;
     this.table = new MappingTable(config.sessions_max, config.filtering === 'address-dependent', (m, at) => this.mappingExpired(m, at));
     this.ports = new PortAllocator(config.port_assignment, rng);
     this.recordEvents = options.events ?? true;
@@ -240,14 +231,9 @@ export class NatBox {
     return this.table.nextExpiry();
   }
 
+  /** The next nat-map / nat-expire event, oldest first (drain after every call). */
   pollNatEvent(): NatEvent | undefined {
-    if (this.eventsHead >= this.events.length) return undefined;
-    const event = this.events[this.eventsHead++]!;
-    if (this.eventsHead === this.events.length) {
-      this.events.length = 0;
-      this.eventsHead = 0;
-    }
-    return event;
+    return this.events.poll();
   }
 
   /** A new flow: reuse the mapping its scope allows, or make one; then add the session. */
@@ -268,7 +254,7 @@ export class NatBox {
       mapping = this.newMapping(now, internal, remote);
     }
     if (mapping === undefined) {
-      this.counters.dropTableFull++; // the port space, not the session table, ran out
+      this.counters.dropTableFull++; // the port space or the host's port quota ran out
       return DROP_TABLE_FULL;
     }
     table.addSession(mapping, remote, now + this.timeout_ms);
@@ -277,6 +263,7 @@ export class NatBox {
   }
 
   private newMapping(now: Millis, internal: Addr, remote: Addr): Mapping | undefined {
+    if (this.overQuota(internal)) return undefined;
     const candidates = this.candidateIps(internal);
     for (const ipIndex of candidates) {
       const base = ipIndex * PORT_SPACE;
@@ -294,6 +281,7 @@ export class NatBox {
 
   /** A mapping for one flow whose natural external endpoint clashes with a conntrack tuple. */
   private clashFlow(now: Millis, internal: Addr, remote: Addr, ipIndex: number): Mapping | undefined {
+    if (this.overQuota(internal)) return undefined;
     const base = ipIndex * PORT_SPACE;
     const table = this.table;
     const port = this.ports.allocateOther(
@@ -315,6 +303,7 @@ export class NatBox {
       if (pair === undefined) this.pairs.set(internal.ip, { ipIndex, mappings: 1 });
       else pair.mappings++;
     }
+    if (this.hostPorts !== undefined) this.hostPorts.set(internal.ip, (this.hostPorts.get(internal.ip) ?? 0) + 1);
     this.counters.mappingsCreated++;
     if (this.recordEvents) {
       const event: NatEvent =
@@ -328,7 +317,17 @@ export class NatBox {
     return mapping;
   }
 
+  /** Whether `internal`'s IP already holds ports_per_host_max mappings. */
+  private overQuota(internal: Addr): boolean {
+    return this.hostPorts !== undefined && (this.hostPorts.get(internal.ip) ?? 0) >= this.config.ports_per_host_max!;
+  }
+
   private mappingExpired(mapping: Mapping, at: Millis): void {
+    if (this.hostPorts !== undefined) {
+      const left = this.hostPorts.get(mapping.internal.ip)! - 1;
+      if (left === 0) this.hostPorts.delete(mapping.internal.ip);
+      else this.hostPorts.set(mapping.internal.ip, left);
+    }
     if (this.pairs !== undefined) {
       const pair = this.pairs.get(mapping.internal.ip);
       if (pair !== undefined && --pair.mappings === 0) this.pairs.delete(mapping.internal.ip);
@@ -386,10 +385,6 @@ export class NatBox {
   }
 
   private emit(event: NatEvent): void {
-    if (this.events.length - this.eventsHead >= NAT_EVENTS_MAX) {
-      this.counters.eventsDropped++;
-      return;
-    }
-    this.events.push(event);
+    if (!this.events.push(event)) this.counters.eventsDropped++;
   }
 }

@@ -116,6 +116,8 @@ const symmetricSequential: NatConfig = { ...symmetric, port_assignment: { kind: 
  * APDF, paired pooling over several external IPs (RFC 4787 REQ-2 / RFC 6888), random ports,
  * the five-minute recommended timer (REQ-5c), hairpinning with the external source so two
  * customers behind one CGN can reach each other (nat.md §2.3), and a large session table.
+ * No per-subscriber port quota by default; set `ports_per_host_max` (RFC 6888 REQ-4) to
+ * study port exhaustion.
  */
 const cgnat: NatConfig = {
   mapping: 'endpoint-independent',
@@ -136,8 +138,10 @@ const cgnat: NatConfig = {
  * preservation); only replies to an entry pass (APDF); timers are nf_conntrack_udp_timeout
  * (30 s) and _stream (120 s once a flow went both ways), refreshed by traffic in either
  * direction. When it must move a port it searches the unprivileged range (kernel
- * nf_nat_proto_common.c uses 1024-65535 for source ports >= 1024), from a random offset in
- * current kernels. Unsolicited inbound creates a conntrack entry, so the conntrack clash
+ * nf_nat_proto_common.c uses 1024-65535 for source ports >= 1024). Where the search starts
+ * differs by kernel (3.x: a per-protocol rover, i.e. sequential; we take a random start, our
+ * reading of newer kernels): the lab calibration (runtime-node/lab) is the judge.
+ * Unsolicited inbound creates a conntrack entry, so the conntrack clash
  * applies (see nat-box.ts). No hairpinning: a LAN datagram to the router's own address
  * matches no reply tuple and is delivered to the router itself.
  * Simplification: Linux allows two inside hosts to share an external port towards different

@@ -35,7 +35,9 @@ export function runCell(sim: Simulator, a: NatPresetName, b: NatPresetName, opti
   sim.runUntil(RUN_MS);
   const regA = first(world.a, 'registered');
   const regB = first(world.b, 'registered');
-  const both = Math.max(regA?.t ?? Infinity, regB?.t ?? Infinity);
+  // "Both registered" is when the rendezvous server first knew both peers.
+  const known = (id: string): number => world.serverEvents.find((x) => x.event.type === 'registered' && x.event.id === id)?.t ?? Infinity;
+  const both = Math.max(known('a'), known('b'));
   const pathA = first(world.a, 'path');
   const pathB = first(world.b, 'path');
   const directA = first(world.a, 'path', (e: PathEvent) => e.path === 'direct');

@@ -35,7 +35,7 @@ export interface Peer {
 
 export interface World {
   readonly server: RendezvousServer;
-  readonly serverEvents: RendezvousServerEvent[];
+  readonly serverEvents: Array<{ t: number; event: RendezvousServerEvent }>;
   readonly a: Peer;
   readonly b: Peer;
 }
@@ -81,8 +81,8 @@ export function buildWorld(sim: Simulator, presetA: NatPresetName, presetB: NatP
   const primary = addr(SERVER_IPS[0], STUN_PORT);
   const server = new RendezvousServer({ primary, alternate: addr(SERVER_IPS[1], STUN_ALT_PORT) }, sim.rng.fork('rendezvous'));
   const serverHandle = sim.run(serverHost, server, { addresses: server.addresses() });
-  const serverEvents: RendezvousServerEvent[] = [];
-  serverHandle.onEvent((e) => serverEvents.push(e));
+  const serverEvents: Array<{ t: number; event: RendezvousServerEvent }> = [];
+  serverHandle.onEvent((event) => serverEvents.push({ t: sim.now, event }));
   const layout = options.layout ?? 'pair';
   const extraA = { connect_to: 'b', ...options.client };
   const extraB = { ...options.client };

@@ -1,25 +1,12 @@
-// Same scenario + same seed = byte-identical trace, for every registered scenario (one seed
-// each, in-process, run twice with the runner's --check-determinism path). Each run must
-// also meet its expectations. A deliberately non-deterministic scenario proves the check
-// can fail and names the first differing line.
+// Same scenario + same seed = byte-identical trace: the first shard of every registered
+// scenario (determinism-2.test.ts runs the other), plus a deliberately non-deterministic
+// scenario that proves the check can fail and names the first differing line.
 import { describe, expect, it } from 'vitest';
-import { registry } from '../../scenarios/index.ts';
 import { runScenario } from '../../scenarios/runner.ts';
 import type { Scenario } from '../../scenarios/scenario.ts';
+import { determinismShard } from './determinism-shard.ts';
 
-const SEED = 7;
-
-describe('determinism of every registered scenario', () => {
-  for (const scenario of registry.scenarios()) {
-    it(`${scenario.name} gives identical trace bytes twice (seed ${SEED})`, async () => {
-      const result = await runScenario(scenario, SEED, { checkDeterminism: true });
-      const why = [...result.failures.map((f) => `${f.expectation}: ${f.why}`), result.error ?? ''].filter(Boolean);
-      expect(result.determinism?.identical, `${why.join('; ')}\nreproduce: ${result.reproduce}`).toBe(true);
-      expect(result.trace?.lines).toBeGreaterThan(1);
-      expect(why, `reproduce: ${result.reproduce}`).toEqual([]);
-    });
-  }
-});
+determinismShard(0);
 
 describe('the determinism check itself', () => {
   it('reports a mismatch and the first differing line', async () => {

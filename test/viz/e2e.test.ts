@@ -1,30 +1,19 @@
 // End-to-end test of the viewer in headless Chromium (Debian's chromium via playwright-core):
 // build the viewer, load a real scenario trace, check that lanes, arrows, drops and NAT hops
 // equal the trace's counts, click a datagram and read its details, scrub and check the
-// cursor, filter, jump to the next drop, report a malformed line, and save a screenshot
-// to test-artifacts/viz.png. Skips loudly without chromium; fails when PEERLAB_REQUIRE_ALL=1.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// cursor, filter, jump to the next drop, open files by picker and drag-and-drop (with a
+// malformed line reported by number), and save a screenshot to test-artifacts/viz.png. Skips loudly without chromium; fails when PEERLAB_REQUIRE_ALL=1.
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, haveChromium, openViewer, type ViewerSession } from './browser.ts';
+import { NAT_TRAVERSAL_SCENARIO, scenarioTrace } from './scenario-trace.ts';
 import { syntheticTrace } from './synthetic-trace.ts';
 import type { PeerlabHook } from '../../viz/src/hook.ts';
 
 const requireAll = process.env.PEERLAB_REQUIRE_ALL === '1';
-const SCENARIO = 'nat/port-restricted-cone';
+const SCENARIO = NAT_TRAVERSAL_SCENARIO;
 const SEED = 1;
 if (!haveChromium) console.warn(`SKIPPING viewer e2e test: ${CHROMIUM} not installed (apt-get install chromium)`);
-
-/** Runs a real scenario through the CLI and returns its trace text. */
-function scenarioTrace(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'peerlab-e2e-trace-'));
-  execFileSync(process.execPath, ['bin/peerlab.js', 'run', SCENARIO, '--seed', String(SEED), '--trace', dir], { stdio: 'pipe' });
-  const file = readdirSync(dir).find((f) => f.endsWith('.jsonl'));
-  if (file === undefined) throw new Error(`peerlab run ${SCENARIO} wrote no trace`);
-  return readFileSync(join(dir, file), 'utf8');
-}
 
 /** The counts the viewer must show, straight from the trace lines. */
 function traceCounts(text: string): { lanes: number; arrows: number; drops: number; natHops: number } {
@@ -54,7 +43,7 @@ describe.skipIf(!haveChromium && !requireAll)('viewer in headless Chromium', () 
 
   beforeAll(async () => {
     expect(haveChromium, `${CHROMIUM} is required (PEERLAB_REQUIRE_ALL=1)`).toBe(true);
-    text = scenarioTrace();
+    text = scenarioTrace(SCENARIO, SEED);
     session = await openViewer(text, { rebuild: true });
   });
   afterAll(async () => {
@@ -87,13 +76,16 @@ describe.skipIf(!haveChromium && !requireAll)('viewer in headless Chromium', () 
     expect(fields).toContain(`dropped: ${drop.reason}`);
     expect(await session.page.locator('[data-testid=datagram-summary]').innerText()).toContain(`(${drop.reason})`);
 
-    const delivered = (await h.call((p) => p.datagramIds('deliver', 1)))[0]!;
+    const delivered = (await h.call((p) => p.datagramIds('deliver', 1, true)))[0]!;
     const p2 = (await session.page.evaluate(`window.__peerlab.datagramPoint(${JSON.stringify(delivered)})`)) as { x: number; y: number };
     await session.page.mouse.click(p2.x, p2.y);
     expect(await h.call((p) => p.selectedId())).toBe(delivered);
     const inspector = await session.page.locator('#inspector').innerText();
-    expect(inspector).toMatch(/NAT out: src 10\.0\.1\.2:5000 ⇒ 203\.0\.113\.10:\d+/);
-    expect(inspector).toMatch(/mapping 10\.0\.1\.2:5000 ⇒ 203\.0\.113\.10:\d+, made at/);
+    const nat = JSON.parse(text.split('\n').find((l) => l.includes('"kind":"nat"') && l.includes(`"id":${JSON.stringify(delivered)},`))!) as { src: string; to_src: string; dst: string; to_dst: string; dir: string };
+    const rewrite = nat.dir === 'out' ? `src ${nat.src} ⇒ ${nat.to_src}` : `dst ${nat.dst} ⇒ ${nat.to_dst}`;
+    expect(inspector).toContain(`NAT ${nat.dir}: ${rewrite}`);
+    const [internal, external] = nat.dir === 'out' ? [nat.src, nat.to_src] : [nat.to_dst, nat.dst];
+    expect(inspector).toContain(`mapping ${internal} ⇒ ${external}`);
     // the artifact: the whole run with this datagram selected and its details open
     await h.call((p) => p.fit());
     mkdirSync('test-artifacts', { recursive: true });
@@ -116,23 +108,35 @@ describe.skipIf(!haveChromium && !requireAll)('viewer in headless Chromium', () 
     await session.page.locator('#next-drop').click();
     expect(await h.call((p) => p.cursor())).toBe(next.t);
     expect(await h.call((p) => p.selectedId())).toBe(next.id);
-    await session.page.locator('#filter-protos input[data-proto=echo]').uncheck();
-    expect(await h.call((p) => (p.fit(), p.drawn().arrows))).toBe(0);
-    await session.page.locator('#filter-protos input[data-proto=echo]').check();
+    // hide one protocol: exactly its datagrams disappear
+    const sends = text.split('\n').filter((l) => l.includes('"kind":"send"')).map((l) => JSON.parse(l) as { proto: string });
+    const proto = [...new Set(sends.map((x) => x.proto))].sort()[0]!;
+    const box = session.page.locator(`#filter-protos input[data-proto=${proto}]`);
+    await box.uncheck();
+    expect(await h.call((p) => (p.fit(), p.drawn().arrows))).toBe(sends.length - sends.filter((x) => x.proto === proto).length);
+    await box.check();
+    expect(await h.call((p) => (p.fit(), p.drawn().arrows))).toBe(sends.length);
     await session.page.locator('#compress').check();
   });
 
-  it('reports a malformed line by number and loads the rest', async () => {
+  it('opens a file from the picker (malformed line reported by number) and by drag-and-drop', async () => {
     const s = syntheticTrace({ events: 300 });
     const lines = s.text.split('\n');
     lines.splice(5, 0, '{"t": broken');
-    const bad = await openViewer(lines.join('\n'));
-    try {
-      expect(await bad.page.locator('#problems').innerText()).toContain('line 6: not JSON');
-      const counts = (await bad.page.evaluate('window.__peerlab.counts()')) as { events: number; problems: number };
-      expect(counts).toMatchObject({ events: s.counts.events, problems: 1 });
-    } finally {
-      await bad.close();
-    }
+    await session.page.locator('#file-input').setInputFiles({ name: 'broken.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(lines.join('\n')) });
+    await session.page.waitForFunction('window.__peerlab.ready === true && window.__peerlab.counts().problems === 1');
+    expect(await session.page.locator('#problems').innerText()).toContain('line 6: not JSON');
+    expect(await session.page.locator('#trace-info').innerText()).toContain('broken.jsonl');
+    expect(((await session.page.evaluate('window.__peerlab.counts()')) as { events: number }).events).toBe(s.counts.events);
+    // drag-and-drop: a drop event carrying a file, as the browser sends when a user drops one
+    const dropped = syntheticTrace({ events: 120, seed: 4 });
+    await session.page.evaluate(`(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([${JSON.stringify(dropped.text)}], 'dropped.jsonl'));
+      document.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    })()`);
+    await session.page.waitForFunction(`window.__peerlab.ready === true && window.__peerlab.counts().events === ${dropped.counts.events}`);
+    expect(await session.page.locator('#problems').isHidden()).toBe(true);
+    expect(await session.page.locator('#trace-info').innerText()).toContain('dropped.jsonl');
   });
 });

@@ -17,8 +17,8 @@ export interface PeerlabHook {
   timeRange(): { t_min: number; t_max: number };
   setCursor(t: number): void;
   fit(): void;
-  /** ids of datagrams that were delivered / dropped (for picking test targets) */
-  datagramIds(outcome: 'deliver' | 'drop', limit: number): PacketId[];
+  /** ids of datagrams that were delivered / dropped, optionally only those through a NAT */
+  datagramIds(outcome: 'deliver' | 'drop', limit: number, viaNat?: boolean): PacketId[];
   /** zooms to the datagram and returns the page coordinates of its arrow's middle */
   datagramPoint(id: PacketId): { x: number; y: number } | undefined;
   /** page y of a time at the current zoom */
@@ -26,6 +26,9 @@ export interface PeerlabHook {
   selectedId(): PacketId | undefined;
   /** draws `n` frames synchronously while panning by `dy` px each; returns ms per frame */
   frameTimes(n: number, dy: number): number[];
+  /** pans by `dy` px on each of `n` animation frames; resolves to the intervals between
+   * frames (ms): what a user panning sees, painting and compositing included */
+  rafFrameTimes(n: number, dy: number): Promise<number[]>;
   /** zooms so about `span_ms` of the trace around `t` fills the view */
   zoomTo(t: number, span_ms: number): void;
 }
@@ -62,10 +65,11 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
       app().view.fit();
       app().view.draw();
     },
-    datagramIds: (outcome, limit) => {
+    datagramIds: (outcome, limit, viaNat = false) => {
       const out: PacketId[] = [];
       for (const d of app().model.datagrams) {
         if (out.length >= limit) break;
+        if (viaNat && d.nats.length === 0) continue;
         if (d.send !== undefined && d.ends.length === 1 && d.ends[0]!.kind === outcome) out.push(d.id);
       }
       return out;
@@ -92,6 +96,25 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
       app().view.centreOn(t, k);
       app().view.draw();
     },
+    rafFrameTimes: (n, dy) =>
+      new Promise((resolve) => {
+        const a = app();
+        const intervals: number[] = [];
+        let last: number | undefined;
+        const step = (now: number): void => {
+          if (last !== undefined) intervals.push(now - last);
+          last = now;
+          if (intervals.length >= n) {
+            resolve(intervals);
+            return;
+          }
+          const z = a.view.viewport.zoom;
+          a.view.viewport.zoom = a.view.viewport.clamp({ k: z.k, x: z.x, y: z.y - dy });
+          a.view.draw();
+          requestAnimationFrame(step);
+        };
+        requestAnimationFrame(step);
+      }),
     frameTimes: (n, dy) => {
       const a = app();
       const times: number[] = [];

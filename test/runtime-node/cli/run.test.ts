@@ -97,6 +97,24 @@ describe('peerlab run (in-process)', () => {
     expect(summary.reports).toEqual([{ suite: 'test-only', text: 'parity report: 2/4 even' }]);
   });
 
+  it('a scenario that throws is a failed run with the error, not a crash', async () => {
+    const throwing: Scenario = {
+      name: 'test/throws',
+      description: 'test-only: throws while building its topology',
+      suites: [],
+      run: () => {
+        throw new Error('topology exploded');
+      },
+      expectations: [],
+    };
+    const deps = capture();
+    const code = await runCommand(['test/throws', 'echo-basic', '--no-trace'], { ...deps, registry: registry.with([throwing]) });
+    expect(code).toBe(EXIT_FAILED);
+    const text = deps.stdout.join('\n');
+    expect(text).toContain('FAIL test/throws seed 1: threw Error: topology exploded');
+    expect(text).toMatch(/^echo-basic\s+1\s+pass/m);
+  });
+
   it('rejects bad arguments as usage errors', async () => {
     await expect(runCommand([], capture())).rejects.toThrow(UsageError);
     await expect(runCommand(['no-such-scenario'], capture())).rejects.toThrow(/no scenario or suite/);

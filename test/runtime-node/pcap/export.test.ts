@@ -10,6 +10,7 @@ import { fc, test } from '@fast-check/vitest';
 import { exportPcapng } from '../../../runtime-node/pcap/export.ts';
 import { udpPacket } from '../../../runtime-node/pcap/frame.ts';
 import { parseAddr } from '../../../protocol/core/addr.ts';
+import { NAT_TRAVERSAL_SCENARIO, scenarioTrace } from '../../viz/scenario-trace.ts';
 import { syntheticTrace } from '../../viz/synthetic-trace.ts';
 
 const TSHARK = '/usr/bin/tshark';
@@ -77,6 +78,20 @@ describe('exportPcapng', () => {
     const first = run(['-c', '1', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.comment', '-e', 'udp.length']).trim().split('\t');
     expect(Number(first[0])).toBeCloseTo(syntheticFirstSendMs(s.text) / 1000, 6);
     expect(first[1]).toMatch(/^peerlab id=1 stun/);
+  });
+
+  it.skipIf(!haveTshark && !requireAll)(`reads a real scenario trace (${NAT_TRAVERSAL_SCENARIO}) plus an IPv6 send back in tshark`, () => {
+    expect(haveTshark, `${TSHARK} is required (PEERLAB_REQUIRE_ALL=1)`).toBe(true);
+    const dir = mkdtempSync(join(tmpdir(), 'peerlab-pcap-'));
+    const text = scenarioTrace(NAT_TRAVERSAL_SCENARIO) + '{"t":99999,"kind":"send","node":"a","id":"v6","src":"[2001:db8::1]:5000","dst":"[2001:db8::2]:7","bytes":48,"proto":"echo","data":"e0"}\n';
+    const sends = text.split('\n').filter((l) => l.includes('"kind":"send"')).length;
+    const file = join(dir, 'trace.pcapng');
+    writeFileSync(file, exportPcapng(text.split('\n')).bytes);
+    const run = (args: string[]): string => execFileSync(TSHARK, ['-n', '-r', file, ...args], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+    expect(run(['-T', 'fields', '-e', 'frame.number']).trim().split('\n')).toHaveLength(sends);
+    expect(run(['-Y', 'ipv6 && udp.dstport == 7', '-T', 'fields', '-e', 'udp.length']).trim()).toBe('56');
+    const bad = run(['-o', 'udp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-Y', 'udp.checksum.status == 0 || ip.checksum.status == 0', '-T', 'fields', '-e', 'frame.number']).trim();
+    expect(bad).toBe('');
   });
 });
 

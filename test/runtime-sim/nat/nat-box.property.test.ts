@@ -34,6 +34,7 @@ const configArb = (o: Partial<Record<keyof ConfigOptions, fc.Arbitrary<unknown>>
       firewall: fc.boolean(),
       clash: (o.clash as fc.Arbitrary<boolean>) ?? fc.boolean(),
       sessionsMax: (o.sessionsMax as fc.Arbitrary<number>) ?? fc.constant(1000),
+      perHost: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
     })
     .map((r) => ({
       mapping: r.mapping,
@@ -48,6 +49,7 @@ const configArb = (o: Partial<Record<keyof ConfigOptions, fc.Arbitrary<unknown>>
       inbound_firewall: r.firewall,
       sessions_max: r.sessionsMax,
       conntrack_clash: r.clash,
+      ...(r.perHost !== undefined ? { ports_per_host_max: r.perHost } : {}),
     }));
 
 /** One step of traffic: time passes, then one datagram crosses the NAT. */
@@ -312,10 +314,11 @@ describe('NatBox properties', () => {
   });
 
   test.prop([configArb(), traffic, fc.integer()])(
-    'events are well formed: each nat-expire closes an earlier nat-map, times in order, counts agree',
+    'events are well formed: each nat-expire closes an earlier nat-map, times in order, counts agree, quotas hold',
     (config, steps, seed) => {
       const box = new NatBox(config, [EXT], testRng(seed), 'events');
       const open = new Map<string, number>(); // external -> nat-map time
+      const perHost = new Map<string, number>(); // internal IP -> live mappings
       let lastExpire = -Infinity;
       let now = 0;
       for (const step of steps) {
@@ -328,6 +331,8 @@ describe('NatBox properties', () => {
             expect(open.has(key), `${key} mapped twice`).toBe(false);
             expect(e.at).toBe(now);
             open.set(key, e.at);
+            perHost.set(e.internal.ip, (perHost.get(e.internal.ip) ?? 0) + 1);
+            expect(perHost.get(e.internal.ip)!).toBeLessThanOrEqual(config.ports_per_host_max ?? Infinity);
           } else {
             expect(open.has(key), `${key} expired but never mapped`).toBe(true);
             expect(e.at).toBeGreaterThan(open.get(key)!);
@@ -335,6 +340,7 @@ describe('NatBox properties', () => {
             expect(e.at).toBeGreaterThanOrEqual(lastExpire);
             lastExpire = e.at;
             open.delete(key);
+            perHost.set(e.internal.ip, perHost.get(e.internal.ip)! - 1);
           }
         }
         expect(box.mappingCount).toBe(open.size);

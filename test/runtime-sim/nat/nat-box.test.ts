@@ -275,6 +275,25 @@ describe('session-table limit', () => {
   });
 });
 
+describe('per-host port quota (RFC 6888 REQ-4)', () => {
+  it('limits mappings per internal IP, not per endpoint, and frees them on expiry', () => {
+    const box = makeBox(tweak('symmetric', { ports_per_host_max: 2 }));
+    ext(box.outbound(0, IN, R1));
+    ext(box.outbound(0, a('10.0.1.2:6000'), R1)); // same host, other port
+    expect(box.outbound(0, IN, R2)).toEqual({ drop: 'nat-table-full' });
+    ext(box.outbound(0, IN2, R2)); // another host has its own quota
+    box.expire(120_000);
+    ext(box.outbound(120_000, IN, R2));
+  });
+
+  it('does not limit flows that reuse a mapping (EIM)', () => {
+    const box = makeBox(tweak('port-restricted-cone', { ports_per_host_max: 1 }));
+    const e = ext(box.outbound(0, IN, R1));
+    expect(ext(box.outbound(0, IN, R2))).toEqual(e);
+    expect(box.outbound(0, a('10.0.1.2:6000'), R1)).toEqual({ drop: 'nat-table-full' });
+  });
+});
+
 describe('Linux conntrack clash', () => {
   // Peer P learned our E:5000 (from STUN via another flow) and punches first.
   const P = a('192.0.2.50:7000');
@@ -368,6 +387,7 @@ describe('events and construction', () => {
     expect(() => new NatBox(tweak('full-cone', { sessions_max: 0 }), [EXT], rng, 'n')).toThrow(NatConfigError);
     expect(() => new NatBox(tweak('full-cone', { binding_timeout_ms: -1 }), [EXT], rng, 'n')).toThrow(NatConfigError);
     expect(() => new NatBox(tweak('full-cone', { stream_timeout_ms: 1000 }), [EXT], rng, 'n')).toThrow(NatConfigError);
+    expect(() => new NatBox(tweak('full-cone', { ports_per_host_max: 0 }), [EXT], rng, 'n')).toThrow(NatConfigError);
     expect(() => new NatBox(tweak('full-cone', { mapping: 'cone' as never }), [EXT], rng, 'n')).toThrow(NatConfigError);
     expect(() =>
       new NatBox(tweak('full-cone', { port_assignment: { kind: 'random', min_port: 10, max_port: 5 } }), [EXT], rng, 'n'),

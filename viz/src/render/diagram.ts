@@ -6,10 +6,11 @@
 import type { FilterMasks } from '../model/filter.ts';
 import { lowerBound, type Datagram, type Mark, type TraceModel } from '../model/model.ts';
 import type { PathCache } from '../model/path.ts';
-import type { DropEvent, NatEvent } from '../trace/types.ts';
+import type { NatEvent } from '../trace/types.ts';
 import { COLORS, protoColor } from './colors.ts';
 import { LabelGate } from './labels.ts';
-import { HEADER_PX, type Viewport } from './viewport.ts';
+import { PixelSet } from './pixel-set.ts';
+import { GUTTER_PX, HEADER_PX, PAD_PX, type Viewport } from './viewport.ts';
 
 /** Above this many arrows in view, deduplicate arrows per pixel row and lane pair. */
 export const LOD_ARROWS_MIN = 4000;
@@ -19,8 +20,8 @@ const DROP_LABELS_MAX = 600;
 const NAT_LABELS_MAX = 400;
 const MARK_LABELS_MAX = 600;
 const FUTURE_ALPHA = 0.18;
-/** Above this many drops / NAT diamonds / marks in view, draw one per pixel. */
-const DOTS_DEDUPE_MIN = 2000;
+/** Above this many marks in view, draw one per pixel row, lane and kind. */
+const MARKS_DEDUPE_MIN = 2000;
 const FONT = '10px system-ui, sans-serif';
 
 export interface DrawnCounts {
@@ -42,6 +43,11 @@ export function markWindow(model: TraceModel, from: number, to: number): { start
   return { start: lowerBound(model.marks, from, (m) => m.event.t), end: lowerBound(model.marks, to + 1e-9, (m) => m.event.t) };
 }
 
+/** Scratch grids reused by every frame (drawing is single-threaded). */
+const segmentCells = new PixelSet();
+const dotCells = new PixelSet();
+const markCells = new PixelSet();
+
 interface Batch {
   past: number[];
   future: number[];
@@ -53,6 +59,8 @@ export interface DrawContext {
   readonly masks: FilterMasks;
   readonly cursor_ms: number;
   readonly selected: Datagram | Mark | undefined;
+  /** shared by every layer of one frame, so labels of different layers do not overlap */
+  readonly labels: LabelGate;
 }
 
 export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawContext): DrawnCounts {
@@ -60,21 +68,39 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   const { from, to } = vp.visibleTimes();
   const { start, end } = datagramWindow(model, from, to);
   const counts: DrawnCounts = { arrows: 0, drops: 0, natHops: 0, marks: 0, lod: false };
-  const visible: Datagram[] = [];
+  let visibleCount = 0;
+  for (let i = start; i < end; i++) {
+    const d = model.datagrams[i]!;
+    if (d.t1 >= from && masks.datagrams[d.index] === 1) visibleCount++;
+  }
+  counts.arrows = visibleCount;
+  const lod = visibleCount > LOD_ARROWS_MIN;
+  counts.lod = lod;
+  // one cell per pixel row and (half-)lane pair: arrows in one cell would overlap
+  const halfLanes = model.lanes.length * 2 + 1;
+  if (lod) {
+    segmentCells.reset(vp.height_px + 1, halfLanes * halfLanes);
+    dotCells.reset(vp.height_px + 1, (vp.width_px + 1) * 2);
+  }
+  // the viewport maths inlined: this loop runs for every visible datagram every frame
+  const scale = vp.scale;
+  const k = vp.zoom.k;
+  const zy = vp.zoom.y;
+  const pxPerU = vp.pxPerU;
+  const top = HEADER_PX + PAD_PX;
+  const laneW = vp.laneWidth_px;
+  const left = GUTTER_PX + laneW * 0.5 + vp.zoom.x;
+  const Y = (t: number): number => (top + scale.toU(t) * pxPerU) * k + zy;
+  const X = (lane: number): number => left + laneW * lane;
+  const batches = new Map<string, Batch>();
+  const crosses: Batch = { past: [], future: [] };
+  const diamonds: Batch = { past: [], future: [] };
+  const dropLabels: { x: number; y: number; lane: number; reason: string; future: boolean }[] = [];
+  const hopLabels: { x: number; y: number; lane: number; event: NatEvent; future: boolean }[] = [];
+  const heads: { x0: number; y0: number; x1: number; y1: number; color: string; future: boolean }[] = [];
   for (let i = start; i < end; i++) {
     const d = model.datagrams[i]!;
     if (d.t1 < from || masks.datagrams[d.index] === 0) continue;
-    visible.push(d);
-  }
-  counts.arrows = visible.length;
-  const lod = visible.length > LOD_ARROWS_MIN;
-  counts.lod = lod;
-  const seen = new Set<number>();
-  const batches = new Map<string, Batch>();
-  const drops: DotItem<DropEvent>[] = [];
-  const hops: DotItem<NatEvent>[] = [];
-  const heads: { x0: number; y0: number; x1: number; y1: number; color: string; future: boolean }[] = [];
-  for (const d of visible) {
     const path = paths.get(d);
     const color = protoColor(d.proto);
     let batch = batches.get(color);
@@ -83,24 +109,35 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       batches.set(color, batch);
     }
     for (const s of path.segments) {
-      const x0 = vp.x(s.from.lane);
-      const y0 = vp.y(s.from.t);
-      const x1 = vp.x(s.to.lane);
-      const y1 = vp.y(s.to.t);
-      if (lod) {
-        const key = Math.round(y0) * 4096 + Math.round(s.from.lane * 2) * 64 + Math.round(s.to.lane * 2);
-        if (seen.has(key)) continue;
-        seen.add(key);
+      const y0 = Y(s.from.t);
+      if (lod && !segmentCells.add(y0, Math.round(s.from.lane * 2) * halfLanes + Math.round(s.to.lane * 2))) continue;
+      (s.to.t > cursor_ms ? batch.future : batch.past).push(X(s.from.lane), y0, X(s.to.lane), Y(s.to.t));
+    }
+    if (!lod) {
+      const last = path.segments[path.segments.length - 1];
+      if (last !== undefined && d.ends.some((e) => e.kind === 'deliver')) {
+        heads.push({ x0: X(last.from.lane), y0: Y(last.from.t), x1: X(last.to.lane), y1: Y(last.to.t), color, future: last.to.t > cursor_ms });
       }
-      (s.to.t > cursor_ms ? batch.future : batch.past).push(x0, y0, x1, y1);
     }
-    const last = path.segments[path.segments.length - 1];
-    if (!lod && last !== undefined && d.ends.some((e) => e.kind === 'deliver')) {
-      heads.push({ x0: vp.x(last.from.lane), y0: vp.y(last.from.t), x1: vp.x(last.to.lane), y1: vp.y(last.to.t), color, future: last.to.t > cursor_ms });
+    for (const dr of path.drops) {
+      counts.drops++;
+      const x = X(dr.at.lane);
+      const y = Y(dr.at.t);
+      const future = dr.at.t > cursor_ms;
+      if (lod && !dotCells.add(y, Math.round(x) * 2 + (future ? 1 : 0))) continue;
+      (future ? crosses.future : crosses.past).push(x, y);
+      if (dropLabels.length <= DROP_LABELS_MAX) dropLabels.push({ x, y, lane: dr.at.lane, reason: dr.event.reason, future });
     }
-    for (const dr of path.drops) drops.push({ x: vp.x(dr.at.lane), y: vp.y(dr.at.t), lane: dr.at.lane, event: dr.event, future: dr.at.t > cursor_ms });
     if (masks.showNatHops) {
-      for (const h of path.natHops) hops.push({ x: vp.x(h.at.lane), y: vp.y(h.at.t), lane: h.at.lane, event: h.event, future: h.at.t > cursor_ms });
+      for (const h of path.natHops) {
+        counts.natHops++;
+        const x = X(h.at.lane);
+        const y = Y(h.at.t);
+        const future = h.at.t > cursor_ms;
+        if (lod && !dotCells.add(y, Math.round(x) * 2 + (future ? 1 : 0))) continue;
+        (future ? diamonds.future : diamonds.past).push(x, y);
+        if (hopLabels.length <= NAT_LABELS_MAX) hopLabels.push({ x, y, lane: h.at.lane, event: h.event, future });
+      }
     }
   }
   ctx.lineWidth = 1.3;
@@ -126,34 +163,33 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       arrowhead(ctx, h.x0, h.y0, h.x1, h.y1, h.color);
     }
   }
-  counts.natHops = hops.length;
-  counts.drops = drops.length;
-  const gate = new LabelGate();
+  const gate = dc.labels;
   // drop reasons claim their label space first: they matter more than NAT rewrites
-  const dropLabels = drops.length <= DROP_LABELS_MAX;
-  const dropLabelled = drops.map((dr) => dropLabels && gate.admit(`r${dr.lane}`, dr.y));
+  const labelDrops = counts.drops <= DROP_LABELS_MAX;
+  const dropLabelled = dropLabels.map((dr) => labelDrops && gate.admit(`r${dr.lane}`, dr.y));
   // NAT translations: a diamond on the NAT lane, labelled with the rewrite when few.
   ctx.font = FONT;
   ctx.textAlign = 'left';
   ctx.fillStyle = COLORS.nat;
-  const diamonds = dedupeDots(hops, hops.length > DOTS_DEDUPE_MIN);
   for (const [list, alpha] of [
     [diamonds.past, 1],
     [diamonds.future, FUTURE_ALPHA],
   ] as const) {
+    if (list.length === 0) continue;
     ctx.globalAlpha = alpha;
     ctx.beginPath();
-    for (const h of list) {
-      ctx.moveTo(h.x, h.y - 4);
-      ctx.lineTo(h.x + 4, h.y);
-      ctx.lineTo(h.x, h.y + 4);
-      ctx.lineTo(h.x - 4, h.y);
-      ctx.closePath();
+    for (let i = 0; i < list.length; i += 2) {
+      const x = list[i]!;
+      const y = list[i + 1]!;
+      ctx.moveTo(x, y - 4);
+      ctx.lineTo(x + 4, y);
+      ctx.lineTo(x, y + 4);
+      ctx.lineTo(x - 4, y);
     }
     ctx.fill();
   }
-  if (hops.length <= NAT_LABELS_MAX) {
-    for (const h of hops) {
+  if (counts.natHops <= NAT_LABELS_MAX) {
+    for (const h of hopLabels) {
       if (!gate.admit(`r${h.lane}`, h.y)) continue;
       const e = h.event;
       ctx.globalAlpha = h.future ? FUTURE_ALPHA : 1;
@@ -163,54 +199,32 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   // Drops: a red cross where the datagram died, with the reason.
   ctx.lineWidth = 2;
   ctx.strokeStyle = COLORS.drop;
-  const crosses = dedupeDots(drops, drops.length > DOTS_DEDUPE_MIN);
   for (const [list, alpha] of [
     [crosses.past, 1],
     [crosses.future, FUTURE_ALPHA + 0.1],
   ] as const) {
+    if (list.length === 0) continue;
     ctx.globalAlpha = alpha;
     ctx.beginPath();
-    for (const dr of list) {
-      ctx.moveTo(dr.x - 4, dr.y - 4);
-      ctx.lineTo(dr.x + 4, dr.y + 4);
-      ctx.moveTo(dr.x + 4, dr.y - 4);
-      ctx.lineTo(dr.x - 4, dr.y + 4);
+    for (let i = 0; i < list.length; i += 2) {
+      const x = list[i]!;
+      const y = list[i + 1]!;
+      ctx.moveTo(x - 4, y - 4);
+      ctx.lineTo(x + 4, y + 4);
+      ctx.moveTo(x + 4, y - 4);
+      ctx.lineTo(x - 4, y + 4);
     }
     ctx.stroke();
   }
   ctx.fillStyle = COLORS.drop;
-  drops.forEach((dr, i) => {
+  dropLabels.forEach((dr, i) => {
     if (dropLabelled[i] !== true) return;
     ctx.globalAlpha = dr.future ? FUTURE_ALPHA + 0.1 : 1;
-    ctx.fillText(dr.event.reason, dr.x + 7, dr.y + 4);
+    ctx.fillText(dr.reason, dr.x + 7, dr.y + 4);
   });
   ctx.globalAlpha = 1;
   if (dc.selected !== undefined && 'proto' in dc.selected) highlight(ctx, vp, dc.paths, dc.selected);
   return counts;
-}
-
-interface DotItem<E> {
-  readonly x: number;
-  readonly y: number;
-  readonly lane: number;
-  readonly event: E;
-  readonly future: boolean;
-}
-
-/** Splits dots into past/future; with `dedupe`, keeps one dot per pixel (they would overlap). */
-function dedupeDots<T extends { x: number; y: number; future: boolean }>(items: readonly T[], dedupe: boolean): { past: T[]; future: T[] } {
-  const past: T[] = [];
-  const future: T[] = [];
-  const seen = new Set<number>();
-  for (const it of items) {
-    if (dedupe) {
-      const key = Math.round(it.y) * 65536 + Math.round(it.x) * 2 + (it.future ? 1 : 0);
-      if (seen.has(key)) continue;
-      seen.add(key);
-    }
-    (it.future ? future : past).push(it);
-  }
-  return { past, future };
 }
 
 function arrowhead(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number, color: string): void {
@@ -282,7 +296,6 @@ function glyph(ctx: CanvasRenderingContext2D, kind: Mark['event']['kind'], x: nu
       ctx.moveTo(x, y - 5);
       ctx.lineTo(x + 5, y + 4);
       ctx.lineTo(x - 5, y + 4);
-      ctx.closePath();
       break;
   }
 }
@@ -296,8 +309,9 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
     if (dc.masks.marks[m.index] === 1) visible.push(m);
   }
   counts.marks = visible.length;
-  const dedupe = visible.length > DOTS_DEDUPE_MIN;
-  const seen = new Set<number>();
+  const dedupe = visible.length > MARKS_DEDUPE_MIN;
+  const lanes = dc.model.lanes.length;
+  if (dedupe) markCells.reset(vp.height_px + 1, lanes * 10);
   // group glyphs so each colour/kind/alpha is one fill
   const groups = new Map<string, { color: string; kind: Mark['event']['kind']; future: boolean; points: number[] }>();
   for (const m of visible) {
@@ -306,11 +320,7 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
     if (y < HEADER_PX) continue;
     const x = vp.x(m.lane);
     const future = e.t > dc.cursor_ms;
-    if (dedupe) {
-      const key = (Math.round(y) * 256 + m.lane) * 16 + EVENT_KINDS_INDEX[e.kind] * 2 + (future ? 1 : 0);
-      if (seen.has(key)) continue;
-      seen.add(key);
-    }
+    if (dedupe && !markCells.add(y, m.lane * 10 + EVENT_KINDS_INDEX[e.kind] * 2 + (future ? 1 : 0))) continue;
     const color = markColor(m);
     const groupKey = `${color}|${e.kind}|${future ? 1 : 0}`;
     let g = groups.get(groupKey);
@@ -330,7 +340,7 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
     ctx.fill(g.kind === 'nat-expire' ? 'evenodd' : 'nonzero');
   }
   if (visible.length <= MARK_LABELS_MAX) {
-    const gate = new LabelGate();
+    const gate = dc.labels;
     ctx.font = FONT;
     for (const m of visible) {
       const e = m.event;

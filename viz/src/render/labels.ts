@@ -1,16 +1,22 @@
-// Keeps text labels from piling up: a label is drawn only if it sits at least one line
-// below the last label drawn in the same column. Columns are keyed by lane and side.
+// Keeps text labels from piling up: a label is drawn only if no other label already sits
+// within a line of it in the same column, whatever order labels are offered in. Columns
+// are keyed by lane and side; rows are buckets one text line high.
 
 const LINE_PX = 11;
 
 export class LabelGate {
-  private readonly lastY = new Map<string, number>();
+  private readonly rows = new Map<string, Set<number>>();
 
-  /** True (and remembers y) if a label at y in `column` would not overlap the previous one. */
+  /** True (and claims the row) if a label at y in `column` would overlap no other. */
   admit(column: string, y: number): boolean {
-    const last = this.lastY.get(column);
-    if (last !== undefined && Math.abs(y - last) < LINE_PX) return false;
-    this.lastY.set(column, y);
+    let taken = this.rows.get(column);
+    if (taken === undefined) {
+      taken = new Set();
+      this.rows.set(column, taken);
+    }
+    const row = Math.round(y / LINE_PX);
+    if (taken.has(row) || taken.has(row - 1) || taken.has(row + 1)) return false;
+    taken.add(row);
     return true;
   }
 }

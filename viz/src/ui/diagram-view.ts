@@ -9,6 +9,7 @@ import type { PathCache } from '../model/path.ts';
 import type { TimeScale } from '../layout/timescale.ts';
 import { drawAxis, drawCursor, drawFaults, drawHeader, drawIdleGaps, drawLanes } from '../render/backdrop.ts';
 import { COLORS } from '../render/colors.ts';
+import { LabelGate } from '../render/labels.ts';
 import { drawDatagrams, drawMarks, type DrawnCounts } from '../render/diagram.ts';
 import { datagramAnchor, hitTest, type Hit } from '../render/hit-test.ts';
 import { HEADER_PX, Viewport, type ZoomState } from '../render/viewport.ts';
@@ -140,7 +141,7 @@ export class DiagramView {
     ctx.fillStyle = COLORS.background;
     ctx.fillRect(0, 0, vp.width_px, vp.height_px);
     const s = this.state;
-    const dc = { model: s.model, paths: s.paths, masks: s.masks, cursor_ms: s.cursor_ms, selected: s.selected };
+    const dc = { model: s.model, paths: s.paths, masks: s.masks, cursor_ms: s.cursor_ms, selected: s.selected, labels: new LabelGate() };
     if (s.masks.showFaults) drawFaults(ctx, vp, s.model.faults);
     drawLanes(ctx, vp, s.model);
     drawAxis(ctx, vp);

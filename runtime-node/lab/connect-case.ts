@@ -1,0 +1,172 @@
+// A lab case end to end: `peerlab rendezvous` (beside coturn) in the internet namespace, two
+// `peerlab connect` processes in the host namespaces moving a file through real nftables
+// NATs; then the simulator runs the same Peer machines on the mirrored topology. The row
+// puts path, technique and time to path of both worlds side by side.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addr } from '../../protocol/core/addr.ts';
+import { nobleCrypto } from '../../protocol/core/noble-crypto.ts';
+import { Peer, type PeerEvent } from '../../protocol/peer/peer.ts';
+import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
+import type { LabCase } from './cases.ts';
+import { startCoturn } from './coturn.ts';
+import { spawnIn, type ManagedProcess } from './exec.ts';
+import type { LabSession } from './harness.ts';
+import { buildSimTopology } from './sim-mirror.ts';
+import { buildTopology, INTERNET } from './topology.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/peerlab.js', import.meta.url));
+
+export interface WorldOutcome {
+  ok: boolean;
+  path: string;
+  technique: string;
+  time_to_path_ms?: number;
+  rtt_ms?: number;
+  goodput_mbps?: number;
+  error?: string;
+}
+
+export interface ConnectRow {
+  case: string;
+  description: string;
+  kernel: WorldOutcome;
+  sim: WorldOutcome;
+  agree: boolean;
+}
+
+export interface ConnectCaseOptions {
+  tracesDir?: string;
+  log?: (line: string) => void;
+  /** Size of the file moved through the lab (default 2 MiB). */
+  transfer_bytes?: number;
+  seed?: number;
+}
+
+/** Both peers must be done by then (punch, relay fallback, transfer). */
+const peers_timeout_ms = 60_000;
+/** Virtual time the simulator mirror may take to open the session. */
+const sim_limit_ms = 60_000;
+/** The relay must carry the whole lab transfer when punching fails. */
+const relay_bytes_max = 256 * 1024 * 1024;
+
+function parseResult(proc: ManagedProcess): Record<string, unknown> {
+  const line = proc.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (!line) return { ok: false, error: 'no-result', message: proc.tail(5) };
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return { ok: false, error: 'bad-result', message: line };
+  }
+}
+
+async function kernelOutcome(session: LabSession, labCase: LabCase, options: ConnectCaseOptions): Promise<WorldOutcome> {
+  const built = await buildTopology(session.net, labCase.topology);
+  const coturn = await startCoturn({ namespace: built.internet, listenIp: INTERNET.serverIp, port: INTERNET.coturnPort });
+  session.defer(coturn.stop);
+  const rendezvousAt = `${INTERNET.serverIp}:${INTERNET.rendezvousPort}`;
+  const server = session.track(
+    spawnIn(built.internet, 'rendezvous', [process.execPath, BIN, 'rendezvous', '--listen', rendezvousAt, '--relay-bytes-max', String(relay_bytes_max)]),
+  );
+  await server.waitForOutput(/rendezvous listening/, 20_000);
+  const work = mkdtempSync(join(tmpdir(), 'peerlab-lab-'));
+  session.defer(async () => rmSync(work, { recursive: true, force: true }));
+  const file = join(work, 'payload.bin');
+  writeFileSync(file, randomBytes(options.transfer_bytes ?? 2 * 1024 * 1024));
+  const traces = options.tracesDir ?? work;
+  mkdirSync(traces, { recursive: true });
+  const peerArgs = (id: string, other: string, extra: string[]): string[] => [
+    process.execPath,
+    BIN,
+    'connect',
+    '--rendezvous',
+    rendezvousAt,
+    '--id',
+    id,
+    '--peer',
+    other,
+    '--json',
+    '--timeout-ms',
+    String(peers_timeout_ms - 5_000),
+    '--trace',
+    join(traces, `${labCase.name}-${id}.jsonl`),
+    ...extra,
+  ];
+  const b = session.track(spawnIn(built.namespaces.get('b')!, 'peer-b', peerArgs('b', 'a', ['--recv', join(work, 'received.bin')])));
+  const a = session.track(spawnIn(built.namespaces.get('a')!, 'peer-a', peerArgs('a', 'b', ['--send', file])));
+  const done = Promise.all([a.exited, b.exited]);
+  const finished = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), peers_timeout_ms))]);
+  if (!finished) {
+    await Promise.all([a.stop(), b.stop()]);
+    return { ok: false, path: 'none', technique: '-', error: `peers still running after ${peers_timeout_ms} ms\n${a.tail(5)}\n${b.tail(5)}` };
+  }
+  const ra = parseResult(a);
+  const rb = parseResult(b);
+  if (ra.ok !== true || rb.ok !== true) {
+    const failed = ra.ok !== true ? ra : rb;
+    options.log?.(`lab ${labCase.name}: peer failed: ${String(failed.message)}\n${a.tail(8)}\n${b.tail(8)}`);
+    return { ok: false, path: 'none', technique: '-', error: `${String(failed.error)}: ${String(failed.message)}` };
+  }
+  return {
+    ok: true,
+    path: String(ra.path),
+    technique: String(ra.technique),
+    time_to_path_ms: Number(ra.time_to_path_ms),
+    rtt_ms: Number(ra.rtt_ms),
+    goodput_mbps: Number(ra.goodput_mbps),
+  };
+}
+
+/** The simulator's run of the same case: same topology, same Peer machines, same ids. */
+export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
+  const sim = buildSimTopology(labCase.topology, seed, `lab/${labCase.name}`);
+  const serverAt = addr(INTERNET.serverIp, INTERNET.rendezvousPort);
+  sim.run('server', new RendezvousServer({ primary: serverAt, circuit_bytes_max: relay_bytes_max }, sim.rng.fork('server')), { port: INTERNET.rendezvousPort });
+  const hosts = new Map(labCase.topology.hosts.map((h) => [h.name, h.ip]));
+  const handles = new Map<string, { events: readonly PeerEvent[] }>();
+  let pathAt_ms: number | undefined;
+  // b first, as the lab starts b's process first.
+  for (const [id, other] of [
+    ['b', 'a'],
+    ['a', 'b'],
+  ] as const) {
+    const rng = sim.rng.fork(`peer:${id}`);
+    const port = 40_000;
+    const peer = new Peer({
+      id,
+      token: rng.nextBytes(16),
+      server: serverAt,
+      local: addr(hosts.get(id)!, port),
+      connect_to: id < other ? other : undefined,
+      staticSecret: rng.nextBytes(32),
+      crypto: nobleCrypto,
+      rng,
+    });
+    const handle = sim.run(id, peer, { port });
+    if (id === 'a') handle.onEvent((e) => {
+      if (e.type === 'path' && pathAt_ms === undefined) pathAt_ms = sim.now;
+    });
+    handles.set(id, handle);
+  }
+  const a = handles.get('a')!;
+  for (let t = 0; t < sim_limit_ms && !a.events.some((e) => e.type === 'session-open'); t += 100) sim.runFor(100);
+  const path = a.events.find((e): e is Extract<PeerEvent, { type: 'path' }> => e.type === 'path');
+  const open = a.events.some((e) => e.type === 'session-open');
+  if (!path || !open) return { ok: false, path: path?.path ?? 'none', technique: path?.technique ?? '-', error: 'no session in the simulator' };
+  return { ok: true, path: path.path, technique: path.technique, time_to_path_ms: pathAt_ms, rtt_ms: path.rtt_ms };
+}
+
+export async function runConnectCase(session: LabSession, labCase: LabCase, options: ConnectCaseOptions = {}): Promise<ConnectRow> {
+  const kernel = await kernelOutcome(session, labCase, options);
+  const sim = simOutcome(labCase, options.seed);
+  return {
+    case: labCase.name,
+    description: labCase.description,
+    kernel,
+    sim,
+    agree: kernel.ok === sim.ok && kernel.path === sim.path && kernel.technique === sim.technique,
+  };
+}

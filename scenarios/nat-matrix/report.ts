@@ -1,0 +1,135 @@
+// The nat-matrix summary under `peerlab run nat-matrix --seeds A..B`: per loss rate, a preset x
+// preset matrix of the share of seeds that ended on a direct path and the median time from
+// "both registered" to the first usable path; then every birthday (chance) cell's measured
+// direct rate beside its analytic probability, which must agree within 5 percentage points.
+import type { ScenarioResult } from '../runner.ts';
+import type { SuiteReport } from '../report.ts';
+import { MATRIX_PRESETS } from './expected.ts';
+import { natMatrix, type MatrixScenario } from './index.ts';
+
+/** Largest allowed gap between measured and analytic birthday success, in percentage points. */
+export const BIRTHDAY_TOLERANCE_POINTS = 5;
+
+const SHORT: Record<string, string> = {
+  open: 'open',
+  'full-cone': 'full',
+  'restricted-cone': 'restr',
+  'port-restricted-cone': 'port-r',
+  'symmetric-sequential': 'sym-seq',
+  symmetric: 'sym',
+  'linux-masquerade': 'linux',
+  'linux-masquerade-firewall': 'linux-fw',
+  cgnat: 'cgnat',
+};
+
+export interface CellStats {
+  readonly scenario: MatrixScenario;
+  readonly runs: number;
+  readonly passed: number;
+  readonly direct: number;
+  readonly median_path_ms: number;
+  readonly median_direct_ms: number;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function cellStats(results: readonly ScenarioResult[]): CellStats[] {
+  const byName = new Map<string, ScenarioResult[]>();
+  for (const r of results) {
+    const list = byName.get(r.scenario) ?? [];
+    list.push(r);
+    byName.set(r.scenario, list);
+  }
+  const out: CellStats[] = [];
+  for (const scenario of natMatrix) {
+    const list = byName.get(scenario.name);
+    if (!list) continue;
+    const times = list.map((r) => r.outcome.time_to_path_ms).filter((t): t is number => typeof t === 'number' && t >= 0);
+    const directTimes = list.map((r) => r.outcome.time_to_direct_ms).filter((t): t is number => typeof t === 'number' && t >= 0);
+    out.push({
+      scenario,
+      runs: list.length,
+      passed: list.filter((r) => r.passed).length,
+      direct: list.filter((r) => r.outcome.path === 'direct').length,
+      median_path_ms: median(times),
+      median_direct_ms: median(directTimes),
+    });
+  }
+  return out;
+}
+
+export interface BirthdayCheck {
+  readonly name: string;
+  readonly measured: number;
+  readonly analytic: number;
+  readonly ok: boolean;
+}
+
+export function birthdayChecks(stats: readonly CellStats[]): BirthdayCheck[] {
+  return stats
+    .filter((s) => s.scenario.cell.analytic !== undefined)
+    .map((s) => {
+      const measured = s.direct / s.runs;
+      const analytic = s.scenario.cell.analytic!;
+      return { name: s.scenario.name, measured, analytic, ok: Math.abs(measured - analytic) * 100 <= BIRTHDAY_TOLERANCE_POINTS };
+    });
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+function matrixText(stats: readonly CellStats[], loss: number): string[] {
+  const cells = new Map<string, CellStats>();
+  for (const s of stats) if (s.scenario.cell.loss === loss && s.scenario.name.includes('+')) cells.set(`${s.scenario.cell.a}|${s.scenario.cell.b}`, s);
+  if (cells.size === 0) return [];
+  const width = 14;
+  const lines = [`loss ${Math.round(loss * 100)}%: direct-path share over seeds, median ms from both-registered to first path (* = a seed missed its expectation)`];
+  lines.push(['A \\ B'.padEnd(9), ...MATRIX_PRESETS.map((p) => SHORT[p]!.padStart(width))].join(''));
+  for (const a of MATRIX_PRESETS) {
+    const row = [SHORT[a]!.padEnd(9)];
+    for (const b of MATRIX_PRESETS) {
+      const s = cells.get(`${a}|${b}`);
+      if (!s) {
+        row.push(''.padStart(width));
+        continue;
+      }
+      const flag = s.passed < s.runs ? '*' : ' ';
+      row.push(`${Math.round((100 * s.direct) / s.runs)}% ${Number.isNaN(s.median_path_ms) ? '-' : Math.round(s.median_path_ms)}${flag}`.padStart(width));
+    }
+    lines.push(row.join(''));
+  }
+  return lines;
+}
+
+export function renderNatMatrix(results: readonly ScenarioResult[]): string | undefined {
+  const stats = cellStats(results);
+  if (stats.length === 0) return undefined;
+  const lines = ['nat-matrix (A = initiator = row, B = column; expected outcomes and reasons: scenarios/nat-matrix/expected.ts)'];
+  for (const loss of [...new Set(stats.map((s) => s.scenario.cell.loss))].sort()) lines.push('', ...matrixText(stats, loss));
+  const extras = stats.filter((s) => !s.scenario.name.includes('+'));
+  if (extras.length > 0) {
+    lines.push('', 'layouts:');
+    for (const s of extras) {
+      lines.push(`  ${s.scenario.name.padEnd(30)} direct ${s.direct}/${s.runs}, median time-to-path ${Math.round(s.median_path_ms)} ms, expected ${s.scenario.cell.expected.technique}`);
+    }
+  }
+  const checks = birthdayChecks(stats);
+  if (checks.length > 0) {
+    lines.push('', `birthday cells (256 ports x 1024 probes): measured direct rate vs analytic, tolerance ${BIRTHDAY_TOLERANCE_POINTS} points`);
+    for (const c of checks) {
+      const diff = (c.measured - c.analytic) * 100;
+      lines.push(`  ${c.name.padEnd(58)} measured ${pct(c.measured).padStart(6)}  analytic ${pct(c.analytic).padStart(6)}  diff ${diff >= 0 ? '+' : ''}${diff.toFixed(1)} pts  ${c.ok ? 'ok' : 'OUT OF TOLERANCE'}`);
+    }
+  }
+  const missed = stats.filter((s) => s.passed < s.runs);
+  lines.push('', missed.length === 0 ? `every cell matched its expectation on every seed (${stats.length} cells)` : `${missed.length} cells missed on some seed: ${missed.map((s) => s.scenario.name).join(', ')}`);
+  return lines.join('\n');
+}
+
+export const natMatrixReport: SuiteReport = { suite: 'nat-matrix', render: renderNatMatrix };

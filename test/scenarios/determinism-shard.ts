@@ -1,0 +1,25 @@
+// Shared body of the determinism test files. Every registered scenario runs twice with the
+// same seed and must give byte-identical traces (and meet its expectations). The scenarios
+// are dealt round-robin into shards, one per test file, so vitest runs the shards in
+// parallel and each file stays well under its time budget as suites grow.
+import { describe, expect, it } from 'vitest';
+import { registry } from '../../scenarios/index.ts';
+import { runScenario } from '../../scenarios/runner.ts';
+
+export const DETERMINISM_SEED = 7;
+export const DETERMINISM_SHARDS = 2;
+
+export function determinismShard(shard: number): void {
+  const mine = registry.scenarios().filter((_, i) => i % DETERMINISM_SHARDS === shard);
+  describe(`determinism of registered scenarios (shard ${shard + 1}/${DETERMINISM_SHARDS})`, () => {
+    for (const scenario of mine) {
+      it(`${scenario.name} gives identical trace bytes twice (seed ${DETERMINISM_SEED})`, async () => {
+        const result = await runScenario(scenario, DETERMINISM_SEED, { checkDeterminism: true });
+        const why = [...result.failures.map((f) => `${f.expectation}: ${f.why}`), result.error ?? ''].filter(Boolean);
+        expect(result.determinism?.identical, `${why.join('; ')}\nreproduce: ${result.reproduce}`).toBe(true);
+        expect(result.trace?.lines).toBeGreaterThan(1);
+        expect(why, `reproduce: ${result.reproduce}`).toEqual([]);
+      });
+    }
+  });
+}
