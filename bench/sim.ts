@@ -17,8 +17,8 @@ import { addr } from '../protocol/core/addr.ts';
 import type { Addr } from '../protocol/core/addr.ts';
 import type { Machine, Transmit } from '../protocol/core/machine.ts';
 import type { Millis } from '../protocol/core/time.ts';
-import { EchoClient } from '../protocol/echo/index.ts';
-import { EventQueue, LineSink, Simulator } from '../runtime-sim/index.ts';
+import { EchoClient, EchoServer } from '../protocol/echo/index.ts';
+import { ChunkSink, EventQueue, Simulator } from '../runtime-sim/index.ts';
 import type { Host, TraceSink } from '../runtime-sim/index.ts';
 import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
 
@@ -36,8 +36,6 @@ const TARGET_DELIVERED_PER_S = 1_000_000;
 const TARGET_QUEUE_SHARE = 0.25;
 const TARGET_TRACED_PER_S = 250_000;
 const TARGET_IDLE_BYTES = 1024 ** 3;
-/** Write the trace file every this many characters. */
-const trace_chunk_chars = 64 * 1024;
 
 /** Answers each datagram to its sender (the bench's own minimal echo server). */
 class StormServer implements Machine<never, never> {
@@ -96,7 +94,7 @@ interface Storm {
  * the presets in rotation; every fifth NAT sits behind a shared CGNAT (NAT444). LAN links are
  * 0.2 ms, NAT uplinks 5-24 ms, servers 2 ms.
  */
-function buildStorm(seed: number, trace: TraceSink | undefined): Storm {
+function buildStorm(seed: number, trace: TraceSink | undefined, server: () => Machine<unknown, unknown> = () => new StormServer()): Storm {
   const sim = new Simulator({ seed, trace, scenario: 'bench-storm' });
   const cgnat = sim.addNat({
     name: 'cgn',
@@ -108,7 +106,7 @@ function buildStorm(seed: number, trace: TraceSink | undefined): Storm {
   const servers: Addr[] = [];
   for (let i = 0; i < STORM_SERVERS; i++) {
     const host = sim.addHost({ name: `s${i}`, role: 'server', link: { latency: { kind: 'fixed', ms: 2 } } });
-    sim.run(host, new StormServer(), { port: ECHO_PORT });
+    sim.run(host, server(), { port: ECHO_PORT });
     servers.push(addr(host.ips[0]!, ECHO_PORT));
   }
   const clients: Host[] = [];
@@ -149,9 +147,17 @@ interface StormRun {
   eventsPerDelivered: number;
 }
 
-function runStorm(storm: Storm, virtual_ms: number, machine: (server: Addr, sim: Simulator) => Machine<unknown, unknown>): StormRun {
+function runStorm(
+  storm: Storm,
+  virtual_ms: number,
+  machine: (server: Addr, sim: Simulator) => Machine<unknown, unknown>,
+  startCommand?: unknown,
+): StormRun {
   const { sim, clients, servers } = storm;
-  clients.forEach((host, i) => sim.run(host, machine(servers[i % servers.length]!, sim), { port: CLIENT_PORT }));
+  clients.forEach((host, i) => {
+    const handle = sim.run(host, machine(servers[i % servers.length]!, sim), { port: CLIENT_PORT });
+    if (startCommand !== undefined) handle.command(startCommand);
+  });
   // Warm up (NAT mappings, JIT) before timing.
   sim.runFor(100);
   const before = sim.stats.delivered;
@@ -227,31 +233,11 @@ function idleHostsBytes(): number {
   return bytes;
 }
 
-/**
- * A buffered JSONL file sink for the traced storm: lines are joined into chunks of
- * trace_chunk_chars (small enough to die young in the GC's nursery) and written out.
- */
+/** The traced storm's file: runtime-sim's ChunkSink, its chunks appended with writeSync. */
 function fileSink(path: string): { sink: TraceSink; close(): void } {
   const fd = openSync(path, 'w');
-  let lines: string[] = [];
-  let chars = 0;
-  const sink = new LineSink((line) => {
-    lines.push(line);
-    chars += line.length;
-    if (chars >= trace_chunk_chars) {
-      lines.push('');
-      writeSync(fd, lines.join('\n'));
-      lines = [];
-      chars = 0;
-    }
-  });
-  return {
-    sink,
-    close: () => {
-      if (lines.length > 0) writeSync(fd, lines.join('\n') + '\n');
-      closeSync(fd);
-    },
-  };
+  const sink = new ChunkSink((chunk) => writeSync(fd, chunk));
+  return { sink, close: () => (sink.flush(), closeSync(fd)) };
 }
 
 function figure(name: string, value: number, unit: string, extra: Partial<BenchFigure> = {}): BenchFigure {
@@ -276,10 +262,12 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
   rmSync(dir, { recursive: true, force: true });
   log('storm with protocol/echo...');
   const echo = runStorm(
-    buildStorm(1, undefined),
-    1_000,
+    buildStorm(1, undefined, () => new EchoServer() as Machine<unknown, unknown>),
+    500,
     (server, sim) => new EchoClient({ server, interval_ms: 1, pong_events: false, timeout_ms: 1_000 }, sim.rng.fork()) as Machine<unknown, unknown>,
+    { type: 'start' },
   );
+  log(`  ${Math.round(echo.rate)} delivered/s (${echo.delivered} in ${echo.cpu_ms.toFixed(0)} ms CPU)`);
   log('100,000 idle hosts...');
   const idle = idleHostsBytes();
   const share = off.rate / queue;

@@ -26,6 +26,7 @@ export {
   PEERLAB_VERSION,
 } from './trace.ts';
 export type { TraceSink, TraceRecord, Topology, TopologyNode, TopologyRealm } from './trace.ts';
+export { ChunkSink, chunk_bytes_default } from './chunk-sink.ts';
 export { Subnet, SubnetError } from './subnet.ts';
 export { datagram_bytes_max, hops_max } from './network.ts';
 export * from './nat/index.ts';

@@ -73,7 +73,12 @@ export class Network {
   private crossIntoRealm(p: Packet, link: Link, from: string, realm: Realm): void {
     const delay_ms = this.cross(p, link, from);
     if (delay_ms < 0) return;
-    if (delay_ms === 0) return this.route(p, realm);
+    if (delay_ms === 0) {
+      const copy = link.duplicate ? this.copy(p, from) : undefined;
+      this.route(p, realm);
+      if (copy !== undefined) this.route(copy, realm);
+      return;
+    }
     // Look ahead: a unicast to a node whose downlink is timeless can cross it now.
     const target = realm.byIp.get(p.dst.ip);
     if (target !== undefined && target.down.timeless && !link.duplicate) {

@@ -242,10 +242,13 @@ export class Simulator {
     validatePartition(spec, (name) => this.nodeNames.has(name));
     const p = new Partition(spec);
     const name = spec.name ?? 'partition';
-    this.at(spec.from ?? this.k.now, () => {
+    const start = (): void => {
       this.network.partitions.start(p);
       this.fault(name, 'start', p.detail());
-    });
+    };
+    // A cut that starts now applies to the very next datagram, not after queued events.
+    if (spec.from === undefined || spec.from <= this.k.now) start();
+    else this.at(spec.from, start);
     if (spec.until !== undefined) {
       this.at(spec.until, () => {
         this.network.partitions.heal(p);

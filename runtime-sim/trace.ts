@@ -7,6 +7,7 @@
 // tracing off costs no record allocation.
 import { formatAddr } from '../protocol/core/addr.ts';
 import type { Addr } from '../protocol/core/addr.ts';
+import { ChunkSink, asciiBytes, hot_record_bytes_max, quotedBytes } from './chunk-sink.ts';
 
 export const TRACE_VERSION = 1;
 export const PEERLAB_VERSION = '0.1.0';
@@ -136,6 +137,29 @@ export interface Topology {
 /** Bound on node names whose JSON form is cached. */
 const quoted_names_max = 1_000_000;
 
+/** The constant pieces of the hot records, pre-encoded for ChunkSink. */
+const K = {
+  t: asciiBytes('{"t":'),
+  send: asciiBytes(',"kind":"send","node":'),
+  nat: asciiBytes(',"kind":"nat","node":'),
+  deliver: asciiBytes(',"kind":"deliver","node":'),
+  drop: asciiBytes(',"kind":"drop","node":'),
+  id: asciiBytes(',"id":'),
+  src: asciiBytes(',"src":"'),
+  dst: asciiBytes('","dst":"'),
+  toSrc: asciiBytes('","to_src":"'),
+  toDst: asciiBytes('","to_dst":"'),
+  dirOut: asciiBytes('","dir":"out"}'),
+  dirIn: asciiBytes('","dir":"in"}'),
+  bytes: asciiBytes('","bytes":'),
+  proto: asciiBytes(',"proto":"'),
+  quoteClose: asciiBytes('"}'),
+  close: asciiBytes('}'),
+  corrupted: asciiBytes(',"corrupted":true}'),
+  reason: asciiBytes(',"reason":'),
+  where: asciiBytes(',"where":'),
+};
+
 /**
  * Builds every record kind in the documented key order and passes it to the sink, as an
  * object or (for a sink with writeLine) as the identical JSON text. Until start() it holds
@@ -146,6 +170,9 @@ export class Tracer {
   private readonly lines: boolean;
   private held: Array<TraceRecord | string> | undefined = [];
   private readonly quoted = new Map<string, string>();
+  private readonly quotedUtf8 = new Map<string, Uint8Array>();
+  /** Set once started when the sink is a ChunkSink: hot records are written byte by byte. */
+  private chunk: ChunkSink | undefined;
 
   constructor(private readonly sink: TraceSink | undefined) {
     this.on = sink !== undefined;
@@ -157,6 +184,7 @@ export class Tracer {
     const held = this.held;
     if (held === undefined || this.sink === undefined) return;
     this.held = undefined;
+    if (this.sink instanceof ChunkSink) this.chunk = this.sink;
     this.record({ v: TRACE_VERSION, kind: 'run', peerlab: PEERLAB_VERSION, world: 'sim', scenario, seed, started: 'sim', topology });
     for (const item of held) {
       if (typeof item === 'string') this.line(item);
@@ -189,8 +217,43 @@ export class Tracer {
     return quoted;
   }
 
+  /** UTF-8 JSON string literal of a name, cached. */
+  private qb(name: string): Uint8Array {
+    let quoted = this.quotedUtf8.get(name);
+    if (quoted === undefined) {
+      quoted = quotedBytes(name);
+      if (this.quotedUtf8.size < quoted_names_max) this.quotedUtf8.set(name, quoted);
+    }
+    return quoted;
+  }
+
+  /** Starts a hot record in the chunk: {"t":T,"kind":K,"node":N,"id":I,"src":"S","dst":"D */
+  private head(c: ChunkSink, t: number, kind: Uint8Array, node: string, id: number, src: Addr, dst: Addr, extra_bytes: number): void {
+    const name = this.qb(node);
+    c.reserve(hot_record_bytes_max + name.length + extra_bytes);
+    c.bytes(K.t);
+    c.number(t);
+    c.bytes(kind);
+    c.bytes(name);
+    c.bytes(K.id);
+    c.digits(id);
+    c.bytes(K.src);
+    addrInto(c, src);
+    c.bytes(K.dst);
+    addrInto(c, dst);
+  }
+
   send(t: number, node: string, id: number, src: Addr, dst: Addr, bytes: number, proto: string): void {
-    if (this.lines) {
+    const c = this.chunk;
+    if (c !== undefined) {
+      this.head(c, t, K.send, node, id, src, dst, 0);
+      c.bytes(K.bytes);
+      c.digits(bytes);
+      c.bytes(K.proto);
+      c.ascii(proto);
+      c.bytes(K.quoteClose);
+      c.endLine();
+    } else if (this.lines) {
       this.line(`{"t":${t},"kind":"send","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","bytes":${bytes},"proto":"${proto}"}`);
     } else this.record({ t, kind: 'send', node, id, src: formatAddr(src), dst: formatAddr(dst), bytes, proto });
   }
@@ -205,7 +268,16 @@ export class Tracer {
   }
 
   nat(t: number, node: string, id: number, src: Addr, dst: Addr, toSrc: Addr, toDst: Addr, dir: 'out' | 'in'): void {
-    if (this.lines) {
+    const c = this.chunk;
+    if (c !== undefined) {
+      this.head(c, t, K.nat, node, id, src, dst, 0);
+      c.bytes(K.toSrc);
+      addrInto(c, toSrc);
+      c.bytes(K.toDst);
+      addrInto(c, toDst);
+      c.bytes(dir === 'out' ? K.dirOut : K.dirIn);
+      c.endLine();
+    } else if (this.lines) {
       this.line(
         `{"t":${t},"kind":"nat","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","to_src":"${formatAddr(toSrc)}","to_dst":"${formatAddr(toDst)}","dir":"${dir}"}`,
       );
@@ -225,7 +297,14 @@ export class Tracer {
   }
 
   deliver(t: number, node: string, id: number, src: Addr, dst: Addr, bytes: number, corrupted: boolean): void {
-    if (this.lines) {
+    const c = this.chunk;
+    if (c !== undefined) {
+      this.head(c, t, K.deliver, node, id, src, dst, 0);
+      c.bytes(K.bytes);
+      c.digits(bytes);
+      c.bytes(corrupted ? K.corrupted : K.close);
+      c.endLine();
+    } else if (this.lines) {
       const tail = corrupted ? ',"corrupted":true}' : '}';
       this.line(`{"t":${t},"kind":"deliver","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","bytes":${bytes}${tail}`);
     } else if (corrupted) {
@@ -236,7 +315,22 @@ export class Tracer {
   }
 
   drop(t: number, node: string, id: number, src: Addr, dst: Addr, bytes: number, reason: string, where: string | undefined): void {
-    if (this.lines) {
+    const c = this.chunk;
+    if (c !== undefined) {
+      const reasonBytes = this.qb(reason);
+      const whereBytes = where === undefined ? undefined : this.qb(where);
+      this.head(c, t, K.drop, node, id, src, dst, reasonBytes.length + (whereBytes?.length ?? 0));
+      c.bytes(K.bytes);
+      c.digits(bytes);
+      c.bytes(K.reason);
+      c.bytes(reasonBytes);
+      if (whereBytes !== undefined) {
+        c.bytes(K.where);
+        c.bytes(whereBytes);
+      }
+      c.bytes(K.close);
+      c.endLine();
+    } else if (this.lines) {
       const tail = where === undefined ? '}' : `,"where":${this.q(where)}}`;
       this.line(
         `{"t":${t},"kind":"drop","node":${this.q(node)},"id":${id},"src":"${formatAddr(src)}","dst":"${formatAddr(dst)}","bytes":${bytes},"reason":${this.q(reason)}${tail}`,
@@ -285,4 +379,17 @@ export class Tracer {
   log(t: number, node: string, level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
     this.record({ t, kind: 'log', node, level, message });
   }
+}
+
+/** Writes an address as formatAddr does (canonical IPs are ASCII and JSON-safe). */
+function addrInto(c: ChunkSink, a: Addr): void {
+  if (a.family === 6) {
+    c.ascii('[');
+    c.ascii(a.ip);
+    c.ascii(']:');
+  } else {
+    c.ascii(a.ip);
+    c.ascii(':');
+  }
+  c.digits(a.port);
 }

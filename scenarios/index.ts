@@ -23,11 +23,13 @@ import { natTableFull } from './nat-table.ts';
 import { natLifetime } from './nat-lifetime.ts';
 import { natMatrix } from './nat-matrix/index.ts';
 import { natMatrixReport } from './nat-matrix/report.ts';
+import { transferScenarios } from './transfer/index.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
   default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
   link: 'every link feature: latency, jitter, loss, bursts, duplication, reordering, corruption, bandwidth, MTU, partitions, broadcast',
   nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
+  transfer: 'secure transport: 16 MiB punched transfers at 0/1/10% loss, NAT rebinding, partition healing',
   'nat-matrix': 'hole punching across every pair of NAT presets at 0% and 5% loss, plus same-LAN and shared-CGN peers',
 };
 
@@ -50,6 +52,7 @@ const entries: ScenarioEntry[] = [
   natTableFull,
   natLifetime,
   natMatrix,
+  transferScenarios,
 ];
 
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */

@@ -74,9 +74,11 @@ export const linkLoss: Scenario[] = [
     suites: ['default', 'link'],
     figures: ['sent', 'up_loss', 'down_loss', 'loss', 'mean_burst', 'burstiness'],
     run: (sim) => runLossy(sim, { loss: gilbert }),
+    // Bursts make the measured rate noisy: 20k datagrams hold only ~190 bad periods, so the
+    // rate has ~10% relative deviation; ±40% is four standard deviations.
     expectations: [
-      near('up_loss', gilbertPerCrossing, 0.25),
-      near('down_loss', gilbertPerCrossing, 0.25),
+      near('up_loss', gilbertPerCrossing, 0.4),
+      near('down_loss', gilbertPerCrossing, 0.4),
       atLeast('mean_burst', 2),
       atLeast('burstiness', 2),
       holds('every lost ping is one loss drop', (o) => (o.lost === o.loss_drops ? true : `lost ${o.lost} but ${o.loss_drops} loss drops`)),

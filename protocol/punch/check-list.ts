@@ -12,7 +12,8 @@ export type CheckKind = 'host' | 'reflexive' | 'predicted' | 'birthday' | 'trigg
 const PRIORITY: Record<CheckKind, number> = { nominate: 0, triggered: 1, host: 2, reflexive: 3, predicted: 4, spare: 5, birthday: 6 };
 
 export interface Check {
-  readonly tx: number;
+  /** Transaction id of the newest transmission (each retransmission gets its own, Karn-style). */
+  tx: number;
   readonly local: Addr;
   readonly remote: Addr;
   readonly kind: CheckKind;
@@ -29,6 +30,7 @@ export interface CheckListConfig {
   readonly pace_ms: number;
   readonly rto_ms: number;
   readonly retries_max: number;
+  /** Bounds the checks; transmissions are bounded by checks_max x retries_max. */
   readonly checks_max: number;
   /** Copies of a check's first transmission: one lost datagram must not cost a whole RTO. */
   readonly first_burst: number;
@@ -36,7 +38,8 @@ export interface CheckListConfig {
 
 export class CheckList {
   private readonly checks: Check[] = [];
-  private readonly byTx = new Map<number, Check>();
+  /** Every transmission's id -> its check and send time, so an ack gives that send's exact RTT. */
+  private readonly byTx = new Map<number, { check: Check; at: Millis }>();
   private readonly byPair = new Map<string, Check>();
   private nextSlot: Millis = 0;
   private order = 0;
@@ -69,16 +72,14 @@ export class CheckList {
       return existing;
     }
     if (this.checks.length >= this.config.checks_max) return undefined;
-    let tx = this.rng.nextUint32();
-    while (this.byTx.has(tx)) tx = this.rng.nextUint32();
-    const check: Check = { tx, local, remote, kind, order: this.order++, sent: 0, first_sent_at: 0, last_sent_at: 0, next_at: 0, rto_ms, state: 'waiting' };
+    const check: Check = { tx: 0, local, remote, kind, order: this.order++, sent: 0, first_sent_at: 0, last_sent_at: 0, next_at: 0, rto_ms, state: 'waiting' };
     this.checks.push(check);
-    this.byTx.set(tx, check);
     this.byPair.set(key, check);
     return check;
   }
 
-  byTransaction(tx: number): Check | undefined {
+  /** The check a transmission belonged to, and when that transmission left. */
+  byTransaction(tx: number): { check: Check; at: Millis } | undefined {
     return this.byTx.get(tx);
   }
 
@@ -104,6 +105,10 @@ export class CheckList {
     else best.rto_ms *= 2;
     best.sent++;
     best.last_sent_at = now;
+    let tx = this.rng.nextUint32();
+    while (this.byTx.has(tx)) tx = this.rng.nextUint32();
+    best.tx = tx;
+    this.byTx.set(tx, { check: best, at: now });
     best.next_at = now + best.rto_ms;
     best.state = 'in-progress';
     this.transmissions += copies;

@@ -21,7 +21,11 @@ import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, PROBE_KEEPALIVE, P
 import { PunchSession } from './punch-session.ts';
 import { decodeStun } from './stun-codec.ts';
 
-export type PunchCommand = { readonly type: 'connect'; readonly peer: string } | { readonly type: 'close' };
+export type PunchCommand =
+  | { readonly type: 'connect'; readonly peer: string }
+  /** Send a datagram of the composing protocol along the current path (see sendData). */
+  | { readonly type: 'send'; readonly data: Uint8Array }
+  | { readonly type: 'close' };
 
 export type PathState =
   | { readonly kind: 'direct'; readonly local: Addr; readonly remote: Addr; rtt_ms: number; readonly technique: Technique; readonly nominated: boolean }
@@ -99,7 +103,9 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   }
 
   handleCommand(now: Millis, command: PunchCommand): void {
-    if (command.type === 'connect') {
+    if (command.type === 'send') {
+      if (!this.sendData(command.data)) this.drops.drop('no-path', this.config.server);
+    } else if (command.type === 'connect') {
       this.connectTarget = command.peer;
       this.connects = 0;
       if (this.phase === 'registered') this.sendRequest(now, 'connect');

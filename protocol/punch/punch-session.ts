@@ -166,10 +166,10 @@ export class PunchSession {
 
   /** Matches an acknowledgement; returns the round-trip time and check kind, or undefined if not ours. */
   acked(now: Millis, tx: number): { rtt_ms: number; kind: CheckKind } | undefined {
-    const check = this.checks.byTransaction(tx);
-    if (check) {
-      this.checks.succeeded(check);
-      return { rtt_ms: now - check.last_sent_at, kind: check.kind };
+    const sent = this.checks.byTransaction(tx);
+    if (sent) {
+      this.checks.succeeded(sent.check);
+      return { rtt_ms: now - sent.at, kind: sent.check.kind };
     }
     const at = this.birthdayTx.get(tx);
     if (at !== undefined) return { rtt_ms: now - at, kind: 'birthday' };

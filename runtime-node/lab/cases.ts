@@ -13,6 +13,11 @@ export interface LabCase {
    * depends on; without it the kernel's process start-up jitter would pick the order.
    */
   readonly probe_b_lead_ms?: number;
+  /**
+   * Before the peers start, b sends unsolicited datagrams from its peer port to a's public
+   * address and peer port (both worlds), so the order that decides a conntrack clash is fixed.
+   */
+  readonly preseed?: boolean;
   /** The path `peerlab connect` must end up on (the kernel and the simulator must agree too). */
   readonly expectedPath: 'direct' | 'relay';
 }
@@ -95,8 +100,26 @@ export const LAB_CASES: readonly LabCase[] = [
     },
     // b's hellos reach nat-a before a sends: without a firewall they leave a conntrack entry
     // on a's port, so a's own flow to b is moved to another port (the clash).
-    expectedPath: 'direct',
+    // With the preseed, b's datagram owns the conntrack tuple (nat-a:40000 ↔ b's public
+    // 40000) before a's first probe, so a's flow to b is moved to another port: no direct path.
+    preseed: true,
+    expectedPath: 'relay',
     probeExpectation: 'none',
+    probe_b_lead_ms: 700,
+  },
+  {
+    name: 'firewall-preseed',
+    description: 'the same early unsolicited datagram against masquerade + firewall: dropped before conntrack, no clash',
+    topology: {
+      nats: [publicNat('nat-a', 'port-restricted-cone', '203.0.113.10', 1), publicNat('nat-b', 'port-restricted-cone', '198.51.100.20', 2)],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
+      ],
+    },
+    preseed: true,
+    expectedPath: 'direct',
+    probeExpectation: 'both',
     probe_b_lead_ms: 700,
   },
   {

@@ -14,6 +14,8 @@ import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
 import type { LabCase } from './cases.ts';
 import { startCoturn } from './coturn.ts';
 import { spawnIn, type ManagedProcess } from './exec.ts';
+import { PreludeMachine } from './prelude-machine.ts';
+import { runProbe } from './stun-probe.ts';
 import type { LabSession } from './harness.ts';
 import { buildSimTopology } from './sim-mirror.ts';
 import { buildTopology, INTERNET } from './topology.ts';
@@ -50,6 +52,10 @@ export interface ConnectCaseOptions {
 const peers_timeout_ms = 60_000;
 /** Virtual time the simulator mirror may take to open the session. */
 const sim_limit_ms = 60_000;
+/** Both peers bind this port in both worlds, so the preseed can aim at it. */
+const peer_port = 40_000;
+/** How long b's preseed probe sends before the peers start. */
+const preseed_ms = 300;
 /** The relay must carry the whole lab transfer when punching fails. */
 const relay_bytes_max = 256 * 1024 * 1024;
 
@@ -95,8 +101,14 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
     join(traces, `${labCase.name}-${id}.jsonl`),
     ...extra,
   ];
-  const b = session.track(spawnIn(built.namespaces.get('b')!, 'peer-b', peerArgs('b', 'a', ['--recv', join(work, 'received.bin')])));
-  const a = session.track(spawnIn(built.namespaces.get('a')!, 'peer-a', peerArgs('a', 'b', ['--send', file])));
+  const ipOf = (name: string): string => labCase.topology.hosts.find((h) => h.name === name)!.ip;
+  if (labCase.preseed) {
+    await runProbe(built.namespaces.get('b')!, ['punch', `${publicIpOf(labCase, 'a')}:${peer_port}`, '--port', String(peer_port), '--for', String(preseed_ms)]);
+  }
+  const b = session.track(
+    spawnIn(built.namespaces.get('b')!, 'peer-b', peerArgs('b', 'a', ['--recv', join(work, 'received.bin'), '--bind', `${ipOf('b')}:${peer_port}`])),
+  );
+  const a = session.track(spawnIn(built.namespaces.get('a')!, 'peer-a', peerArgs('a', 'b', ['--send', file, '--bind', `${ipOf('a')}:${peer_port}`])));
   const done = Promise.all([a.exited, b.exited]);
   const finished = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), peers_timeout_ms))]);
   if (!finished) {
@@ -134,7 +146,7 @@ export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
     ['a', 'b'],
   ] as const) {
     const rng = sim.rng.fork(`peer:${id}`);
-    const port = 40_000;
+    const port = peer_port;
     const peer = new Peer({
       id,
       token: rng.nextBytes(16),
@@ -145,7 +157,9 @@ export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
       crypto: nobleCrypto,
       rng,
     });
-    const handle = sim.run(id, peer, { port });
+    const prelude =
+      labCase.preseed && id === 'b' ? [{ remote: addr(publicIpOf(labCase, 'a'), peer_port), data: new TextEncoder().encode('peerlab-probe') }] : [];
+    const handle = sim.run(id, new PreludeMachine(peer, prelude), { port });
     if (id === 'a') handle.onEvent((e) => {
       if (e.type === 'path' && pathAt_ms === undefined) pathAt_ms = sim.now;
     });
@@ -169,4 +183,12 @@ export async function runConnectCase(session: LabSession, labCase: LabCase, opti
     sim,
     agree: kernel.ok === sim.ok && kernel.path === sim.path && kernel.technique === sim.technique,
   };
+}
+
+/** The outermost public address in front of host `name` (its NAT's, or its CGNAT's). */
+function publicIpOf(labCase: LabCase, name: string): string {
+  const nats = labCase.topology.nats;
+  let nat = nats.find((n) => n.name === labCase.topology.hosts.find((h) => h.name === name)!.nat)!;
+  while (nat.parent !== 'internet') nat = nats.find((n) => n.name === nat.parent)!;
+  return nat.wanIp;
 }

@@ -136,8 +136,8 @@ const cgnat: NatConfig = {
  * `linux-masquerade`: a Linux router doing `masquerade` with no inbound firewall rule.
  * Conntrack keeps the source port when the reply tuple is free (looks like EIM with port
  * preservation); only replies to an entry pass (APDF); timers are nf_conntrack_udp_timeout
- * (30 s) and _stream (120 s once a flow went both ways), refreshed by traffic in either
- * direction. When it must move a port it searches the unprivileged range (kernel
+ * (30 s) and _stream (120 s once a flow went both ways; the kernel also waits until the flow
+ * is 2 s old, not modelled), refreshed by traffic in either direction. When it must move a port it searches the unprivileged range (kernel
  * nf_nat_proto_common.c uses 1024-65535 for source ports >= 1024). Where the search starts
  * differs by kernel (3.x: a per-protocol rover, i.e. sequential; we take a random start, our
  * reading of newer kernels): the lab calibration (runtime-node/lab) is the judge.

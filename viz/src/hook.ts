@@ -7,7 +7,7 @@ import type { PacketId } from './trace/types.ts';
 
 export interface PeerlabHook {
   ready: boolean;
-  /** parse + model + panels + first frame of the last load */
+  /** download/read + parse + model + panels + first frame of the last load */
   loadTime_ms: number;
   loadBreakdown_ms: Record<string, number>;
   error: string | undefined;

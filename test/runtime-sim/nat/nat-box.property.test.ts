@@ -347,4 +347,36 @@ describe('NatBox properties', () => {
       }
     },
   );
+
+  // Any address the network can produce, including port 0 and IPv6, through every entry point.
+  const anyAddr = fc.oneof(
+    fc.record({ ip: fc.ipV4(), port: fc.integer({ min: 0, max: 65_535 }) }).map((r) => a(`${r.ip}:${r.port}`)),
+    fc.record({ ip: fc.ipV6(), port: fc.integer({ min: 0, max: 65_535 }) }).map((r) => a(`[${r.ip}]:${r.port}`)),
+    fc.integer({ min: 0, max: 65_535 }).map((port) => a(`${EXT}:${port}`)),
+  );
+  const call = fc.record({
+    dt: fc.integer({ min: 0, max: 2000 }),
+    kind: fc.constantFrom('out', 'in', 'hairpin', 'expire'),
+    x: anyAddr,
+    y: anyAddr,
+  });
+  test.prop([configArb({ sessionsMax: fc.integer({ min: 1, max: 8 }) }), fc.array(call, { maxLength: 80 }), fc.integer()])(
+    'never throws, whatever addresses and call order the network produces',
+    (config, calls, seed) => {
+      const box = new NatBox(config, [EXT, '2001:db8::10'], testRng(seed), 'fuzz');
+      let now = 0;
+      for (const c of calls) {
+        now += c.dt;
+        if (c.kind === 'out') box.outbound(now, c.x, c.y);
+        else if (c.kind === 'in') box.inbound(now, c.x, c.y);
+        else if (c.kind === 'hairpin') box.hairpin(now, c.x, c.y);
+        else box.expire(now);
+        while (box.pollNatEvent() !== undefined);
+        // A call that does not touch the table leaves due entries for expire() to collect.
+        if ((box.nextExpiry() ?? Infinity) <= now) box.expire(now);
+        expect(box.nextExpiry() ?? Infinity).toBeGreaterThan(now);
+        expect(box.sessionCount).toBeLessThanOrEqual(config.sessions_max);
+      }
+    },
+  );
 });

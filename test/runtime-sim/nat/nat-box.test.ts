@@ -394,6 +394,18 @@ describe('events and construction', () => {
     ).toThrow(NatConfigError);
   });
 
+  it('maps IPv6 inside to an IPv6 external address, picking the pool member of the right family', () => {
+    const box = makeBox(tweak('port-restricted-cone', { ip_pooling: 'arbitrary' }), { ips: ['203.0.113.10', '2001:db8::10'] });
+    const inside6 = a('[fd00::2]:5000');
+    const remote6 = a('[2001:db8:1::1]:3478');
+    const e6 = ext(box.outbound(0, inside6, remote6));
+    expect(e6.ip).toBe('2001:db8::10');
+    expect(e6.family).toBe(6);
+    expect(box.inbound(1, e6, remote6)).toEqual({ internal: inside6 });
+    expect(ext(box.outbound(0, IN, R1)).ip).toBe('203.0.113.10');
+    expect(box.isExternalIp('2001:db8::10')).toBe(true);
+  });
+
   it('IPv6 inside with only IPv4 outside cannot be mapped', () => {
     const box = makeBox('full-cone');
     expect(box.outbound(0, a('[fd00::2]:5000'), a('[2001:db8::1]:3478'))).toEqual({ drop: 'nat-table-full' });

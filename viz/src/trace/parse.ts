@@ -1,4 +1,4 @@
-// Reads a JSON Lines trace (docs/trace-format.md) into typed events. A line that does not
+// Reads a JSON Lines trace (docs/trace-format.md) into typed events, whole or streamed. A line that does not
 // parse, or a known kind missing a required field, is reported with its line number and
 // skipped; unknown kinds and unknown fields are ignored, as the format asks. Never throws.
 
@@ -161,59 +161,106 @@ function parseEvent(o: Json, line: number): TraceEvent | undefined {
   }
 }
 
-/** Parses a whole trace text. Events come back sorted by time, ties in file order. */
-export function parseTrace(text: string): ParsedTrace {
-  const problems: ParseProblem[] = [];
-  let problemsDropped = 0;
-  const report = (line: number, message: string): void => {
-    if (problems.length < PROBLEMS_MAX) problems.push({ line, message });
-    else problemsDropped++;
-  };
-  const events: TraceEvent[] = [];
-  let header: TraceHeader | undefined;
-  let unknownKinds = 0;
-  let lines = 0;
-  let sorted = true;
-  // split() hands out cheap slices of the big string; faster than indexOf/slice by hand
-  const all = text.split('\n');
-  for (let i = 0; i < all.length; i++) {
-    const lineNo = i + 1;
-    let lineText = all[i]!;
-    if (lineText.endsWith('\r')) lineText = lineText.slice(0, -1);
-    if (lineText.trim() === '') continue;
-    lines++;
+/**
+ * An incremental parser: feed it text chunks as they arrive (a fetch or file stream), so
+ * parsing overlaps the download; `finish()` returns the trace. Lines may span chunks.
+ */
+export class TraceParser {
+  private readonly problems: ParseProblem[] = [];
+  private problemsDropped = 0;
+  private readonly events: TraceEvent[] = [];
+  private header: TraceHeader | undefined;
+  private unknownKinds = 0;
+  private lines = 0;
+  private lineNo = 0;
+  private sorted = true;
+  /** the unfinished last line of the chunks so far */
+  private carry = '';
+
+  push(chunk: string): void {
+    // split() hands out cheap slices of the big string; faster than indexOf/slice by hand
+    const parts = (this.carry === '' ? chunk : this.carry + chunk).split('\n');
+    this.carry = parts.pop() ?? '';
+    for (const part of parts) this.line(part);
+  }
+
+  finish(): ParsedTrace {
+    if (this.carry !== '') this.line(this.carry);
+    this.carry = '';
+    if (!this.sorted) {
+      // Real traces merge several writers; order by time and keep file order on ties.
+      this.events.sort((a, b) => a.t - b.t || a.line - b.line);
+      this.sorted = true;
+    }
+    return {
+      header: this.header,
+      events: this.events,
+      problems: this.problems,
+      problemsDropped: this.problemsDropped,
+      unknownKinds: this.unknownKinds,
+      lines: this.lines,
+    };
+  }
+
+  private report(line: number, message: string): void {
+    if (this.problems.length < PROBLEMS_MAX) this.problems.push({ line, message });
+    else this.problemsDropped++;
+  }
+
+  private line(text: string): void {
+    const lineNo = ++this.lineNo;
+    const lineText = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (lineText.trim() === '') return;
+    this.lines++;
     let value: unknown;
     try {
       value = JSON.parse(lineText);
     } catch (err) {
-      report(lineNo, `not JSON: ${err instanceof Error ? err.message : String(err)}`);
-      continue;
+      this.report(lineNo, `not JSON: ${err instanceof Error ? err.message : String(err)}`);
+      return;
     }
     if (!isObject(value)) {
-      report(lineNo, 'not a JSON object');
-      continue;
+      this.report(lineNo, 'not a JSON object');
+      return;
     }
     if (value.kind === 'run') {
-      if (header === undefined) header = parseHeader(value);
-      else report(lineNo, 'a second "run" header; ignored');
-      continue;
+      if (this.header === undefined) this.header = parseHeader(value);
+      else this.report(lineNo, 'a second "run" header; ignored');
+      return;
     }
     try {
       const event = parseEvent(value, lineNo);
       if (event === undefined) {
-        unknownKinds++;
-        continue;
+        this.unknownKinds++;
+        return;
       }
-      const last = events[events.length - 1];
-      if (last !== undefined && event.t < last.t) sorted = false;
-      events.push(event);
+      const last = this.events[this.events.length - 1];
+      if (last !== undefined && event.t < last.t) this.sorted = false;
+      this.events.push(event);
     } catch (err) {
-      report(lineNo, err instanceof Error ? err.message : String(err));
+      this.report(lineNo, err instanceof Error ? err.message : String(err));
     }
   }
-  if (!sorted) {
-    // Real traces merge several writers; order by time and keep file order on ties.
-    events.sort((a, b) => a.t - b.t || a.line - b.line);
+}
+
+/** Parses a whole trace text. Events come back sorted by time, ties in file order. */
+export function parseTrace(text: string): ParsedTrace {
+  const parser = new TraceParser();
+  parser.push(text);
+  return parser.finish();
+}
+
+/** Parses a byte stream (fetch body, File.stream()) as it arrives. */
+export async function parseTraceStream(stream: ReadableStream<Uint8Array>): Promise<ParsedTrace> {
+  const parser = new TraceParser();
+  const reader = stream.getReader();
+  // a streaming decoder keeps a multi-byte character split across chunks intact
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parser.push(decoder.decode(value, { stream: true }));
   }
-  return { header, events, problems, problemsDropped, unknownKinds, lines };
+  parser.push(decoder.decode());
+  return parser.finish();
 }

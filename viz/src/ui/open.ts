@@ -1,15 +1,23 @@
 // The three ways in: the file picker, drag-and-drop onto the page, and `?trace=URL`
-// (which `peerlab viz` uses). Each hands the text and a display name to `load`.
+// (which `peerlab viz` uses). Each hands a byte stream and a display name to `load`, which
+// parses while the bytes arrive.
 
 import { byId } from './dom.ts';
 
-export type LoadFn = (text: string, name: string) => void;
+export type LoadFn = (stream: ReadableStream<Uint8Array>, name: string) => Promise<void>;
+
+/** When the `?trace=` fetch started (ms since navigation start), for the bench. */
+export const fetchTiming = { started_ms: 0 };
+
+function openFile(file: File, load: LoadFn, fail: (message: string) => void): void {
+  load(file.stream() as ReadableStream<Uint8Array>, file.name).catch((err: unknown) => fail(`could not read ${file.name}: ${String(err)}`));
+}
 
 export function bindOpeners(load: LoadFn, fail: (message: string) => void): void {
   const input = byId<HTMLInputElement>('file-input');
   input.addEventListener('change', () => {
     const file = input.files?.[0];
-    if (file !== undefined) void file.text().then((text) => load(text, file.name), (err: unknown) => fail(String(err)));
+    if (file !== undefined) openFile(file, load, fail);
     input.value = '';
   });
   const target = byId('diagram');
@@ -22,7 +30,7 @@ export function bindOpeners(load: LoadFn, fail: (message: string) => void): void
     ev.preventDefault();
     target.classList.remove('dragging');
     const file = ev.dataTransfer?.files[0];
-    if (file !== undefined) void file.text().then((text) => load(text, file.name), (err: unknown) => fail(String(err)));
+    if (file !== undefined) openFile(file, load, fail);
   });
 }
 
@@ -31,9 +39,10 @@ export async function loadFromQuery(load: LoadFn, fail: (message: string) => voi
   const url = new URLSearchParams(window.location.search).get('trace');
   if (url === null || url === '') return;
   try {
+    fetchTiming.started_ms = performance.now();
     const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-    load(await response.text(), decodeURIComponent(url.split('/').pop() ?? url));
+    if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} for ${url}`);
+    await load(response.body, decodeURIComponent(url.split('/').pop() ?? url));
   } catch (err) {
     fail(`could not load ${url}: ${err instanceof Error ? err.message : String(err)}`);
   }

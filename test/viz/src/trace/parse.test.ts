@@ -3,7 +3,7 @@
 // no input ever makes it throw.
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { parseTrace, PROBLEMS_MAX } from '../../../../viz/src/trace/parse.ts';
+import { parseTrace, parseTraceStream, PROBLEMS_MAX, TraceParser } from '../../../../viz/src/trace/parse.ts';
 import { syntheticTrace } from '../../synthetic-trace.ts';
 
 const header = '{"v":1,"kind":"run","world":"sim","scenario":"x","seed":3,"topology":{"nodes":[{"name":"a","type":"host","ips":["10.0.0.1"],"realm":"internet"}],"realms":[{"name":"internet"}]}}';
@@ -96,5 +96,40 @@ describe('parseTrace fuzz', () => {
     expect(p.events.length + p.unknownKinds + p.problems.length + p.problemsDropped + firstHeader).toBe(nonEmpty);
     for (const problem of p.problems) expect(problem.line).toBeGreaterThan(0);
     for (let i = 1; i < p.events.length; i++) expect(p.events[i]!.t).toBeGreaterThanOrEqual(p.events[i - 1]!.t);
+  });
+});
+
+describe('TraceParser (streamed)', () => {
+  test.prop([fc.array(fc.string({ maxLength: 30 }), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 8 })])('any chunking gives the same result as parsing the whole text', (lines, cuts) => {
+    const s = syntheticTrace({ events: 40, seed: 2 });
+    const text = s.text + lines.join('\n');
+    const points = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+    const parser = new TraceParser();
+    let at = 0;
+    for (const p of [...points, text.length]) {
+      parser.push(text.slice(at, p));
+      at = p;
+    }
+    const streamed = parser.finish();
+    const whole = parseTrace(text);
+    expect(streamed.events.map((e) => e.line)).toEqual(whole.events.map((e) => e.line));
+    expect(streamed.problems).toEqual(whole.problems);
+    expect(streamed.lines).toBe(whole.lines);
+  });
+
+  it('parses a byte stream split inside a multi-byte character', async () => {
+    const text = syntheticTrace({ events: 30 }).text + '{"t":9999,"kind":"log","node":"a","level":"info","message":"héllo ⇒ wörld"}\n';
+    const bytes = new TextEncoder().encode(text);
+    const cut = bytes.indexOf(0xc3) + 1; // in the middle of "é"
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.slice(0, cut));
+        controller.enqueue(bytes.slice(cut));
+        controller.close();
+      },
+    });
+    const parsed = await parseTraceStream(stream);
+    const last = parsed.events[parsed.events.length - 1]!;
+    expect(last.kind === 'log' && last.message).toBe('héllo ⇒ wörld');
   });
 });

@@ -1,0 +1,175 @@
+// `peerlab bench punch`: hole-punching figures.
+//   1. time from "both peers known to the rendezvous" to a direct path, for every cone pair of
+//      NAT presets at 0% loss (sim), as a multiple of the peers' direct RTT (target: median <= 2);
+//   2. rendezvous registrations + lookups (connect requests that issue a punch) per CPU-second,
+//      in-process, against decoding the same datagrams alone (target >= 100,000/s);
+//   3. heap after a flood of 1,000,000 distinct fake registrations from distinct addresses,
+//      against the heap with the table just full (target: within 2x, i.e. bounded).
+// Run: `npx tsx bench/punch.ts [--json]` or `npm run bench -- punch`.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { pathToFileURL } from 'node:url';
+import { addr } from '../protocol/core/addr.ts';
+import { rngFromFloat } from '../protocol/core/rng.ts';
+import { UNKNOWN_NAT } from '../protocol/punch/nat-report.ts';
+import { RendezvousServer } from '../protocol/punch/rendezvous-server.ts';
+import { decodeRendezvous, encodeRendezvous } from '../protocol/punch/rendezvous-wire.ts';
+import { Simulator } from '../runtime-sim/index.ts';
+import type { NatPresetName } from '../runtime-sim/nat/presets.ts';
+import { runCell } from '../scenarios/nat-matrix/index.ts';
+import { DIRECT_RTT_MS } from '../scenarios/nat-matrix/world.ts';
+import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
+
+const CONE_PRESETS: readonly NatPresetName[] = ['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'linux-masquerade', 'linux-masquerade-firewall', 'cgnat'];
+const SEEDS_PER_PAIR = 5;
+const RENDEZVOUS_OPS = 200_000;
+const TARGET_OPS_PER_S = 100_000;
+const FLOOD_REGISTRATIONS = 1_000_000;
+const TARGET_RTT_MULTIPLE = 2;
+const TARGET_FLOOD_RATIO = 2;
+const SERVER = addr('198.51.100.7', 3478);
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function xorshift(seed: number) {
+  let x = seed >>> 0 || 1;
+  return rngFromFloat(() => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x1_0000_0000;
+  });
+}
+
+/** Figure 1: every unordered pair of cone presets, a few seeds each. */
+function conePairs(log: (line: string) => void): { median_ms: number; p90_ms: number; runs: number } {
+  const times: number[] = [];
+  for (let i = 0; i < CONE_PRESETS.length; i++) {
+    for (let j = i; j < CONE_PRESETS.length; j++) {
+      for (let seed = 1; seed <= SEEDS_PER_PAIR; seed++) {
+        const o = runCell(new Simulator({ seed }), CONE_PRESETS[i]!, CONE_PRESETS[j]!, { loss: 0 });
+        if (o.path !== 'direct' || typeof o.time_to_direct_ms !== 'number') throw new Error(`${CONE_PRESETS[i]} x ${CONE_PRESETS[j]} seed ${seed}: no direct path`);
+        times.push(o.time_to_direct_ms);
+      }
+    }
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  log(`cone pairs: ${times.length} runs, time-to-direct min ${sorted[0]} ms, max ${sorted[sorted.length - 1]} ms`);
+  return { median_ms: median(times), p90_ms: sorted[Math.floor(sorted.length * 0.9)]!, runs: times.length };
+}
+
+function rendezvousServer(registrations_max: number): RendezvousServer {
+  return new RendezvousServer(
+    { primary: SERVER, registrations_max, circuits_max: registrations_max, pending_max: 1_000, rate_per_s: 1e9, rate_burst: 1e9, sources_max: 4_096, verbose_events: false, events_max: 64, transmits_max: 64 },
+    xorshift(1),
+  );
+}
+
+/** Figure 2: REGISTER for id i then CONNECT from id i to id i-1 (a lookup that issues a punch). */
+function rendezvousRate(): { ops_per_s: number; decode_per_s: number } {
+  const n = RENDEZVOUS_OPS / 2;
+  const sources = Array.from({ length: n }, (_, i) => addr(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1024 + (i % 60_000)));
+  const token = new Uint8Array(16).fill(7);
+  const datagrams: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const host = { kind: 'host' as const, addr: sources[i]! };
+    datagrams.push(encodeRendezvous({ type: 'register', nonce: i, id: `peer-${i}`, token, rtt_ms: 40, nat: UNKNOWN_NAT, candidates: [host, { kind: 'reflexive', addr: sources[i]! }] }));
+    datagrams.push(encodeRendezvous({ type: 'connect', nonce: i, id: `peer-${i}`, token, target: `peer-${Math.max(0, i - 1)}` }));
+  }
+  const run = (): number => {
+    const server = rendezvousServer(n + 1);
+    const start = cpuMs();
+    for (let k = 0; k < datagrams.length; k++) {
+      server.handleDatagram(k, sources[k >> 1]!, datagrams[k]!, SERVER);
+      while (server.pollTransmit()) {}
+      while (server.pollEvent()) {}
+    }
+    return cpuMs() - start;
+  };
+  run(); // warm-up
+  const ms = run();
+  const decodeStart = cpuMs();
+  for (const d of datagrams) decodeRendezvous(d);
+  const decodeMs = cpuMs() - decodeStart;
+  return { ops_per_s: (datagrams.length / ms) * 1000, decode_per_s: (datagrams.length / decodeMs) * 1000 };
+}
+
+function gcFunction(): (() => void) | undefined {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Figure 3: heap with the table just full vs after a flood of distinct fake registrations. */
+function flood(log: (line: string) => void): { full_bytes: number; flood_bytes: number; size: number; max: number } {
+  const gc = gcFunction();
+  const heap = (): number => {
+    gc?.();
+    return process.memoryUsage().heapUsed;
+  };
+  const server = new RendezvousServer({ primary: SERVER, rate_per_s: 1e9, rate_burst: 1e9, verbose_events: false }, xorshift(2));
+  const max = server.config.registrations_max;
+  const base = heap();
+  const token = new Uint8Array(16);
+  const send = (i: number): void => {
+    const from = addr(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1024 + (i % 60_000));
+    server.handleDatagram(i, from, encodeRendezvous({ type: 'register', nonce: i, id: `fake-${i}`, token, rtt_ms: 0, nat: UNKNOWN_NAT, candidates: [{ kind: 'host', addr: from }] }), SERVER);
+    while (server.pollTransmit()) {}
+    while (server.pollEvent()) {}
+  };
+  for (let i = 0; i < max; i++) send(i);
+  const full = heap() - base;
+  for (let i = max; i < FLOOD_REGISTRATIONS; i++) send(i);
+  const flooded = heap() - base;
+  log(`flood: ${FLOOD_REGISTRATIONS} registrations, table ${server.registry.size}/${max}, heap +${Math.round(full / 1024)} KiB when full, +${Math.round(flooded / 1024)} KiB after the flood${gc ? '' : ' (no gc available: noisy)'}`);
+  return { full_bytes: full, flood_bytes: flooded, size: server.registry.size, max };
+}
+
+export async function run(options: Partial<BenchOptions> = {}): Promise<BenchResult> {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const cone = conePairs(log);
+  const rate = rendezvousRate();
+  const mem = flood(log);
+  const multiple = cone.median_ms / DIRECT_RTT_MS;
+  const floodRatio = mem.flood_bytes / Math.max(1, mem.full_bytes);
+  const figures: BenchFigure[] = [
+    {
+      name: 'cone pairs: both-registered -> direct, median', value: cone.median_ms, unit: 'ms', baseline: DIRECT_RTT_MS, ratio: multiple,
+      target: `<= ${TARGET_RTT_MULTIPLE} RTT`, met: multiple <= TARGET_RTT_MULTIPLE,
+    },
+    { name: 'cone pairs: both-registered -> direct, p90', value: cone.p90_ms, unit: 'ms', baseline: DIRECT_RTT_MS, ratio: cone.p90_ms / DIRECT_RTT_MS },
+    {
+      name: 'rendezvous registrations+lookups', value: Math.round(rate.ops_per_s), unit: '/s', baseline: Math.round(rate.decode_per_s),
+      ratio: rate.ops_per_s / rate.decode_per_s, target: `>= ${TARGET_OPS_PER_S.toLocaleString('en')}/s`, met: rate.ops_per_s >= TARGET_OPS_PER_S,
+    },
+    {
+      name: `heap after ${FLOOD_REGISTRATIONS.toLocaleString('en')} fake registrations`, value: mem.flood_bytes, unit: 'B', baseline: mem.full_bytes, ratio: floodRatio,
+      target: `<= ${TARGET_FLOOD_RATIO}x heap at a full table (${mem.max})`, met: floodRatio <= TARGET_FLOOD_RATIO && mem.size <= mem.max,
+    },
+  ];
+  const notes = [
+    `cone pairs: ${cone.runs} runs over ${CONE_PRESETS.length} presets x ${SEEDS_PER_PAIR} seeds; direct RTT ${DIRECT_RTT_MS} ms; baseline column = 1 RTT`,
+    'rendezvous baseline = decoding the same datagrams only (the codec floor)',
+  ];
+  const result: BenchResult = { name: 'punch', figures, notes };
+  if (!options.json) for (const f of figures) log(`${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio?.toFixed(3)}, target ${f.target ?? '-'}, ${f.met === undefined ? '' : f.met ? 'met' : 'MISSED'})`);
+  return result;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const json = process.argv.includes('--json');
+  const result = await run({ json, args: [] });
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}

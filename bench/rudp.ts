@@ -1,0 +1,292 @@
+// `peerlab bench rudp`: secure-transport figures, each beside a baseline measured in the run.
+//   1. sim, 100 Mbit/s, 50 ms RTT, 16 MiB: goodput vs link rate (NewReno, 0% loss; >= 90%);
+//   2. sim, 1% random loss on the data path: NewReno vs the Mathis bound MSS/RTT * 1.22/sqrt(p)
+//      (>= 80% of it), and the BBR-style controller vs link rate (>= 50%);
+//   3. real loopback, two processes, 64 MiB: encrypted goodput vs a raw node:dgram blast of
+//      1200-byte datagrams between two processes (>= 50%);
+//   4. completed Noise XX handshakes per CPU-second (node:crypto), beside X25519 ops/s.
+// Options: --quick (4 MiB sim / 16 MiB real), --skip-real. Run: `npm run bench -- rudp`.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { addr } from '../protocol/core/addr.ts';
+import { rngFromFloat } from '../protocol/core/rng.ts';
+import type { CongestionName } from '../protocol/rudp/config.ts';
+import { RudpEndpoint } from '../protocol/rudp/endpoint.ts';
+import { Simulator } from '../runtime-sim/index.ts';
+import { nodeCrypto } from '../runtime-node/node-crypto.ts';
+import { SecureSocket } from '../runtime-node/secure-socket.ts';
+import { payload } from '../scenarios/transfer/payload.ts';
+import { newProgress, onTransportEvent, type StreamIo } from '../scenarios/transfer/stream-script.ts';
+import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
+
+const LINK_BPS = 100e6;
+const RTT_MS = 50;
+const QUEUE_BYTES = 625_000; // one BDP
+const LOSS_P = 0.01;
+const DATAGRAM_BYTES = 1200;
+/** Per-packet overhead: 13-byte header, 16-byte tag, STREAM frame header (~5), ACK share. */
+const MSS_BYTES = DATAGRAM_BYTES - 13 - 16 - 5;
+const SIM_LIMIT_MS = 600_000;
+const RAW_WINDOW_PACKETS = 256;
+const HANDSHAKES = 300;
+
+interface SimRun {
+  goodput_bps: number;
+  min_rtt_ms: number;
+  lost: number;
+  ok: boolean;
+}
+
+function simTransfer(size_bytes: number, loss: number, congestion: CongestionName): SimRun {
+  const sim = new Simulator({ seed: 1, scenario: 'bench-rudp' });
+  const link = { latency: { kind: 'fixed' as const, ms: RTT_MS / 4 }, bandwidth_bps: LINK_BPS, queue_bytes: QUEUE_BYTES };
+  sim.addHost({ name: 'sender', ips: ['198.51.100.1'], link });
+  sim.addHost({ name: 'receiver', ips: ['198.51.100.2'], link, role: 'server' });
+  // Random loss on the data direction only, so p is the p of the Mathis formula.
+  if (loss > 0) sim.setLink('sender', { ...link, loss: { kind: 'bernoulli', p: loss } }, 'up');
+  const config = { congestion };
+  const server = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('s'), staticSecret: sim.rng.fork('ks').nextBytes(32), config });
+  const client = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('c'), staticSecret: sim.rng.fork('kc').nextBytes(32), config, accept: false });
+  const hs = sim.run('receiver', server, { port: 4000 });
+  const hc = sim.run('sender', client, { port: 5000 });
+  const data = payload(1, size_bytes);
+  const progress = newProgress();
+  let cConn = -1;
+  let sConn = -1;
+  const empty = new Uint8Array(0);
+  const io = (endpoint: RudpEndpoint, handle: typeof hs, conn: () => number): StreamIo => ({
+    write: (now, d) => endpoint.write(now, conn(), d),
+    read: () => endpoint.read(conn()),
+    end: () => handle.command({ type: 'close', conn: conn() }),
+    flush: () => handle.command({ type: 'write', conn: conn(), data: empty }),
+  });
+  const ioC = io(client, hc, () => cConn);
+  const ioS = io(server, hs, () => sConn);
+  hc.onEvent((e) => onTransportEvent(sim, 'sender', e, ioC, data, progress));
+  hs.onEvent((e) => {
+    if (e.type === 'connected') sConn = e.conn;
+    onTransportEvent(sim, 'receiver', e, ioS, data, progress);
+  });
+  sim.at(0, () => {
+    cConn = client.connect(sim.now, addr('198.51.100.2', 4000));
+    hc.command({ type: 'write', conn: cConn, data: empty });
+  });
+  for (let t = 500; t <= SIM_LIMIT_MS && progress.deliveredAt === undefined; t += 500) sim.runUntil(t);
+  const stats = client.stats(cConn);
+  const elapsed = (progress.deliveredAt ?? sim.now) - (progress.startedAt ?? 0);
+  return {
+    goodput_bps: (progress.digest.bytes * 8 * 1000) / elapsed,
+    min_rtt_ms: stats?.min_rtt_ms ?? RTT_MS,
+    lost: stats?.lost ?? 0,
+    ok: progress.digest.bytes === size_bytes,
+  };
+}
+
+// ---------------- real loopback, two processes ----------------
+
+type ChildMode = 'raw' | 'rudp';
+interface ChildReady {
+  port: number;
+  publicKey?: string;
+}
+interface ChildDone {
+  bytes: number;
+  ms: number;
+}
+
+function startChild(mode: ChildMode): Promise<{ child: ChildProcess; ready: ChildReady; done: Promise<ChildDone> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--rudp-bench-child', mode], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    let resolveDone: (d: ChildDone) => void = () => {};
+    const done = new Promise<ChildDone>((r) => (resolveDone = r));
+    child.on('message', (message: { ready?: ChildReady; done?: ChildDone }) => {
+      if (message.ready) resolve({ child, ready: message.ready, done });
+      if (message.done) resolveDone(message.done);
+    });
+    child.on('error', reject);
+  });
+}
+
+/** Child side: a raw counter that acks every 32 datagrams, or a SecureSocket listener. */
+async function childMain(mode: ChildMode): Promise<void> {
+  const send = (m: unknown): void => void process.send!(m);
+  if (mode === 'raw') {
+    const socket = createSocket('udp4');
+    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+    socket.setRecvBufferSize(8 << 20);
+    let bytes = 0;
+    let packets = 0;
+    let start = 0;
+    const ack = Buffer.alloc(8);
+    socket.on('message', (msg, rinfo) => {
+      if (packets === 0) start = performance.now();
+      packets++;
+      bytes += msg.byteLength;
+      if (packets % 32 === 0 || msg.byteLength < DATAGRAM_BYTES) {
+        ack.writeUInt32BE(packets, 0);
+        socket.send(ack, rinfo.port, rinfo.address);
+      }
+      if (msg.byteLength < DATAGRAM_BYTES) {
+        send({ done: { bytes, ms: performance.now() - start } });
+        socket.close();
+      }
+    });
+    send({ ready: { port: socket.address().port } });
+    return;
+  }
+  const identity = randomBytes(32);
+  const server = await SecureSocket.listen({ identity, bind: addr('127.0.0.1', 0) });
+  send({ ready: { port: server.address.port, publicKey: Buffer.from(server.publicKey).toString('hex') } });
+  for await (const socket of server.accept()) {
+    let bytes = 0;
+    const start = performance.now();
+    for await (const chunk of socket) bytes += (chunk as Buffer).byteLength;
+    send({ done: { bytes, ms: performance.now() - start } });
+    await server.close();
+    return;
+  }
+}
+
+async function rawBlast(size_bytes: number): Promise<number> {
+  const { child, ready, done } = await startChild('raw');
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
+  socket.setSendBufferSize(8 << 20);
+  socket.connect(ready.port, '127.0.0.1');
+  await new Promise<void>((r) => socket.once('connect', () => r()));
+  const total = Math.ceil(size_bytes / DATAGRAM_BYTES);
+  const buf = Buffer.alloc(DATAGRAM_BYTES, 7);
+  let sent = 0;
+  let acked = 0;
+  const pump = (): void => {
+    while (sent < total - 1 && sent - acked < RAW_WINDOW_PACKETS) {
+      socket.send(buf);
+      sent++;
+    }
+  };
+  socket.on('message', (msg) => {
+    acked = Math.max(acked, msg.readUInt32BE(0));
+    pump();
+  });
+  // Keep the window moving if acks are lost: nudge every 20 ms, and end with a short datagram.
+  const nudge = setInterval(() => {
+    if (sent < total - 1) acked = Math.max(acked, sent - RAW_WINDOW_PACKETS / 2);
+    pump();
+    if (sent >= total - 1) socket.send(Buffer.alloc(8));
+  }, 20);
+  pump();
+  const result = await done;
+  clearInterval(nudge);
+  socket.close();
+  child.kill();
+  return result.bytes / result.ms / 1000; // MB/s
+}
+
+async function rudpLoopback(size_bytes: number): Promise<{ mbps: number; ok: boolean }> {
+  const { child, ready, done } = await startChild('rudp');
+  const client = await SecureSocket.connect(`127.0.0.1:${ready.port}`, {
+    identity: randomBytes(32),
+    expectedPeer: Uint8Array.from(Buffer.from(ready.publicKey!, 'hex')),
+  });
+  const data = payload(2, size_bytes);
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < size_bytes; at += 1 << 20) chunks.push(data.subarray(at, Math.min(size_bytes, at + (1 << 20))));
+  await pipeline(Readable.from(chunks), client);
+  const result = await done;
+  child.kill();
+  return { mbps: result.bytes / result.ms / 1000, ok: result.bytes === size_bytes };
+}
+
+// ---------------- handshakes ----------------
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+function handshakesPerCpuSecond(): { perSecond: number; x25519PerSecond: number } {
+  let seed = 1;
+  const rng = rngFromFloat(() => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646);
+  const server = new RudpEndpoint({ crypto: nodeCrypto, rng, staticSecret: randomBytes(32), config: { cookie_threshold_pending: 1 << 20 } });
+  const serverAddr = addr('127.0.0.1', 4000);
+  const start = cpuMs();
+  let completed = 0;
+  for (let i = 0; i < HANDSHAKES; i++) {
+    const client = new RudpEndpoint({ crypto: nodeCrypto, rng, staticSecret: randomBytes(32), accept: false });
+    const clientAddr = addr('127.0.0.2', 1000 + i);
+    const conn = client.connect(i, serverAddr);
+    for (let round = 0; round < 6; round++) {
+      for (let t = client.pollTransmit(); t; t = client.pollTransmit()) server.handleDatagram(i, clientAddr, t.data);
+      for (let t = server.pollTransmit(); t; t = server.pollTransmit()) client.handleDatagram(i, serverAddr, t.data);
+    }
+    for (let e = server.pollEvent(); e; e = server.pollEvent()) {
+      if (e.type === 'connected') {
+        completed++;
+        server.abort(i, e.conn);
+      }
+    }
+    client.abort(i, conn);
+    for (let t = server.pollTransmit(); t; t = server.pollTransmit());
+  }
+  const handshakeMs = cpuMs() - start;
+  const secret = randomBytes(32);
+  const pub = nodeCrypto.x25519PublicKey(randomBytes(32));
+  const dhStart = cpuMs();
+  for (let i = 0; i < 2000; i++) nodeCrypto.x25519(secret, pub);
+  const dhMs = cpuMs() - dhStart;
+  return { perSecond: (completed * 1000) / handshakeMs, x25519PerSecond: (2000 * 1000) / dhMs };
+}
+
+export async function run(options: BenchOptions): Promise<BenchResult> {
+  const quick = options.args.includes('--quick');
+  const simBytes = (quick ? 4 : 16) * 1024 * 1024;
+  const realBytes = (quick ? 16 : 64) * 1024 * 1024;
+  const figures: BenchFigure[] = [];
+  const notes: string[] = [];
+  const linkMbps = LINK_BPS / 1e6;
+
+  options.log('sim: NewReno, 0% loss');
+  const clean = simTransfer(simBytes, 0, 'newreno');
+  const cleanRatio = clean.goodput_bps / LINK_BPS;
+  figures.push({ name: 'sim goodput, 0% loss (NewReno)', value: clean.goodput_bps / 1e6, unit: 'Mbit/s', baseline: linkMbps, ratio: cleanRatio, target: '>= 90% of link', met: clean.ok && cleanRatio >= 0.9 });
+
+  options.log('sim: NewReno, 1% loss');
+  const lossy = simTransfer(simBytes, LOSS_P, 'newreno');
+  const rtt_s = Math.max(lossy.min_rtt_ms, RTT_MS) / 1000;
+  const mathis_bps = ((MSS_BYTES * 8) / rtt_s) * (1.22 / Math.sqrt(LOSS_P));
+  const mathisRatio = lossy.goodput_bps / mathis_bps;
+  figures.push({ name: 'sim goodput, 1% loss (NewReno) vs Mathis', value: lossy.goodput_bps / 1e6, unit: 'Mbit/s', baseline: mathis_bps / 1e6, ratio: mathisRatio, target: '>= 80% of Mathis bound', met: lossy.ok && mathisRatio >= 0.8 });
+
+  options.log('sim: BBR-style, 1% loss');
+  const bbr = simTransfer(simBytes, LOSS_P, 'bbr');
+  const bbrRatio = bbr.goodput_bps / LINK_BPS;
+  figures.push({ name: 'sim goodput, 1% loss (BBR-style)', value: bbr.goodput_bps / 1e6, unit: 'Mbit/s', baseline: linkMbps, ratio: bbrRatio, target: '>= 50% of link', met: bbr.ok && bbrRatio >= 0.5 });
+  notes.push(`sim: ${simBytes >> 20} MiB, ${linkMbps} Mbit/s, ${RTT_MS} ms RTT, ${QUEUE_BYTES} B drop-tail queue; loss on the data direction only; goodput from first stream byte to last byte delivered`);
+
+  if (!options.args.includes('--skip-real')) {
+    options.log('real: raw node:dgram blast between two processes');
+    const raw = await rawBlast(realBytes);
+    options.log('real: SecureSocket between two processes');
+    const secure = await rudpLoopback(realBytes);
+    const realRatio = secure.mbps / raw;
+    figures.push({ name: `loopback encrypted goodput, ${realBytes >> 20} MiB`, value: secure.mbps, unit: 'MB/s', baseline: raw, ratio: realRatio, target: '>= 50% of raw dgram', met: secure.ok && realRatio >= 0.5 });
+  }
+
+  options.log('handshakes per CPU-second');
+  const hs = handshakesPerCpuSecond();
+  figures.push({ name: 'Noise XX handshakes per CPU-second', value: hs.perSecond, unit: '/s', baseline: hs.x25519PerSecond, ratio: hs.perSecond / hs.x25519PerSecond });
+  notes.push('handshake baseline: X25519 DH operations per CPU-second (a handshake costs about 8 across both sides)');
+  return { name: 'rudp', figures, notes };
+}
+
+if (process.argv.includes('--rudp-bench-child')) {
+  void childMain(process.argv[process.argv.indexOf('--rudp-bench-child') + 1] as ChildMode);
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const result = await run({ json: false, args: process.argv.slice(2), log: (l) => console.error(l) });
+  for (const f of result.figures) console.log(`${f.name}: ${f.value.toFixed(2)} ${f.unit} (baseline ${f.baseline?.toFixed(2)}, ratio ${f.ratio?.toFixed(3)}, ${f.target ?? ''} ${f.met === undefined ? '' : f.met ? 'met' : 'MISSED'})`);
+  for (const n of result.notes ?? []) console.log(n);
+}
