@@ -2,7 +2,8 @@
 // playwright-core). A 200,000-event synthetic NAT-traversal trace is served by `peerlab
 // viz`'s server; figures:
 //   1. load time: page reload until the first frame is drawn (fetch + parse + model + draw),
-//      target < 2 s; baseline: JSON.parse of the same lines in the same page (the floor);
+//      target < 2 s; baseline: JSON.parse of the same lines in the same page (the floor),
+//      and the ratio to that floor (target <= 8), which travels between machines;
 //   2. frame interval while panning (one pan step per animation frame), zoomed to ~2 s of
 //      trace (p95), target < 16.7 ms (60 fps; vsync caps it there);
 //   3. the same over the whole-trace overview (level-of-detail drawing), target < 50 ms.
@@ -15,6 +16,7 @@ import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
 
 const EVENTS = 200_000;
 const LOAD_TARGET_MS = 2000;
+const LOAD_FLOOR_RATIO_MAX = 8;
 const FRAME_TARGET_MS = 1000 / 60;
 /** rAF intervals jitter around 16.7 ms at 60 Hz; allow a little. */
 const FRAME_SLACK_MS = 17.5;
@@ -72,6 +74,9 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const figures: BenchFigure[] = [
       { name: `load ${EVENTS / 1000}k events (reload → first frame, median of ${LOAD_RUNS})`, value: load, unit: 'ms', baseline: parseFloor, ratio: load / parseFloor, target: `< ${LOAD_TARGET_MS} ms`, met: load < LOAD_TARGET_MS },
       { name: 'in page: streamed download + parse + model + first draw (median)', value: percentile(inPage, 0.5), unit: 'ms' },
+      // The machine-independent form of the load target: a quiet 2020s laptop parses these
+      // lines in ~190 ms, so 8x that is ~1.5 s, inside the 2 s budget with margin.
+      { name: 'load / JSON.parse floor', value: load / parseFloor, unit: 'x', target: `<= ${LOAD_FLOOR_RATIO_MAX}`, met: load / parseFloor <= LOAD_FLOOR_RATIO_MAX },
       { name: `pan frame interval, ~${ZOOM_SPAN_MS / 1000} s in view (p95)`, value: zoomedP95, unit: 'ms', baseline: FRAME_TARGET_MS, ratio: zoomedP95 / FRAME_TARGET_MS, target: '<= 17 ms (60 fps)', met: zoomedP95 <= FRAME_SLACK_MS },
       { name: 'pan frame interval, whole-trace overview (p95)', value: overviewP95, unit: 'ms', baseline: FRAME_TARGET_MS, ratio: overviewP95 / FRAME_TARGET_MS, target: `< ${OVERVIEW_TARGET_MS} ms (20 fps)`, met: overviewP95 < OVERVIEW_TARGET_MS },
     ];

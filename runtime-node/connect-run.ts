@@ -5,7 +5,7 @@
 import { createSocket } from 'node:dgram';
 import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
 import type { Crypto } from '../protocol/core/crypto.ts';
-import { nobleCrypto } from '../protocol/core/noble-crypto.ts';
+import { nodeCrypto } from './node-crypto.ts';
 import { Peer, type PeerEvent } from '../protocol/peer/peer.ts';
 import { Driver, DriverError, RealClock } from './driver.ts';
 import type { Identity } from './identity-file.ts';
@@ -115,7 +115,7 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
         connect_to: initiator ? options.peer : undefined,
         staticSecret: options.identity.secretKey,
         expectedPeer: options.expectPeer,
-        crypto: options.crypto ?? nobleCrypto,
+        crypto: options.crypto ?? nodeCrypto,
         rng,
         rudp: options.idle_timeout_ms ? { idle_timeout_ms: options.idle_timeout_ms, keepalive_interval_ms: Math.max(200, Math.floor(options.idle_timeout_ms / 3)) } : undefined,
       });

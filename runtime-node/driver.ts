@@ -3,51 +3,16 @@
 // what the machine polls out, and turns socket failures into typed driver events instead of
 // exceptions, so the same machine that passed in the simulator runs here unchanged.
 import { createSocket, type Socket } from 'node:dgram';
-import { performance } from 'node:perf_hooks';
 import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
 import { classifyDatagram } from '../protocol/core/demux.ts';
 import type { Machine, Transmit } from '../protocol/core/machine.ts';
 import type { Millis } from '../protocol/core/time.ts';
+import { RealClock } from './real-clock.ts';
+import { bindMessage, dropReason, DriverError, errorKind, type DriverEvent } from './socket-errors.ts';
 import { jsonSafe, type TraceRecordSink } from './trace-file.ts';
 
-/** Wall-clock time since a fixed start, shared by every driver writing into one trace. */
-export class RealClock {
-  readonly started = new Date();
-  private readonly origin_ms = performance.now();
-  now(): Millis {
-    return performance.now() - this.origin_ms;
-  }
-}
-
-/** What went wrong on a socket, in our words (the errno is kept beside it). */
-export type SocketErrorKind =
-  | 'address-in-use' // EADDRINUSE at bind
-  | 'address-unavailable' // EADDRNOTAVAIL: the address is not on this host
-  | 'permission' // EACCES / EPERM (low port, broadcast without SO_BROADCAST, firewall)
-  | 'unreachable' // ECONNREFUSED / EHOSTUNREACH / ENETUNREACH (ICMP or routing)
-  | 'send-buffer-full' // EAGAIN / ENOBUFS, or our own in-flight bound was reached
-  | 'message-too-large' // EMSGSIZE
-  | 'no-socket' // no bound socket can reach the destination's address family
-  | 'other';
-
-export type DriverEvent =
-  | { readonly type: 'bound'; readonly local: readonly Addr[] }
-  | {
-      readonly type: 'socket-error';
-      readonly kind: SocketErrorKind;
-      readonly code: string;
-      readonly local?: Addr;
-      readonly remote?: Addr;
-      readonly message: string;
-    }
-  | { readonly type: 'closed' };
-
-export class DriverError extends Error {
-  constructor(readonly kind: SocketErrorKind, readonly code: string, readonly local: Addr | undefined, message: string) {
-    super(message);
-    this.name = 'DriverError';
-  }
-}
+export { RealClock } from './real-clock.ts';
+export { bindAddr, DriverError, errorKind, type DriverEvent, type SocketErrorKind } from './socket-errors.ts';
 
 export interface DriverOptions {
   /** Local addresses to bind; port 0 picks a free port. Each gets its own socket. */
@@ -91,6 +56,7 @@ export class Driver<Command, Event> {
   private closing: Promise<void> | undefined;
   private packetId = 0;
   private sendQueueBytes = 0;
+  private lastRemote: { text: string; port: number; addr: Addr } | undefined;
   private readonly sendQueueBytesMax: number;
   private readonly eventListeners: Array<(event: Event) => void> = [];
   private readonly driverListeners: Array<(event: DriverEvent) => void> = [];
@@ -220,10 +186,16 @@ export class Driver<Command, Event> {
   private onMessage(local: Addr, data: Buffer, remoteIp: string, remotePort: number): void {
     if (this.closed) return;
     let remote: Addr;
-    try {
-      remote = addr(remoteIp, remotePort);
-    } catch {
-      return; // a scoped IPv6 address we cannot represent; not ours to handle
+    const last = this.lastRemote;
+    if (last && last.port === remotePort && last.text === remoteIp) remote = last.addr;
+    else {
+      try {
+        remote = addr(remoteIp, remotePort);
+      } catch {
+        return; // a scoped IPv6 address we cannot represent; not ours to handle
+      }
+      // Bulk transfers come from one peer: skip re-canonicalising its address every datagram.
+      this.lastRemote = { text: remoteIp, port: remotePort, addr: remote };
     }
     const now = this.now();
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -430,70 +402,9 @@ export class Driver<Command, Event> {
   }
 }
 
-export function errorKind(code: string | undefined): SocketErrorKind {
-  switch (code) {
-    case 'EADDRINUSE':
-      return 'address-in-use';
-    case 'EADDRNOTAVAIL':
-      return 'address-unavailable';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission';
-    case 'ECONNREFUSED':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'unreachable';
-    case 'EAGAIN':
-    case 'EWOULDBLOCK':
-    case 'ENOBUFS':
-      return 'send-buffer-full';
-    case 'EMSGSIZE':
-      return 'message-too-large';
-    default:
-      return 'other';
-  }
-}
-
-/** The trace drop reason for a failed send (docs/trace-format.md). */
-function dropReason(kind: SocketErrorKind): string {
-  switch (kind) {
-    case 'unreachable':
-      return 'port-unreachable';
-    case 'send-buffer-full':
-      return 'queue';
-    case 'message-too-large':
-      return 'mtu';
-    default:
-      return 'no-route';
-  }
-}
-
-function bindMessage(kind: SocketErrorKind, local: Addr, error: Error): string {
-  const where = formatAddr(local);
-  if (kind === 'address-in-use') return `port in use: ${where} is already bound by another socket (pick another --port or stop the other process)`;
-  if (kind === 'address-unavailable') return `cannot bind ${where}: that address is not on this host`;
-  if (kind === 'permission') return `cannot bind ${where}: permission denied`;
-  return `cannot bind ${where}: ${error.message}`;
-}
-
 function eventName(event: unknown): string {
   if (typeof event === 'object' && event !== null && typeof (event as { type?: unknown }).type === 'string') {
     return (event as { type: string }).type;
   }
   return 'event';
 }
-
-/** Parses a --listen style "host:port", "[v6]:port" or bare port into a bind address. */
-export function bindAddr(text: string, defaultIp = '0.0.0.0'): Addr {
-  if (/^\d{1,5}$/.test(text)) return addr(defaultIp, Number(text));
-  const colon = text.lastIndexOf(':');
-  if (!text.startsWith('[') && colon > 0 && text.indexOf(':') === colon) {
-    return addr(text.slice(0, colon), Number(text.slice(colon + 1)));
-  }
-  if (text.startsWith('[')) {
-    const close = text.indexOf(']');
-    return addr(text.slice(1, close), Number(text.slice(close + 2)));
-  }
-  return addr(text, 0);
-}
-

@@ -78,15 +78,21 @@ export class ChunkSink implements TraceSink {
       b[this.used++] = 48 + value;
       return;
     }
+    if (value > 0x7fff_ffff) {
+      this.ascii(String(value));
+      return;
+    }
+    // 31-bit integer arithmetic: the common case (ids, ports, sizes, whole-ms times).
+    let v = value | 0;
     let length = 1;
-    for (let v = value; v >= 10; v = Math.floor(v / 10)) length++;
+    for (let w = v; w >= 10; w = (w / 10) | 0) length++;
     const start = this.used;
     let at = start + length;
     this.used = at;
-    let v = value;
     while (at > start) {
-      b[--at] = 48 + (v % 10);
-      v = Math.floor(v / 10);
+      const q = (v / 10) | 0;
+      b[--at] = 48 + v - q * 10;
+      v = q;
     }
   }
 

@@ -58,4 +58,10 @@ const entries: ScenarioEntry[] = [
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */
 const reports: SuiteReport[] = [natMatrixReport];
 
-export const registry = new ScenarioRegistry(entries, SUITES, reports);
+/**
+ * Suites whose scenarios take many seconds each. The determinism test runs them separately
+ * (test/scenarios/determinism-slow.test.ts), only with PEERLAB_SLOW=1 or PEERLAB_REQUIRE_ALL=1.
+ */
+const SLOW_SUITES: string[] = ['transfer'];
+
+export const registry = new ScenarioRegistry(entries, SUITES, reports, SLOW_SUITES);

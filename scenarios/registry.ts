@@ -24,6 +24,8 @@ export class ScenarioRegistry {
     readonly suiteDescriptions: Readonly<Record<string, string>> = {},
     /** Cross-scenario summaries printed under the results table. */
     readonly reports: readonly SuiteReport[] = [],
+    /** Suites whose every scenario counts as slow (see Scenario.slow). */
+    readonly slowSuites: readonly string[] = [],
   ) {
     for (const scenario of entries.flat() as Scenario[]) this.add(scenario);
   }
@@ -40,7 +42,12 @@ export class ScenarioRegistry {
 
   /** A new registry with extra scenarios (tests add a deliberately failing one this way). */
   with(extra: readonly ScenarioEntry[]): ScenarioRegistry {
-    return new ScenarioRegistry([...this.scenarios(), ...extra], this.suiteDescriptions, this.reports);
+    return new ScenarioRegistry([...this.scenarios(), ...extra], this.suiteDescriptions, this.reports, this.slowSuites);
+  }
+
+  /** Whether a scenario is slow: it says so, or it belongs to a slow suite. */
+  isSlow(scenario: Scenario): boolean {
+    return scenario.slow === true || scenario.suites.some((suite) => this.slowSuites.includes(suite));
   }
 
   scenarios(): Scenario[] {

@@ -24,4 +24,9 @@ export interface Scenario {
   readonly expectations: readonly Expectation[];
   /** Outcome keys shown in the results table, in order (default: the first few). */
   readonly figures?: readonly string[];
+  /**
+   * Takes many seconds of wall time per run (a 16 MiB transfer). The determinism test runs
+   * slow scenarios in a separate file, only when PEERLAB_SLOW=1 or PEERLAB_REQUIRE_ALL=1.
+   */
+  readonly slow?: boolean;
 }

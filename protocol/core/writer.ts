@@ -93,6 +93,15 @@ export class Writer {
     return this;
   }
 
+  /**
+   * Rewinds to empty, keeping the buffer, so one writer can encode many messages in turn
+   * (hot paths then allocate only the exact-size copy that finish() returns).
+   */
+  reset(): this {
+    this.offset = 0;
+    return this;
+  }
+
   /** The bytes written so far, copied into an exact-size array. */
   finish(): Uint8Array {
     return this.buffer.slice(0, this.offset);

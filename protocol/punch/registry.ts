@@ -42,11 +42,12 @@ export class Registry {
     const existing = this.entries.get(entry.id);
     if (existing && existing.expires_at > now && !tokensEqual(existing.token, entry.token)) return 'conflict';
     if (existing) this.entries.delete(entry.id);
-    else {
-      this.sweep(now, 1);
+    else if (this.entries.size >= this.registrations_max) {
+      this.sweep(now, 1); // the oldest entry may have expired: make room
       if (this.entries.size >= this.registrations_max) return 'full';
     }
-    this.entries.set(entry.id, { ...entry, token: entry.token.slice(), expires_at: now + this.ttl_ms });
+    // The registry keeps `entry.token` as given: callers pass a buffer they no longer touch.
+    this.entries.set(entry.id, { id: entry.id, token: entry.token, addr: entry.addr, candidates: entry.candidates, nat: entry.nat, rtt_ms: entry.rtt_ms, expires_at: now + this.ttl_ms });
     return existing && existing.expires_at > now ? 'refreshed' : 'created';
   }
 

@@ -40,7 +40,7 @@ export class RelayTable {
   open(now: Millis, session: number, key: Uint8Array, pair: string, a: Addr, b: Addr): boolean {
     const previous = this.byPair.get(pair);
     if (previous !== undefined) this.close(previous);
-    this.sweep(now, 1);
+    if (this.circuits.size >= this.circuits_max) this.sweep(now, 1);
     if (this.circuits.size >= this.circuits_max) return false;
     this.circuits.set(session, { session, key, opened_at: now, pair, a, b, bytes_left: this.circuit_bytes_max, expires_at: now + this.circuit_duration_ms });
     this.byPair.set(pair, session);

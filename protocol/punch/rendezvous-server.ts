@@ -86,7 +86,7 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
   private readonly events: BoundedQueue<RendezvousServerEvent>;
   readonly drops: DropCounter;
   private nextSweep: Millis | undefined;
-  readonly stats = { registered: 0, lookups: 0, punches: 0, relayed_bytes: 0, stun: 0 };
+  readonly stats = { registered: 0, lookups: 0, connects: 0, punches: 0, relayed_bytes: 0, stun: 0 };
 
   constructor(config: Partial<RendezvousServerConfig> & { primary: Addr }, private readonly rng: Rng) {
     this.config = { ...DEFAULT_RENDEZVOUS, ...config };
@@ -139,6 +139,7 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     }
     if (message.type === 'register') this.onRegister(now, remote, message, local);
     else if (message.type === 'connect') this.onConnect(now, remote, message, local);
+    else if (message.type === 'lookup') this.onLookup(now, remote, message, local);
     else this.drops.drop('unexpected-message', remote, message.type);
   }
 
@@ -172,8 +173,21 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     }
   }
 
-  private onConnect(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'connect' }>, local: Addr): void {
+  /** Lookup by id, for registered peers only (a token proves it), so ids cannot be enumerated anonymously. */
+  private onLookup(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'lookup' }>, local: Addr): void {
     this.stats.lookups++;
+    const self = this.registry.lookup(now, m.id);
+    if (!self || !tokensEqual(self.token, m.token)) {
+      this.drops.drop('lookup-unauthorized', remote);
+      return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.unauthorized }, local);
+    }
+    const target = this.registry.lookup(now, m.target);
+    if (!target) return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.notFound }, local);
+    this.send(remote, { type: 'peer', nonce: m.nonce, peer: target.id, observed: target.addr, nat: target.nat, candidates: target.candidates }, local);
+  }
+
+  private onConnect(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'connect' }>, local: Addr): void {
+    this.stats.connects++;
     const self = this.registry.lookup(now, m.id);
     if (!self || !tokensEqual(self.token, m.token)) {
       this.drops.drop('connect-unauthorized', remote);

@@ -16,6 +16,8 @@ export const MSG = {
   probe: 0xd5,
   probeAck: 0xd6,
   relay: 0xd7,
+  lookup: 0xd8,
+  peer: 0xd9,
 } as const;
 
 export const ID_BYTES_MAX = 64;
@@ -58,22 +60,57 @@ export type RendezvousMessage =
   | { readonly type: 'error'; readonly nonce: number; readonly code: number }
   | { readonly type: 'probe'; readonly session: number; readonly key: Uint8Array; readonly tx: number; readonly flags: number }
   | { readonly type: 'probe-ack'; readonly session: number; readonly key: Uint8Array; readonly tx: number; readonly observed: Addr }
-  | { readonly type: 'relay'; readonly session: number; readonly payload: Uint8Array };
+  | { readonly type: 'relay'; readonly session: number; readonly payload: Uint8Array }
+  /** Ask for a registered peer's candidates without starting a punch (the swap server's "Ask"). */
+  | { readonly type: 'lookup'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly target: string }
+  | { readonly type: 'peer'; readonly nonce: number; readonly peer: string; readonly observed: Addr; readonly nat: NatReport; readonly candidates: readonly Candidate[] };
 
 /** Probe flags. */
 export const PROBE_NOMINATE = 0x01;
 export const PROBE_KEEPALIVE = 0x02;
 
+/** Addr.ip is canonical, so IPv4 text is four decimal octets: parse it without regexes (hot path). */
 function writeAddr(w: Writer, a: Addr): void {
-  const ip = ipToBytes(a.ip);
-  w.u8(ip.byteLength === 4 ? 4 : 6).bytes(ip).u16(a.port);
+  if (a.family === 4) {
+    w.u8(4);
+    let octet = 0;
+    for (let i = 0; i < a.ip.length; i++) {
+      const c = a.ip.charCodeAt(i);
+      if (c === 0x2e) {
+        w.u8(octet);
+        octet = 0;
+      } else octet = octet * 10 + (c - 0x30);
+    }
+    w.u8(octet).u16(a.port);
+    return;
+  }
+  w.u8(6).bytes(ipToBytes(a.ip)).u16(a.port);
 }
 
 function readAddr(r: Reader, field: string): Addr {
-  const family = r.u8(`${field}.family`);
-  if (family !== 4 && family !== 6) throw new DecodeError('invalid', `${field}.family`, String(family));
-  const ip = ipFromBytes(r.bytesView(family === 4 ? 4 : 16, `${field}.ip`));
-  return { family, ip, port: r.u16(`${field}.port`) };
+  // Field names are constants on the hot path (no string building per read); errors name `field`.
+  const family = r.u8(field);
+  if (family !== 4 && family !== 6) throw new DecodeError('invalid', field, `family ${family}`);
+  const raw = r.bytesView(family === 4 ? 4 : 16, field);
+  const ip = family === 4 ? `${raw[0]}.${raw[1]}.${raw[2]}.${raw[3]}` : ipFromBytes(raw);
+  return { family, ip, port: r.u16(field) };
+}
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A u8-length-prefixed id; ASCII ids (the common case) skip the text encoder. */
+function writeId(w: Writer, id: string): void {
+  let ascii = id.length <= 0xff;
+  for (let i = 0; ascii && i < id.length; i++) if (id.charCodeAt(i) > 0x7f) ascii = false;
+  if (!ascii) {
+    const bytes = utf8.encode(id);
+    if (bytes.byteLength > 0xff) throw new RangeError('id longer than 255 bytes');
+    w.u8(bytes.byteLength).bytes(bytes);
+    return;
+  }
+  w.u8(id.length);
+  for (let i = 0; i < id.length; i++) w.u8(id.charCodeAt(i));
 }
 
 function writeNat(w: Writer, nat: NatReport): void {
@@ -118,17 +155,35 @@ function readCandidates(r: Reader): Candidate[] {
 }
 
 function readId(r: Reader, field: string): string {
-  const id = r.string8(ID_BYTES_MAX, field);
-  if (id.length === 0) throw new DecodeError('invalid', field, 'empty');
-  return id;
+  const length = r.u8(field);
+  if (length === 0) throw new DecodeError('invalid', field, 'empty');
+  if (length > ID_BYTES_MAX) throw new DecodeError('oversize', field, `${length} > ${ID_BYTES_MAX}`);
+  const raw = r.bytesView(length, field);
+  let ascii = true;
+  for (let i = 0; ascii && i < raw.byteLength; i++) if (raw[i]! > 0x7f) ascii = false;
+  if (ascii) {
+    let id = '';
+    for (let i = 0; i < raw.byteLength; i++) id += String.fromCharCode(raw[i]!);
+    return id;
+  }
+  try {
+    return strictUtf8.decode(raw);
+  } catch {
+    throw new DecodeError('invalid', field, 'not UTF-8');
+  }
 }
 
+const CONTROL_WRITER = new Writer(CONTROL_BYTES_MAX, CONTROL_BYTES_MAX);
+
 export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
-  const w = new Writer(m.type === 'relay' ? RELAY_PAYLOAD_BYTES_MAX + 5 : CONTROL_BYTES_MAX);
+  // Control messages reuse one writer (encoding is synchronous; finish() copies the bytes out).
+  const w = m.type === 'relay' ? new Writer(RELAY_PAYLOAD_BYTES_MAX + 5, m.payload.byteLength + 5) : CONTROL_WRITER.reset();
   switch (m.type) {
     case 'register':
       if (m.token.byteLength !== TOKEN_BYTES) throw new RangeError('token size');
-      w.u8(MSG.register).u32(m.nonce).string8(m.id).bytes(m.token).u16(Math.min(0xffff, Math.round(m.rtt_ms)));
+      w.u8(MSG.register).u32(m.nonce);
+      writeId(w, m.id);
+      w.bytes(m.token).u16(Math.min(0xffff, Math.round(m.rtt_ms)));
       writeNat(w, m.nat);
       writeCandidates(w, m.candidates);
       break;
@@ -139,10 +194,15 @@ export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
       break;
     case 'connect':
       if (m.token.byteLength !== TOKEN_BYTES) throw new RangeError('token size');
-      w.u8(MSG.connect).u32(m.nonce).string8(m.id).bytes(m.token).string8(m.target);
+      w.u8(MSG.connect).u32(m.nonce);
+      writeId(w, m.id);
+      w.bytes(m.token);
+      writeId(w, m.target);
       break;
     case 'punch':
-      w.u8(MSG.punch).u32(m.nonce).u32(m.session).bytes(m.key).string8(m.peer).u8(m.controlling ? 1 : 0).u32(Math.round(m.delay_ms));
+      w.u8(MSG.punch).u32(m.nonce).u32(m.session).bytes(m.key);
+      writeId(w, m.peer);
+      w.u8(m.controlling ? 1 : 0).u32(Math.round(m.delay_ms));
       writeAddr(w, m.peer_observed);
       writeNat(w, m.nat);
       writeCandidates(w, m.candidates);
@@ -160,6 +220,20 @@ export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
     case 'relay':
       if (m.payload.byteLength > RELAY_PAYLOAD_BYTES_MAX) throw new RangeError('relay payload too large');
       w.u8(MSG.relay).u32(m.session).bytes(m.payload);
+      break;
+    case 'lookup':
+      if (m.token.byteLength !== TOKEN_BYTES) throw new RangeError('token size');
+      w.u8(MSG.lookup).u32(m.nonce);
+      writeId(w, m.id);
+      w.bytes(m.token);
+      writeId(w, m.target);
+      break;
+    case 'peer':
+      w.u8(MSG.peer).u32(m.nonce);
+      writeId(w, m.peer);
+      writeAddr(w, m.observed);
+      writeNat(w, m.nat);
+      writeCandidates(w, m.candidates);
       break;
   }
   return w.finish();
@@ -213,6 +287,16 @@ export function decodeRendezvous(data: Uint8Array): RendezvousMessage {
     case MSG.relay:
       m = { type: 'relay', session: r.u32('session'), payload: r.rest().slice() };
       break;
+    case MSG.lookup:
+      m = { type: 'lookup', nonce: r.u32('nonce'), id: readId(r, 'id'), token: r.bytesCopy(TOKEN_BYTES, 'token'), target: readId(r, 'target') };
+      break;
+    case MSG.peer: {
+      const nonce = r.u32('nonce');
+      const peer = readId(r, 'peer');
+      const observed = readAddr(r, 'observed');
+      m = { type: 'peer', nonce, peer, observed, nat: readNat(r), candidates: readCandidates(r) };
+      break;
+    }
     default:
       throw new DecodeError('invalid', 'type', `0x${type.toString(16)}`);
   }

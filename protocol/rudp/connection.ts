@@ -21,6 +21,7 @@ import { InitiatorHandshake, ResponderHandshake, type HandshakeResult, type Tran
 import { DATA_HEADER_BYTES, encodeFinal, encodeInitiation, encodeResponse, type CookieReply, type DataPacket, type Final, type Response } from './packet.ts';
 import { PacketProtection } from './packet-protection.ts';
 import { Pacer } from './pacer.ts';
+import { PmtuProber } from './pmtu-prober.ts';
 import { RangeSet } from './range-set.ts';
 import { ReceiveStream } from './receive-stream.ts';
 import { SendStream } from './send-stream.ts';
@@ -49,8 +50,8 @@ const CLOSE_CODE_VIOLATION = 2;
 const CLOSE_CODE_REJECTED = 3;
 /** How many copies of a CLOSE packet we send (it is never retransmitted). */
 const CLOSE_COPIES = 2;
-/** Largest STREAM frame header: type + 8-byte offset + 2-byte length. */
-const STREAM_HEADER_BYTES_MAX = 11;
+/** Largest STREAM frame header: type + 8-byte offset + 8-byte length (any datagram size). */
+const STREAM_HEADER_BYTES_MAX = 17;
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
@@ -123,8 +124,10 @@ export class Connection {
   private writeBlocked = false;
   private readableSignalled = false;
   private receivedAnyData = false;
-  private readonly plain: Uint8Array;
-  private readonly payloadBudget: number;
+  private plain: Uint8Array;
+  private payloadBudget: number;
+  private datagramBytes: number;
+  private readonly pmtu: PmtuProber | undefined;
   // ---- counters ----
   sent_packets = 0;
   received_packets = 0;
@@ -154,8 +157,10 @@ export class Connection {
     this.pacer = new Pacer(this.config.pacing_burst_packets, this.config.datagram_bytes, this.config.pacing_burst_ms);
     this.sendStream = new SendStream(this.config.send_buffer_bytes);
     this.receiveStream = new ReceiveStream(this.config.stream_window_bytes);
-    this.payloadBudget = this.config.datagram_bytes - DATA_HEADER_BYTES - TAG_BYTES;
+    this.datagramBytes = this.config.datagram_bytes;
+    this.payloadBudget = this.datagramBytes - DATA_HEADER_BYTES - TAG_BYTES;
     this.plain = new Uint8Array(this.payloadBudget);
+    if (this.config.pmtu_probe_max_bytes > this.datagramBytes) this.pmtu = new PmtuProber(this.datagramBytes, this.config.pmtu_probe_max_bytes);
     if (role === 'initiator') {
       this.initiatorHs = new InitiatorHandshake({ ...this.setup(), ephemeralSecret: options.ephemeralSecret });
       this.sendInitiation(now);
@@ -331,7 +336,10 @@ export class Connection {
     switch (frame.kind) {
       case 'ack': {
         const { acked, lost } = this.loss.onAck(now, frame);
-        for (const p of acked) if (p.streamLength >= 0) this.sendStream.onAcked(p.streamOffset, p.streamLength, p.streamFin);
+        for (const p of acked) {
+          if (p.streamLength >= 0) this.sendStream.onAcked(p.streamOffset, p.streamLength, p.streamFin);
+          if (p.pmtuProbe_bytes > 0 && this.pmtu?.onAcked(p.pmtuProbe_bytes)) this.growDatagrams(p.pmtuProbe_bytes);
+        }
         for (const p of lost) this.onLostPacket(p);
         if (!this.finishedEmitted && this.sendStream.finished && this.sendStream.allAcked) {
           this.finishedEmitted = true;
@@ -381,8 +389,16 @@ export class Connection {
   }
 
   private onLostPacket(packet: SentPacket): void {
+    if (packet.pmtuProbe_bytes > 0) this.pmtu?.onLost(packet.pmtuProbe_bytes);
     if (packet.streamLength >= 0) this.sendStream.onLost(packet.streamOffset, packet.streamLength, packet.streamFin);
     if (packet.maxData) this.maxDataPending = true;
+  }
+
+  private growDatagrams(size_bytes: number): void {
+    this.datagramBytes = size_bytes;
+    this.payloadBudget = size_bytes - DATA_HEADER_BYTES - TAG_BYTES;
+    this.plain = new Uint8Array(this.payloadBudget);
+    this.ctx.emit({ type: 'pmtu', conn: this.id, datagram_bytes: size_bytes });
   }
 
   // ================= application API =================
@@ -613,9 +629,14 @@ export class Connection {
     const urgent = this.urgent.shift();
     if (urgent) return urgent;
     if (this.state !== 'established' && this.state !== 'draining') return undefined;
+    const probeSize = this.state === 'established' ? this.pmtu?.nextProbe() : undefined;
+    if (probeSize !== undefined && this.loss.bytesInFlight < this.cc.window_bytes()) {
+      this.pmtu!.onSent(probeSize);
+      return this.build(now, true, probeSize);
+    }
     if (this.state === 'established' && this.hasElicitingWork()) {
       const probe = this.probesPending > 0;
-      const size = this.config.datagram_bytes;
+      const size = Math.min(this.datagramBytes, this.cc.window_bytes());
       if (probe || this.loss.bytesInFlight + size <= this.cc.window_bytes()) {
         this.pacer.setRate(this.cc.pacingRate_bytes_per_ms(this.loss.rtt));
         if (probe || this.pacer.canSend(now, size)) {
@@ -639,9 +660,10 @@ export class Connection {
     return ranges;
   }
 
-  private build(now: Millis, eliciting: boolean): Uint8Array {
-    const buf = this.plain;
-    const budget = this.payloadBudget;
+  /** Builds one packet; `pmtuProbe_bytes` makes it a padded PING of exactly that size. */
+  private build(now: Millis, eliciting: boolean, pmtuProbe_bytes = 0): Uint8Array {
+    const buf = pmtuProbe_bytes > 0 ? new Uint8Array(pmtuProbe_bytes - DATA_HEADER_BYTES - TAG_BYTES) : this.plain;
+    const budget = buf.byteLength;
     let at = 0;
     if (this.ackPending && this.received.size > 0) {
       const ranges = this.ackRanges();
@@ -658,7 +680,10 @@ export class Connection {
     let streamLength = -1;
     let streamFin = false;
     let maxData = false;
-    if (eliciting) {
+    if (pmtuProbe_bytes > 0) {
+      buf[at++] = FRAME.ping;
+      at = budget; // the rest stays zero: PADDING
+    } else if (eliciting) {
       const before = at;
       if (this.maxDataPending && at + 9 <= budget) {
         at = writeMaxData(buf, at, this.receiveStream.maxData);
@@ -700,6 +725,7 @@ export class Connection {
       streamFin,
       maxData,
       close: false,
+      pmtuProbe_bytes,
       delivered_bytes: stamp.delivered_bytes,
       delivered_time: stamp.delivered_time,
       firstSent_time: stamp.firstSent_time,

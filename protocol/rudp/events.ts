@@ -29,4 +29,6 @@ export type RudpEvent =
   | { readonly type: 'path-changed'; readonly conn: number; readonly from: string; readonly to: string }
   | { readonly type: 'rekeyed'; readonly conn: number; readonly direction: 'send' | 'receive' }
   | { readonly type: 'cookie'; readonly conn: number }
+  /** Path-MTU probing raised the datagram budget. */
+  | { readonly type: 'pmtu'; readonly conn: number; readonly datagram_bytes: number }
   | ({ readonly type: 'stats'; readonly conn: number } & StatsSample);

@@ -156,7 +156,8 @@ export class LossDetection {
     if (lost.length > 0) {
       this.lost_packets += lost.length;
       this.compact();
-      this.cc.onLoss(now, lost, this.isPersistent(lost), this.bytesInFlight);
+      const congestive = lost.filter((p) => p.pmtuProbe_bytes === 0);
+      if (congestive.length > 0) this.cc.onLoss(now, congestive, this.isPersistent(congestive), this.bytesInFlight);
     }
     return lost;
   }

@@ -15,6 +15,8 @@ export interface SentPacket {
   readonly streamFin: boolean;
   readonly maxData: boolean;
   readonly close: boolean;
+  /** Size of a PMTU probe (0 for ordinary packets): its loss is not congestion. */
+  readonly pmtuProbe_bytes: number;
   /** Delivery-rate sampling state at send time (BBR). */
   readonly delivered_bytes: number;
   readonly delivered_time: Millis;

@@ -19,6 +19,10 @@ const ACCESS_QUEUE_BYTES = 512 * 1024;
 const ACCESS_MS = 10;
 /** Virtual time allowed; 10% loss on every hop makes NewReno slow (Mathis: ~0.1 MB/s). */
 const LIMIT_MS = 900_000;
+/** If punching falls back to the relay mid-transfer, let the relay carry the whole file. */
+const RELAY_CIRCUIT_BYTES = 64 * 1024 * 1024;
+/** Per-source datagram rate the rendezvous allows: a relayed transfer is ~10k datagrams/s. */
+const RELAY_RATE_PER_S = 20_000;
 
 function access(loss: number): LinkConfig {
   return {
@@ -50,7 +54,7 @@ export function runPunchedTransfer(sim: Simulator, seed: number, loss: number, s
   sim.addHost({ name: 'b', realm: natB.inside, ips: ['10.0.2.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
   sim.addHost({ name: 'rendezvous', ips: ['198.51.100.7'], role: 'server', link: { latency: { kind: 'fixed', ms: 5 } } });
   const server = addr('198.51.100.7', 3478);
-  sim.run('rendezvous', new RendezvousServer({ primary: server }, sim.rng.fork('rendezvous')), { port: 3478 });
+  sim.run('rendezvous', new RendezvousServer({ primary: server, circuit_bytes_max: RELAY_CIRCUIT_BYTES, circuit_duration_ms: LIMIT_MS, rate_per_s: RELAY_RATE_PER_S, rate_burst: RELAY_RATE_PER_S }, sim.rng.fork('rendezvous')), { port: 3478 });
   const keyA = sim.rng.fork('key-a').nextBytes(32);
   const keyB = sim.rng.fork('key-b').nextBytes(32);
   const make = (name: 'a' | 'b', ip: string, key: Uint8Array): Peer =>

@@ -5,14 +5,21 @@
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../scenarios/index.ts';
 import { runScenario } from '../../scenarios/runner.ts';
+import type { Scenario } from '../../scenarios/scenario.ts';
 
 export const DETERMINISM_SEED = 7;
 export const DETERMINISM_SHARDS = 2;
 
+/** Scenarios that are not slow, dealt round-robin into DETERMINISM_SHARDS shards. */
 export function determinismShard(shard: number): void {
-  const mine = registry.scenarios().filter((_, i) => i % DETERMINISM_SHARDS === shard);
-  describe(`determinism of registered scenarios (shard ${shard + 1}/${DETERMINISM_SHARDS})`, () => {
-    for (const scenario of mine) {
+  const fast = registry.scenarios().filter((scenario) => !registry.isSlow(scenario));
+  const mine = fast.filter((_, i) => i % DETERMINISM_SHARDS === shard);
+  determinismSuite(`determinism of registered scenarios (shard ${shard + 1}/${DETERMINISM_SHARDS})`, mine);
+}
+
+export function determinismSuite(title: string, scenarios: readonly Scenario[]): void {
+  describe(title, () => {
+    for (const scenario of scenarios) {
       it(`${scenario.name} gives identical trace bytes twice (seed ${DETERMINISM_SEED})`, async () => {
         const result = await runScenario(scenario, DETERMINISM_SEED, { checkDeterminism: true });
         const why = [...result.failures.map((f) => `${f.expectation}: ${f.why}`), result.error ?? ''].filter(Boolean);

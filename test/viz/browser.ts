@@ -17,13 +17,18 @@ export interface ViewerSession {
   close(): Promise<void>;
 }
 
-/** Builds the viewer (unless built), serves `traceText`, and opens it in headless Chromium. */
+/**
+ * Serves `traceText` with the viewer and opens it in headless Chromium. With `rebuild`, a
+ * fresh build goes into a private directory (so a parallel test never sees a half-written
+ * viz/dist); otherwise viz/dist is used, built first if missing.
+ */
 export async function openViewer(traceText: string, options: { width?: number; height?: number; rebuild?: boolean } = {}): Promise<ViewerSession> {
-  await ensureViewerBuilt(options.rebuild ?? false);
   const dir = mkdtempSync(join(tmpdir(), 'peerlab-viz-'));
+  const dist = options.rebuild === true ? join(dir, 'dist') : undefined;
+  await ensureViewerBuilt(options.rebuild ?? false, () => undefined, dist);
   const tracePath = join(dir, 'trace.jsonl');
   writeFileSync(tracePath, traceText);
-  const server = await serveViewer({ trace: tracePath, port: 0 });
+  const server = await serveViewer({ trace: tracePath, port: 0, dist });
   const profile = join(dir, 'profile');
   // a fresh profile directory per launch (launchPersistentContext is how playwright takes one)
   const browser = await chromium.launchPersistentContext(profile, {

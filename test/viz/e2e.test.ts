@@ -92,7 +92,7 @@ describe.skipIf(!haveChromium && !requireAll)('viewer in headless Chromium', () 
     await session.page.screenshot({ path: 'test-artifacts/viz.png' });
   });
 
-  it('scrubbing moves the cursor; next drop jumps to the next drop; filters hide arrows', async () => {
+  it('scrubbing moves the cursor and the panels; play/pause; next drop; filters hide arrows', async () => {
     const h = hook(session);
     const range = await h.call((p) => p.timeRange());
     const drops = text.split('\n').filter((l) => l.includes('"kind":"drop"')).map((l) => (JSON.parse(l) as { t: number; id: number }));
@@ -104,6 +104,17 @@ describe.skipIf(!haveChromium && !requireAll)('viewer in headless Chromium', () 
     const expected = range.t_min + (steps / 10_000) * (range.t_max - range.t_min);
     expect(Math.abs(cursor - expected)).toBeLessThanOrEqual(1e-6);
     expect(await session.page.locator('#cursor-time').innerText()).toMatch(/^[\d.]+ m?s$/);
+    // the summary panel follows the cursor: datagrams sent up to it
+    const sentByCursor = text.split('\n').filter((l) => l.includes('"kind":"send"') && (JSON.parse(l) as { t: number }).t <= cursor).length;
+    await expect.poll(() => session.page.locator('[data-testid=summary] tr.total td:nth-child(2)').innerText()).toBe(String(sentByCursor));
+    // play advances the cursor, pause stops it
+    await session.page.locator('#play').click();
+    await expect.poll(() => h.call((p) => p.cursor()), { timeout: 5000 }).toBeGreaterThan(cursor);
+    await session.page.locator('#play').click();
+    const paused = await h.call((p) => p.cursor());
+    await session.page.waitForTimeout(200);
+    expect(await h.call((p) => p.cursor())).toBe(paused);
+    await session.page.locator('#scrubber').fill(String(steps));
     const next = drops.find((d) => d.t > cursor)!;
     await session.page.locator('#next-drop').click();
     expect(await h.call((p) => p.cursor())).toBe(next.t);

@@ -17,6 +17,8 @@ import { renderSummary } from './ui/summary-panel.ts';
 import { TopologyPanel } from './ui/topology-panel.ts';
 
 const SCRUB_STEPS = 10_000;
+/** A trace with more datagrams than this opens zoomed to its first ones. */
+const OPEN_DATAGRAMS_MAX = 2000;
 const SPEEDS = [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000];
 /** A replay should take about this long at the default speed. */
 const REPLAY_TARGET_MS = 30_000;
@@ -55,6 +57,9 @@ export class App {
     buildFilterControls(byId('filters'), model, filter, (f) => this.setFilter(f), this.abort.signal);
     this.bindToolbar();
     this.setCursor(model.t_max);
+    // A big trace opens at its beginning, as Wireshark and qvis do; "fit" shows it all.
+    const first = model.datagrams[Math.min(model.datagrams.length, OPEN_DATAGRAMS_MAX) - 1];
+    if (model.datagrams.length > OPEN_DATAGRAMS_MAX && first !== undefined) this.view.showRange(model.t_min, first.t1);
   }
 
   dispose(): void {

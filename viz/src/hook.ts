@@ -2,7 +2,6 @@
 // viewer built and drew without guessing pixels. Not part of the user interface.
 
 import type { App } from './app.ts';
-import { HEADER_PX } from './render/viewport.ts';
 import type { PacketId } from './trace/types.ts';
 
 export interface PeerlabHook {
@@ -90,10 +89,7 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
       return s !== undefined && 'proto' in s ? s.id : undefined;
     },
     zoomTo: (t, span_ms) => {
-      const vp = app().view.viewport;
-      const uSpan = Math.max(1e-6, vp.scale.toU(t + span_ms / 2) - vp.scale.toU(t - span_ms / 2));
-      const k = (vp.height_px - HEADER_PX) / (uSpan * vp.pxPerU);
-      app().view.centreOn(t, k);
+      app().view.showRange(t - span_ms / 2, t + span_ms / 2);
       app().view.draw();
     },
     rafFrameTimes: (n, dy) =>

@@ -25,12 +25,16 @@ const MIME: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
 };
 
-/** Builds the viewer with Vite unless viz/dist already holds a build (or `force`). */
-export async function ensureViewerBuilt(force = false, log: (line: string) => void = () => undefined): Promise<void> {
-  if (!force && existsSync(join(VIZ_DIST_DIR, 'index.html'))) return;
+/**
+ * Builds the viewer with Vite into `outDir` (default viz/dist) unless it already holds a
+ * build (or `force`). Tests build into their own directory so parallel runs never serve a
+ * half-written build.
+ */
+export async function ensureViewerBuilt(force = false, log: (line: string) => void = () => undefined, outDir = VIZ_DIST_DIR): Promise<void> {
+  if (!force && existsSync(join(outDir, 'index.html'))) return;
   log('building the viewer (vite build viz)…');
   const vite = await import('vite');
-  await vite.build({ root: VIZ_DIR, configFile: join(VIZ_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  await vite.build({ root: VIZ_DIR, configFile: join(VIZ_DIR, 'vite.config.ts'), logLevel: 'warn', build: { outDir: resolve(outDir), emptyOutDir: true } });
 }
 
 export interface ViewerServer {
@@ -51,11 +55,11 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-/** Serves viz/dist and (optionally) one trace file at /trace.jsonl. */
-export async function serveViewer(options: { trace?: string; port?: number }): Promise<ViewerServer> {
+/** Serves the build (viz/dist unless `dist` names another) and optionally one trace at /trace.jsonl. */
+export async function serveViewer(options: { trace?: string; port?: number; dist?: string }): Promise<ViewerServer> {
   const trace = options.trace === undefined ? undefined : resolve(options.trace);
   if (trace !== undefined && !existsSync(trace)) throw new UsageError(`no such trace file: ${options.trace}`);
-  const root = resolve(VIZ_DIST_DIR);
+  const root = resolve(options.dist ?? VIZ_DIST_DIR);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file: string | undefined;

@@ -31,5 +31,7 @@ export const arbMessage: fc.Arbitrary<RendezvousMessage> = fc.oneof(
   fc.record({ type: fc.constant('probe' as const), session: u32, key, tx: u32, flags: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ type: fc.constant('probe-ack' as const), session: u32, key, tx: u32, observed: arbAddr }),
   fc.record({ type: fc.constant('relay' as const), session: u32, payload: fc.uint8Array({ maxLength: 1400 }) }),
+  fc.record({ type: fc.constant('lookup' as const), nonce: u32, id: arbId, token: fc.uint8Array({ minLength: 16, maxLength: 16 }), target: arbId }),
+  fc.record({ type: fc.constant('peer' as const), nonce: u32, peer: arbId, observed: arbAddr, nat: arbNat, candidates: arbCandidates }),
 );
 

@@ -88,6 +88,17 @@ describe('punch coordination', () => {
     expect(again.map((x) => (x.m.type === 'punch' ? x.m.session : -1))).toEqual([toA.session, toA.session]);
   });
 
+  it('looks a peer up by id for registered callers only', () => {
+    const s = server();
+    register(s, 0, A, 'a', token(1));
+    register(s, 0, B, 'b', token(2));
+    expect(send(s, 1, A, { type: 'lookup', nonce: 5, id: 'a', token: token(1), target: 'b' })[0]!.m).toEqual({
+      type: 'peer', nonce: 5, peer: 'b', observed: B, nat: UNKNOWN_NAT, candidates: [{ kind: 'host', addr: B }],
+    });
+    expect(send(s, 1, A, { type: 'lookup', nonce: 6, id: 'a', token: token(1), target: 'zed' })[0]!.m).toMatchObject({ type: 'error', code: ERROR_CODE.notFound });
+    expect(send(s, 1, EVIL, { type: 'lookup', nonce: 7, id: 'a', token: token(3), target: 'b' })[0]!.m).toMatchObject({ type: 'error', code: ERROR_CODE.unauthorized });
+  });
+
   it('refuses connects without the token and remembers connects to absent peers', () => {
     const s = server();
     register(s, 0, A, 'a', token(1));

@@ -39,7 +39,7 @@ export function drawIdleGaps(ctx: CanvasRenderingContext2D, vp: Viewport): void 
     const y0 = vp.y(g.from_ms);
     const y1 = vp.y(g.to_ms);
     // an axis break in the gutter always; a band with a label only when there is room
-    ctx.fillStyle = COLORS.axisText;
+    ctx.fillStyle = COLORS.axisBreak;
     ctx.fillRect(GUTTER_PX - 10, y0, 8, 1);
     ctx.fillRect(GUTTER_PX - 10, Math.max(y0 + 2, y1), 8, 1);
     if (y1 - y0 < 14) continue;

@@ -23,6 +23,7 @@ export const COLORS = {
   header: '#f4f6f8',
   headerText: '#1d2329',
   axisText: '#5b6570',
+  axisBreak: '#b9c1ca',
   grid: 'rgba(0,0,0,0.05)',
   drop: '#d62728',
   nat: '#0f8b8d',

@@ -193,7 +193,11 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       if (!gate.admit(`r${h.lane}`, h.y)) continue;
       const e = h.event;
       ctx.globalAlpha = h.future ? FUTURE_ALPHA : 1;
-      ctx.fillText(e.dir === 'in' ? `${e.dst}⇒${e.to_dst}` : `${e.src}⇒${e.to_src}`, h.x + 6, h.y - 3);
+      const [before, after] = e.dir === 'in' ? [e.dst, e.to_dst] : [e.src, e.to_src];
+      // keep the label inside its lane: drop the "before" side when it would spill over
+      let label = `${before}⇒${after}`;
+      if (ctx.measureText(label).width > laneW - 10) label = `⇒${after}`;
+      ctx.fillText(label, h.x + 6, h.y - 3);
     }
   }
   // Drops: a red cross where the datagram died, with the reason.

@@ -12,7 +12,7 @@ import { COLORS } from '../render/colors.ts';
 import { LabelGate } from '../render/labels.ts';
 import { drawDatagrams, drawMarks, type DrawnCounts } from '../render/diagram.ts';
 import { datagramAnchor, hitTest, type Hit } from '../render/hit-test.ts';
-import { HEADER_PX, Viewport, type ZoomState } from '../render/viewport.ts';
+import { HEADER_PX, PAD_PX, Viewport, type ZoomState } from '../render/viewport.ts';
 
 export interface DiagramState {
   readonly model: TraceModel;
@@ -106,6 +106,14 @@ export class DiagramView {
     const y = this.viewport.y(t);
     const h = this.viewport.height_px;
     if (y < HEADER_PX + 10 || y > h * 0.9) this.setZoom(this.viewport.panTo(t, this.viewport.zoom.k, 0.3));
+  }
+
+  /** Zooms so [from, to] fills the view below the header. */
+  showRange(from: number, to: number): void {
+    const vp = this.viewport;
+    const uSpan = Math.max(1e-6, vp.scale.toU(to) - vp.scale.toU(from));
+    const k = Math.min(vp.zoomMax, Math.max(0.5, (vp.height_px - HEADER_PX - 2 * PAD_PX) / (uSpan * vp.pxPerU)));
+    this.setZoom({ k, x: vp.zoom.x, y: HEADER_PX + PAD_PX - vp.worldY(from) * k });
   }
 
   centreOn(t: number, k = this.viewport.zoom.k): void {
