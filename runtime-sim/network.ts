@@ -14,6 +14,7 @@ import { classifyDatagram } from '../protocol/core/demux.ts';
 import { EV_NAT_EXPIRY, EV_PACKET } from './kernel.ts';
 import type { Kernel } from './kernel.ts';
 import { Packet, PacketPool, STAGE_GATEWAY, STAGE_NODE, STAGE_REALM } from './packet.ts';
+import { BROADCAST, VIA_GATEWAY } from './realm.ts';
 import type { Realm, Attachment } from './realm.ts';
 import type { Host } from './host.ts';
 import type { Gateway } from './gateway.ts';
@@ -150,12 +151,12 @@ export class Network {
     const ip = p.dst.ip;
     const target = realm.byIp.get(ip);
     if (target !== undefined) return this.crossToNode(p, target);
-    if (realm.isBroadcast(ip)) return this.broadcast(p, realm);
-    const gateway = realm.gateway;
-    if (gateway !== undefined && (gateway.externalIps.has(ip) || !realm.isLocal(ip))) {
-      p.gateway = gateway;
-      return this.outbound(p, gateway);
+    const verdict = realm.verdict(ip);
+    if (verdict === VIA_GATEWAY) {
+      p.gateway = realm.gateway;
+      return this.outbound(p, realm.gateway!);
     }
+    if (verdict === BROADCAST) return this.broadcast(p, realm);
     this.drop(p, p.prev, 'no-route', `realm:${realm.name}`);
   }
 

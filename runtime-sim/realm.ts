@@ -18,6 +18,13 @@ export class RealmError extends Error {
 
 /** Where the public realm hands out addresses when a host gives none (RFC 2544 bench range). */
 export const internet_pool = '198.18.0.0/15';
+/** Bound on cached routing verdicts per realm (for IPs not attached to it). */
+export const verdicts_cached_max = 65_536;
+
+/** Where a datagram to an IP that is not attached to the realm goes. */
+export const VIA_GATEWAY = 1;
+export const BROADCAST = 2;
+export const NO_ROUTE = 3;
 export const LIMITED_BROADCAST = '255.255.255.255';
 
 export class Realm {
@@ -30,6 +37,8 @@ export class Realm {
   readonly subnet: Subnet | undefined;
   private readonly pool: Subnet;
   private allocNext = 0;
+  /** VIA_GATEWAY / BROADCAST / NO_ROUTE by IP; fixed once the gateway is set. */
+  private readonly verdicts = new Map<string, number>();
 
   constructor(
     readonly name: string,
@@ -49,6 +58,21 @@ export class Realm {
   /** True when a datagram to `ip` must stay inside (no gateway, or the IP is on this LAN). */
   isLocal(ip: string): boolean {
     return this.gateway === undefined || (this.subnet !== undefined && this.subnet.contains(ip));
+  }
+
+  /**
+   * Where a datagram to `ip`, which no node of this realm holds, goes. Cached: the subnet and
+   * the gateway never change after the realm is built, and attached IPs are checked first.
+   */
+  verdict(ip: string): number {
+    let v = this.verdicts.get(ip);
+    if (v !== undefined) return v;
+    const g = this.gateway;
+    if (this.isBroadcast(ip)) v = BROADCAST;
+    else if (g !== undefined && (g.externalIps.has(ip) || !this.isLocal(ip))) v = VIA_GATEWAY;
+    else v = NO_ROUTE;
+    if (this.verdicts.size < verdicts_cached_max) this.verdicts.set(ip, v);
+    return v;
   }
 
   /** The next unused host address of the pool. */

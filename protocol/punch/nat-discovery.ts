@@ -13,7 +13,7 @@ import { StunTransactions, type RetransmitPolicy } from './stun-transactions.ts'
 import { STUN_ATTR, STUN_METHOD, type DecodedStun, type StunAttribute } from './stun-types.ts';
 import { natSummary, UNKNOWN_NAT, type NatReport } from './nat-report.ts';
 
-export type DiscoveryTest = 'binding' | 'filter-ip-port' | 'filter-port' | 'map-alt-ip' | 'map-alt-both';
+export type DiscoveryTest = 'binding' | 'filter-ip-port' | 'filter-port' | 'map-alt-ip' | 'map-alt-both' | 'alt-server';
 
 export interface NatDiscoveryConfig {
   /** The STUN server's primary address. */
@@ -26,6 +26,11 @@ export interface NatDiscoveryConfig {
   /** Largest port step still called "sequential allocation". */
   readonly sequential_delta_max: number;
   readonly software?: string;
+  /**
+   * A second STUN server (another IP), asked when the first reports no OTHER-ADDRESS: equal
+   * mapped addresses mean endpoint-independent mapping (filtering stays unknown).
+   */
+  readonly alternate?: Addr;
 }
 
 export const DEFAULT_DISCOVERY: Omit<NatDiscoveryConfig, 'server'> = {
@@ -49,6 +54,8 @@ export class NatDiscovery {
   report: NatReport = UNKNOWN_NAT;
   /** The external port of the newest mapping seen, the base for sequential-port prediction. */
   lastMappedPort = 0;
+  /** Set by the two-server test: true when the mapping changed with the destination. */
+  mappingVaries: boolean | undefined;
   private local: Addr | undefined;
   private readonly filterResult = new Map<DiscoveryTest, boolean>();
   private readonly mappedBy = new Map<DiscoveryTest, Addr>();
@@ -135,7 +142,12 @@ export class NatDiscovery {
         this.other = other;
         this.mappedBy.set('binding', mapped);
         this.emit({ type: 'stun-mapped', mapped: formatAddr(mapped), server: formatAddr(this.config.server), rtt_ms });
-        if (!this.config.classify || !other || other.ip === this.config.server.ip || other.port === this.config.server.port) {
+        const rfc5780 = other !== undefined && other.ip !== this.config.server.ip && other.port !== this.config.server.port;
+        if (this.config.classify && !rfc5780 && this.config.alternate) {
+          this.request(now, 'alt-server', this.config.alternate, []);
+          return;
+        }
+        if (!this.config.classify || !rfc5780) {
           this.report = this.local && addrEquals(mapped, this.local) ? { ...UNKNOWN_NAT, open: true, mapping: 'endpoint-independent', allocation: 'preserve' } : UNKNOWN_NAT;
           this.finish();
           return;
@@ -159,6 +171,18 @@ export class NatDiscovery {
         this.mappedBy.set(test, mapped);
         this.finish();
         return;
+      case 'alt-server': {
+        this.emit({ type: 'stun-mapped', mapped: formatAddr(mapped), server: formatAddr(this.config.alternate!), rtt_ms });
+        const m1 = this.mappedBy.get('binding')!;
+        const open = this.local !== undefined && addrEquals(m1, this.local);
+        // Equal mappings towards two servers: endpoint-independent. Different: some
+        // endpoint-dependent kind, which one needs a server with RFC 5780 support.
+        this.report = addrEquals(mapped, m1) ? { ...UNKNOWN_NAT, mapping: 'endpoint-independent', open } : { ...UNKNOWN_NAT, open };
+        this.mappingVaries = !addrEquals(mapped, m1);
+        this.state = 'done';
+        this.emit({ type: 'nat', summary: natSummary(this.report), report: this.report, mapped: formatAddr(m1) });
+        return;
+      }
     }
   }
 

@@ -6,7 +6,11 @@ import type { Millis } from '../core/time.ts';
 interface Bucket {
   tokens: number;
   at: Millis;
+  /** When the bucket last moved to the young end of the LRU order. */
+  seen: Millis;
 }
+
+const LRU_REFRESH_MS = 1_000;
 
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
@@ -25,7 +29,13 @@ export class RateLimiter {
   allow(now: Millis, source: string): boolean {
     let bucket = this.buckets.get(source);
     if (bucket) {
-      this.buckets.delete(source); // re-insert below: Map order = least recently seen first
+      // Re-insert (Map order = least recently seen first) at most once per LRU_REFRESH_MS, so
+      // a busy source costs one lookup per datagram, not three.
+      if (now - bucket.seen >= LRU_REFRESH_MS) {
+        this.buckets.delete(source);
+        this.buckets.set(source, bucket);
+        bucket.seen = now;
+      }
       bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) * this.rate_per_s) / 1000);
       bucket.at = now;
     } else {
@@ -33,9 +43,9 @@ export class RateLimiter {
         const oldest = this.buckets.keys().next();
         if (!oldest.done) this.buckets.delete(oldest.value);
       }
-      bucket = { tokens: this.burst, at: now };
+      bucket = { tokens: this.burst, at: now, seen: now };
+      this.buckets.set(source, bucket);
     }
-    this.buckets.set(source, bucket);
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;

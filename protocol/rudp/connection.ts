@@ -638,7 +638,7 @@ export class Connection {
       const probe = this.probesPending > 0;
       const size = Math.min(this.datagramBytes, this.cc.window_bytes());
       if (probe || this.loss.bytesInFlight + size <= this.cc.window_bytes()) {
-        this.pacer.setRate(this.cc.pacingRate_bytes_per_ms(this.loss.rtt));
+        this.pacer.setRate(this.cc.pacingRate_bytes_per_ms(this.loss.rtt), this.datagramBytes);
         if (probe || this.pacer.canSend(now, size)) {
           if (probe) this.probesPending--;
           return this.build(now, true);

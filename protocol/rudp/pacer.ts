@@ -15,9 +15,10 @@ export class Pacer {
     this.tokens_bytes = this.capacity_bytes;
   }
 
-  setRate(rate_bytes_per_ms: number): void {
+  /** `packet_bytes` is the current datagram size (it grows with path-MTU probing). */
+  setRate(rate_bytes_per_ms: number, packet_bytes = this.datagram_bytes): void {
     this.rate_bytes_per_ms = rate_bytes_per_ms;
-    this.capacity_bytes = Math.max(this.burstPackets * this.datagram_bytes, rate_bytes_per_ms * this.burst_ms);
+    this.capacity_bytes = Math.max(this.burstPackets * packet_bytes, rate_bytes_per_ms * this.burst_ms);
   }
 
   private refill(now: Millis): void {

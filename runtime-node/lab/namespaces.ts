@@ -2,7 +2,7 @@
 // our pid, so concurrent runs never collide and a later run can sweep what a dead run left.
 // Links are veth pairs created directly between two lab namespaces: nothing is ever created
 // in, or linked to, the machine's own (root) namespace.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { run, runIn } from './exec.ts';
 
 /** All lab namespaces start with this; the pid and run number follow. */
@@ -147,12 +147,27 @@ async function killNamespacePids(name: string): Promise<void> {
   } catch {
     return;
   }
-  for (const pid of pids) {
-    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+  const targets = pids.filter((pid) => Number.isInteger(pid) && pid > 1 && pid !== process.pid);
+  for (const pid of targets) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
       /* already gone */
     }
+  }
+  // Wait until they are really gone (or only zombies waiting for their parent to reap them).
+  const deadline = Date.now() + kill_wait_ms;
+  while (Date.now() < deadline && targets.some(running)) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** How long teardown waits for SIGKILLed processes to disappear. */
+const kill_wait_ms = 2000;
+
+function running(pid: number): boolean {
+  try {
+    // A zombie has exited already; it only waits to be reaped.
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,11 @@
 // The kernel-NAT lab's plumbing, checked with plain UDP before any protocol runs: namespaces,
 // veths, nftables routers and coturn come up, a STUN probe sees the router's public address
 // (with the port preserved by masquerade, randomised by fully-random), simultaneous probes
-// get through cone routers and not symmetric ones, and everything is gone afterwards.
+// get through cone routers and not symmetric ones, and everything is gone afterwards, also
+// when `peerlab lab` is interrupted with SIGINT half-way.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findCase } from '../../../runtime-node/lab/cases.ts';
 import { withLab } from '../../../runtime-node/lab/harness.ts';
@@ -37,4 +41,36 @@ describe.skipIf(skip !== undefined)('kernel-NAT lab plumbing (UDP probes)', () =
     ).rejects.toThrow('on purpose');
     expect(listLabNamespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
   });
+
+  it('peerlab lab interrupted by SIGINT leaves no namespace and no process behind', async () => {
+    const bin = fileURLToPath(new URL('../../../bin/peerlab.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'lab', 'cone-cone', '--probe'], { stdio: 'ignore' });
+    const prefix = `plab${child.pid!.toString(36)}`;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (listLabNamespaces().filter((n) => n.startsWith(prefix)).length < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const ours = listLabNamespaces().filter((n) => n.startsWith(prefix));
+      expect(ours.length).toBeGreaterThan(0);
+      // Give coturn (and the probes) a moment to start inside the namespaces.
+      await new Promise((r) => setTimeout(r, 1500));
+      const pids = ours.flatMap((ns) => execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(listLabNamespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
+      // Exited processes may linger as zombies until PID 1 reaps them; those count as gone.
+      const alive = pids.filter((pid) => {
+        try {
+          return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        } catch {
+          return false;
+        }
+      });
+      expect(alive).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 40_000);
 });

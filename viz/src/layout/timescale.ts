@@ -5,6 +5,8 @@
 
 /** A gap counts as idle when it is this many times the median gap. */
 export const IDLE_GAP_MEDIANS = 20;
+/** ... and this many times the 75th percentile gap. */
+export const IDLE_GAP_P75S = 4;
 
 export interface IdleGap {
   readonly from_ms: number;
@@ -70,8 +72,11 @@ export class TimeScale {
     return new TimeScale(knotT, knotU, gaps);
   }
 
-  /** A gap threshold that suits the trace: 20x the median gap between distinct times, so
-   * only real pauses (timeouts, keepalive waits) shrink, not ordinary spacing. */
+  /**
+   * A gap threshold that suits the trace: 20x the median gap between distinct times and 4x
+   * the 75th percentile, so only real pauses (timeouts, keepalive waits) shrink, not the
+   * ordinary rhythm of a protocol (a ping every 50 ms stays as it is).
+   */
   static autoGap(times: ArrayLike<number>): number {
     const gaps: number[] = [];
     // sample at most ~20k gaps so this stays fast on large traces
@@ -83,7 +88,8 @@ export class TimeScale {
     if (gaps.length === 0) return 1;
     gaps.sort((a, b) => a - b);
     const median = gaps[Math.floor(gaps.length / 2)]!;
-    return Math.max(1, median * IDLE_GAP_MEDIANS);
+    const p75 = gaps[Math.floor(gaps.length * 0.75)]!;
+    return Math.max(1, median * IDLE_GAP_MEDIANS, p75 * IDLE_GAP_P75S);
   }
 
   get t_min(): number {

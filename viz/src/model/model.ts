@@ -30,6 +30,9 @@ export interface Datagram {
   send: SendEvent | undefined;
   /** the original's send, when this is a duplicate with no send of its own */
   origin: SendEvent | undefined;
+  /** real traces: the lane a send-less delivery came from / a delivery-less send went to */
+  remoteFrom?: string;
+  remoteTo?: string;
   readonly nats: NatEvent[];
   readonly ends: EndEvent[];
   proto: string;
@@ -98,9 +101,6 @@ export function buildModel(trace: ParsedTrace): TraceModel {
       eventNodes.push(e.node);
     }
   }
-  const lanes = layoutLanes(topology, eventNodes);
-  const laneOf = new Map(lanes.map((l) => [l.name, l.index]));
-
   const nodeOfIp = new Map<string, string>();
   for (const n of topology.nodes) {
     for (const ip of n.ips) nodeOfIp.set(ip, n.name);
@@ -109,7 +109,7 @@ export function buildModel(trace: ParsedTrace): TraceModel {
 
   const byId = new Map<PacketId, Datagram>();
   const datagrams: Datagram[] = [];
-  const marks: Mark[] = [];
+  const markEvents: MarkEvent[] = [];
   const drops: DropEvent[] = [];
   const stats: StatsEvent[] = [];
   const faults: FaultPeriod[] = [];
@@ -168,7 +168,7 @@ export function buildModel(trace: ParsedTrace): TraceModel {
         break;
       }
       default:
-        marks.push({ index: marks.length, event: e, lane: laneOf.get(e.node) ?? 0 });
+        markEvents.push(e);
     }
   }
 
@@ -192,6 +192,26 @@ export function buildModel(trace: ParsedTrace): TraceModel {
       }
     }
   }
+
+  // A real trace holds one side of each exchange: sends with no delivery and deliveries
+  // with no send. Their far end gets a lane named by its address (or the node owning it).
+  if (trace.header?.world === 'real') {
+    const remoteLane = (address: string): string => nodeOfIp.get(ipOf(address)) ?? address;
+    for (const d of datagrams) {
+      const end = d.ends[0];
+      if (d.send === undefined && d.origin === undefined && end !== undefined && end.src !== '') d.remoteFrom = remoteLane(end.src);
+      if (d.send !== undefined && d.ends.length === 0 && d.nats.length === 0) d.remoteTo = remoteLane(d.send.dst);
+      for (const name of [d.remoteFrom, d.remoteTo]) {
+        if (name !== undefined && !seenNodes.has(name)) {
+          seenNodes.add(name);
+          eventNodes.push(name);
+        }
+      }
+    }
+  }
+  const lanes = layoutLanes(topology, eventNodes);
+  const laneOf = new Map(lanes.map((l) => [l.name, l.index]));
+  const marks: Mark[] = markEvents.map((event, index) => ({ index, event, lane: laneOf.get(event.node) ?? 0 }));
 
   // Events arrive sorted, so datagrams are already sorted by first event time (t0).
   let spanMax = 0;

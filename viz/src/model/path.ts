@@ -47,6 +47,7 @@ export function datagramPath(model: TraceModel, d: Datagram): DatagramPath {
   const chain: PathPoint[] = [];
   const origin = d.send ?? d.origin;
   if (origin !== undefined) chain.push({ lane: laneOf(origin.node), t: origin.t });
+  else if (d.remoteFrom !== undefined && d.ends[0] !== undefined) chain.push({ lane: laneOf(d.remoteFrom), t: d.ends[0].t });
   const natHops = d.nats.map((event) => ({ at: { lane: laneOf(event.node), t: event.t }, event }));
   for (const hop of natHops) chain.push(hop.at);
   const segments: PathSegment[] = [];
@@ -69,6 +70,7 @@ export function datagramPath(model: TraceModel, d: Datagram): DatagramPath {
     if (last !== undefined) segments.push({ from: last, to: at });
     drops.push({ at, event: end });
   }
+  if (last !== undefined && d.remoteTo !== undefined) segments.push({ from: last, to: { lane: laneOf(d.remoteTo), t: last.t } });
   return { segments, drops, natHops };
 }
 

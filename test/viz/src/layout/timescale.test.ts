@@ -38,3 +38,16 @@ describe('TimeScale', () => {
     },
   );
 });
+
+describe('TimeScale.autoGap', () => {
+  it('keeps a protocol rhythm and shrinks only the long pause', () => {
+    // a ping every 50 ms (send, reply 20 ms later, timer), then a 1.8 s wait, then more pings
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) times.push(i * 50, i * 50 + 1, i * 50 + 21);
+    for (let i = 0; i < 5; i++) times.push(2300 + i * 50, 2301 + i * 50, 2321 + i * 50);
+    const gap = TimeScale.autoGap(times);
+    expect(gap).toBeGreaterThan(50);
+    expect(gap).toBeLessThan(1800);
+    expect(TimeScale.compressed(times, gap).gaps).toHaveLength(1);
+  });
+});

@@ -45,3 +45,18 @@ describe('buildModel', () => {
     expect([0, 1, 2, 3, 5, 9, 10].map((v) => lowerBound(xs, v, (x) => x))).toEqual([0, 0, 1, 3, 3, 4, 5]);
   });
 });
+
+describe('real traces', () => {
+  it('give the far end of one-sided exchanges a lane and draw them across', () => {
+    const text = [
+      '{"v":1,"kind":"run","peerlab":"0.1.0","world":"real","scenario":"echo-client","seed":null,"started":"2026-11-21T14:07:56.818Z","topology":{"nodes":[{"name":"client","type":"host"}],"realms":[{"name":"internet"}]}}',
+      '{"t":3.5,"kind":"send","node":"client","id":"client#1","src":"0.0.0.0:35430","dst":"127.0.0.1:47011","bytes":48,"proto":"echo"}',
+      '{"t":24.8,"kind":"deliver","node":"client","id":"client#2","src":"127.0.0.1:47011","dst":"0.0.0.0:35430","bytes":48}',
+    ].join('\n');
+    const m = buildModel(parseTrace(text));
+    expect(m.lanes.map((l) => l.name)).toEqual(['client', '127.0.0.1:47011']);
+    const [out, back] = m.datagrams;
+    expect(datagramPath(m, out!).segments.map((s) => [s.from.lane, s.to.lane, s.to.t])).toEqual([[0, 1, 3.5]]);
+    expect(datagramPath(m, back!).segments.map((s) => [s.from.lane, s.to.lane, s.to.t])).toEqual([[1, 0, 24.8]]);
+  });
+});
