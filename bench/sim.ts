@@ -37,16 +37,32 @@ const TARGET_QUEUE_SHARE = 0.25;
 const TARGET_TRACED_PER_S = 250_000;
 const TARGET_IDLE_BYTES = 1024 ** 3;
 
-/** Answers each datagram to its sender (the bench's own minimal echo server). */
+/** A reusable Transmit: drivers copy what they need and never keep the object. */
+class Outgoing implements Transmit {
+  remote!: Addr;
+  data!: Uint8Array;
+  local: Addr | undefined;
+}
+
+/**
+ * Answers each datagram to its sender (the bench's own minimal echo server). It keeps at most
+ * one reply, since the driver drains it after every datagram.
+ */
 class StormServer implements Machine<never, never> {
-  private readonly out: Transmit[] = [];
+  private readonly out = new Outgoing();
+  private pending = false;
   handleDatagram(_now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
-    this.out.push({ remote, data, local });
+    this.out.remote = remote;
+    this.out.data = data;
+    this.out.local = local;
+    this.pending = true;
   }
   handleTimeout(): void {}
   handleCommand(): void {}
   pollTransmit(): Transmit | undefined {
-    return this.out.pop();
+    if (!this.pending) return undefined;
+    this.pending = false;
+    return this.out;
   }
   pollEvent(): undefined {
     return undefined;
@@ -60,8 +76,11 @@ class StormServer implements Machine<never, never> {
 class StormClient implements Machine<never, never> {
   private pending = STORM_WINDOW;
   replies = 0;
-  private readonly data = Uint8Array.of(0xe0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-  constructor(private readonly server: Addr) {}
+  private readonly out = new Outgoing();
+  constructor(server: Addr) {
+    this.out.remote = server;
+    this.out.data = Uint8Array.of(0xe0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+  }
   handleDatagram(): void {
     this.replies++;
     this.pending++;
@@ -71,7 +90,7 @@ class StormClient implements Machine<never, never> {
   pollTransmit(): Transmit | undefined {
     if (this.pending === 0) return undefined;
     this.pending--;
-    return { remote: this.server, data: this.data };
+    return this.out;
   }
   pollEvent(): undefined {
     return undefined;

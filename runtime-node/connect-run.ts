@@ -7,6 +7,7 @@ import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
 import type { Crypto } from '../protocol/core/crypto.ts';
 import { nodeCrypto } from './node-crypto.ts';
 import { Peer, type PeerEvent } from '../protocol/peer/peer.ts';
+import { ERROR_CODE } from '../protocol/punch/rendezvous-wire.ts';
 import { Driver, DriverError, RealClock } from './driver.ts';
 import type { Identity } from './identity-file.ts';
 import { NodeRng } from './node-rng.ts';
@@ -71,6 +72,20 @@ export interface ConnectResult {
 const verdict_linger_ms = 300;
 /** Receive chunk size asked of the transport per read. */
 const read_bytes_max = 256 * 1024;
+
+const RENDEZVOUS_ERRORS: Record<number, string> = {
+  [ERROR_CODE.notFound]: 'no such peer registered',
+  [ERROR_CODE.pending]: 'the peer has not registered yet',
+  [ERROR_CODE.unauthorized]: 'unauthorized',
+  [ERROR_CODE.conflict]: 'this --id is registered by another process (a previous run keeps it for up to a minute); pick another --id or wait',
+  [ERROR_CODE.tableFull]: 'the server is full',
+  [ERROR_CODE.rateLimited]: 'rate limited',
+  [ERROR_CODE.badRequest]: 'bad request',
+};
+
+function rendezvousErrorText(code: number): string {
+  return `${RENDEZVOUS_ERRORS[code] ?? 'no answer'} (code ${code})`;
+}
 
 /** The local IP the kernel would use to reach `remote` (no packet is sent). */
 export function routeSourceIp(remote: Addr): Promise<string> {
@@ -219,7 +234,7 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
               tried.push(`direct punch failed after ${event.attempts} probes`);
               break;
             case 'rendezvous-error':
-              tried.push(`rendezvous error code ${event.code}`);
+              tried.push(`rendezvous refused: ${rendezvousErrorText(event.code)}`);
               break;
             case 'path':
               if (!pathEvent || event.upgrade) {
@@ -289,7 +304,8 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
       time_to_path_ms: pathAt,
       punch_ms: pathEvent.elapsed_ms,
       time_to_session_ms: sessionAt,
-      rtt_ms: stats?.srtt_ms ?? pathEvent.rtt_ms,
+      // Without data the transport has no RTT sample yet (srtt is its initial guess).
+      rtt_ms: outcome.bytes > 0 && stats ? stats.srtt_ms : pathEvent.rtt_ms,
       bytes: outcome.bytes,
       duration_ms,
       goodput_mbps: outcome.bytes > 0 ? (outcome.bytes * 8) / (duration_ms * 1000) : 0,

@@ -2,6 +2,10 @@
 // socket per local address, hands each datagram and one re-armed timer to the machine, sends
 // what the machine polls out, and turns socket failures into typed driver events instead of
 // exceptions, so the same machine that passed in the simulator runs here unchanged.
+// ICMP errors surface only where the kernel reports them: Linux reports ICMP port/host
+// unreachable (ECONNREFUSED, EHOSTUNREACH) to connected UDP sockets or with IP_RECVERR; our
+// sockets are unconnected (one socket talks to many peers), so those arrive mostly as silence
+// and the protocols' own timeouts handle them. Whatever the kernel does report is mapped.
 import { createSocket, type Socket } from 'node:dgram';
 import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
 import { classifyDatagram } from '../protocol/core/demux.ts';
@@ -35,6 +39,8 @@ const default_socket_buffer_bytes = 4 * 1024 * 1024;
 const default_send_queue_bytes_max = 8 * 1024 * 1024;
 /** Driver events kept for late readers (waitFor); older ones are discarded. */
 const driver_events_max = 1024;
+/** Due deadlines run inside one pump before the rest waits for the event loop's next turn. */
+const due_rounds_max = 64;
 /** Consecutive timers a machine may ask for in the past before we force a 1 ms pause. */
 const timer_spin_max = 1000;
 
@@ -221,24 +227,40 @@ export class Driver<Command, Event> {
     return `${this.node}#${++this.packetId}`;
   }
 
-  /** Drains transmits and events, then re-arms the one timer. Safe to re-enter. */
+  /**
+   * Drains transmits and events, runs a deadline that is already due at once, then re-arms
+   * the one timer. Safe to re-enter. Running due deadlines here matters: on a busy socket
+   * every datagram re-arms the timer, and a zero-delay setTimeout that keeps being replaced
+   * would never fire, starving the machine's pacing and retransmission timers.
+   */
   private pump(): void {
-    if (this.closed) return;
-    for (let transmit = this.machine.pollTransmit(); transmit; transmit = this.machine.pollTransmit()) {
-      this.send(transmit);
-    }
-    for (let event = this.machine.pollEvent(); event !== undefined; event = this.machine.pollEvent()) {
-      this.trace?.write({
-        t: this.now(),
-        kind: 'event',
-        node: this.node,
-        name: eventName(event),
-        data: jsonSafe(event),
-      });
-      for (const listener of [...this.eventListeners]) listener(event);
-      if (this.closed) return;
+    for (let round = 0; !this.closed; round++) {
+      for (let transmit = this.machine.pollTransmit(); transmit; transmit = this.machine.pollTransmit()) {
+        this.send(transmit);
+      }
+      for (let event = this.machine.pollEvent(); event !== undefined; event = this.machine.pollEvent()) {
+        this.trace?.write({
+          t: this.now(),
+          kind: 'event',
+          node: this.node,
+          name: eventName(event),
+          data: jsonSafe(event),
+        });
+        for (const listener of [...this.eventListeners]) listener(event);
+        if (this.closed) return;
+      }
+      const at = this.machine.pollTimeout();
+      const now = this.now();
+      if (at === undefined || at > now || round >= due_rounds_max) break;
+      this.runTimeout(now, at);
     }
     this.armTimer();
+  }
+
+  private runTimeout(now: Millis, at: Millis): void {
+    this.counters.timers++;
+    if (this.trace && this.traceDatagrams) this.trace.write({ t: now, kind: 'timer', node: this.node, at });
+    this.machine.handleTimeout(now);
   }
 
   private armTimer(): void {
@@ -264,11 +286,7 @@ export class Driver<Command, Event> {
     if (this.closed) return;
     const now = this.now();
     const at = this.machine.pollTimeout();
-    if (at !== undefined && at <= now) {
-      this.counters.timers++;
-      if (this.trace && this.traceDatagrams) this.trace.write({ t: now, kind: 'timer', node: this.node, at });
-      this.machine.handleTimeout(now);
-    }
+    if (at !== undefined && at <= now) this.runTimeout(now, at);
     this.pump();
   }
 

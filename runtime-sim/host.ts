@@ -44,8 +44,13 @@ export class Host {
     this.down = new Link(`down:${name}`, link);
   }
 
+  /** The one port bound on every IP, when the host has exactly one socket (a fast path). */
+  private solePort = -1;
+  private soleDriver: Driver | undefined;
+
   /** The driver that receives datagrams to ip:port, if any. */
   socket(ip: string, port: number): Driver | undefined {
+    if (port === this.solePort) return this.soleDriver;
     const binding = this.ports.get(port);
     if (binding === undefined) return undefined;
     if (binding.byIp !== undefined) {
@@ -66,12 +71,26 @@ export class Host {
     if (ip === undefined) {
       if (binding.any !== undefined || (binding.byIp?.size ?? 0) > 0) throw new SocketError(this.name, `port ${port} in use`);
       binding.any = driver;
+      this.updateSole();
       return;
     }
     if (!this.ips.includes(ip)) throw new SocketError(this.name, `${ip} is not an address of this host`);
     binding.byIp ??= new Map();
     if (binding.any !== undefined || binding.byIp.has(ip)) throw new SocketError(this.name, `${ip}:${port} in use`);
     binding.byIp.set(ip, driver);
+    this.updateSole();
+  }
+
+  private updateSole(): void {
+    this.solePort = -1;
+    this.soleDriver = undefined;
+    if (this.ports.size !== 1) return;
+    for (const [port, binding] of this.ports) {
+      if (binding.any !== undefined && binding.byIp === undefined) {
+        this.solePort = port;
+        this.soleDriver = binding.any;
+      }
+    }
   }
 
   /** Moves a specific binding from one IP to another (rebinding). */

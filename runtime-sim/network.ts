@@ -81,8 +81,8 @@ export class Network {
       return;
     }
     // Look ahead: a unicast to a node whose downlink is timeless can cross it now.
-    const target = realm.byIp.get(p.dst.ip);
-    if (target !== undefined && target.down.timeless && !link.duplicate) {
+    const target = realm.route(p.dst.ip);
+    if (typeof target === 'object' && target.down.timeless && !link.duplicate) {
       p.hops++;
       const down_ms = this.cross(p, target.down, target.name);
       if (down_ms < 0) return;
@@ -149,9 +149,8 @@ export class Network {
   private route(p: Packet, realm: Realm): void {
     if (++p.hops > hops_max) return this.drop(p, p.prev, 'no-route', `realm:${realm.name}`);
     const ip = p.dst.ip;
-    const target = realm.byIp.get(ip);
-    if (target !== undefined) return this.crossToNode(p, target);
-    const verdict = realm.verdict(ip);
+    const verdict = realm.route(ip);
+    if (typeof verdict === 'object') return this.crossToNode(p, verdict);
     if (verdict === VIA_GATEWAY) {
       p.gateway = realm.gateway;
       return this.outbound(p, realm.gateway!);
@@ -273,6 +272,7 @@ export class Network {
   natEvents(gateway: Gateway): void {
     const k = this.k;
     const box = gateway.box;
+    // With tracing off the box was built without events (NatBoxOptions.events = false).
     if (k.tracer.on) {
       for (let e = box.pollNatEvent(); e !== undefined; e = box.pollNatEvent()) {
         if (e.kind === 'nat-map') k.tracer.natMap(k.now, gateway.name, e.internal, e.external, e.remote);

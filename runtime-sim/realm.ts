@@ -37,8 +37,13 @@ export class Realm {
   readonly subnet: Subnet | undefined;
   private readonly pool: Subnet;
   private allocNext = 0;
-  /** VIA_GATEWAY / BROADCAST / NO_ROUTE by IP; fixed once the gateway is set. */
-  private readonly verdicts = new Map<string, number>();
+  /**
+   * One lookup per datagram: the node at an IP, or (cached) VIA_GATEWAY / BROADCAST /
+   * NO_ROUTE for IPs no node holds. Verdicts never go stale: the subnet and gateway are fixed
+   * once the realm is built, and attach() overwrites a verdict cached for its IP.
+   */
+  readonly routes = new Map<string, Attachment | number>();
+  private verdictsCached = 0;
 
   constructor(
     readonly name: string,
@@ -60,18 +65,19 @@ export class Realm {
     return this.gateway === undefined || (this.subnet !== undefined && this.subnet.contains(ip));
   }
 
-  /**
-   * Where a datagram to `ip`, which no node of this realm holds, goes. Cached: the subnet and
-   * the gateway never change after the realm is built, and attached IPs are checked first.
-   */
-  verdict(ip: string): number {
-    let v = this.verdicts.get(ip);
-    if (v !== undefined) return v;
+  /** The node at `ip`, or where a datagram to it goes: VIA_GATEWAY, BROADCAST or NO_ROUTE. */
+  route(ip: string): Attachment | number {
+    const known = this.routes.get(ip);
+    if (known !== undefined) return known;
     const g = this.gateway;
+    let v: number;
     if (this.isBroadcast(ip)) v = BROADCAST;
     else if (g !== undefined && (g.externalIps.has(ip) || !this.isLocal(ip))) v = VIA_GATEWAY;
     else v = NO_ROUTE;
-    if (this.verdicts.size < verdicts_cached_max) this.verdicts.set(ip, v);
+    if (this.verdictsCached < verdicts_cached_max) {
+      this.verdictsCached++;
+      this.routes.set(ip, v);
+    }
     return v;
   }
 
@@ -92,9 +98,13 @@ export class Realm {
       throw new RealmError(this.name, `${ip} is outside ${this.subnet.text}`);
     }
     this.byIp.set(ip, node);
+    this.routes.set(ip, node);
   }
 
   detach(ip: string, node: Attachment): void {
-    if (this.byIp.get(ip) === node) this.byIp.delete(ip);
+    if (this.byIp.get(ip) === node) {
+      this.byIp.delete(ip);
+      this.routes.delete(ip);
+    }
   }
 }

@@ -17,8 +17,9 @@ import { DEFAULT_DISCOVERY, NatDiscovery } from './nat-discovery.ts';
 import { natSummary, type NatReport } from './nat-report.ts';
 import { PUNCH_DEFAULTS, type PunchClientConfig } from './punch-config.ts';
 import type { NatPair, PunchEvent, Technique } from './punch-events.ts';
-import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, PROBE_KEEPALIVE, PROBE_NOMINATE, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
+import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, PROBE_KEEPALIVE, PROBE_NOMINATE, PROBE_SYNC, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
 import { PunchSession } from './punch-session.ts';
+import { RequestTable, type Request } from './rendezvous-requests.ts';
 import { decodeStun } from './stun-codec.ts';
 
 export type PunchCommand =
@@ -31,15 +32,7 @@ export type PathState =
   | { readonly kind: 'direct'; readonly local: Addr; readonly remote: Addr; rtt_ms: number; readonly technique: Technique; readonly nominated: boolean }
   | { readonly kind: 'relay'; readonly server: Addr; rtt_ms: number };
 
-type TimerName = 'start' | 'request' | 'refresh' | 'session' | 'keepalive' | 'upgrade' | 'pending';
-
-interface Request {
-  readonly type: 'register' | 'connect';
-  readonly nonce: number;
-  sent_at: Millis;
-  tries: number;
-  next_at: Millis;
-}
+type TimerName = 'start' | 'refresh' | 'keepalive' | 'upgrade' | 'pending';
 
 export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   readonly config: PunchClientConfig;
@@ -52,7 +45,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   observed: Addr | undefined;
   server_rtt_ms = 0;
   /** One outstanding request of each type (register and connect may be in flight together). */
-  private readonly requests = new Map<'register' | 'connect', Request>();
+  private readonly requests: RequestTable;
   private connectTarget: string | undefined;
   private connects = 0;
   private pendingRetries = 0;
@@ -68,6 +61,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.config = { ...PUNCH_DEFAULTS, ...config };
     this.transmits = new BoundedQueue(this.config.transmits_max);
     this.events = new BoundedQueue(this.config.events_max);
+    this.requests = new RequestTable(this.config.request_rto_ms, this.config.request_retries_max);
     this.drops = new DropCounter((e) => this.events.push(e));
     this.discovery = new NatDiscovery({ ...DEFAULT_DISCOVERY, ...this.config.discovery, server: this.config.server }, rng, (t) => this.transmit(t), (e) => this.events.push(e));
     this.connectTarget = this.config.connect_to;
@@ -163,12 +157,12 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       if (name === 'start') {
         this.phase = 'discovering';
         this.discovery.start(now, this.config.local);
-      } else if (name === 'request') this.retryRequest(now);
-      else if (name === 'refresh') this.sendRequest(now, 'register');
+      } else if (name === 'refresh') this.sendRequest(now, 'register');
       else if (name === 'keepalive') this.keepalive(now);
       else if (name === 'upgrade') this.upgrade(now);
       else if (name === 'pending' && !this.session && this.pendingRetries++ < this.config.pending_retries_max) this.sendRequest(now, 'connect');
     }
+    this.retryRequests(now);
     if (this.phase === 'discovering') {
       this.discovery.handleTimeout(now);
       this.afterDiscovery(now);
@@ -190,6 +184,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       if (at !== undefined && (best === undefined || at < best)) best = at;
     };
     if (this.phase === 'discovering') consider(this.discovery.nextDeadline());
+    consider(this.requests.nextDeadline());
     consider(this.session?.nextDeadline());
     return best;
   }
@@ -231,18 +226,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
 
   private sendRequest(now: Millis, type: 'register' | 'connect'): void {
     if (type === 'connect' && !this.connectTarget) return;
-    const nonce = this.rng.nextUint32();
-    const r: Request = { type, nonce, sent_at: now, tries: 1, next_at: now + this.config.request_rto_ms };
-    this.requests.set(type, r);
-    this.armRequests();
-    this.sendRequestBytes(r);
-  }
-
-  private armRequests(): void {
-    let at: Millis | undefined;
-    for (const r of this.requests.values()) if (at === undefined || r.next_at < at) at = r.next_at;
-    if (at === undefined) this.timers.clear('request');
-    else this.timers.set('request', at);
+    this.sendRequestBytes(this.requests.start(now, type, this.rng.nextUint32()));
   }
 
   private sendRequestBytes(r: Request): void {
@@ -254,21 +238,13 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.transmit({ remote: c.server, data });
   }
 
-  private retryRequest(now: Millis): void {
-    for (const r of [...this.requests.values()]) {
-      if (r.next_at > now) continue;
-      if (r.tries >= this.config.request_retries_max) {
-        this.requests.delete(r.type);
-        this.emit({ type: 'rendezvous-error', code: 0 });
-        if (r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
-        continue;
-      }
-      r.tries++;
-      r.sent_at = now;
-      r.next_at = now + this.config.request_rto_ms * 2 ** (r.tries - 1);
-      this.sendRequestBytes(r);
+  private retryRequests(now: Millis): void {
+    const { resend, failed } = this.requests.expire(now);
+    for (const r of resend) this.sendRequestBytes(r);
+    for (const r of failed) {
+      this.emit({ type: 'rendezvous-error', code: 0 });
+      if (r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
     }
-    this.armRequests();
   }
 
   private onRegistered(now: Millis, m: Extract<RendezvousMessage, { type: 'registered' }>): void {
@@ -276,7 +252,6 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     if (!r || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server);
     if (r.tries === 1) this.server_rtt_ms = now - r.sent_at;
     this.requests.delete('register');
-    this.armRequests();
     this.observed = m.observed;
     this.timers.set('refresh', now + Math.min(this.config.register_refresh_ms, m.ttl_ms / 3));
     if (this.phase !== 'registered') {
@@ -297,10 +272,9 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   }
 
   private onError(now: Millis, m: Extract<RendezvousMessage, { type: 'error' }>): void {
-    const r = [...this.requests.values()].find((x) => x.nonce === m.nonce);
+    const r = this.requests.byNonce(m.nonce);
     if (!r) return this.drops.drop('stale-reply', this.config.server);
     this.requests.delete(r.type);
-    this.armRequests();
     this.emit({ type: 'rendezvous-error', code: m.code });
     // Pending: the server sends the punch when the peer registers; ask again now and then in
     // case that punch is lost (the server re-sends the same one to a repeated request).
@@ -312,11 +286,11 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
 
   private onPunch(now: Millis, m: Extract<RendezvousMessage, { type: 'punch' }>): void {
     const r = this.requests.get('connect');
-    if (r && r.nonce === m.nonce) {
-      this.requests.delete('connect');
-      this.armRequests();
+    if (r && r.nonce === m.nonce) this.requests.delete('connect');
+    if (this.session?.id === m.session) {
+      this.session.resync(now); // a repeat of the punch we are running: the peer may have missed it
+      return;
     }
-    if (this.session?.id === m.session) return; // a repeat of the punch we are running
     this.session?.stop();
     this.session = new PunchSession(this, m, now, this.rng);
     this.emit({ type: 'punch-start', peer: m.peer, session: m.session, controlling: m.controlling, strategy: this.session.plan.strategy, delay_ms: m.delay_ms, nat: this.natPair() });
@@ -349,6 +323,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     if (!s || m.session !== s.id) return this.drops.drop('probe-unknown-session', remote);
     if (!s.keyMatches(m.key)) return this.drops.drop('probe-forged', remote);
     s.heard(now);
+    if (m.type === 'probe' && m.flags & PROBE_SYNC) return; // heard() above is all it is for
     if (m.type === 'probe') {
       const ack = encodeRendezvous({ type: 'probe-ack', session: s.id, key: s.key, tx: m.tx, observed: remote });
       if (relayed) this.transmit({ remote: this.config.server, data: encodeRendezvous({ type: 'relay', session: s.id, payload: ack }) });

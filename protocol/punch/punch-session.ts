@@ -10,15 +10,18 @@ import type { Check, CheckKind, CheckList } from './check-list.ts';
 import type { NatReport } from './nat-report.ts';
 import type { PunchClient } from './punch-client.ts';
 import type { Technique } from './punch-events.ts';
-import { encodeRendezvous, PROBE_NOMINATE, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
+import { encodeRendezvous, PROBE_NOMINATE, PROBE_SYNC, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
 import { plan, type Plan } from './strategy.ts';
 
-type SessionTimer = 'start' | 'birthday' | 'spares' | 'relay' | 'relay-retry' | 'timeout' | 'silent';
+type SessionTimer = 'start' | 'birthday' | 'spares' | 'relay' | 'relay-retry' | 'timeout' | 'silent' | 'sync';
 
 /** Relay confirmation probes before giving up on the circuit. */
 const RELAY_PROBES_MAX = 8;
 /** Attempts at finding a birthday port not yet probed before accepting a repeat. */
 const PORT_DRAW_TRIES_MAX = 16;
+/** Copies of the relayed "started" signal of the easy birthday side, and their spacing. */
+const SYNC_COPIES = 3;
+const SYNC_SPACING_MS = 100;
 
 export class PunchSession {
   readonly id: number;
@@ -46,6 +49,8 @@ export class PunchSession {
   private relayUp = false;
   keepaliveSentAt: Millis = 0;
   private heardFromPeer = false;
+  private syncsSent = 0;
+  private sparesArmed = false;
   private direct = false;
   private stopped = false;
 
@@ -88,8 +93,29 @@ export class PunchSession {
     return diff === 0;
   }
 
-  heard(_now: Millis): void {
+  heard(now: Millis): void {
     this.heardFromPeer = true;
+    // Hard birthday side: the easy side is spraying (it told us, or its probes reach us); open
+    // our ports once that spray is over, so they meet its outbound state (see start()).
+    if (this.plan.birthday === 'hard' && !this.sparesArmed && !this.direct && !this.stopped && this.spareTx.size > 0) {
+      this.sparesArmed = true;
+      const c = this.client.config;
+      this.timers.set('spares', now + c.birthday_probes_max * c.birthday_pace_ms);
+    }
+  }
+
+  /** The server repeated our punch (the peer may have missed it): tell the peer again we run. */
+  resync(now: Millis): void {
+    if (this.plan.birthday === 'easy' && !this.direct && !this.stopped) {
+      this.syncsSent = 0;
+      this.timers.set('sync', now);
+    }
+  }
+
+  private sendSync(now: Millis): void {
+    const probe = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: 0, flags: PROBE_SYNC });
+    this.client.transmit({ remote: this.client.config.server, data: encodeRendezvous({ type: 'relay', session: this.id, payload: probe }) });
+    if (++this.syncsSent < SYNC_COPIES) this.timers.set('sync', now + SYNC_SPACING_MS);
   }
 
   rttEstimate(): number {
@@ -134,20 +160,30 @@ export class PunchSession {
         }
       }
     }
-    if (this.plan.birthday === 'easy') this.timers.set('birthday', now);
+    if (this.plan.birthday === 'easy') {
+      this.timers.set('birthday', now);
+      this.timers.set('sync', now);
+    }
     if (this.plan.birthday === 'hard' && this.client.config.spares.length > 0) {
       for (const spare of this.client.config.spares) {
         let tx = this.rng.nextUint32();
         while (this.spareTx.has(tx)) tx = this.rng.nextUint32();
         this.spareTx.set(tx, spare);
       }
+      if (this.heardFromPeer) {
+        this.heardFromPeer = false;
+        this.heard(now);
+        return;
+      }
       // The easy side sprays first and the hard side opens its ports once that is done: a
       // probe from the hard side that reached the easy NAT before the easy side had sent to
       // that port would, behind a Linux NAT without a firewall, create a conntrack entry and
       // push the easy side's later probe to another port (the conntrack clash). Arriving
       // after, it matches the easy side's outbound entry (or APDF permit) and is let in.
+      // The spray's start is signalled through the relay (heard()); without that signal we
+      // open the ports anyway after a grace period (the peer may lack the relay).
       const c = this.client.config;
-      this.timers.set('spares', now + c.birthday_probes_max * c.birthday_pace_ms + this.client.server_rtt_ms);
+      this.timers.set('spares', now + 2 * c.birthday_probes_max * c.birthday_pace_ms + c.relay_after_ms);
     }
   }
 
@@ -258,6 +294,9 @@ export class PunchSession {
         case 'spares':
           if (!this.direct) this.sendSpares(now);
           break;
+        case 'sync':
+          if (!this.direct) this.sendSync(now);
+          break;
         case 'relay':
           if (!this.direct) this.startRelay(now);
           break;
@@ -290,6 +329,6 @@ export class PunchSession {
   stop(): void {
     this.stopped = true;
     this.checks.stop();
-    for (const name of ['start', 'birthday', 'spares', 'relay', 'relay-retry', 'timeout', 'silent'] as const) this.timers.clear(name);
+    for (const name of ['start', 'birthday', 'spares', 'relay', 'relay-retry', 'timeout', 'silent', 'sync'] as const) this.timers.clear(name);
   }
 }

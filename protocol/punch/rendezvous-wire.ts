@@ -68,6 +68,8 @@ export type RendezvousMessage =
 /** Probe flags. */
 export const PROBE_NOMINATE = 0x01;
 export const PROBE_KEEPALIVE = 0x02;
+/** Sent through the relay: "I have started this punch" (not acknowledged). */
+export const PROBE_SYNC = 0x04;
 
 /** Addr.ip is canonical, so IPv4 text is four decimal octets: parse it without regexes (hot path). */
 function writeAddr(w: Writer, a: Addr): void {

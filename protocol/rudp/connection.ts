@@ -10,19 +10,21 @@ import type { Millis } from '../core/time.ts';
 import { TAG_BYTES } from './cipher-state.ts';
 import type { RudpConfig, StreamMode } from './config.ts';
 import type { CongestionController } from './congestion-controller.ts';
-import { sealInitiationMacs, openCookieReply, type CookieKeys } from './cookie.ts';
+import type { CookieKeys } from './cookie.ts';
 import type { RudpDropReason, RudpErrorCode } from './errors.ts';
 import type { RudpEvent, StatsSample } from './events.ts';
 import { ACK_RANGES_MAX, ackSize, datagramFrameSize, decodeFrames, encodeClose, FRAME, writeAck, writeDatagram, writeMaxData, writeStreamHeader, type Frame } from './frame.ts';
 import type { HashSuite } from './hash-suite.ts';
 import type { KeyPair } from './handshake-state.ts';
 import { LossDetection } from './loss-detection.ts';
-import { InitiatorHandshake, ResponderHandshake, type HandshakeResult, type TransportParams } from './noise.ts';
-import { DATA_HEADER_BYTES, encodeFinal, encodeInitiation, encodeResponse, type CookieReply, type DataPacket, type Final, type Response } from './packet.ts';
+import { Handshaker } from './handshaker.ts';
+import type { HandshakeResult, TransportParams } from './noise.ts';
+import type { CipherState } from './cipher-state.ts';
+import { DATA_HEADER_BYTES, type CookieReply, type DataPacket, type Final, type Response } from './packet.ts';
 import { PacketProtection } from './packet-protection.ts';
 import { Pacer } from './pacer.ts';
 import { PmtuProber } from './pmtu-prober.ts';
-import { RangeSet } from './range-set.ts';
+import { AckTracker } from './ack-tracker.ts';
 import { ReceiveStream } from './receive-stream.ts';
 import { SendStream } from './send-stream.ts';
 import type { SentPacket } from './sent-packet.ts';
@@ -78,17 +80,7 @@ export class Connection {
   private now: Millis;
   private readonly config: RudpConfig;
   // ---- handshake ----
-  private initiatorHs: InitiatorHandshake | undefined;
-  private responderHs: ResponderHandshake | undefined;
-  private handshakePacket: Uint8Array | undefined;
-  private handshakeSent_ms: Millis = 0;
-  private handshakeRetransmitted = false;
-  private handshakeRto_ms: number;
-  private handshakeDeadline: Millis | undefined;
-  private readonly handshakeGiveUp: Millis;
-  private finalPacket: Uint8Array | undefined;
-  private cookie: { value: Uint8Array; received: Millis } | undefined;
-  private lastMac1: Uint8Array | undefined;
+  private readonly hs: Handshaker;
   private readonly expectedPeer: Uint8Array | undefined;
   // ---- transport ----
   private protection: PacketProtection | undefined;
@@ -98,13 +90,7 @@ export class Connection {
   readonly sendStream: SendStream;
   readonly receiveStream: ReceiveStream;
   private nextPn = 0;
-  private readonly received = new RangeSet();
-  private largestReceived = -1;
-  private largestReceived_ms: Millis = 0;
-  private ackPending = false;
-  private ackImmediate = false;
-  private ackElicitingUnacked = 0;
-  private ackDeadline: Millis | undefined;
+  private readonly acks: AckTracker;
   private peerMaxData = 0;
   private maxDataPending = false;
   private pingPending = false;
@@ -148,13 +134,13 @@ export class Connection {
     this.now = now;
     this.mode = options.mode ?? ctx.config.mode;
     this.expectedPeer = options.expectedPeer;
-    this.handshakeRto_ms = this.config.handshake_rto_ms;
-    this.handshakeGiveUp = now + this.config.handshake_timeout_ms;
+    this.hs = new Handshaker({ ...this.setup(), cookieKeys: ctx.cookieKeys, config: ctx.config }, now);
     this.lastReceived_ms = now;
     this.lastElicitingSent_ms = now;
     this.cc = ctx.makeController();
     this.loss = new LossDetection(this.config.initial_rtt_ms, this.cc, this.config.max_ack_delay_ms, this.config.pto_max_ms);
     this.pacer = new Pacer(this.config.pacing_burst_packets, this.config.datagram_bytes, this.config.pacing_burst_ms);
+    this.acks = new AckTracker(this.config.ack_eliciting_threshold, this.config.max_ack_delay_ms);
     this.sendStream = new SendStream(this.config.send_buffer_bytes);
     this.receiveStream = new ReceiveStream(this.config.stream_window_bytes);
     this.datagramBytes = this.config.datagram_bytes;
@@ -162,8 +148,7 @@ export class Connection {
     this.plain = new Uint8Array(this.payloadBudget);
     if (this.config.pmtu_probe_max_bytes > this.datagramBytes) this.pmtu = new PmtuProber(this.datagramBytes, this.config.pmtu_probe_max_bytes);
     if (role === 'initiator') {
-      this.initiatorHs = new InitiatorHandshake({ ...this.setup(), ephemeralSecret: options.ephemeralSecret });
-      this.sendInitiation(now);
+      this.urgent.push(this.hs.startInitiator(now, id, options.ephemeralSecret));
     }
   }
 
@@ -177,44 +162,29 @@ export class Connection {
 
   // ================= handshake =================
 
-  private sendInitiation(now: Millis): void {
-    const packet = encodeInitiation(this.id, this.initiatorHs!.msg1);
-    const cookie = this.cookie && now - this.cookie.received < this.config.cookie_lifetime_ms ? this.cookie.value : undefined;
-    this.lastMac1 = sealInitiationMacs(this.ctx.crypto, this.ctx.cookieKeys, packet, cookie);
-    this.handshakePacket = packet;
-    this.urgent.push(packet);
-    this.handshakeSent_ms = now;
-    this.handshakeDeadline = now + this.handshakeRto_ms;
-  }
-
   /** Responder: msg1 accepted, answer with msg2. */
   acceptInitiation(now: Millis, sender: number, msg1: Uint8Array, ephemeralSecret?: Uint8Array): void {
     this.peerId = sender;
-    this.responderHs = new ResponderHandshake({ ...this.setup(), ephemeralSecret }, msg1, this.params());
-    this.handshakePacket = encodeResponse(this.id, sender, this.responderHs.msg2);
-    this.urgent.push(this.handshakePacket);
-    this.handshakeSent_ms = now;
-    this.handshakeDeadline = now + this.handshakeRto_ms;
+    this.urgent.push(this.hs.startResponder(now, this.id, sender, msg1, this.params(), ephemeralSecret));
   }
 
   get initiatorEphemeral(): Uint8Array | undefined {
-    return this.responderHs?.initiatorEphemeral;
+    return this.hs.initiatorEphemeral;
   }
 
   /** Responder: a duplicate initiation (our msg2 was lost): answer again. */
   resendResponse(): void {
-    if (this.state === 'handshake' && this.handshakePacket) this.urgent.push(this.handshakePacket);
+    const packet = this.state === 'handshake' ? this.hs.nudge(this.now) : undefined;
+    if (packet) this.urgent.push(packet);
   }
 
   onCookie(now: Millis, reply: CookieReply): void {
     this.now = now;
-    if (this.state !== 'handshake' || !this.initiatorHs || !this.lastMac1) return this.ctx.drop('handshake-unexpected');
-    const cookie = openCookieReply(this.ctx.crypto, this.ctx.cookieKeys, reply, this.lastMac1);
-    if (!cookie) return this.ctx.drop('bad-cookie-reply');
-    this.cookie = { value: cookie, received: now };
+    if (this.state !== 'handshake') return this.ctx.drop('handshake-unexpected');
+    const result = this.hs.acceptCookie(now, reply);
+    if (typeof result === 'string') return this.ctx.drop(result);
     this.ctx.emit({ type: 'cookie', conn: this.id });
-    this.handshakeRetransmitted = true;
-    this.sendInitiation(now);
+    this.urgent.push(result);
   }
 
   onResponse(now: Millis, remote: Addr, packet: Response): void {
@@ -222,12 +192,12 @@ export class Connection {
     if (this.role !== 'initiator') return this.ctx.drop('handshake-unexpected');
     if (this.state !== 'handshake') {
       // Our msg3 was lost: the responder retransmits msg2 until it hears it.
-      if (packet.sender === this.peerId && this.finalPacket && !this.receivedAnyData) this.urgent.push(this.finalPacket);
+      if (packet.sender === this.peerId && this.hs.finalPacket && !this.receivedAnyData) this.urgent.push(this.hs.finalPacket);
       else this.ctx.drop('handshake-unexpected');
       return;
     }
-    const result = this.initiatorHs!.readMsg2(packet.noise);
-    if (!('remoteStatic' in result)) return this.ctx.drop('handshake-decrypt');
+    const result = this.hs.readResponse(packet.noise);
+    if (!result) return this.ctx.drop('handshake-decrypt');
     if (this.expectedPeer && !bytesEqual(this.expectedPeer, result.remoteStatic)) {
       return this.fail('identity-mismatch', `peer is ${toHex(result.remoteStatic)}, expected ${toHex(this.expectedPeer)}`);
     }
@@ -236,37 +206,36 @@ export class Connection {
     }
     this.peerId = packet.sender;
     this.remote = remote;
-    this.finalPacket = encodeFinal(this.peerId, this.initiatorHs!.writeMsg3(this.params()));
-    this.urgent.push(this.finalPacket);
-    if (!this.handshakeRetransmitted) this.loss.rtt.update(now - this.handshakeSent_ms, 0);
-    this.establish(now, result, this.initiatorHs!.split(), this.mode);
+    this.urgent.push(this.hs.writeFinal(this.peerId, this.params()));
+    const rtt = this.hs.rttSample(now);
+    if (rtt !== undefined) this.loss.rtt.update(rtt, 0);
+    this.establish(now, result, this.hs.split(), this.mode);
   }
 
   onFinal(now: Millis, remote: Addr, packet: Final): void {
     this.now = now;
     if (this.role !== 'responder' || this.state !== 'handshake') return this.ctx.drop('handshake-unexpected');
-    const result = this.responderHs!.readMsg3(packet.noise);
-    if (!('remoteStatic' in result)) return this.ctx.drop('handshake-decrypt');
-    if (!this.handshakeRetransmitted) this.loss.rtt.update(now - this.handshakeSent_ms, 0);
+    const result = this.hs.readFinal(packet.noise);
+    if (!result) return this.ctx.drop('handshake-decrypt');
+    const rtt = this.hs.rttSample(now);
+    if (rtt !== undefined) this.loss.rtt.update(rtt, 0);
     this.remote = remote;
-    this.establish(now, result, this.responderHs!.split(), result.params.mode);
+    this.establish(now, result, this.hs.split(), result.params.mode);
     if (this.ctx.acceptPeer && !this.ctx.acceptPeer(result.remoteStatic)) {
       this.abort(now, 'peer-rejected', `refused identity ${toHex(result.remoteStatic)}`, CLOSE_CODE_REJECTED);
     }
   }
 
-  private establish(now: Millis, result: HandshakeResult, keys: ReturnType<InitiatorHandshake['split']>, mode: StreamMode): void {
+  private establish(now: Millis, result: HandshakeResult, keys: { send: CipherState; receive: CipherState }, mode: StreamMode): void {
     this.protection = new PacketProtection(this.ctx.crypto, keys.send, keys.receive, this.config.replay_window_packets, now);
     this.peerStatic = result.remoteStatic;
     this.peerMaxData = result.params.window_bytes;
     this.mode = mode;
     this.state = 'established';
-    this.handshakeDeadline = undefined;
-    if (this.role === 'responder') this.handshakePacket = undefined;
+    this.hs.finish();
     this.lastReceived_ms = now;
     this.lastElicitingSent_ms = now;
     this.statsDeadline = now + this.config.stats_interval_ms;
-    this.initiatorHs = undefined;
     this.ctx.emit({ type: 'connected', conn: this.id, role: this.role, peer: toHex(result.remoteStatic), remote: formatAddr(this.remote) });
   }
 
@@ -276,9 +245,9 @@ export class Connection {
     this.now = now;
     if (this.state === 'handshake') {
       // The initiator is already sending: our msg2 or its msg3 was lost. Nudge it.
-      if (this.role === 'responder' && this.handshakePacket && now - this.handshakeSent_ms >= this.loss.rtt.smoothed_ms) {
-        this.urgent.push(this.handshakePacket);
-        this.handshakeSent_ms = now;
+      if (this.role === 'responder' && now - this.hs.sent_ms >= this.loss.rtt.smoothed_ms) {
+        const packet = this.hs.nudge(now);
+        if (packet) this.urgent.push(packet);
       }
       return this.ctx.drop('handshake-unexpected');
     }
@@ -302,9 +271,9 @@ export class Connection {
     this.received_packets++;
     this.lastReceived_ms = now;
     this.receivedAnyData = true;
-    this.finalPacket = undefined;
+    this.hs.finalPacket = undefined;
     const pn = packet.counter;
-    const newest = pn > this.largestReceived;
+    const newest = pn > this.acks.largestReceived;
     if (newest && !addrEquals(remote, this.remote)) {
       // NAT rebinding or roaming: the connection id, not the address, names the session.
       this.ctx.emit({ type: 'path-changed', conn: this.id, from: formatAddr(this.remote), to: formatAddr(remote) });
@@ -316,19 +285,7 @@ export class Connection {
       this.onFrame(now, frame);
       if ((this.state as ConnectionState) === 'closed') return;
     }
-    this.received.add(pn, pn + 1);
-    this.received.keepHighest(ACK_RANGES_MAX + 1);
-    const outOfOrder = pn !== this.largestReceived + 1;
-    if (newest) {
-      this.largestReceived = pn;
-      this.largestReceived_ms = now;
-    }
-    if (eliciting) {
-      this.ackPending = true;
-      this.ackElicitingUnacked++;
-      if (outOfOrder || this.ackElicitingUnacked >= this.config.ack_eliciting_threshold) this.ackImmediate = true;
-      else this.ackDeadline ??= now + this.config.max_ack_delay_ms;
-    }
+    this.acks.onReceived(now, pn, eliciting);
     this.checkClosed(now);
   }
 
@@ -511,7 +468,7 @@ export class Connection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.drainDeadline = this.now + this.config.drain_ms;
-    this.handshakeDeadline = undefined;
+    this.hs.finish();
     this.ctx.emit({ type: 'closed', conn: this.id, error: code, message });
   }
 
@@ -538,13 +495,13 @@ export class Connection {
     };
     if (this.wake) consider(this.now);
     if (this.state === 'handshake') {
-      consider(this.handshakeDeadline);
-      consider(this.handshakeGiveUp);
+      consider(this.hs.deadline);
+      consider(this.hs.giveUp);
       return best;
     }
     consider(this.drainDeadline);
     if (this.state === 'closed') return best;
-    if (this.ackPending) consider(this.ackDeadline);
+    if (this.acks.pending) consider(this.acks.deadline);
     consider(this.loss.timeout());
     if (this.state === 'draining') return best;
     consider(this.pacerWake);
@@ -558,21 +515,13 @@ export class Connection {
     this.now = now;
     this.wake = false;
     if (this.state === 'handshake') {
-      if (now >= this.handshakeGiveUp) return this.fail('handshake-timeout', `no handshake after ${this.config.handshake_timeout_ms} ms`);
-      if (this.handshakeDeadline !== undefined && now >= this.handshakeDeadline) {
-        this.handshakeRetransmitted = true;
-        this.handshakeRto_ms = Math.min(this.handshakeRto_ms * 2, this.config.handshake_rto_max_ms);
-        if (this.role === 'initiator') this.sendInitiation(now);
-        else {
-          this.urgent.push(this.handshakePacket!);
-          this.handshakeSent_ms = now;
-          this.handshakeDeadline = now + this.handshakeRto_ms;
-        }
-      }
+      if (now >= this.hs.giveUp) return this.fail('handshake-timeout', `no handshake after ${this.config.handshake_timeout_ms} ms`);
+      const packet = this.hs.onTimeout(now);
+      if (packet) this.urgent.push(packet);
       return;
     }
     if (this.state === 'closed') return;
-    if (this.ackDeadline !== undefined && now >= this.ackDeadline) this.ackImmediate = true;
+    this.acks.onTimeout(now);
     if (this.pacerWake !== undefined && now >= this.pacerWake) this.pacerWake = undefined;
     const lossDeadline = this.loss.timeout();
     if (lossDeadline !== undefined && now >= lossDeadline) {
@@ -646,36 +595,17 @@ export class Connection {
         this.pacerWake = this.pacer.nextSendTime(now, size);
       }
     }
-    if (this.ackPending && (this.ackImmediate || (this.ackDeadline !== undefined && now >= this.ackDeadline))) {
+    if (this.acks.due(now)) {
       return this.build(now, false);
     }
     return undefined;
-  }
-
-  private ackRanges(): Array<[number, number]> {
-    const ranges: Array<[number, number]> = [];
-    for (let i = this.received.size - 1; i >= 0 && ranges.length <= ACK_RANGES_MAX; i--) {
-      ranges.push([this.received.start(i), this.received.end(i) - 1]);
-    }
-    return ranges;
   }
 
   /** Builds one packet; `pmtuProbe_bytes` makes it a padded PING of exactly that size. */
   private build(now: Millis, eliciting: boolean, pmtuProbe_bytes = 0): Uint8Array {
     const buf = pmtuProbe_bytes > 0 ? new Uint8Array(pmtuProbe_bytes - DATA_HEADER_BYTES - TAG_BYTES) : this.plain;
     const budget = buf.byteLength;
-    let at = 0;
-    if (this.ackPending && this.received.size > 0) {
-      const ranges = this.ackRanges();
-      const delay_us = Math.max(0, Math.round((now - this.largestReceived_ms) * 1000));
-      if (ackSize(ranges, delay_us) <= budget) {
-        at = writeAck(buf, at, ranges, delay_us);
-        this.ackPending = false;
-        this.ackImmediate = false;
-        this.ackDeadline = undefined;
-        this.ackElicitingUnacked = 0;
-      }
-    }
+    let at = this.acks.write(now, buf, 0, budget);
     let streamOffset = 0;
     let streamLength = -1;
     let streamFin = false;

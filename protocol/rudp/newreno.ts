@@ -72,7 +72,8 @@ export class NewReno implements CongestionController {
         this.avoidanceCredit += packet.size_bytes;
         if (this.avoidanceCredit >= this.cwnd) {
           this.avoidanceCredit -= this.cwnd;
-          this.cwnd += this.mss;
+          // One datagram per window: the current one, which path-MTU probing may have grown.
+          this.cwnd += Math.max(this.mss, packet.size_bytes);
         }
       }
     }

@@ -74,16 +74,16 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
   const coturn = await startCoturn({ namespace: built.internet, listenIp: INTERNET.serverIp, port: INTERNET.coturnPort });
   session.defer(coturn.stop);
   const rendezvousAt = `${INTERNET.serverIp}:${INTERNET.rendezvousPort}`;
-  const server = session.track(
-    spawnIn(built.internet, 'rendezvous', [process.execPath, BIN, 'rendezvous', '--listen', rendezvousAt, '--relay-bytes-max', String(relay_bytes_max)]),
-  );
-  await server.waitForOutput(/rendezvous listening/, 20_000);
   const work = mkdtempSync(join(tmpdir(), 'peerlab-lab-'));
   session.defer(async () => rmSync(work, { recursive: true, force: true }));
   const file = join(work, 'payload.bin');
   writeFileSync(file, randomBytes(options.transfer_bytes ?? 2 * 1024 * 1024));
   const traces = options.tracesDir ?? work;
   mkdirSync(traces, { recursive: true });
+  const server = session.track(
+    spawnIn(built.internet, 'rendezvous', [process.execPath, BIN, 'rendezvous', '--listen', rendezvousAt, '--relay-bytes-max', String(relay_bytes_max), '--trace', join(traces, `${labCase.name}-rendezvous.jsonl`)]),
+  );
+  await server.waitForOutput(/rendezvous listening/, 20_000);
   const peerArgs = (id: string, other: string, extra: string[]): string[] => [
     process.execPath,
     BIN,

@@ -69,7 +69,7 @@ const WHY = {
   birthdayAdf:
     'EIM + ADF easy side versus APDM random: once the easy side has sent anything to the hard side\'s IP, ADF admits every port of that IP, so the spare-port probes get in and are answered: deterministic success',
   birthdayChance:
-    'EIM + APDF easy side versus APDM random (ports uniform over 1024-65535): the easy side\'s filter only opens for ports it probed, the hard side\'s only for the easy side\'s reflexive address; with 256 hard-side ports open and 1024 distinct random probes, P(hit) = 1 - prod(1 - 256/(64512 - i)) ~ 98.4% (nat.md 2.2); a miss falls back to the relay',
+    'EIM + APDF easy side versus APDM random (ports uniform over 1024-65535): the easy side\'s filter only opens for ports it probed, the hard side\'s only for the easy side\'s reflexive address; with 256 hard-side ports open and 1024 distinct random probes, P(hit) = 1 - prod(1 - 256/(64512 - i)) ~ 98.4% per attempt (nat.md 2.2; at 5% loss ~5% of probes never leave, 973 probes: ~98.0%). The easy side sprays first and signals it through the relay; the hard side opens its ports only after the spray, so a hit arrives as a reply to the easy side\'s own outbound probe (under Linux without a firewall, an earlier unsolicited arrival would create a conntrack entry and move the easy side\'s probe to another port). A miss takes the relay; the 30 s re-punch gives a second draw',
   hardHard:
     'APDM on both sides with at least one random allocator: no side has an address valid for the other (each new destination is a fresh unpredictable port) and birthday probing across two hard NATs needs ~54,000 probes per side for 50% (nat.md 2.2), so the peers use the relay',
 };

@@ -46,6 +46,9 @@ export function runCell(sim: Simulator, a: NatPresetName, b: NatPresetName, opti
   const finalB = world.b.client.path;
   const finalPath = finalA && finalB ? (finalA.kind === 'direct' && finalB.kind === 'direct' ? 'direct' : 'relay') : 'none';
   const technique = finalPath === 'direct' ? (finalA?.kind === 'direct' ? finalA.technique : 'none') : finalPath;
+  // Birthday odds are per attempt: did the first punch (before any retry/upgrade) go direct?
+  const failedA = first(world.a, 'punch-failed');
+  const firstAttemptDirect = directA !== undefined && (failedA === undefined || directA.t < failedA.t);
   const pathTime = pathA && pathB ? Math.max(pathA.t, pathB.t) - both : -1;
   const directTime = directA && directB ? Math.max(directA.t, directB.t) - both : -1;
   return {
@@ -57,6 +60,7 @@ export function runCell(sim: Simulator, a: NatPresetName, b: NatPresetName, opti
     time_to_direct_ms: round(directTime),
     direct_rtt_ms: finalA?.kind === 'direct' ? round(finalA.rtt_ms) : -1,
     upgraded: (world.a.events as Timed[]).some((x) => x.event.type === 'path' && x.event.upgrade),
+    first_attempt_direct: firstAttemptDirect,
     probes: world.a.client.counters.probes! + world.b.client.counters.probes!,
     relayed_bytes: world.server.stats.relayed_bytes,
     drops: world.a.client.drops.count + world.b.client.drops.count + world.server.drops.count,

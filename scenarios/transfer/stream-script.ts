@@ -19,6 +19,8 @@ const WRITE_CHUNK_BYTES = 256 * 1024;
 export interface TransferProgress {
   startedAt?: number;
   deliveredAt?: number;
+  /** When half the bytes had arrived (steady-state goodput is measured over the second half). */
+  halfAt?: number;
   senderClosedAt?: number;
   receiverClosedAt?: number;
   errors: string[];
@@ -45,6 +47,7 @@ export function pumpSender(sim: Simulator, io: StreamIo, data: Uint8Array, progr
 /** Call on the receiver's `readable`/`end` events. */
 export function drainReceiver(sim: Simulator, io: StreamIo, total_bytes: number, progress: TransferProgress): void {
   for (let chunk = io.read(); chunk; chunk = io.read()) progress.digest.update(chunk);
+  if (progress.digest.bytes >= total_bytes / 2 && progress.halfAt === undefined) progress.halfAt = sim.now;
   if (progress.digest.bytes === total_bytes && progress.deliveredAt === undefined) progress.deliveredAt = sim.now;
   io.flush();
 }

@@ -6,6 +6,7 @@ import { addr } from '../../protocol/core/addr.ts';
 import { Driver, DriverError, type DriverEvent } from '../../runtime-node/driver.ts';
 import { TraceArray } from '../../runtime-node/trace-file.ts';
 import { EchoMachine, RawSender, type EchoEvent } from './fixtures.ts';
+import type { Machine, Transmit } from '../../protocol/core/machine.ts';
 import { createSocket } from 'node:dgram';
 
 const open: Array<Driver<unknown, unknown>> = [];
@@ -156,5 +157,41 @@ describe('runtime-node driver (loopback)', () => {
     driver.command({ type: 'tick-every', interval_ms: 1, count: 1 }); // ignored, no throw
     const again = await start(new EchoMachine(), { bind: [addr('127.0.0.1', port)] });
     expect(again.localAddresses[0]!.port).toBe(port);
+  });
+
+  it('runs a deadline that is already due at once, even while datagrams keep arriving', async () => {
+    // Like a pacer: every datagram makes the machine want handleTimeout "now". A timer that
+    // each datagram re-arms with zero delay could be starved; the driver must run it inline.
+    class DueMachine implements Machine<never, never> {
+      received = 0;
+      timeouts = 0;
+      private due: number | undefined;
+      handleDatagram(now: number): void {
+        this.received++;
+        this.due = now;
+      }
+      handleTimeout(): void {
+        this.timeouts++;
+        this.due = undefined;
+      }
+      handleCommand(): void {}
+      pollTransmit(): Transmit | undefined {
+        return undefined;
+      }
+      pollEvent(): undefined {
+        return undefined;
+      }
+      pollTimeout(): number | undefined {
+        return this.due;
+      }
+    }
+    const machine = new DueMachine();
+    const target = await start(machine, { bind: [addr('127.0.0.1', 0)] });
+    const blaster = await start(new RawSender(), { bind: [addr('127.0.0.1', 0)] });
+    for (let i = 0; i < 300; i++) blaster.command({ remote: target.localAddresses[0]!, data: new Uint8Array([0xe0, i & 0xff]) });
+    const deadline = Date.now() + 2000;
+    while (machine.received < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(machine.received).toBeGreaterThan(0);
+    expect(machine.timeouts).toBe(machine.received);
   });
 });

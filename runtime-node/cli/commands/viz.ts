@@ -1,7 +1,7 @@
 // `peerlab viz [trace.jsonl] [--port N]`: serves the built trace viewer (viz/dist, built
 // with Vite on first use) and the trace on 127.0.0.1, and prints the URL that opens the
 // viewer with the trace loaded. Runs until interrupted.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +31,26 @@ const MIME: Readonly<Record<string, string>> = {
  * half-written build.
  */
 export async function ensureViewerBuilt(force = false, log: (line: string) => void = () => undefined, outDir = VIZ_DIST_DIR): Promise<void> {
-  if (!force && existsSync(join(outDir, 'index.html'))) return;
+  const built = join(outDir, 'index.html');
+  if (!force && existsSync(built) && statSync(built).mtimeMs >= newestSource_ms()) return;
   log('building the viewer (vite build viz)…');
   const vite = await import('vite');
   await vite.build({ root: VIZ_DIR, configFile: join(VIZ_DIR, 'vite.config.ts'), logLevel: 'warn', build: { outDir: resolve(outDir), emptyOutDir: true } });
+}
+
+/** The newest modification time among the viewer's sources, so a stale build is rebuilt. */
+function newestSource_ms(): number {
+  let newest = 0;
+  const walk = (path: string): void => {
+    const st = statSync(path);
+    if (st.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+    else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const path of ['index.html', 'vite.config.ts', 'src']) {
+    const full = join(VIZ_DIR, path);
+    if (existsSync(full)) walk(full);
+  }
+  return newest;
 }
 
 export interface ViewerServer {
@@ -98,7 +114,7 @@ const usage = `usage: peerlab viz [trace.jsonl] [--port N] [--rebuild]
 
 Serves the trace viewer on http://127.0.0.1:${PORT_DEFAULT}/ (or --port N; a free port if
 the default is taken) with the trace loaded, and prints the URL. Builds the viewer into
-viz/dist first if there is no build (--rebuild forces one). Without a trace, open one in
+viz/dist first if there is no build or viz/src changed since (--rebuild forces one). Without a trace, open one in
 the page (file picker or drag-and-drop). Stop with Ctrl-C.`;
 
 export const command: CliCommand = {

@@ -156,3 +156,14 @@ describe('rudp connection features', () => {
     for (const key of ['rttvar_ms', 'bytes_in_flight', 'lost', 'retransmitted'] as const) expect(typeof last[key]).toBe('number');
   });
 });
+
+describe('rudp path-MTU probing', () => {
+  it('climbs to the largest size the path carries and keeps the stream intact', () => {
+    const pipe = new Pipe(41, { delay_ms: 5, mtu_bytes: 5000 }, { pmtu_probe_max_bytes: 65_000 });
+    const data = seededRng(42).nextBytes(1 << 20);
+    const r = transfer(pipe, data);
+    expect(hex(sha256(r.received))).toBe(hex(sha256(data)));
+    const sizes = pipe.events[0].flatMap((e) => (e.type === 'pmtu' ? [e.datagram_bytes] : []));
+    expect(sizes).toEqual([1452, 2048, 4096]);
+  });
+});

@@ -30,6 +30,8 @@ export interface PipeLink {
   corrupt?: number;
   bandwidth_bps?: number;
   queue_bytes?: number;
+  /** Datagrams larger than this are dropped (path MTU as a UDP payload size). */
+  mtu_bytes?: number;
 }
 
 interface Flight {
@@ -112,6 +114,10 @@ export class Pipe {
     const to: Side = from === 0 ? 1 : 0;
     const data = this.tap ? this.tap(from, original) : original;
     if (!data) return;
+    if (link.mtu_bytes !== undefined && data.byteLength > link.mtu_bytes) {
+      this.dropped++;
+      return;
+    }
     let departure = this.now;
     if (link.bandwidth_bps) {
       const serialise_ms = (data.byteLength * 8 * 1000) / link.bandwidth_bps;

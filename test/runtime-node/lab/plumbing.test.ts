@@ -11,6 +11,8 @@ import { findCase } from '../../../runtime-node/lab/cases.ts';
 import { withLab } from '../../../runtime-node/lab/harness.ts';
 import { listLabNamespaces } from '../../../runtime-node/lab/namespaces.ts';
 import { probeCase } from '../../../runtime-node/lab/probe-case.ts';
+import { nodeTs, runIn } from '../../../runtime-node/lab/exec.ts';
+import { buildTopology } from '../../../runtime-node/lab/topology.ts';
 import { missingPrerequisites } from '../prerequisites.ts';
 
 const skip = missingPrerequisites({ root: true, tools: ['ip', 'nft', 'turnserver'] });
@@ -72,5 +74,18 @@ describe.skipIf(skip !== undefined)('kernel-NAT lab plumbing (UDP probes)', () =
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
+  }, 40_000);
+
+  it('the driver broadcasts with SO_BROADCAST on a lab LAN (inside namespaces only)', async () => {
+    const entry = fileURLToPath(new URL('../../../runtime-node/lab/broadcast-main.ts', import.meta.url));
+    const result = await withLab(async (session) => {
+      const built = await buildTopology(session.net, findCase('same-lan')!.topology);
+      const listener = runIn(built.namespaces.get('b')!, [...nodeTs(entry), 'listen', '--port', '41000', '--for', '4000']);
+      await new Promise((r) => setTimeout(r, 1500)); // let the listener bind
+      const sender = await runIn(built.namespaces.get('a')!, [...nodeTs(entry), 'send', '10.0.1.255:41000', '--port', '41001']);
+      return { listener: JSON.parse((await listener).trim()) as { heard: string[] }, sender: JSON.parse(sender.trim()) as { errors: string[] } };
+    });
+    expect(result.sender.errors).toEqual([]);
+    expect(result.listener.heard).toContain('10.0.1.2:41001');
   }, 40_000);
 });

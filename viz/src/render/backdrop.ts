@@ -141,10 +141,13 @@ export function drawCursor(ctx: CanvasRenderingContext2D, vp: Viewport, cursor_m
   ctx.moveTo(0, y);
   ctx.lineTo(vp.width_px, y);
   ctx.stroke();
-  ctx.fillStyle = COLORS.cursor;
-  ctx.fillRect(0, y - 9, GUTTER_PX - 2, 18);
-  ctx.fillStyle = '#fff';
+  const label = formatMs(cursor_ms);
   ctx.font = FONT_BOLD;
+  // the box grows to fit long labels ("827.795 ms") rather than clipping them
+  const width = Math.max(GUTTER_PX - 2, ctx.measureText(label).width + 12);
+  ctx.fillStyle = COLORS.cursor;
+  ctx.fillRect(0, y - 9, width, 18);
+  ctx.fillStyle = '#fff';
   ctx.textAlign = 'right';
-  ctx.fillText(formatMs(cursor_ms), GUTTER_PX - 6, y + 4);
+  ctx.fillText(label, width - 6, y + 4);
 }

@@ -1,0 +1,143 @@
+// The handshake phase of one connection: Noise XX state, the packet to retransmit with
+// exponential back-off, the initiator's cookie and stored msg3, and the RTT sample the
+// exchange yields. The connection decides policy (pinning, acceptance) and what follows.
+import type { Crypto } from '../core/crypto.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Millis } from '../core/time.ts';
+import type { RudpConfig } from './config.ts';
+import { openCookieReply, sealInitiationMacs, type CookieKeys } from './cookie.ts';
+import type { HashSuite } from './hash-suite.ts';
+import type { KeyPair } from './handshake-state.ts';
+import type { CipherState } from './cipher-state.ts';
+import { InitiatorHandshake, ResponderHandshake, type HandshakeResult, type TransportParams } from './noise.ts';
+import { encodeFinal, encodeInitiation, encodeResponse, type CookieReply } from './packet.ts';
+
+export interface HandshakeSetup {
+  readonly crypto: Crypto;
+  readonly suite: HashSuite;
+  readonly staticKey: KeyPair;
+  readonly rng: Rng;
+  readonly cookieKeys: CookieKeys;
+  readonly config: RudpConfig;
+}
+
+export class Handshaker {
+  private initiatorHs: InitiatorHandshake | undefined;
+  private responderHs: ResponderHandshake | undefined;
+  /** The initiation or response to retransmit until the next message arrives. */
+  packet: Uint8Array | undefined;
+  sent_ms: Millis = 0;
+  private retransmitted = false;
+  private rto_ms: number;
+  deadline: Millis | undefined;
+  readonly giveUp: Millis;
+  /** Initiator: msg3, kept to answer a retransmitted msg2 until data arrives. */
+  finalPacket: Uint8Array | undefined;
+  private cookie: { value: Uint8Array; received: Millis } | undefined;
+  private lastMac1: Uint8Array | undefined;
+  private localId = 0;
+
+  constructor(private readonly setup: HandshakeSetup, now: Millis) {
+    this.rto_ms = setup.config.handshake_rto_ms;
+    this.giveUp = now + setup.config.handshake_timeout_ms;
+  }
+
+  private noiseSetup(ephemeralSecret: Uint8Array | undefined) {
+    const { crypto, suite, staticKey, rng } = this.setup;
+    return { crypto, suite, staticKey, rng, ephemeralSecret };
+  }
+
+  /** Initiator: the first initiation packet. */
+  startInitiator(now: Millis, localId: number, ephemeralSecret?: Uint8Array): Uint8Array {
+    this.localId = localId;
+    this.initiatorHs = new InitiatorHandshake(this.noiseSetup(ephemeralSecret));
+    return this.sealInitiation(now);
+  }
+
+  private sealInitiation(now: Millis): Uint8Array {
+    const packet = encodeInitiation(this.localId, this.initiatorHs!.msg1);
+    const cookie = this.cookie && now - this.cookie.received < this.setup.config.cookie_lifetime_ms ? this.cookie.value : undefined;
+    this.lastMac1 = sealInitiationMacs(this.setup.crypto, this.setup.cookieKeys, packet, cookie);
+    return this.arm(now, packet);
+  }
+
+  private arm(now: Millis, packet: Uint8Array): Uint8Array {
+    this.packet = packet;
+    this.sent_ms = now;
+    this.deadline = now + this.rto_ms;
+    return packet;
+  }
+
+  /** Responder: reads msg1 and returns the response packet. */
+  startResponder(now: Millis, localId: number, sender: number, msg1: Uint8Array, params: TransportParams, ephemeralSecret?: Uint8Array): Uint8Array {
+    this.localId = localId;
+    this.responderHs = new ResponderHandshake(this.noiseSetup(ephemeralSecret), msg1, params);
+    return this.arm(now, encodeResponse(localId, sender, this.responderHs.msg2));
+  }
+
+  get initiatorEphemeral(): Uint8Array | undefined {
+    return this.responderHs?.initiatorEphemeral;
+  }
+
+  get isInitiating(): boolean {
+    return this.initiatorHs !== undefined;
+  }
+
+  /** Initiator: a cookie reply; returns the re-sealed initiation, or why it was dropped. */
+  acceptCookie(now: Millis, reply: CookieReply): Uint8Array | 'bad-cookie-reply' | 'handshake-unexpected' {
+    if (!this.initiatorHs || !this.lastMac1) return 'handshake-unexpected';
+    const cookie = openCookieReply(this.setup.crypto, this.setup.cookieKeys, reply, this.lastMac1);
+    if (!cookie) return 'bad-cookie-reply';
+    this.cookie = { value: cookie, received: now };
+    this.retransmitted = true;
+    return this.sealInitiation(now);
+  }
+
+  /** Initiator: msg2, or undefined when it does not authenticate (state is rewound). */
+  readResponse(noise: Uint8Array): HandshakeResult | undefined {
+    const result = this.initiatorHs!.readMsg2(noise);
+    return 'remoteStatic' in result ? result : undefined;
+  }
+
+  writeFinal(peerId: number, params: TransportParams): Uint8Array {
+    this.finalPacket = encodeFinal(peerId, this.initiatorHs!.writeMsg3(params));
+    return this.finalPacket;
+  }
+
+  readFinal(noise: Uint8Array): HandshakeResult | undefined {
+    const result = this.responderHs!.readMsg3(noise);
+    return 'remoteStatic' in result ? result : undefined;
+  }
+
+  split(): { send: CipherState; receive: CipherState } {
+    return (this.initiatorHs ?? this.responderHs)!.split();
+  }
+
+  /** The exchange's round trip, if our packet was never retransmitted (Karn). */
+  rttSample(now: Millis): number | undefined {
+    return this.retransmitted ? undefined : now - this.sent_ms;
+  }
+
+  /** The handshake completed: stop retransmitting, drop the Noise state. */
+  finish(): void {
+    this.deadline = undefined;
+    this.packet = undefined;
+    this.initiatorHs = undefined;
+    this.responderHs = undefined;
+  }
+
+  /** The packet to retransmit when the back-off deadline passed, else undefined. */
+  onTimeout(now: Millis): Uint8Array | undefined {
+    if (this.deadline === undefined || now < this.deadline || !this.packet) return undefined;
+    this.retransmitted = true;
+    this.rto_ms = Math.min(this.rto_ms * 2, this.setup.config.handshake_rto_max_ms);
+    return this.initiatorHs ? this.sealInitiation(now) : this.arm(now, this.packet);
+  }
+
+  /** Responder: resend the response now (early data or a duplicate initiation). */
+  nudge(now: Millis): Uint8Array | undefined {
+    if (!this.packet) return undefined;
+    this.sent_ms = now;
+    return this.packet;
+  }
+}
