@@ -13,7 +13,7 @@ import type { CongestionController } from './congestion-controller.ts';
 import type { CookieKeys } from './cookie.ts';
 import type { RudpDropReason, RudpErrorCode } from './errors.ts';
 import type { RudpEvent, StatsSample } from './events.ts';
-import { ACK_RANGES_MAX, ackSize, datagramFrameSize, decodeFrames, encodeClose, FRAME, writeAck, writeDatagram, writeMaxData, writeStreamHeader, type Frame } from './frame.ts';
+import { datagramFrameSize, decodeFrames, encodeClose, FRAME, writeDatagram, writeMaxData, writeStreamHeader, type Frame } from './frame.ts';
 import type { HashSuite } from './hash-suite.ts';
 import type { KeyPair } from './handshake-state.ts';
 import { LossDetection } from './loss-detection.ts';
@@ -28,7 +28,8 @@ import { AckTracker } from './ack-tracker.ts';
 import { ReceiveStream } from './receive-stream.ts';
 import { SendStream } from './send-stream.ts';
 import type { SentPacket } from './sent-packet.ts';
-import { Cursor, varintSize, writeVarint } from './varint.ts';
+import { BoundedQueue } from './bounded-queue.ts';
+import { messageHeader, peekMessage, takeMessage } from './message-framing.ts';
 
 export interface ConnectionContext {
   readonly crypto: Crypto;
@@ -95,8 +96,8 @@ export class Connection {
   private maxDataPending = false;
   private pingPending = false;
   private probesPending = 0;
-  private readonly datagramsOut: Uint8Array[] = [];
-  private readonly datagramsIn: Uint8Array[] = [];
+  private readonly datagramsOut: BoundedQueue<Uint8Array>;
+  private readonly datagramsIn: BoundedQueue<Uint8Array>;
   private readonly urgent: Uint8Array[] = [];
   private pacerWake: Millis | undefined;
   private wake = false;
@@ -118,7 +119,6 @@ export class Connection {
   sent_packets = 0;
   received_packets = 0;
   retransmitted = 0;
-  datagrams_dropped = 0;
   private sentSinceStats = 0;
 
   constructor(
@@ -140,6 +140,8 @@ export class Connection {
     this.cc = ctx.makeController();
     this.loss = new LossDetection(this.config.initial_rtt_ms, this.cc, this.config.max_ack_delay_ms, this.config.pto_max_ms);
     this.pacer = new Pacer(this.config.pacing_burst_packets, this.config.datagram_bytes, this.config.pacing_burst_ms);
+    this.datagramsOut = new BoundedQueue(this.config.datagram_queue_max);
+    this.datagramsIn = new BoundedQueue(this.config.datagram_queue_max);
     this.acks = new AckTracker(this.config.ack_eliciting_threshold, this.config.max_ack_delay_ms);
     this.sendStream = new SendStream(this.config.send_buffer_bytes);
     this.receiveStream = new ReceiveStream(this.config.stream_window_bytes);
@@ -325,10 +327,6 @@ export class Connection {
         if (frame.max_bytes > this.peerMaxData) this.peerMaxData = frame.max_bytes;
         break;
       case 'datagram':
-        if (this.datagramsIn.length >= this.config.datagram_queue_max) {
-          this.datagramsIn.shift();
-          this.datagrams_dropped++;
-        }
         this.datagramsIn.push(frame.data);
         this.ctx.emit({ type: 'datagram', conn: this.id, size_bytes: frame.data.byteLength });
         break;
@@ -342,7 +340,7 @@ export class Connection {
   }
 
   private readableNow(): boolean {
-    return this.mode === 'message' ? this.peekMessageLength() !== undefined : this.receiveStream.readable_bytes > 0;
+    return this.mode === 'message' ? peekMessage(this.receiveStream) !== undefined : this.receiveStream.readable_bytes > 0;
   }
 
   private onLostPacket(packet: SentPacket): void {
@@ -376,8 +374,7 @@ export class Connection {
   /** Message mode: queues a whole message or nothing. */
   sendMessage(message: Uint8Array): boolean {
     if (message.byteLength > this.config.message_bytes_max || this.state === 'closed' || this.sendStream.finished) return false;
-    const header = new Uint8Array(varintSize(message.byteLength));
-    writeVarint(header, 0, message.byteLength);
+    const header = messageHeader(message.byteLength);
     if (this.sendStream.available_bytes < header.byteLength + message.byteLength) {
       this.writeBlocked = true;
       return false;
@@ -395,24 +392,10 @@ export class Connection {
     return data;
   }
 
-  private peekMessageLength(): [number, number] | undefined {
-    const head = this.receiveStream.peek(8);
-    if (head.byteLength === 0) return undefined;
-    const size = 1 << (head[0]! >>> 6);
-    if (head.byteLength < size) return undefined;
-    const length = new Cursor(head).varint('message.length');
-    return this.receiveStream.readable_bytes >= size + length ? [size, length] : undefined;
-  }
-
   readMessage(): Uint8Array | undefined {
-    const header = this.peekMessageLength();
-    if (!header) {
-      this.readableSignalled = false;
-      return undefined;
-    }
-    this.receiveStream.readExact(header[0]);
-    const message = this.receiveStream.readExact(header[1]) ?? new Uint8Array(0);
-    this.afterRead();
+    const message = takeMessage(this.receiveStream);
+    if (!message) this.readableSignalled = false;
+    else this.afterRead();
     return message;
   }
 
@@ -430,10 +413,6 @@ export class Connection {
 
   sendDatagram(data: Uint8Array): boolean {
     if (this.state !== 'established' || data.byteLength > this.datagramPayloadMax) return false;
-    if (this.datagramsOut.length >= this.config.datagram_queue_max) {
-      this.datagramsOut.shift();
-      this.datagrams_dropped++;
-    }
     this.datagramsOut.push(data);
     this.wake = true;
     return true;
@@ -620,7 +599,7 @@ export class Connection {
         this.maxDataPending = false;
         maxData = true;
       }
-      while (this.datagramsOut.length > 0 && at + datagramFrameSize(this.datagramsOut[0]!.byteLength) <= budget) {
+      while (this.datagramsOut.length > 0 && at + datagramFrameSize(this.datagramsOut.peek()!.byteLength) <= budget) {
         at = writeDatagram(buf, at, this.datagramsOut.shift()!);
       }
       const room = budget - at - STREAM_HEADER_BYTES_MAX;
