@@ -269,12 +269,12 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
   const queue = queueRate();
   log(`  ${Math.round(queue)} ops/s`);
   log('storm, tracing off...');
-  const off = runStorm(buildStorm(1, undefined), 2_000, (server) => new StormClient(server));
+  const off = runStorm(buildStorm(1, undefined), 1_000, (server) => new StormClient(server));
   log(`  ${Math.round(off.rate)} delivered/s (${off.delivered} in ${off.wall_ms.toFixed(0)} ms)`);
   log('storm, tracing to a file...');
   const dir = mkdtempSync(join(tmpdir(), 'peerlab-bench-'));
   const file = fileSink(join(dir, 'storm.jsonl'));
-  const on = runStorm(buildStorm(1, file.sink), 500, (server) => new StormClient(server));
+  const on = runStorm(buildStorm(1, file.sink), 300, (server) => new StormClient(server));
   log(`  ${Math.round(on.rate)} delivered/s (${on.delivered} in ${on.wall_ms.toFixed(0)} ms)`);
   file.close();
   const traceBytes = statSync(join(dir, 'storm.jsonl')).size;
@@ -282,7 +282,7 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
   log('storm with protocol/echo...');
   const echo = runStorm(
     buildStorm(1, undefined, () => new EchoServer() as Machine<unknown, unknown>),
-    500,
+    30,
     (server, sim) => new EchoClient({ server, interval_ms: 1, pong_events: false, timeout_ms: 1_000 }, sim.rng.fork()) as Machine<unknown, unknown>,
     { type: 'start' },
   );

@@ -18,7 +18,7 @@ const TAG_BYTES = 16;
 // DER wrappers that turn 32 raw X25519 bytes into PKCS#8 / SPKI key objects.
 const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
-/** Recently used private key objects, so repeated DH with one static key skips DER parsing. */
+/** Recently used key objects (private and public), so repeated DH skips DER parsing. */
 const PRIVATE_KEY_CACHE_MAX = 64;
 const privateKeys = new Map<string, KeyObject>();
 
@@ -29,6 +29,20 @@ function privateKeyObject(secret: Uint8Array): KeyObject {
     key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519_PREFIX, secret]), format: 'der', type: 'pkcs8' });
     if (privateKeys.size >= PRIVATE_KEY_CACHE_MAX) privateKeys.delete(privateKeys.keys().next().value!);
     privateKeys.set(id, key);
+  }
+  return key;
+}
+
+const publicKeys = new Map<string, KeyObject>();
+
+/** Peer public keys are used for two or three DH operations per handshake: parse once. */
+function publicKeyObject(raw: Uint8Array): KeyObject {
+  const id = Buffer.from(raw).toString('base64');
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, raw]), format: 'der', type: 'spki' });
+    if (publicKeys.size >= PRIVATE_KEY_CACHE_MAX) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(id, key);
   }
   return key;
 }
@@ -69,8 +83,7 @@ export const nodeCrypto: Crypto = {
   },
   x25519(secretKey, publicKey) {
     try {
-      const pub = createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
-      return view(diffieHellman({ privateKey: privateKeyObject(secretKey), publicKey: pub }));
+      return view(diffieHellman({ privateKey: privateKeyObject(secretKey), publicKey: publicKeyObject(publicKey) }));
     } catch {
       // OpenSSL refuses low-order points; noble returns its result or throws the same way.
       return nobleCrypto.x25519(secretKey, publicKey);

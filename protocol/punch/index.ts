@@ -29,5 +29,6 @@ export * from './punch-config.ts';
 export * from './punch-events.ts';
 export * from './punch-session.ts';
 export * from './punch-client.ts';
+export * from './rendezvous-requests.ts';
 export * from './drop-counter.ts';
 export * from './crc32.ts';

@@ -109,7 +109,6 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       this.path = undefined;
       this.timers.clear('keepalive');
       this.timers.clear('upgrade');
-      this.timers.clear('session');
     }
   }
 

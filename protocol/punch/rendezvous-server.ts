@@ -13,7 +13,7 @@ import { BoundedQueue, DropCounter, type DropEvent } from './drop-counter.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { Registry, tokensEqual, type Registration } from './registry.ts';
 import { RelayTable } from './relay-table.ts';
-import { decodeRendezvous, encodeRendezvous, ERROR_CODE, SESSION_KEY_BYTES, type RendezvousMessage } from './rendezvous-wire.ts';
+import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, SESSION_KEY_BYTES, type RendezvousMessage } from './rendezvous-wire.ts';
 import { StunResponder } from './stun-responder.ts';
 
 export interface RendezvousServerConfig {
@@ -120,9 +120,10 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     this.armSweep(now);
     const first = data[0];
     if (first === undefined) return this.drops.drop('empty', remote);
-    if ((first >= 4 && (first < FIRST_BYTE.punchMin || first > FIRST_BYTE.punchMax))) return this.drops.drop('foreign-protocol', remote);
+    if (first >= 4 && (first < FIRST_BYTE.punchMin || first > FIRST_BYTE.punchMax)) return this.drops.drop('foreign-protocol', remote);
     if (first < 4 && !isStun(data)) return this.drops.drop('stun-invalid', remote, 'not STUN');
-    if (first === 0xd7) return this.handleRelay(now, remote, data);
+    // Relay frames skip the control-message rate limit: each circuit has its own byte limit.
+    if (first === MSG.relay) return this.handleRelay(now, remote, data);
     if (!this.limiter.allow(now, remote.ip)) return this.drops.drop('rate-limited', remote);
     if (first < 4) {
       const outcome = this.stun.handle(remote, data, local);

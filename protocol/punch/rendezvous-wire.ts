@@ -1,6 +1,20 @@
 // The rendezvous / punch / relay wire format, first bytes 0xD0-0xDF (protocol/core/demux.ts).
 // Every message is one datagram: a type byte then big-endian fields; strings and lists carry
 // bounded length prefixes. Decoders raise DecodeError; encoders refuse out-of-range values.
+//   D0 register   nonce u32, id s8, token[16], rtt_ms u16, nat[4], candidates   peer -> server
+//   D1 registered nonce u32, observed addr, ttl_ms u32                          server -> peer
+//   D2 connect    nonce u32, id s8, token[16], target s8                        peer -> server
+//   D3 punch      nonce u32, session u32, key[8], peer s8, role u8, delay_ms u32,
+//                 peer_observed addr, nat[4], candidates                        server -> both
+//   D4 error      nonce u32, code u8                                            server -> peer
+//   D5 probe      session u32, key[8], tx u32, flags u8 (nominate, keepalive, sync)  peer <-> peer
+//   D6 probe-ack  session u32, key[8], tx u32, observed addr                    peer <-> peer
+//   D7 relay      session u32, payload (<= 1400 bytes)                          peer <-> server <-> peer
+//   D8 lookup     nonce u32, id s8, token[16], target s8                        peer -> server
+//   D9 peer       nonce u32, peer s8, observed addr, nat[4], candidates         server -> peer
+// addr = family u8 (4|6), ip[4|16], port u16; s8 = u8 length + UTF-8 (1..64 bytes);
+// nat = mapping|filtering<<2|open<<7 u8, allocation u8, delta i16; candidates = u8 count
+// (<= 8) of { kind u8 (host, reflexive, predicted, relay), addr }.
 import { ipFromBytes, ipToBytes, type Addr } from '../core/addr.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { Reader } from '../core/reader.ts';

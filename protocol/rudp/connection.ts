@@ -445,9 +445,13 @@ export class Connection {
 
   private fail(code: RudpErrorCode, message: string): void {
     if (this.state === 'closed') return;
+    // A half-open responder the application never saw ends silently (a flood must not
+    // turn into a flood of events); the endpoint counts it.
+    const silent = this.role === 'responder' && this.state === 'handshake';
     this.state = 'closed';
     this.drainDeadline = this.now + this.config.drain_ms;
     this.hs.finish();
+    if (silent) return this.ctx.drop('handshake-abandoned');
     this.ctx.emit({ type: 'closed', conn: this.id, error: code, message });
   }
 

@@ -30,4 +30,5 @@ export type RudpDropReason =
   | 'replay'
   | 'auth'
   | 'bad-cookie-reply'
+  | 'handshake-abandoned' // a half-open responder handshake timed out
   | 'closed';

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findCase } from '../../../runtime-node/lab/cases.ts';
 import { withLab } from '../../../runtime-node/lab/harness.ts';
-import { listLabNamespaces } from '../../../runtime-node/lab/namespaces.ts';
+import { listLabNamespaces, sweepLeftovers } from '../../../runtime-node/lab/namespaces.ts';
 import { probeCase } from '../../../runtime-node/lab/probe-case.ts';
 import { nodeTs, runIn } from '../../../runtime-node/lab/exec.ts';
 import { buildTopology } from '../../../runtime-node/lab/topology.ts';
@@ -88,4 +88,17 @@ describe.skipIf(skip !== undefined)('kernel-NAT lab plumbing (UDP probes)', () =
     expect(result.sender.errors).toEqual([]);
     expect(result.listener.heard).toContain('10.0.1.2:41001');
   }, 40_000);
+
+  it('sweeps namespaces left by a lab run whose process is gone, and only those', async () => {
+    // pid 4194304 is above Linux's pid_max ceiling, so no process can own it.
+    const dead = `plab${(4_194_304).toString(36)}0-leftover`;
+    execFileSync('ip', ['netns', 'add', dead]);
+    try {
+      const removed = await sweepLeftovers();
+      expect(removed).toContain(dead);
+      expect(listLabNamespaces()).not.toContain(dead);
+    } finally {
+      if (listLabNamespaces().includes(dead)) execFileSync('ip', ['netns', 'del', dead]);
+    }
+  });
 });
