@@ -126,25 +126,29 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
     const m = this.machine;
     this.busy = true;
     k.draining++;
-    let sent = 0;
-    for (let tx = m.pollTransmit(); tx !== undefined; tx = m.pollTransmit()) {
-      this.network.send(this.host, this.primary, tx);
-      if (++sent >= transmits_per_drain_max) {
-        this.log(`drain stopped after transmits_per_drain_max (${transmits_per_drain_max}) datagrams`);
-        break;
+    try {
+      let sent = 0;
+      for (let tx = m.pollTransmit(); tx !== undefined; tx = m.pollTransmit()) {
+        this.network.send(this.host, this.primary, tx);
+        if (++sent >= transmits_per_drain_max) {
+          this.log(`drain stopped after transmits_per_drain_max (${transmits_per_drain_max}) datagrams`);
+          break;
+        }
       }
-    }
-    let emitted = 0;
-    for (let event = m.pollEvent(); event !== undefined; event = m.pollEvent()) {
-      this.emit(event);
-      if (++emitted >= events_per_drain_max) {
-        this.log(`drain stopped after events_per_drain_max (${events_per_drain_max}) events`);
-        break;
+      let emitted = 0;
+      for (let event = m.pollEvent(); event !== undefined; event = m.pollEvent()) {
+        this.emit(event);
+        if (++emitted >= events_per_drain_max) {
+          this.log(`drain stopped after events_per_drain_max (${events_per_drain_max}) events`);
+          break;
+        }
       }
+      this.arm(m.pollTimeout());
+    } finally {
+      // A machine that throws (a bug) must not leave the network believing a drain is open.
+      k.draining--;
+      this.busy = false;
     }
-    this.arm(m.pollTimeout());
-    k.draining--;
-    this.busy = false;
     if (this.pendingEvents.length > 0) this.runCallbacks();
     if (this.pendingCommands.length > 0) this.command(this.pendingCommands.shift()!);
   }

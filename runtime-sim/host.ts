@@ -3,7 +3,7 @@
 // every IP of the host or to specific ip:port addresses.
 import { Link } from './link.ts';
 import type { LinkConfig } from './link.ts';
-import type { Realm } from './realm.ts';
+import type { Attachment, Realm } from './realm.ts';
 import type { Driver } from './driver.ts';
 
 export class SocketError extends Error {
@@ -31,6 +31,13 @@ export class Host {
   private readonly ports = new Map<number, PortBinding>();
   /** Machines running on this host, in start order. */
   readonly drivers: Driver[] = [];
+  /**
+   * The route of this host's last destination IP in its realm, reused while routing.version
+   * is unchanged: a host mostly talks to the same peer, and its realm's table is cold.
+   */
+  routeIp: string | undefined;
+  routeTo: Attachment | number = 0;
+  routeVersion = -1;
   /** 'server' marks a host running a server machine in the trace header. */
   role: 'host' | 'server' = 'host';
 

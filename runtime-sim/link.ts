@@ -122,11 +122,14 @@ export class Link {
   private config: LinkConfig = {};
   /** Nothing but the MTU configured: pass() is 0 ms with no draws (the common fast case). */
   ideal = true;
-  /** Fixed latency and nothing random: pass() is this delay with no draws; else -1. */
-  private fixed_ms = -1;
+  /**
+   * Fixed latency and nothing random: pass() is this delay with no draws; else -1. Read by
+   * the network to skip the call (duplicate and corrupt_bit then stay false and -1).
+   */
+  fixed_ms = -1;
   /** True when pass() does not depend on the entry time (no serialiser queue). */
   timeless = true;
-  private mtu_bytes = mtu_bytes_default;
+  mtu_bytes = mtu_bytes_default;
   private queue_bytes = queue_bytes_default;
   /** Bytes per millisecond of the serialiser (0 = unlimited). */
   private bytes_per_ms = 0;
@@ -163,6 +166,8 @@ export class Link {
     delete onlyLatency.latency;
     delete onlyLatency.mtu_bytes;
     this.fixed_ms = -1;
+    this.duplicate = false;
+    this.corrupt_bit = -1;
     if (this.ideal) this.fixed_ms = 0;
     else if (config.latency?.kind === 'fixed' && this.timeless && isInert(onlyLatency)) this.fixed_ms = config.latency.ms;
   }

@@ -14,7 +14,7 @@ import { classifyDatagram } from '../protocol/core/demux.ts';
 import { EV_NAT_EXPIRY, EV_PACKET } from './kernel.ts';
 import type { Kernel } from './kernel.ts';
 import { Packet, PacketPool, STAGE_GATEWAY, STAGE_NODE, STAGE_REALM } from './packet.ts';
-import { BROADCAST, VIA_GATEWAY } from './realm.ts';
+import { BROADCAST, VIA_GATEWAY, routing } from './realm.ts';
 import type { Realm, Attachment } from './realm.ts';
 import type { Host } from './host.ts';
 import type { Gateway } from './gateway.ts';
@@ -26,6 +26,8 @@ import { Partitions } from './partition.ts';
 export const datagram_bytes_max = 65_507;
 /** Realm crossings one datagram may make before it is dropped as a routing loop. */
 export const hops_max = 32;
+/** Retry delay when a NAT reports an expiry it did not perform (guards against a spin). */
+const nat_expiry_retry_ms = 1;
 
 export class Network {
   readonly partitions = new Partitions();
@@ -55,7 +57,18 @@ export class Network {
     k.stats.sent++;
     if (k.tracer.on) k.tracer.send(k.now, host.name, p.id, p.src, p.dst, p.data.byteLength, classifyDatagram(p.data));
     if (p.data.byteLength > datagram_bytes_max) return this.drop(p, host.name, 'mtu', undefined);
-    this.crossIntoRealm(p, host.up, host.name, host.realm);
+    this.crossIntoRealm(p, host.up, host.name, host.realm, host);
+  }
+
+  /** realm.route(ip), through the sending host's one-entry cache when there is one. */
+  private lookup(realm: Realm, ip: string, cache: Host | undefined): Attachment | number {
+    if (cache === undefined) return realm.route(ip);
+    if (cache.routeIp === ip && cache.routeVersion === routing.version) return cache.routeTo;
+    const to = realm.route(ip);
+    cache.routeIp = ip;
+    cache.routeTo = to;
+    cache.routeVersion = routing.version;
+    return to;
   }
 
   /** A queued packet's time has come. */
@@ -70,18 +83,18 @@ export class Network {
     }
   }
 
-  /** Crosses `link` (an uplink of node `from`) into `realm`. */
-  private crossIntoRealm(p: Packet, link: Link, from: string, realm: Realm): void {
+  /** Crosses `link` (an uplink of node `from`) into `realm`; `cache` is the sending host. */
+  private crossIntoRealm(p: Packet, link: Link, from: string, realm: Realm, cache?: Host): void {
     const delay_ms = this.cross(p, link, from);
     if (delay_ms < 0) return;
     if (delay_ms === 0) {
       const copy = link.duplicate ? this.copy(p, from) : undefined;
-      this.route(p, realm);
-      if (copy !== undefined) this.route(copy, realm);
+      this.route(p, realm, cache);
+      if (copy !== undefined) this.route(copy, realm, cache);
       return;
     }
     // Look ahead: a unicast to a node whose downlink is timeless can cross it now.
-    const target = realm.route(p.dst.ip);
+    const target = this.lookup(realm, p.dst.ip, cache);
     if (typeof target === 'object' && target.down.timeless && !link.duplicate) {
       p.hops++;
       const down_ms = this.cross(p, target.down, target.name);
@@ -98,7 +111,8 @@ export class Network {
   /** Passes `p` through `link`; returns the delay, or -1 after tracing the drop. */
   private cross(p: Packet, link: Link, node: string): number {
     const k = this.k;
-    const code = link.pass(k.now, p.data.byteLength, k.rng);
+    const size = p.data.byteLength;
+    const code = link.fixed_ms >= 0 && size <= link.mtu_bytes ? link.fixed_ms : link.pass(k.now, size, k.rng);
     if (code < 0) {
       this.drop(p, node, linkDropReason(code), link.name);
       return -1;
@@ -146,10 +160,10 @@ export class Network {
   }
 
   /** Routes `p`, now in `realm`, towards its destination IP. */
-  private route(p: Packet, realm: Realm): void {
+  private route(p: Packet, realm: Realm, cache?: Host): void {
     if (++p.hops > hops_max) return this.drop(p, p.prev, 'no-route', `realm:${realm.name}`);
     const ip = p.dst.ip;
-    const verdict = realm.route(ip);
+    const verdict = this.lookup(realm, ip, cache);
     if (typeof verdict === 'object') return this.crossToNode(p, verdict);
     if (verdict === VIA_GATEWAY) {
       p.gateway = realm.gateway;
@@ -299,7 +313,11 @@ export class Network {
 
   /** The expiry wake-up of `gateway` fired. */
   expire(gateway: Gateway): void {
-    gateway.box.expire(this.k.now);
+    const k = this.k;
+    gateway.box.expire(k.now);
     this.natEvents(gateway);
+    // A box that still reports a due entry after expire() would spin at this instant.
+    const next = gateway.box.nextExpiry();
+    if (next !== undefined && next <= k.now) k.queue.schedule(gateway.expirySlot, k.now + nat_expiry_retry_ms);
   }
 }

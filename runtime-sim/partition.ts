@@ -60,8 +60,11 @@ export class Partitions {
     this.active.push(p);
   }
 
-  heal(p: Partition): void {
+  /** Ends `p`; false when it was not active. */
+  heal(p: Partition): boolean {
+    const before = this.active.length;
     this.active = this.active.filter((q) => q !== p);
+    return this.active.length < before;
   }
 
   /** True when an active partition cuts a datagram at `to` that came from `prev`, sent by `origin`. */

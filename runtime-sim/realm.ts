@@ -21,6 +21,9 @@ export const internet_pool = '198.18.0.0/15';
 /** Bound on cached routing verdicts per realm (for IPs not attached to it). */
 export const verdicts_cached_max = 65_536;
 
+/** Bumped whenever any realm's attachments change, so senders' route caches know to retry. */
+export const routing = { version: 0 };
+
 /** Where a datagram to an IP that is not attached to the realm goes. */
 export const VIA_GATEWAY = 1;
 export const BROADCAST = 2;
@@ -99,12 +102,14 @@ export class Realm {
     }
     this.byIp.set(ip, node);
     this.routes.set(ip, node);
+    routing.version++;
   }
 
   detach(ip: string, node: Attachment): void {
     if (this.byIp.get(ip) === node) {
       this.byIp.delete(ip);
       this.routes.delete(ip);
+      routing.version++;
     }
   }
 }

@@ -251,8 +251,7 @@ export class Simulator {
     else this.at(spec.from, start);
     if (spec.until !== undefined) {
       this.at(spec.until, () => {
-        this.network.partitions.heal(p);
-        this.fault(name, 'end', p.detail());
+        if (this.network.partitions.heal(p)) this.fault(name, 'end', p.detail());
       });
     }
     return p;
@@ -260,8 +259,7 @@ export class Simulator {
 
   /** Heals a partition now. */
   heal(p: Partition): void {
-    this.network.partitions.heal(p);
-    this.fault(p.spec.name ?? 'partition', 'end', p.detail());
+    if (this.network.partitions.heal(p)) this.fault(p.spec.name ?? 'partition', 'end', p.detail());
   }
 
   /** Changes the link of a host or NAT now (both directions unless one is named). */

@@ -55,7 +55,7 @@ export class StunResponder {
     const reply = (attributes: StunAttribute[], cls: 'success' | 'error', from: Addr): StunOutcome => {
       const software = this.config.software ? [softwareAttribute(this.config.software)] : [];
       const bytes = encodeStun({ method: message.method, cls, transactionId: message.transactionId, attributes: [...attributes, ...software] }, { fingerprint: true });
-      return { transmit: from === local ? { remote, data: bytes, local } : { remote, data: bytes, local: from } };
+      return { transmit: { remote, data: bytes, local: from } };
     };
     if (message.method !== STUN_METHOD.binding) return reply([errorCodeAttribute(STUN_ERROR.badRequest, 'Bad Request')], 'error', local);
     const unknown = unknownRequiredAttributes(message.attributes);

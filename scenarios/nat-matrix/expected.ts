@@ -120,3 +120,9 @@ export function analyticDirect(expectation: CellExpectation, loss: number): numb
   // A random probe lost on the easy side's own access link opens no filter and reaches no port.
   return birthdayProbability(c.open_ports, Math.round(c.probes * (1 - loss)), c.port_range);
 }
+
+export const UPGRADE_EXPECTATION: CellExpectation = {
+  path: 'direct',
+  technique: 'simultaneous-open',
+  why: 'two port-restricted cones cut off from each other (not from the server) for the first 12 s: the first punch fails, the relay carries the flow, and the initiator\'s re-punch 30 s after the failure finds the cut healed, so the path ends direct (relay -> direct upgrade)',
+};

@@ -8,12 +8,14 @@ import type { Simulator } from '../../runtime-sim/index.ts';
 import type { NatPresetName } from '../../runtime-sim/nat/presets.ts';
 import { holds } from '../expect.ts';
 import type { Expectation, Outcome, Scenario } from '../scenario.ts';
-import { analyticDirect, expectedCell, matrixPairs, SAME_CGN_EXPECTATION, SAME_LAN_EXPECTATION, type CellExpectation } from './expected.ts';
+import { analyticDirect, expectedCell, matrixPairs, SAME_CGN_EXPECTATION, SAME_LAN_EXPECTATION, UPGRADE_EXPECTATION, type CellExpectation } from './expected.ts';
 import { buildWorld, DIRECT_RTT_MS, type Peer, type WorldOptions } from './world.ts';
 
 export const LOSS_RATES = [0, 0.05] as const;
 /** Virtual run length: long enough for one relay -> direct upgrade after a failed first punch. */
 export const RUN_MS = 75_000;
+/** The upgrade cell's cut: longer than the first punch (10 s after it starts), shorter than the retry. */
+const UPGRADE_CUT_MS = 12_000;
 
 interface Timed {
   readonly t: number;
@@ -85,15 +87,16 @@ export interface MatrixScenario extends Scenario {
   readonly cell: { readonly a: string; readonly b: string; readonly loss: number; readonly expected: CellExpectation; readonly analytic?: number };
 }
 
-function scenario(name: string, a: NatPresetName, b: NatPresetName, loss: number, expected: CellExpectation, layout: WorldOptions['layout']): MatrixScenario {
+function scenario(name: string, a: NatPresetName, b: NatPresetName, loss: number, expected: CellExpectation, layout: WorldOptions['layout'], cut_until_ms?: number): MatrixScenario {
   const analytic = analyticDirect(expected, loss);
+  const extra: Expectation[] = cut_until_ms === undefined ? [] : [holds('upgraded relay -> direct', (o) => (o.upgraded === true ? true : 'no relay -> direct upgrade'))];
   return {
     name,
     description: `${a} x ${b}, ${loss * 100}% loss: expect ${expected.path} via ${expected.technique}. ${expected.why}`,
     suites: ['nat-matrix'],
     figures: ['nat_a', 'nat_b', 'path', 'technique', 'time_to_path_ms', 'time_to_direct_ms'],
-    run: (sim: Simulator) => runCell(sim, a, b, { loss, layout }),
-    expectations: expectations(expected),
+    run: (sim: Simulator) => runCell(sim, a, b, { loss, layout, ...(cut_until_ms !== undefined ? { cut_until_ms } : {}) }),
+    expectations: [...expectations(expected), ...extra],
     cell: { a, b, loss, expected, ...(analytic !== undefined ? { analytic } : {}) },
   };
 }
@@ -106,6 +109,7 @@ export const natMatrix: MatrixScenario[] = [
   ...LOSS_RATES.flatMap((loss) => matrixPairs().map(([a, b]) => scenario(`nat-matrix/${a}+${b}/${lossLabel(loss)}`, a, b, loss, expectedCell(a, b), 'pair'))),
   ...LOSS_RATES.map((loss) => scenario(`nat-matrix/same-lan/${lossLabel(loss)}`, 'port-restricted-cone', 'port-restricted-cone', loss, SAME_LAN_EXPECTATION, 'same-lan')),
   ...LOSS_RATES.map((loss) => scenario(`nat-matrix/same-cgn/${lossLabel(loss)}`, 'port-restricted-cone', 'port-restricted-cone', loss, SAME_CGN_EXPECTATION, 'same-cgn')),
+  ...LOSS_RATES.map((loss) => scenario(`nat-matrix/upgrade/${lossLabel(loss)}`, 'port-restricted-cone', 'port-restricted-cone', loss, UPGRADE_EXPECTATION, 'pair', UPGRADE_CUT_MS)),
 ];
 
 /** Exposed for the bench: the direct-path RTT of the matrix world. */

@@ -122,7 +122,8 @@ export function renderNatMatrix(results: readonly ScenarioResult[]): string | un
   if (extras.length > 0) {
     lines.push('', 'layouts:');
     for (const s of extras) {
-      lines.push(`  ${s.scenario.name.padEnd(30)} direct ${s.direct}/${s.runs}, median time-to-path ${Math.round(s.median_path_ms)} ms, expected ${s.scenario.cell.expected.technique}`);
+      const direct = Number.isNaN(s.median_direct_ms) ? '' : `, to direct ${Math.round(s.median_direct_ms)} ms`;
+      lines.push(`  ${s.scenario.name.padEnd(30)} direct ${s.direct}/${s.runs}, median time-to-path ${Math.round(s.median_path_ms)} ms${direct}, expected ${s.scenario.cell.expected.technique}`);
     }
   }
   const checks = birthdayChecks(stats);

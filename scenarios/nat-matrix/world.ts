@@ -45,6 +45,8 @@ export interface WorldOptions {
   /** 'pair': each peer behind its own NAT; 'same-lan': both behind one NAT; 'same-cgn': own home NATs inside one carrier NAT. */
   readonly layout?: 'pair' | 'same-lan' | 'same-cgn';
   readonly client?: Partial<PunchClientConfig>;
+  /** Cut the two peers off from each other (not from the server) until this virtual time. */
+  readonly cut_until_ms?: number;
 }
 
 function link(ms: number, loss = 0): LinkConfig {
@@ -103,5 +105,6 @@ export function buildWorld(sim: Simulator, presetA: NatPresetName, presetB: NatP
   }
   const a = startPeer(sim, 'a', realmA, ipA, options.loss, primary, extraA);
   const b = startPeer(sim, 'b', realmB, ipB, options.loss, primary, extraB);
+  if (options.cut_until_ms !== undefined) sim.partition({ name: 'peers-cut', a: ['a'], b: ['b'], from: 0, until: options.cut_until_ms });
   return { server, serverEvents, a, b };
 }

@@ -50,8 +50,8 @@ describe('punch client in the simulator', () => {
   it('upgrades relay -> direct when a later punch succeeds', () => {
     const sim = new Simulator({ seed: 5 });
     const w = buildWorld(sim, 'port-restricted-cone', 'port-restricted-cone', { loss: 0, client: { upgrade_interval_ms: 5_000, punch_timeout_ms: 4_000 } });
-    const cut = sim.partition({ a: ['a'], b: ['b'], from: 0, until: 12_000 });
-    void cut;
+    // Cut the peers off from each other (not from the server) for the first punch.
+    sim.partition({ a: ['a'], b: ['b'], from: 0, until: 12_000 });
     sim.runUntil(40_000);
     const kinds = paths(w.a).map((x) => `${x.event.path}${x.event.upgrade ? '+upgrade' : ''}`);
     expect(kinds[0]).toBe('relay');
