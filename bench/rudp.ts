@@ -103,8 +103,8 @@ interface ChildDone {
   ms: number;
 }
 
-function startChild(mode: ChildMode): Promise<{ child: ChildProcess; ready: ChildReady; done: Promise<ChildDone> }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--rudp-bench-child', mode], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+function startChild(mode: ChildMode, congestion: CongestionName = 'newreno'): Promise<{ child: ChildProcess; ready: ChildReady; done: Promise<ChildDone> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--rudp-bench-child', mode, congestion], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     let resolveDone: (d: ChildDone) => void = () => {};
     const done = new Promise<ChildDone>((r) => (resolveDone = r));
@@ -117,7 +117,7 @@ function startChild(mode: ChildMode): Promise<{ child: ChildProcess; ready: Chil
 }
 
 /** Child side: a raw counter that acks every 32 datagrams, or a SecureSocket listener. */
-async function childMain(mode: ChildMode): Promise<void> {
+async function childMain(mode: ChildMode, congestion: CongestionName): Promise<void> {
   const send = (m: unknown): void => void process.send!(m);
   if (mode === 'raw') {
     const socket = createSocket('udp4');
@@ -144,7 +144,7 @@ async function childMain(mode: ChildMode): Promise<void> {
     return;
   }
   const identity = randomBytes(32);
-  const server = await SecureSocket.listen({ identity, bind: addr('127.0.0.1', 0), config: LOOPBACK_CONFIG });
+  const server = await SecureSocket.listen({ identity, bind: addr('127.0.0.1', 0), config: { ...LOOPBACK_CONFIG, congestion } });
   send({ ready: { port: server.address.port, publicKey: Buffer.from(server.publicKey).toString('hex') } });
   for await (const socket of server.accept()) {
     let bytes = 0;
@@ -191,12 +191,12 @@ async function rawBlast(size_bytes: number): Promise<number> {
   return result.bytes / result.ms / 1000; // MB/s
 }
 
-async function rudpLoopback(size_bytes: number): Promise<{ mbps: number; ok: boolean }> {
-  const { child, ready, done } = await startChild('rudp');
+async function rudpLoopback(size_bytes: number, congestion: CongestionName): Promise<{ mbps: number; ok: boolean }> {
+  const { child, ready, done } = await startChild('rudp', congestion);
   const client = await SecureSocket.connect(`127.0.0.1:${ready.port}`, {
     identity: randomBytes(32),
     expectedPeer: Uint8Array.from(Buffer.from(ready.publicKey!, 'hex')),
-    config: LOOPBACK_CONFIG,
+    config: { ...LOOPBACK_CONFIG, congestion },
   });
   const data = payload(2, size_bytes);
   const chunks: Uint8Array[] = [];
@@ -288,11 +288,14 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   if (!options.args.includes('--skip-real')) {
     options.log('real: raw node:dgram blast between two processes');
     const raw = await rawBlast(realBytes);
-    options.log('real: SecureSocket between two processes');
-    const secure = await rudpLoopback(realBytes);
+    options.log('real: SecureSocket between two processes (NewReno)');
+    const secure = await rudpLoopback(realBytes, 'newreno');
     const realRatio = secure.mbps / raw;
     notes.push('loopback: SecureSocket with path-MTU probing (finds 65000-byte datagrams); raw baseline: 1200-byte datagrams, 256 in flight, two processes');
-    figures.push({ name: `loopback encrypted goodput, ${realBytes >> 20} MiB`, value: secure.mbps, unit: 'MB/s', baseline: raw, ratio: realRatio, target: '>= 50% of raw dgram', met: secure.ok && realRatio >= 0.5 });
+    figures.push({ name: `loopback encrypted goodput, ${realBytes >> 20} MiB (NewReno)`, value: secure.mbps, unit: 'MB/s', baseline: raw, ratio: realRatio, target: '>= 50% of raw dgram', met: secure.ok && realRatio >= 0.5 });
+    options.log('real: SecureSocket between two processes (BBR-style)');
+    const secureBbr = await rudpLoopback(realBytes, 'bbr');
+    figures.push({ name: `loopback encrypted goodput, ${realBytes >> 20} MiB (BBR-style)`, value: secureBbr.mbps, unit: 'MB/s', baseline: raw, ratio: secureBbr.mbps / raw, target: '>= 50% of raw dgram', met: secureBbr.ok && secureBbr.mbps / raw >= 0.5 });
   }
 
   options.log('handshakes per CPU-second');
@@ -303,7 +306,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
 }
 
 if (process.argv.includes('--rudp-bench-child')) {
-  void childMain(process.argv[process.argv.indexOf('--rudp-bench-child') + 1] as ChildMode);
+  const at = process.argv.indexOf('--rudp-bench-child');
+  void childMain(process.argv[at + 1] as ChildMode, (process.argv[at + 2] ?? 'newreno') as CongestionName);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await run({ json: false, args: process.argv.slice(2), log: (l) => console.error(l) });
   for (const f of result.figures) console.log(`${f.name}: ${f.value.toFixed(2)} ${f.unit} (baseline ${f.baseline?.toFixed(2)}, ratio ${f.ratio?.toFixed(3)}, ${f.target ?? ''} ${f.met === undefined ? '' : f.met ? 'met' : 'MISSED'})`);

@@ -207,8 +207,9 @@ export class SecureSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    // Copy: the transport keeps the bytes until they are acknowledged.
-    this.pendingWrite = { data: new Uint8Array(chunk), callback };
+    // Like net.Socket, the transport keeps a reference to the chunk (no copy) until the bytes
+    // are acknowledged, so callers must not reuse a buffer they have written.
+    this.pendingWrite = { data: chunk, callback };
     this.flushPending();
   }
 

@@ -10,6 +10,8 @@ export const chunk_bytes_default = 256 * 1024;
 export const hot_record_bytes_max = 640;
 
 const encoder = new TextEncoder();
+/** Pieces up to this long are copied byte by byte; longer ones with TypedArray.set. */
+const bytes_copy_loop_max = 16;
 
 export class ChunkSink implements TraceSink {
   private readonly buffer: Uint8Array;
@@ -59,9 +61,15 @@ export class ChunkSink implements TraceSink {
   }
 
   bytes(data: Uint8Array): void {
+    const n = data.length;
+    if (n > bytes_copy_loop_max) {
+      this.buffer.set(data, this.used);
+      this.used += n;
+      return;
+    }
     const b = this.buffer;
     let at = this.used;
-    for (let i = 0; i < data.length; i++) b[at++] = data[i]!;
+    for (let i = 0; i < n; i++) b[at++] = data[i]!;
     this.used = at;
   }
 

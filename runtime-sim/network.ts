@@ -1,12 +1,13 @@
 // Routing: moves datagrams between hosts, realms and NATs (docs/architecture.md). A datagram
 // leaves its host over the host's uplink into its realm. In the realm it goes to the node at
 // the destination IP over that node's downlink; to a broadcast address, to every other host
-// of the realm; to an IP outside the LAN, through the realm's gateway NAT (NatEngine.outbound)
+// of the realm; to an IP outside the LAN, through the realm's gateway NAT (NatBox.outbound)
 // and over the NAT's own uplink into the outer realm. A datagram arriving at a NAT's external
-// IP goes through NatEngine.inbound into the inside realm. Hairpinning (inside → the NAT's own
-// external IP) follows the NAT's config. Partitions are checked when a datagram arrives at a
-// node. Steps with zero delay run inline, except a delivery to a machine while some driver is
-// draining (a send): that goes through the queue, so no machine is re-entered mid-drain. Two link crossings separated only by a realm are merged into one event when the
+// IP goes through NatBox.inbound into the inside realm. Hairpinning (inside → the NAT's own
+// external IP) follows the NAT's config (NatBox.hairpin). Partitions are checked when a
+// datagram arrives at a node. Steps with zero delay run inline, except a delivery to a machine
+// while some driver is draining (a send): that waits in the queue, so no machine is re-entered
+// mid-drain. Two link crossings separated only by a realm are merged into one event when the
 // second link's outcome does not depend on its entry time (no bandwidth limit).
 import type { Addr } from '../protocol/core/addr.ts';
 import type { Transmit } from '../protocol/core/machine.ts';

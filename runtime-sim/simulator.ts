@@ -157,7 +157,7 @@ export class Simulator {
     return realm;
   }
 
-  addNat(spec: NatSpec): Gateway & { inside: Realm } {
+  addNat(spec: NatSpec): Gateway {
     if (this.gateways.length >= nats_max) throw new SimulatorError(`nats_max (${nats_max}) reached`);
     let config = spec.config;
     const preset = spec.config === undefined ? spec.preset ?? 'port-restricted-cone' : spec.preset ?? 'custom';

@@ -227,15 +227,34 @@ export class Tracer {
     return quoted;
   }
 
+  /** Per record kind, `,"kind":K,"node":N,"id":` pre-encoded for each node name. */
+  private readonly prefixes = new Map<Uint8Array, Map<string, Uint8Array>>();
+
+  private prefix(kind: Uint8Array, node: string): Uint8Array {
+    let byNode = this.prefixes.get(kind);
+    if (byNode === undefined) {
+      byNode = new Map();
+      this.prefixes.set(kind, byNode);
+    }
+    let bytes = byNode.get(node);
+    if (bytes === undefined) {
+      const name = this.qb(node);
+      bytes = new Uint8Array(kind.length + name.length + K.id.length);
+      bytes.set(kind, 0);
+      bytes.set(name, kind.length);
+      bytes.set(K.id, kind.length + name.length);
+      if (byNode.size < quoted_names_max) byNode.set(node, bytes);
+    }
+    return bytes;
+  }
+
   /** Starts a hot record in the chunk: {"t":T,"kind":K,"node":N,"id":I,"src":"S","dst":"D */
   private head(c: ChunkSink, t: number, kind: Uint8Array, node: string, id: number, src: Addr, dst: Addr, extra_bytes: number): void {
-    const name = this.qb(node);
-    c.reserve(hot_record_bytes_max + name.length + extra_bytes);
+    const prefix = this.prefix(kind, node);
+    c.reserve(hot_record_bytes_max + prefix.length + extra_bytes);
     c.bytes(K.t);
     c.number(t);
-    c.bytes(kind);
-    c.bytes(name);
-    c.bytes(K.id);
+    c.bytes(prefix);
     c.digits(id);
     c.bytes(K.src);
     addrInto(c, src);

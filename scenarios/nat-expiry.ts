@@ -7,8 +7,7 @@
 import { parseAddr } from '../protocol/core/addr.ts';
 import { natPreset, type NatConfig } from '../runtime-sim/nat/index.ts';
 import { startEchoClient } from './kit/echo.ts';
-import { addHomeNat, addPublicServers, HOST_A_IP } from './kit/nat.ts';
-import { fixed } from './kit/topology.ts';
+import { homeWithServers } from './kit/nat.ts';
 import { atLeast, equal } from './expect.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -21,9 +20,7 @@ const expiry: Scenario = {
   suites: ['default', 'nat'],
   figures: ['nat_expires', 'probes_in_before', 'probes_in_after', 'no_mapping_drops', 'client_addresses'],
   run(sim) {
-    const nat = addHomeNat(sim, 'full-cone');
-    const servers = addPublicServers(sim);
-    const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+    const { nat, servers, a } = homeWithServers(sim, 'full-cone');
     const client = startEchoClient(sim, a, { server: servers.s1.address, count: 10, interval_ms: 1_000 });
     const early = startEchoClient(sim, servers.s2Host, { server: servers.s2.address, count: PROBES, interval_ms: 1_000 }, 9);
     const late = startEchoClient(sim, servers.s2Host, { server: servers.s2.address, count: PROBES, interval_ms: 1_000 }, 10);
@@ -61,9 +58,7 @@ const keepalive: Scenario = {
   suites: ['nat'],
   figures: ['answered', 'nat_expires', 'probes_in', 'client_addresses'],
   run(sim) {
-    const nat = addHomeNat(sim, 'full-cone');
-    const servers = addPublicServers(sim);
-    const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+    const { nat, servers, a } = homeWithServers(sim, 'full-cone');
     const client = startEchoClient(sim, a, { server: servers.s1.address, count: 5, interval_ms: 60_000 });
     const probe = startEchoClient(sim, servers.s2Host, { server: servers.s2.address, count: PROBES }, 9);
     sim.at(0, () => client.start());
@@ -93,9 +88,7 @@ function refreshScenario(refresh: NatConfig['refresh']): Scenario {
     figures: ['probes_in', 'nat_expires', 'no_mapping_drops'],
     run(sim) {
       const config: NatConfig = { ...natPreset('full-cone'), binding_timeout_ms: REFRESH_TIMEOUT_MS, refresh };
-      const nat = addHomeNat(sim, { label: `full-cone-refresh-${refresh}`, config });
-      const servers = addPublicServers(sim);
-      const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+      const { nat, servers, a } = homeWithServers(sim, { label: `full-cone-refresh-${refresh}`, config });
       const client = startEchoClient(sim, a, { server: servers.s1.address, count: 1 });
       const probe = startEchoClient(sim, servers.s2Host, { server: servers.s2.address, count: REFRESH_PROBES, interval_ms: PROBE_INTERVAL_MS }, 9);
       sim.at(0, () => client.start());

@@ -6,7 +6,7 @@
 import { parseAddr } from '../protocol/core/addr.ts';
 import { natPreset, type NatConfig } from '../runtime-sim/nat/index.ts';
 import { echoFigures, startEchoClient, CLIENT_PORT } from './kit/echo.ts';
-import { addHomeNat, addPublicServers, HOST_A_IP, HOST_B_IP } from './kit/nat.ts';
+import { homeWithServers, HOST_A_IP, HOST_B_IP } from './kit/nat.ts';
 import { fixed } from './kit/topology.ts';
 import { equal, holds } from './expect.ts';
 import type { Scenario } from './scenario.ts';
@@ -22,9 +22,7 @@ function hairpinScenario(hairpinning: NatConfig['hairpinning']): Scenario {
     figures: ['a_answered', 'b_saw', 'a_heard_from', 'hairpin_drops'],
     run(sim) {
       const config: NatConfig = { ...natPreset('full-cone'), hairpinning };
-      const nat = addHomeNat(sim, { label: `full-cone-hairpin-${hairpinning}`, config });
-      const servers = addPublicServers(sim);
-      const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+      const { nat, servers, a } = homeWithServers(sim, { label: `full-cone-hairpin-${hairpinning}`, config });
       const b = sim.addHost({ name: 'b', realm: nat.inside, ips: [HOST_B_IP], link: fixed(1) });
       // B keeps a mapping open by pinging S1, and answers pings (peer mode).
       const peerB = startEchoClient(sim, b, { server: servers.s1.address, count: 50, interval_ms: 100, respond: true });

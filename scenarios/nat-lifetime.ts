@@ -6,8 +6,8 @@
 import { addr } from '../protocol/core/addr.ts';
 import { natPreset } from '../runtime-sim/nat/index.ts';
 import { echoFigures, startEchoClient } from './kit/echo.ts';
-import { addHomeNat, addPublicServers, HOST_A_IP } from './kit/nat.ts';
-import { fixed, SERVER2_IP } from './kit/topology.ts';
+import { homeWithServers } from './kit/nat.ts';
+import { SERVER2_IP } from './kit/topology.ts';
 import { atLeast, equal } from './expect.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -19,9 +19,7 @@ const rebind: Scenario = {
   suites: ['nat'],
   figures: ['answered', 'lost', 'client_addresses', 'mappings'],
   run(sim) {
-    const nat = addHomeNat(sim, 'port-restricted-cone');
-    const servers = addPublicServers(sim);
-    const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+    const { nat, servers, a } = homeWithServers(sim, 'port-restricted-cone');
     const client = startEchoClient(sim, a, { server: servers.s1.address, count: PINGS, interval_ms: 100 });
     sim.at(0, () => client.start());
     sim.at(2_005, () => sim.rebind('a', '10.0.1.9'));
@@ -44,9 +42,7 @@ const linuxTimeouts: Scenario = {
   suites: ['nat'],
   figures: ['expired_by_60s', 'expired_by_200s'],
   run(sim) {
-    const nat = addHomeNat(sim, 'linux-masquerade');
-    const servers = addPublicServers(sim);
-    const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+    const { nat, servers, a } = homeWithServers(sim, 'linux-masquerade');
     const twoWay = startEchoClient(sim, a, { server: servers.s1.address, count: 3, interval_ms: 100 }, 5000);
     // Nobody listens on SERVER2_IP:9, so this flow is never replied to.
     const oneWay = startEchoClient(sim, a, { server: addr(SERVER2_IP, 9), count: 3, interval_ms: 100 }, 5001);

@@ -7,7 +7,7 @@ import type { MappingBehaviour, NatConfig } from '../runtime-sim/nat/index.ts';
 import { natPreset } from '../runtime-sim/nat/index.ts';
 import type { Simulator } from '../runtime-sim/index.ts';
 import { startEchoClient } from './kit/echo.ts';
-import { addHomeNat, addPublicServers, HOST_A_IP, HOST_B_IP } from './kit/nat.ts';
+import { homeWithServers, HOST_B_IP } from './kit/nat.ts';
 import { fixed, NAT_EXTERNAL_IP, NAT_EXTERNAL_IP2 } from './kit/topology.ts';
 import { atLeast, equal, holds } from './expect.ts';
 import type { Scenario } from './scenario.ts';
@@ -29,9 +29,7 @@ function mappingScenario(mapping: MappingBehaviour): Scenario {
     suites: mapping === 'endpoint-independent' ? ['nat'] : ['nat'],
     figures: ['to_s1_7', 'to_s1_8', 'to_s2_7', 'distinct_external'],
     run(sim) {
-      const nat = addHomeNat(sim, { label: `mapping-${mapping}`, config: MAPPING_CONFIGS[mapping] });
-      const servers = addPublicServers(sim);
-      const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+      const { servers, a } = homeWithServers(sim, { label: `mapping-${mapping}`, config: MAPPING_CONFIGS[mapping] });
       const client = startEchoClient(sim, a, { server: servers.s1.address, count: 3, interval_ms: 50 });
       sim.at(0, () => client.start({ server: servers.s1.address, count: 3 }));
       sim.at(500, () => client.start({ server: servers.s1b.address, count: 3 }));
@@ -78,9 +76,7 @@ function portScenario(kind: PortKind): Scenario {
     suites: ['nat'],
     figures: ['ports', 'b_port'],
     run(sim) {
-      const nat = addHomeNat(sim, { label: `ports-${kind}`, config: PORT_CONFIGS[kind] });
-      const servers = addPublicServers(sim);
-      const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+      const { nat, servers, a } = homeWithServers(sim, { label: `ports-${kind}`, config: PORT_CONFIGS[kind] });
       const b = sim.addHost({ name: 'b', realm: nat.inside, ips: [HOST_B_IP], link: fixed(1) });
       for (let i = 0; i < PORTS_TRIED; i++) {
         const client = startEchoClient(sim, a, { server: servers.s1.address, count: 1 }, FIRST_PORT + i);
@@ -122,9 +118,7 @@ function poolingScenario(pooling: 'paired' | 'arbitrary'): Scenario {
     figures: ['external_ips', 'flows'],
     run(sim: Simulator) {
       const config: NatConfig = { ...natPreset('symmetric'), ip_pooling: pooling };
-      const nat = addHomeNat(sim, { label: `pooling-${pooling}`, config }, [NAT_EXTERNAL_IP, NAT_EXTERNAL_IP2]);
-      const servers = addPublicServers(sim);
-      const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+      const { servers, a } = homeWithServers(sim, { label: `pooling-${pooling}`, config }, [NAT_EXTERNAL_IP, NAT_EXTERNAL_IP2]);
       for (let i = 0; i < POOL_CLIENTS; i++) {
         const client = startEchoClient(sim, a, { server: servers.s1.address, count: 1 }, FIRST_PORT + i);
         sim.at(i, () => client.start());

@@ -10,8 +10,8 @@ import { addr, parseAddr } from '../protocol/core/addr.ts';
 import type { NatPresetName } from '../runtime-sim/nat/index.ts';
 import { natPreset } from '../runtime-sim/nat/index.ts';
 import { echoFigures, pingsFrom, startEchoClient, CLIENT_PORT } from './kit/echo.ts';
-import { addHomeNat, addPublicServers, HOST_A_IP, SINGLE_NAT_PRESETS } from './kit/nat.ts';
-import { fixed, NAT_EXTERNAL_IP, SERVER2_IP, SERVER_IP } from './kit/topology.ts';
+import { homeWithServers, SINGLE_NAT_PRESETS } from './kit/nat.ts';
+import { NAT_EXTERNAL_IP, SERVER2_IP, SERVER_IP } from './kit/topology.ts';
 import { between, equal, holds } from './expect.ts';
 import type { Expectation, Scenario } from './scenario.ts';
 
@@ -51,9 +51,7 @@ function presetScenario(preset: NatPresetName): Scenario {
     suites: preset === 'port-restricted-cone' || preset === 'linux-masquerade' ? ['default', 'nat'] : ['nat'],
     figures: ['answered', 'external_ip', 'external_port', 'same_address_probes_in', 'other_address_probes_in', 'nat_filtered', 'nat_no_mapping'],
     run(sim) {
-      const nat = addHomeNat(sim, preset);
-      const servers = addPublicServers(sim);
-      const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+      const { nat, servers, a } = homeWithServers(sim, preset);
       const client = startEchoClient(sim, a, { server: servers.s1.address, count: PINGS, interval_ms: 100 });
       // Strangers: one on the server's own IP (other port), one on another IP, and one
       // aiming at a port the NAT never mapped.

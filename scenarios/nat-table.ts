@@ -2,8 +2,7 @@
 // The first 4 flows work; the other 2 are dropped as `nat-table-full` for every ping.
 import { natPreset, type NatConfig } from '../runtime-sim/nat/index.ts';
 import { startEchoClient } from './kit/echo.ts';
-import { addHomeNat, addPublicServers, HOST_A_IP } from './kit/nat.ts';
-import { fixed } from './kit/topology.ts';
+import { homeWithServers } from './kit/nat.ts';
 import { equal } from './expect.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -18,9 +17,7 @@ export const natTableFull: Scenario = {
   figures: ['flows_working', 'flows_blocked', 'table_full_drops'],
   run(sim) {
     const config: NatConfig = { ...natPreset('symmetric'), sessions_max: SESSIONS_MAX };
-    const nat = addHomeNat(sim, { label: 'symmetric-4-sessions', config });
-    const servers = addPublicServers(sim);
-    const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+    const { nat, servers, a } = homeWithServers(sim, { label: 'symmetric-4-sessions', config });
     const clients = Array.from({ length: FLOWS }, (_, i) =>
       startEchoClient(sim, a, { server: servers.s1.address, count: PINGS, interval_ms: 100 }, 5000 + i),
     );

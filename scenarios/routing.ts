@@ -2,7 +2,7 @@
 // (`no-route`), and a ping to a port nobody listens on dies as `port-unreachable`.
 import { addr } from '../protocol/core/addr.ts';
 import { echoFigures, startEchoClient, startEchoServer } from './kit/echo.ts';
-import { fixed, SERVER_IP } from './kit/topology.ts';
+import { fixed, publicPair, SERVER_IP } from './kit/topology.ts';
 import { equal } from './expect.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -42,8 +42,7 @@ export const portUnreachable: Scenario = {
   suites: ['link'],
   figures: ['open_answered', 'closed_lost', 'port_unreachable_drops'],
   run(sim) {
-    const server = sim.addHost({ name: 'server', realm: sim.internet, ips: [SERVER_IP], link: fixed(10), role: 'server' });
-    const client = sim.addHost({ name: 'client', realm: sim.internet, ips: ['198.51.100.20'], link: fixed(10) });
+    const { client, server } = publicPair(sim, fixed(10), fixed(10));
     const echo = startEchoServer(sim, server, SERVER_IP);
     const open = startEchoClient(sim, client, { server: echo.address, count: PINGS, interval_ms: 50 }, 5000);
     const closed = startEchoClient(sim, client, { server: addr(SERVER_IP, 9), count: PINGS, interval_ms: 50 }, 5001);

@@ -3,14 +3,14 @@
 // corrupted replies). It never reads a clock: the driver hands in `now` and asks pollTimeout()
 // when to call back.
 import { formatAddr, type Addr } from '../core/addr.ts';
-import { DecodeError } from '../core/decode-error.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { BoundedQueue } from './bounded-queue.ts';
-import { decodeEcho, echoPayload, encodeEcho, type EchoMessage } from './codec.ts';
+import { echoPayload, encodeEcho, type EchoMessage } from './codec.ts';
 import { resolveEchoClientConfig, type EchoClientConfig, type ResolvedEchoClientConfig } from './config.ts';
-import { emptyDrops, type EchoClientEvent, type EchoClientStats, type EchoDropReason } from './events.ts';
+import { EchoDropLog } from './drop-log.ts';
+import type { EchoClientEvent, EchoClientStats, EchoDropReason } from './events.ts';
 import { RttStats } from './rtt-stats.ts';
 
 export type EchoClientCommand =
@@ -59,7 +59,7 @@ export class EchoClient implements Machine<EchoClientCommand, EchoClientEvent> {
     evicted: 0,
     pings_received: 0,
   };
-  private readonly drops = emptyDrops();
+  private readonly dropLog: EchoDropLog;
 
   constructor(config: EchoClientConfig, rng: Rng) {
     this.config = resolveEchoClientConfig(config);
@@ -67,6 +67,7 @@ export class EchoClient implements Machine<EchoClientCommand, EchoClientEvent> {
     this.session = rng.nextUint32();
     this.rtt = new RttStats(this.config.rtt_samples_max, rng);
     this.events = new BoundedQueue(this.config.events_max);
+    this.dropLog = new EchoDropLog(this.events);
   }
 
   handleCommand(now: Millis, command: EchoClientCommand): void {
@@ -103,19 +104,13 @@ export class EchoClient implements Machine<EchoClientCommand, EchoClientEvent> {
   handleDatagram(now: Millis, remote: Addr, data: Uint8Array, _local?: Addr): void {
     this.judge(now);
     const from = formatAddr(remote);
-    let message: EchoMessage;
-    try {
-      message = decodeEcho(data, this.config.payload_bytes_max);
-    } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
-      this.drop(error.field === 'checksum' ? 'corrupt' : 'malformed', from, error.message);
-      return;
-    }
+    const message = this.dropLog.decode(data, this.config.payload_bytes_max, from);
+    if (!message) return;
     if (message.kind === 'ping') {
       this.counts.pings_received++;
       this.events.push({ type: 'echo-ping', seq: message.seq, from });
       if (this.config.respond) this.transmits.push({ remote, data: encodeEcho({ ...message, kind: 'pong' }) });
-      else this.drops.unexpected++;
+      else this.dropLog.counts.unexpected++;
       return;
     }
     this.handlePong(now, from, message);
@@ -145,7 +140,7 @@ export class EchoClient implements Machine<EchoClientCommand, EchoClientEvent> {
       ...this.counts,
       pending: this.nextSeq - this.nextToJudge,
       loss_ratio: judged === 0 ? NaN : this.counts.lost / judged,
-      drops: { ...this.drops },
+      drops: { ...this.dropLog.counts },
       events_dropped: this.events.dropped,
       responders: this.responderSet.size,
       rtt: this.rtt.summary(),
@@ -228,8 +223,7 @@ export class EchoClient implements Machine<EchoClientCommand, EchoClientEvent> {
   }
 
   private drop(reason: EchoDropReason, from: string, detail: string): void {
-    this.drops[reason]++;
-    this.events.push({ type: 'echo-drop', reason, from, detail });
+    this.dropLog.add(reason, from, detail);
   }
 
   /** Emits `echo-done` once sending has finished and every ping has been judged. */

@@ -2,13 +2,13 @@
 // number and payload (from the address the ping arrived on when so configured). It keeps no per-ping state;
 // the only table (clients seen, for one event per new client) is bounded.
 import { formatAddr, type Addr } from '../core/addr.ts';
-import { DecodeError } from '../core/decode-error.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
 import { BoundedQueue } from './bounded-queue.ts';
-import { decodeEcho, encodeEcho, type EchoMessage } from './codec.ts';
+import { encodeEcho } from './codec.ts';
 import { resolveEchoServerConfig, type EchoServerConfig, type ResolvedEchoServerConfig } from './config.ts';
-import { emptyDrops, type EchoDropReason, type EchoServerEvent, type EchoServerStats } from './events.ts';
+import { EchoDropLog } from './drop-log.ts';
+import type { EchoDropReason, EchoServerEvent, EchoServerStats } from './events.ts';
 
 /** The server takes no commands; the type exists to satisfy the contract. */
 export type EchoServerCommand = never;
@@ -21,24 +21,19 @@ export class EchoServer implements Machine<EchoServerCommand, EchoServerEvent> {
   private readonly transmits = new BoundedQueue<Transmit>(TRANSMITS_MAX);
   private readonly events: BoundedQueue<EchoServerEvent>;
   private readonly clients = new Set<string>();
-  private readonly drops = emptyDrops();
+  private readonly dropLog: EchoDropLog;
   private pings = 0;
 
   constructor(config: EchoServerConfig = {}) {
     this.config = resolveEchoServerConfig(config);
     this.events = new BoundedQueue(this.config.events_max);
+    this.dropLog = new EchoDropLog(this.events);
   }
 
   handleDatagram(_now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
     const from = formatAddr(remote);
-    let message: EchoMessage;
-    try {
-      message = decodeEcho(data, this.config.payload_bytes_max);
-    } catch (error) {
-      if (!(error instanceof DecodeError)) throw error;
-      this.drop(error.field === 'checksum' ? 'corrupt' : 'malformed', from, error.message);
-      return;
-    }
+    const message = this.dropLog.decode(data, this.config.payload_bytes_max, from);
+    if (!message) return;
     if (message.kind !== 'ping') return this.drop('unexpected', from, 'pong at a server');
     this.pings++;
     if (!this.clients.has(from) && this.clients.size < this.config.clients_max) {
@@ -75,13 +70,12 @@ export class EchoServer implements Machine<EchoServerCommand, EchoServerEvent> {
       pings: this.pings,
       pongs_sent: this.pings - this.transmits.dropped,
       clients: this.clients.size,
-      drops: { ...this.drops },
+      drops: { ...this.dropLog.counts },
       events_dropped: this.events.dropped,
     };
   }
 
   private drop(reason: EchoDropReason, from: string, detail: string): void {
-    this.drops[reason]++;
-    this.events.push({ type: 'echo-drop', reason, from, detail });
+    this.dropLog.add(reason, from, detail);
   }
 }

@@ -4,6 +4,7 @@
 // birthday probing across a hard NAT, relay fallback, relay -> direct upgrade and keepalives.
 // A composing machine (e.g. the secure transport) shares the socket: it demuxes by first byte,
 // hands 0x00-0x03 and 0xD0-0xDF datagrams here, reads `path` and sends with `sendData`.
+// The path itself (direct pair choice, relay fallback, keepalives) is kept by path-keeper.ts.
 import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { FIRST_BYTE, isStun } from '../core/demux.ts';
@@ -11,12 +12,13 @@ import type { Machine, Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { TimerTable } from '../core/timers.ts';
-import { CheckList, type CheckKind } from './check-list.ts';
+import { CheckList } from './check-list.ts';
 import { BoundedQueue, DropCounter } from './drop-counter.ts';
 import { DEFAULT_DISCOVERY, NatDiscovery } from './nat-discovery.ts';
 import { natSummary, type NatReport } from './nat-report.ts';
 import { PUNCH_DEFAULTS, type PunchClientConfig } from './punch-config.ts';
-import type { NatPair, PunchEvent, Technique } from './punch-events.ts';
+import { PathKeeper, type PathState } from './path-keeper.ts';
+import type { NatPair, PunchEvent } from './punch-events.ts';
 import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, PROBE_KEEPALIVE, PROBE_NOMINATE, PROBE_SYNC, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
 import { PunchSession } from './punch-session.ts';
 import { RequestTable, type Request } from './rendezvous-requests.ts';
@@ -28,9 +30,7 @@ export type PunchCommand =
   | { readonly type: 'send'; readonly data: Uint8Array }
   | { readonly type: 'close' };
 
-export type PathState =
-  | { readonly kind: 'direct'; readonly local: Addr; readonly remote: Addr; rtt_ms: number; readonly technique: Technique; readonly nominated: boolean }
-  | { readonly kind: 'relay'; readonly server: Addr; rtt_ms: number };
+export type { PathState } from './path-keeper.ts';
 
 type TimerName = 'start' | 'refresh' | 'keepalive' | 'upgrade' | 'pending';
 
@@ -51,9 +51,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   private pendingRetries = 0;
   private upgrades = 0;
   session: PunchSession | undefined;
-  path: PathState | undefined;
-  private keepaliveTx: number | undefined;
-  private keepaliveMisses = 0;
+  private readonly paths: PathKeeper;
   /** New destinations sent from the primary socket since discovery (shifts sequential prediction). */
   private destinations = new Set<string>();
 
@@ -64,8 +62,14 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.requests = new RequestTable(this.config.request_rto_ms, this.config.request_retries_max);
     this.drops = new DropCounter((e) => this.events.push(e));
     this.discovery = new NatDiscovery({ ...DEFAULT_DISCOVERY, ...this.config.discovery, server: this.config.server }, rng, (t) => this.transmit(t), (e) => this.events.push(e));
+    this.paths = new PathKeeper(this, this.timers, rng);
     this.connectTarget = this.config.connect_to;
     this.timers.set('start', 0);
+  }
+
+  /** The current path to the peer (direct pair or relay), if any. */
+  get path(): PathState | undefined {
+    return this.paths.current;
   }
 
   get nat(): NatReport {
@@ -78,12 +82,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
 
   /** Sends a datagram of the composing protocol along the current path; false when there is none. */
   sendData(data: Uint8Array): boolean {
-    const path = this.path;
-    if (!path) return false;
-    if (path.kind === 'direct') this.transmit({ remote: path.remote, data, local: path.local });
-    else if (this.session) this.transmit({ remote: this.config.server, data: encodeRendezvous({ type: 'relay', session: this.session.id, payload: data }) });
-    else return false;
-    return true;
+    return this.paths.send(data);
   }
 
   /** Every transmit goes through here so sequential-port prediction can count new destinations. */
@@ -106,9 +105,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     } else {
       this.session?.stop();
       this.session = undefined;
-      this.path = undefined;
-      this.timers.clear('keepalive');
-      this.timers.clear('upgrade');
+      this.paths.clear();
     }
   }
 
@@ -157,7 +154,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
         this.phase = 'discovering';
         this.discovery.start(now, this.config.local);
       } else if (name === 'refresh') this.sendRequest(now, 'register');
-      else if (name === 'keepalive') this.keepalive(now);
+      else if (name === 'keepalive') this.paths.keepalive(now);
       else if (name === 'upgrade') this.upgrade(now);
       else if (name === 'pending' && !this.session && this.pendingRetries++ < this.config.pending_retries_max) this.sendRequest(now, 'connect');
     }
@@ -328,62 +325,18 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       if (relayed) this.transmit({ remote: this.config.server, data: encodeRendezvous({ type: 'relay', session: s.id, payload: ack }) });
       else this.transmit({ remote, data: ack, local });
       if (relayed || m.flags & PROBE_KEEPALIVE) return;
-      if (m.flags & PROBE_NOMINATE && !s.controlling) return this.setDirect(now, local, remote, undefined);
+      if (m.flags & PROBE_NOMINATE && !s.controlling) return this.paths.setDirect(now, local, remote, undefined);
       s.triggered(now, local, remote);
       return;
     }
     if (relayed) {
-      if (s.relayTx === m.tx) this.setRelay(now, now - s.relaySentAt);
+      if (s.relayTx === m.tx) this.paths.setRelay(now, now - s.relaySentAt);
       return;
     }
-    if (m.tx === this.keepaliveTx) {
-      this.keepaliveTx = undefined;
-      this.keepaliveMisses = 0;
-      if (this.path?.kind === 'direct') this.path.rtt_ms = now - s.keepaliveSentAt;
-      this.timers.set('keepalive', s.keepaliveSentAt + this.config.keepalive_ms);
-      return;
-    }
+    if (this.paths.keepaliveAcked(now, m.tx)) return;
     const result = s.acked(now, m.tx);
     if (result === undefined) return this.drops.drop('probe-ack-unknown', remote);
-    this.setDirect(now, local, remote, result.rtt_ms, result.kind);
-  }
-
-  /** A check succeeded (rtt known) or the controlling peer nominated a pair (rtt unknown). */
-  setDirect(now: Millis, local: Addr, remote: Addr, rtt_ms: number | undefined, kind: CheckKind = 'nominate'): void {
-    const s = this.session!;
-    const previous = this.path;
-    if (previous?.kind === 'direct' && addrEquals(previous.local, local) && addrEquals(previous.remote, remote)) return;
-    // Keep the pair we have unless this one is better (the controller's nomination always wins).
-    const nominated = kind === 'nominate';
-    if (previous?.kind === 'direct' && (previous.nominated || (!nominated && s.preference(remote) >= s.preference(previous.remote)))) {
-      if (!nominated) return;
-    }
-    const rtt = rtt_ms ?? (previous?.kind === 'direct' ? previous.rtt_ms : s.rttEstimate());
-    this.path = { kind: 'direct', local, remote, rtt_ms: rtt, technique: s.technique(remote), nominated: nominated && !s.controlling };
-    // Emitted for the first direct pair and again when a better or nominated pair replaces it.
-    this.emit({
-      type: 'path', path: 'direct', peer: s.peer, remote: formatAddr(remote), local: formatAddr(local), rtt_ms: rtt, attempts: s.probesSent,
-      elapsed_ms: now - s.received_at, nat: this.natPair(), technique: this.path.technique, upgrade: previous?.kind === 'relay',
-    });
-    s.directFound(now, local, remote);
-    this.timers.clear('upgrade');
-    this.keepaliveMisses = 0;
-    this.timers.set('keepalive', now + this.config.keepalive_ms);
-  }
-
-  setRelay(now: Millis, rtt_ms: number): void {
-    const s = this.session!;
-    s.relayConfirmed();
-    if (this.path) {
-      if (this.path.kind === 'relay') this.path.rtt_ms = rtt_ms;
-      return;
-    }
-    this.path = { kind: 'relay', server: this.config.server, rtt_ms };
-    this.emit({
-      type: 'path', path: 'relay', peer: s.peer, remote: formatAddr(this.config.server), local: formatAddr(this.config.local), rtt_ms,
-      attempts: s.probesSent, elapsed_ms: now - s.received_at, nat: this.natPair(), technique: 'relay', upgrade: false,
-    });
-    this.timers.set('keepalive', now + this.config.keepalive_ms);
+    this.paths.setDirect(now, local, remote, result.rtt_ms, result.kind);
   }
 
   /** The session gave up on a direct path: stay relayed and let the initiator try again later. */
@@ -400,32 +353,6 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     // Re-register first so the server hands the peer our current prediction, then ask again.
     this.sendRequest(now, 'register');
     this.connect(now);
-  }
-
-  private keepalive(now: Millis): void {
-    const s = this.session;
-    const path = this.path;
-    if (!s || !path) return;
-    if (path.kind === 'direct') {
-      // An unanswered keepalive is retried a few times, one RTO apart, before the path is
-      // declared lost: one lost datagram must not cost a working path.
-      if (this.keepaliveTx !== undefined && ++this.keepaliveMisses >= this.config.keepalive_misses_max) {
-        this.emit({ type: 'path-lost', peer: s.peer, remote: formatAddr(path.remote) });
-        this.path = undefined;
-        this.keepaliveTx = undefined;
-        this.keepaliveMisses = 0;
-        s.startRelay(now);
-        if (s.controlling) this.timers.set('upgrade', now + this.config.upgrade_interval_ms);
-        return;
-      }
-      this.keepaliveTx = this.rng.nextUint32();
-      s.keepaliveSentAt = now;
-      this.transmit({ remote: path.remote, local: path.local, data: encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: this.keepaliveTx, flags: PROBE_KEEPALIVE }) });
-      this.timers.set('keepalive', now + Math.max(this.config.check_rto_ms, 3 * path.rtt_ms) * 2 ** this.keepaliveMisses);
-      return;
-    }
-    s.sendRelayProbe(now);
-    this.timers.set('keepalive', now + this.config.keepalive_ms);
   }
 
   /** Exposed for the session: the check list of a fresh attempt. */

@@ -131,13 +131,8 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
       this.stats.stun++;
       return this.transmits.push(outcome.transmit);
     }
-    let message: RendezvousMessage;
-    try {
-      message = decodeRendezvous(data);
-    } catch (e) {
-      if (e instanceof DecodeError) return this.drops.drop(`rendezvous-${e.reason}`, remote, e.field);
-      throw e;
-    }
+    const message = this.decode(remote, data);
+    if (!message) return;
     if (message.type === 'register') this.onRegister(now, remote, message, local);
     else if (message.type === 'connect') this.onConnect(now, remote, message, local);
     else if (message.type === 'lookup') this.onLookup(now, remote, message, local);
@@ -241,15 +236,21 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     if (this.config.verbose_events) this.events.push({ type: 'punch-issued', session, a: a.id, b: b.id, delay_a_ms: delayA, delay_b_ms: delayB });
   }
 
+  /** Decodes a rendezvous datagram; a DecodeError is counted as a typed drop (undefined). */
+  private decode(remote: Addr, data: Uint8Array): RendezvousMessage | undefined {
+    try {
+      return decodeRendezvous(data);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.drops.drop(`rendezvous-${e.reason}`, remote, e.field);
+      return undefined;
+    }
+  }
+
   private handleRelay(now: Millis, remote: Addr, data: Uint8Array): void {
     if (data.byteLength < 5) return this.drops.drop('rendezvous-truncated', remote, 'relay.session');
-    let message: RendezvousMessage;
-    try {
-      message = decodeRendezvous(data);
-    } catch (e) {
-      if (e instanceof DecodeError) return this.drops.drop(`rendezvous-${e.reason}`, remote, e.field);
-      throw e;
-    }
+    const message = this.decode(remote, data);
+    if (!message) return;
     if (message.type !== 'relay') return;
     const result = this.relay.forward(now, message.session, remote, data.byteLength);
     if ('drop' in result) return this.drops.drop(result.drop, remote);

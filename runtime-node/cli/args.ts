@@ -1,5 +1,6 @@
 // A small argument parser: `--flag`, `--key value`, `--key=value` and positionals, checked
 // against a declared option table so typos are usage errors instead of silent no-ops.
+import { parseAddr, type Addr } from '../../protocol/core/addr.ts';
 import { UsageError } from './command.ts';
 
 export type OptionKind = 'boolean' | 'string';
@@ -45,6 +46,22 @@ export function stringFlag(parsed: ParsedArgs, name: string): string | undefined
 
 export function booleanFlag(parsed: ParsedArgs, name: string): boolean {
   return parsed.flags.get(name) === true;
+}
+
+/** An optional `--name` that must be a positive integer (a byte or time budget). */
+export function positiveIntFlag(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`--${name} wants a positive integer`);
+  return Number(text);
+}
+
+/** A UDP address given on the command line; `label` names it in the usage error. */
+export function addrArg(text: string, label: string): Addr {
+  try {
+    return parseAddr(text);
+  } catch {
+    throw new UsageError(`${label}: expected ip:port or [ip6]:port, got ${JSON.stringify(text)}`);
+  }
 }
 
 /** Largest seed accepted (seeds are u32 so every runtime can store them). */

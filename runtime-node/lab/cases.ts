@@ -1,5 +1,6 @@
 // The kernel-NAT lab's cases: two peers `a` and `b` behind real nftables routers. Each case
 // is one topology; sim-mirror.ts builds the same one in the simulator for the comparison.
+import type { LabNatKind } from './nat-rules.ts';
 import { publicNat, type LabTopologySpec } from './topology.ts';
 
 export interface LabCase {
@@ -22,56 +23,46 @@ export interface LabCase {
   readonly expectedPath: 'direct' | 'relay';
 }
 
+/**
+ * The usual lab topology: a behind `nat-a` (203.0.113.10, LAN 10.0.1.0/24) and b behind
+ * `nat-b` (198.51.100.20, LAN 10.0.2.0/24), each NAT straight on the internet.
+ */
+function twoNats(kindA: LabNatKind, kindB: LabNatKind): LabTopologySpec {
+  return {
+    nats: [publicNat('nat-a', kindA, '203.0.113.10', 1), publicNat('nat-b', kindB, '198.51.100.20', 2)],
+    hosts: [
+      { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+      { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
+    ],
+  };
+}
+
 export const LAB_CASES: readonly LabCase[] = [
   {
     name: 'cone-cone',
     description: 'port-restricted cone (masquerade + firewall) on both sides',
-    topology: {
-      nats: [publicNat('nat-a', 'port-restricted-cone', '203.0.113.10', 1), publicNat('nat-b', 'port-restricted-cone', '198.51.100.20', 2)],
-      hosts: [
-        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
-        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
-      ],
-    },
+    topology: twoNats('port-restricted-cone', 'port-restricted-cone'),
     expectedPath: 'direct',
     probeExpectation: 'both',
   },
   {
     name: 'cone-symmetric',
     description: 'port-restricted cone ↔ symmetric (masquerade fully-random + firewall)',
-    topology: {
-      nats: [publicNat('nat-a', 'port-restricted-cone', '203.0.113.10', 1), publicNat('nat-b', 'symmetric', '198.51.100.20', 2)],
-      hosts: [
-        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
-        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
-      ],
-    },
+    topology: twoNats('port-restricted-cone', 'symmetric'),
     expectedPath: 'relay',
     probeExpectation: 'none',
   },
   {
     name: 'fullcone-symmetric',
     description: 'full cone (DNAT) ↔ symmetric: the symmetric side can reach the full cone',
-    topology: {
-      nats: [publicNat('nat-a', 'full-cone', '203.0.113.10', 1), publicNat('nat-b', 'symmetric', '198.51.100.20', 2)],
-      hosts: [
-        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
-        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
-      ],
-    },
+    topology: twoNats('full-cone', 'symmetric'),
     expectedPath: 'direct',
     probeExpectation: 'one',
   },
   {
     name: 'symmetric-symmetric',
     description: 'symmetric on both sides: needs the relay',
-    topology: {
-      nats: [publicNat('nat-a', 'symmetric', '203.0.113.10', 1), publicNat('nat-b', 'symmetric', '198.51.100.20', 2)],
-      hosts: [
-        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
-        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
-      ],
-    },
+    topology: twoNats('symmetric', 'symmetric'),
     expectedPath: 'relay',
     probeExpectation: 'none',
   },
@@ -91,13 +82,7 @@ export const LAB_CASES: readonly LabCase[] = [
   {
     name: 'conntrack-clash',
     description: 'masquerade without an inbound firewall ↔ port-restricted cone',
-    topology: {
-      nats: [publicNat('nat-a', 'conntrack-clash', '203.0.113.10', 1), publicNat('nat-b', 'port-restricted-cone', '198.51.100.20', 2)],
-      hosts: [
-        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
-        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
-      ],
-    },
+    topology: twoNats('conntrack-clash', 'port-restricted-cone'),
     // b's hellos reach nat-a before a sends: without a firewall they leave a conntrack entry
     // on a's port, so a's own flow to b is moved to another port (the clash).
     // With the preseed, b's datagram owns the conntrack tuple (nat-a:40000 ↔ b's public
@@ -110,13 +95,7 @@ export const LAB_CASES: readonly LabCase[] = [
   {
     name: 'firewall-preseed',
     description: 'the same early unsolicited datagram against masquerade + firewall: dropped before conntrack, no clash',
-    topology: {
-      nats: [publicNat('nat-a', 'port-restricted-cone', '203.0.113.10', 1), publicNat('nat-b', 'port-restricted-cone', '198.51.100.20', 2)],
-      hosts: [
-        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
-        { name: 'b', ip: '10.0.2.2', nat: 'nat-b' },
-      ],
-    },
+    topology: twoNats('port-restricted-cone', 'port-restricted-cone'),
     preseed: true,
     expectedPath: 'direct',
     probeExpectation: 'both',

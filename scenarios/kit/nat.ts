@@ -1,6 +1,6 @@
 // NAT topologies for the echo scenarios: one NAT between a LAN and the internet (with a
 // preset or a hand-written NatConfig), and public echo servers to reach through it.
-import { natPreset, type NatConfig, type NatPresetName } from '../../runtime-sim/nat/index.ts';
+import { NAT_PRESET_NAMES, natPreset, type NatConfig, type NatPresetName } from '../../runtime-sim/nat/index.ts';
 import type { Simulator } from '../../runtime-sim/index.ts';
 import { fixed, NAT_EXTERNAL_IP, SERVER2_IP, SERVER_IP } from './topology.ts';
 import { startEchoServer, type RunningServer } from './echo.ts';
@@ -50,14 +50,20 @@ export function addPublicServers(sim: Simulator): PublicServers {
   };
 }
 
+export interface HomeWithServers {
+  readonly nat: ReturnType<typeof addHomeNat>;
+  readonly servers: PublicServers;
+  /** Host `a` on the home LAN at HOST_A_IP, 1 ms from the NAT. */
+  readonly a: ReturnType<Simulator['addHost']>;
+}
+
+/** The usual NAT echo topology, built in this order: the home NAT, the public servers, host `a`. */
+export function homeWithServers(sim: Simulator, choice: NatChoice, externalIps?: string[]): HomeWithServers {
+  const nat = addHomeNat(sim, choice, externalIps);
+  const servers = addPublicServers(sim);
+  const a = sim.addHost({ name: 'a', realm: nat.inside, ips: [HOST_A_IP], link: fixed(1) });
+  return { nat, servers, a };
+}
+
 /** Every preset that is one box between a LAN and the internet (cgnat is chained separately). */
-export const SINGLE_NAT_PRESETS: readonly NatPresetName[] = [
-  'open',
-  'full-cone',
-  'restricted-cone',
-  'port-restricted-cone',
-  'symmetric',
-  'symmetric-sequential',
-  'linux-masquerade',
-  'linux-masquerade-firewall',
-];
+export const SINGLE_NAT_PRESETS: readonly NatPresetName[] = NAT_PRESET_NAMES.filter((name) => name !== 'cgnat');

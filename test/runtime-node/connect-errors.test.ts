@@ -3,36 +3,21 @@
 // timeout; a wrong --expect-peer is an identity mismatch; a taken port is "port in use".
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliProcesses, lastJson } from './cli-process.ts';
+import { describe, expect, it } from 'vitest';
+import { lastJson } from './cli-process.ts';
+import { useLoopbackRendezvous } from './loopback-rendezvous.ts';
 
-const procs = new CliProcesses();
-let dir = '';
-let rendezvous = '';
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'peerlab-connect-'));
-  const server = procs.start(['rendezvous', '--listen', '127.0.0.1:0', '--relay-bytes-max', String(64 << 20)]);
-  rendezvous = (await procs.waitFor(server, /listening on (127\.0\.0\.1:\d+)/, 20_000))[1]!;
-});
-afterAll(async () => {
-  await procs.killAll();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function connectArgs(id: string, peer: string, extra: string[]): string[] {
-  return ['connect', '--rendezvous', rendezvous, '--id', id, '--peer', peer, '--bind', '127.0.0.1:0', '--json', ...extra];
-}
+const loopback = useLoopbackRendezvous();
+const { procs, connectArgs } = loopback;
 
 describe('peerlab connect on loopback: failures', () => {
   it('a sender killed mid-transfer gives the receiver a clear error within the idle timeout', async () => {
-    const file = join(dir, 'big.bin');
+    const file = join(loopback.dir(), 'big.bin');
     writeFileSync(file, randomBytes(24 * 1024 * 1024));
     const idle_timeout_ms = 3000;
-    const recv = procs.start(connectArgs('r2', 's2', ['--recv', join(dir, 'partial.bin'), '--idle-timeout-ms', String(idle_timeout_ms)]));
+    const recv = procs.start(connectArgs('r2', 's2', ['--recv', join(loopback.dir(), 'partial.bin'), '--idle-timeout-ms', String(idle_timeout_ms)]));
     const send = procs.start(connectArgs('s2', 'r2', ['--send', file, '--idle-timeout-ms', String(idle_timeout_ms)]));
     await procs.waitFor(recv, /receiving .*: [1-9]\d*\/100/, 30_000);
     send.child.kill('SIGKILL');
@@ -60,7 +45,7 @@ describe('peerlab connect on loopback: failures', () => {
     const holder = createSocket('udp4');
     const port = await new Promise<number>((r) => holder.bind(0, '127.0.0.1', () => r(holder.address().port)));
     try {
-      const run = procs.start(['connect', '--rendezvous', rendezvous, '--id', 'x4', '--peer', 'y4', '--bind', `127.0.0.1:${port}`, '--json']);
+      const run = procs.start(['connect', '--rendezvous', loopback.address(), '--id', 'x4', '--peer', 'y4', '--bind', `127.0.0.1:${port}`, '--json']);
       expect(await run.exit).toBe(1);
       expect(lastJson(run.stdout)).toMatchObject({ ok: false, error: 'port-in-use' });
       expect(run.stderr).toMatch(/port in use/);

@@ -5,7 +5,7 @@ import { parseAddr } from '../../../protocol/core/addr.ts';
 import { ConnectFailure, runConnect, type ConnectResult } from '../../connect-run.ts';
 import { bindAddr } from '../../driver.ts';
 import { decodeKey, encodeKey, generateIdentity, readIdentity, IdentityFileError } from '../../identity-file.ts';
-import { booleanFlag, parseArgs, stringFlag } from '../args.ts';
+import { booleanFlag, parseArgs, positiveIntFlag, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 
@@ -23,12 +23,6 @@ its sha256 end to end. Both sides run the same command with --id and --peer swap
   --timeout-ms    give up when no session is open after this long (default 60000)
   --idle-timeout-ms  a silent peer ends the session after this long (default 30000)
   --json          print the result (or the failure) as one JSON object`;
-
-function positiveInt(text: string | undefined, name: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`--${name} wants a positive integer`);
-  return Number(text);
-}
 
 function formatResult(r: ConnectResult): string {
   const lines = [
@@ -109,8 +103,8 @@ export const command: CliCommand = {
         recv,
         bind: bindText ? bindAddr(bindText) : undefined,
         tracePath: stringFlag(parsed, 'trace'),
-        timeout_ms: positiveInt(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? 60_000,
-        idle_timeout_ms: positiveInt(stringFlag(parsed, 'idle-timeout-ms'), 'idle-timeout-ms'),
+        timeout_ms: positiveIntFlag(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? 60_000,
+        idle_timeout_ms: positiveIntFlag(stringFlag(parsed, 'idle-timeout-ms'), 'idle-timeout-ms'),
         log: json ? undefined : log,
         onProgress: (percent) => {
           while (bar && ticked < percent) {

@@ -1,14 +1,14 @@
 // `peerlab echo`: the echo protocol on real UDP sockets, the same machines the simulator runs.
 //   peerlab echo --listen 0.0.0.0:7007                 serve until interrupted (or --duration)
 //   peerlab echo 203.0.113.5:7007 --count 100          ping it and print RTT/loss figures
-import { formatAddr, parseAddr, type Addr } from '../../../protocol/core/addr.ts';
+import { formatAddr, type Addr } from '../../../protocol/core/addr.ts';
 import { EchoClient, type EchoClientCommand } from '../../../protocol/echo/client.ts';
 import type { EchoClientEvent, EchoClientStats, EchoServerEvent } from '../../../protocol/echo/events.ts';
 import { EchoServer, type EchoServerCommand } from '../../../protocol/echo/server.ts';
 import { bindAddr, Driver } from '../../driver.ts';
 import { NodeRng } from '../../node-rng.ts';
 import { realHeaderRecord, TraceFile } from '../../trace-file.ts';
-import { booleanFlag, parseArgs, stringFlag } from '../args.ts';
+import { addrArg, booleanFlag, parseArgs, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 import { formatNumber, renderTable } from '../table.ts';
 
@@ -41,14 +41,6 @@ function numberFlag(text: string | undefined, name: string, fallback: number, mi
   const value = Number(text);
   if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`--${name} must be a number in ${min}..${max}`);
   return value;
-}
-
-function parseTarget(text: string, flag: string): Addr {
-  try {
-    return parseAddr(text);
-  } catch {
-    throw new UsageError(`${flag}: expected ip:port or [ip6]:port, got ${JSON.stringify(text)}`);
-  }
 }
 
 function traceFor(path: string | undefined, node: string): TraceFile | undefined {
@@ -147,7 +139,7 @@ export const command: CliCommand = {
     }
     if (parsed.positionals.length !== 1) throw new UsageError('name one target host:port (or --listen host:port)');
     const stats = await ping({
-      target: parseTarget(parsed.positionals[0]!, 'target'),
+      target: addrArg(parsed.positionals[0]!, 'target'),
       bind: stringFlag(parsed, 'bind') === undefined ? undefined : bindAddr(stringFlag(parsed, 'bind')!),
       count: numberFlag(stringFlag(parsed, 'count'), 'count', 10, 1, COUNT_MAX),
       interval_ms: numberFlag(stringFlag(parsed, 'interval'), 'interval', 200, 0.1, 3_600_000),

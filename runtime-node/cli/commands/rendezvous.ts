@@ -5,7 +5,7 @@ import { DEFAULT_RENDEZVOUS, RendezvousServer, type RendezvousServerEvent } from
 import { bindAddr, Driver, DriverError } from '../../driver.ts';
 import { NodeRng } from '../../node-rng.ts';
 import { realHeaderRecord, TraceFile } from '../../trace-file.ts';
-import { parseArgs, stringFlag } from '../args.ts';
+import { parseArgs, positiveIntFlag, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 
 const usage = `usage: peerlab rendezvous --listen <host:port> [--alternate <host:port>]
@@ -18,12 +18,6 @@ Runs the rendezvous/relay server; STUN Binding requests are answered on the same
   --relay-duration-ms  how long one relayed session may last (default ${DEFAULT_RENDEZVOUS.circuit_duration_ms})
   --trace              write a JSONL trace (world "real")
 Prints "rendezvous listening on <addr>" once bound.`;
-
-function positiveInt(text: string | undefined, name: string): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) <= 0) throw new UsageError(`--${name} wants a positive integer`);
-  return Number(text);
-}
 
 export const command: CliCommand = {
   name: 'rendezvous',
@@ -42,8 +36,8 @@ export const command: CliCommand = {
     let listen = bindAddr(listenText);
     const alternateText = stringFlag(parsed, 'alternate');
     const alternate = alternateText ? bindAddr(alternateText) : undefined;
-    const circuit_bytes_max = positiveInt(stringFlag(parsed, 'relay-bytes-max'), 'relay-bytes-max');
-    const circuit_duration_ms = positiveInt(stringFlag(parsed, 'relay-duration-ms'), 'relay-duration-ms');
+    const circuit_bytes_max = positiveIntFlag(stringFlag(parsed, 'relay-bytes-max'), 'relay-bytes-max');
+    const circuit_duration_ms = positiveIntFlag(stringFlag(parsed, 'relay-duration-ms'), 'relay-duration-ms');
     const tracePath = stringFlag(parsed, 'trace');
     const trace = tracePath
       ? new TraceFile(tracePath, realHeaderRecord({ scenario: 'rendezvous', started: new Date(), nodes: [{ name: 'rendezvous', type: 'server', ips: [listen.ip] }] }))

@@ -2,12 +2,12 @@
 // address and, where the server allows, classifies the NAT on the way (RFC 5780 when the server
 // reports an OTHER-ADDRESS; with --alt, a second server shows whether the mapping depends on the
 // destination). Runs protocol/punch's StunClient on the real-socket driver.
-import { formatAddr, parseAddr, type Addr } from '../../../protocol/core/addr.ts';
+import { formatAddr, type Addr } from '../../../protocol/core/addr.ts';
 import { StunClient, type StunClientEvent } from '../../../protocol/punch/stun-client.ts';
 import type { NatReport } from '../../../protocol/punch/nat-report.ts';
 import { Driver } from '../../driver.ts';
 import { NodeRng } from '../../node-rng.ts';
-import { booleanFlag, parseArgs, stringFlag } from '../args.ts';
+import { addrArg, booleanFlag, parseArgs, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 
 const usage = `usage: peerlab stun <host:port> [--alt <host:port>] [--bind <host:port>] [--timeout MS] [--json]
@@ -32,14 +32,6 @@ export interface StunResult {
   readonly nat?: NatReport & { summary: string };
   readonly mapping_varies?: boolean;
   readonly ok: boolean;
-}
-
-function target(text: string, flag: string): Addr {
-  try {
-    return parseAddr(text);
-  } catch {
-    throw new UsageError(`${flag}: expected ip:port or [ip6]:port, got ${JSON.stringify(text)}`);
-  }
 }
 
 /** Runs the client once on real sockets and collects what it learned. */
@@ -97,7 +89,7 @@ export const command: CliCommand = {
   async run(args) {
     const parsed = parseArgs(args, OPTIONS);
     if (parsed.positionals.length !== 1) throw new UsageError('name one STUN server as host:port');
-    const server = target(parsed.positionals[0]!, 'server');
+    const server = addrArg(parsed.positionals[0]!, 'server');
     const altText = stringFlag(parsed, 'alt');
     const bindText = stringFlag(parsed, 'bind');
     const timeoutText = stringFlag(parsed, 'timeout');
@@ -107,8 +99,8 @@ export const command: CliCommand = {
       if (!Number.isInteger(timeout_ms) || timeout_ms < 1 || timeout_ms > TIMEOUT_MS_MAX) throw new UsageError(`--timeout must be an integer in 1..${TIMEOUT_MS_MAX}`);
     }
     const result = await stunQuery(server, {
-      ...(altText !== undefined ? { alt: target(altText, '--alt') } : {}),
-      ...(bindText !== undefined ? { bind: target(bindText, '--bind') } : {}),
+      ...(altText !== undefined ? { alt: addrArg(altText, '--alt') } : {}),
+      ...(bindText !== undefined ? { bind: addrArg(bindText, '--bind') } : {}),
       ...(timeout_ms !== undefined ? { timeout_ms } : {}),
     });
     process.stdout.write(`${booleanFlag(parsed, 'json') ? JSON.stringify(result) : formatStun(result)}\n`);

@@ -4,24 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
 import { addr, formatAddr, type Addr } from '../../../protocol/core/addr.ts';
-import { rngFromFloat, type Rng } from '../../../protocol/core/rng.ts';
+import { testRng } from '../core/test-rng.ts';
 import type { Machine } from '../../../protocol/core/machine.ts';
 import { EchoClient } from '../../../protocol/echo/client.ts';
 import { EchoServer } from '../../../protocol/echo/server.ts';
 import { encodeEcho } from '../../../protocol/echo/codec.ts';
 import type { EchoClientConfig } from '../../../protocol/echo/config.ts';
 import { EchoConfigError } from '../../../protocol/echo/config.ts';
-
-function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return rngFromFloat(() => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  });
-}
 
 const CLIENT = addr('10.0.0.1', 4000);
 const SERVER = addr('10.0.0.2', 7);
@@ -39,7 +28,7 @@ interface Pending {
 
 /** Runs client and server until `end_ms`, delivering datagrams per `fate`. */
 function runPair(config: Partial<EchoClientConfig>, fate: Fate, end_ms: number, seed = 1) {
-  const client = new EchoClient({ server: SERVER, ...config }, seededRng(seed));
+  const client = new EchoClient({ server: SERVER, ...config }, testRng(seed));
   const server = new EchoServer();
   const pending: Pending[] = [];
   let order = 0;
@@ -144,7 +133,7 @@ describe('echo client and server', () => {
   });
 
   it('drops pongs of another session as foreign and future sequence numbers as unsolicited', () => {
-    const client = new EchoClient({ server: SERVER, count: 1 }, seededRng(3));
+    const client = new EchoClient({ server: SERVER, count: 1 }, testRng(3));
     client.handleCommand(0, { type: 'start' });
     while (client.pollTransmit());
     const foreign = encodeEcho({ kind: 'pong', session: (client.session + 1) >>> 0, seq: 0, payload: new Uint8Array(32) });
@@ -157,7 +146,7 @@ describe('echo client and server', () => {
   });
 
   it('sends nothing for count 0 and reports done at once', () => {
-    const client = new EchoClient({ server: SERVER, count: 0 }, seededRng(4));
+    const client = new EchoClient({ server: SERVER, count: 0 }, testRng(4));
     client.handleCommand(0, { type: 'start' });
     expect(client.pollTransmit()).toBeUndefined();
     expect(client.pollTimeout()).toBeUndefined();
@@ -167,7 +156,7 @@ describe('echo client and server', () => {
   });
 
   it('stop ends sending; pings in flight are still judged, then done', () => {
-    const client = new EchoClient({ server: SERVER, interval_ms: 10, timeout_ms: 100 }, seededRng(5));
+    const client = new EchoClient({ server: SERVER, interval_ms: 10, timeout_ms: 100 }, testRng(5));
     client.handleCommand(0, { type: 'start' });
     client.handleTimeout(10);
     client.handleTimeout(20);
@@ -182,8 +171,8 @@ describe('echo client and server', () => {
   });
 
   it('rejects an impossible configuration with a typed error', () => {
-    expect(() => new EchoClient({ server: SERVER, interval_ms: 0 }, seededRng(1))).toThrow(EchoConfigError);
-    expect(() => new EchoClient({ server: SERVER, payload_bytes: 5_000 }, seededRng(1))).toThrow(EchoConfigError);
+    expect(() => new EchoClient({ server: SERVER, interval_ms: 0 }, testRng(1))).toThrow(EchoConfigError);
+    expect(() => new EchoClient({ server: SERVER, payload_bytes: 5_000 }, testRng(1))).toThrow(EchoConfigError);
   });
 
   it('server echoes from the local address the ping arrived on (when asked) and reports new clients once', () => {
@@ -208,7 +197,7 @@ describe('echo client and server', () => {
     'hostile datagrams never throw and never grow the server tables past their limits',
     (datagrams) => {
       const server = new EchoServer({ clients_max: 4, events_max: 8 });
-      const client = new EchoClient({ server: SERVER, events_max: 8 }, seededRng(9));
+      const client = new EchoClient({ server: SERVER, events_max: 8 }, testRng(9));
       client.handleCommand(0, { type: 'start' });
       datagrams.forEach((data, i) => {
         const from = addr('10.9.0.1', 1000 + i);
@@ -225,7 +214,7 @@ describe('echo client and server', () => {
   test.prop([fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.nat()])(
     'sent = answered + lost + pending, and loss_ratio matches, under random loss',
     (count, loss, seed) => {
-      const rng = seededRng(seed);
+      const rng = testRng(seed);
       const { client } = runPair({ count, interval_ms: 5, timeout_ms: 50 }, () => (rng.nextFloat() < loss ? [] : [3]), 100_000, seed);
       const s = client.stats();
       expect(s.sent).toBe(count);

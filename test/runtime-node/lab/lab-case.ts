@@ -9,6 +9,9 @@ import { missingPrerequisites } from '../prerequisites.ts';
 
 export const labSkip = missingPrerequisites({ root: true, tools: ['ip', 'nft', 'turnserver'] });
 
+/** Wall-clock budget of one case: fresh lab, connect + transfer in the kernel and the mirror, teardown. */
+export const lab_case_timeout_ms = 90_000;
+
 /** Small enough to keep each test file near 30 s, large enough to cross the relay limits' scale. */
 const lab_transfer_bytes = 512 * 1024;
 

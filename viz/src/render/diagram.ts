@@ -142,12 +142,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   }
   ctx.lineWidth = 1.3;
   for (const [color, batch] of batches) {
-    for (const [list, alpha] of [
-      [batch.past, 1],
-      [batch.future, FUTURE_ALPHA],
-    ] as const) {
-      if (list.length === 0) continue;
-      ctx.globalAlpha = alpha;
+    paintPastFuture(ctx, batch, FUTURE_ALPHA, (list) => {
       ctx.strokeStyle = color;
       ctx.beginPath();
       for (let i = 0; i < list.length; i += 4) {
@@ -155,7 +150,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
         ctx.lineTo(list[i + 2]!, list[i + 3]!);
       }
       ctx.stroke();
-    }
+    });
   }
   if (heads.length <= ARROWHEADS_MAX) {
     for (const h of heads) {
@@ -171,12 +166,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   ctx.font = FONT;
   ctx.textAlign = 'left';
   ctx.fillStyle = COLORS.nat;
-  for (const [list, alpha] of [
-    [diamonds.past, 1],
-    [diamonds.future, FUTURE_ALPHA],
-  ] as const) {
-    if (list.length === 0) continue;
-    ctx.globalAlpha = alpha;
+  paintPastFuture(ctx, diamonds, FUTURE_ALPHA, (list) => {
     ctx.beginPath();
     for (let i = 0; i < list.length; i += 2) {
       const x = list[i]!;
@@ -187,7 +177,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       ctx.lineTo(x - 4, y);
     }
     ctx.fill();
-  }
+  });
   if (counts.natHops <= NAT_LABELS_MAX) {
     for (const h of hopLabels) {
       if (!gate.admit(`r${h.lane}`, h.y)) continue;
@@ -203,12 +193,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   // Drops: a red cross where the datagram died, with the reason.
   ctx.lineWidth = 2;
   ctx.strokeStyle = COLORS.drop;
-  for (const [list, alpha] of [
-    [crosses.past, 1],
-    [crosses.future, FUTURE_ALPHA + 0.1],
-  ] as const) {
-    if (list.length === 0) continue;
-    ctx.globalAlpha = alpha;
+  paintPastFuture(ctx, crosses, FUTURE_ALPHA + 0.1, (list) => {
     ctx.beginPath();
     for (let i = 0; i < list.length; i += 2) {
       const x = list[i]!;
@@ -219,7 +204,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       ctx.lineTo(x - 4, y + 4);
     }
     ctx.stroke();
-  }
+  });
   ctx.fillStyle = COLORS.drop;
   dropLabels.forEach((dr, i) => {
     if (dropLabelled[i] !== true) return;
@@ -229,6 +214,26 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   ctx.globalAlpha = 1;
   if (dc.selected !== undefined && 'proto' in dc.selected) highlight(ctx, vp, dc.paths, dc.selected);
   return counts;
+}
+
+/**
+ * Paints a flat coordinate list twice: what has happened by the cursor opaque, what is still
+ * to come faded to `future_alpha`; empty lists cost no path.
+ */
+function paintPastFuture(
+  ctx: CanvasRenderingContext2D,
+  lists: { readonly past: number[]; readonly future: number[] },
+  future_alpha: number,
+  paint: (list: number[]) => void,
+): void {
+  for (const [list, alpha] of [
+    [lists.past, 1],
+    [lists.future, future_alpha],
+  ] as const) {
+    if (list.length === 0) continue;
+    ctx.globalAlpha = alpha;
+    paint(list);
+  }
 }
 
 function arrowhead(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number, color: string): void {

@@ -1,0 +1,143 @@
+// The punch client's path to its peer and what keeps it alive: which direct pair wins (a
+// successful check that is better than the current one, or the controlling peer's
+// nomination), the switch to the relay when no direct pair works, and the keepalives that
+// notice a dead direct pair and fall back to the relay. The client owns the rendezvous side
+// (registration, connect requests, relay -> direct upgrades) and calls in here on path news.
+import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
+import type { Transmit } from '../core/machine.ts';
+import type { Rng } from '../core/rng.ts';
+import type { Millis } from '../core/time.ts';
+import type { CheckKind } from './check-list.ts';
+import type { PunchClientConfig } from './punch-config.ts';
+import type { NatPair, PunchEvent, Technique } from './punch-events.ts';
+import type { PunchSession } from './punch-session.ts';
+import { encodeRendezvous, PROBE_KEEPALIVE } from './rendezvous-wire.ts';
+
+export type PathState =
+  | { readonly kind: 'direct'; readonly local: Addr; readonly remote: Addr; rtt_ms: number; readonly technique: Technique; readonly nominated: boolean }
+  | { readonly kind: 'relay'; readonly server: Addr; rtt_ms: number };
+
+/** The client's timers this file arms (they live in the client's one timer table). */
+export interface PathTimers {
+  set(name: 'keepalive' | 'upgrade', at: Millis): void;
+  clear(name: 'keepalive' | 'upgrade'): void;
+}
+
+/** What the keeper needs from the client that owns it. */
+export interface PathHost {
+  readonly config: PunchClientConfig;
+  readonly session: PunchSession | undefined;
+  transmit(t: Transmit): void;
+  emit(event: PunchEvent): void;
+  natPair(): NatPair;
+}
+
+export class PathKeeper {
+  current: PathState | undefined;
+  /** The transaction id of the keepalive probe awaiting its ack, if any. */
+  private keepaliveTx: number | undefined;
+  private keepaliveMisses = 0;
+
+  constructor(
+    private readonly host: PathHost,
+    private readonly timers: PathTimers,
+    private readonly rng: Rng,
+  ) {}
+
+  /** Sends a datagram of the composing protocol along the current path; false when there is none. */
+  send(data: Uint8Array): boolean {
+    const path = this.current;
+    const session = this.host.session;
+    if (!path) return false;
+    if (path.kind === 'direct') this.host.transmit({ remote: path.remote, data, local: path.local });
+    else if (session) this.host.transmit({ remote: this.host.config.server, data: encodeRendezvous({ type: 'relay', session: session.id, payload: data }) });
+    else return false;
+    return true;
+  }
+
+  /** Forgets the path (the application closed); a later punch starts from nothing. */
+  clear(): void {
+    this.current = undefined;
+    this.timers.clear('keepalive');
+    this.timers.clear('upgrade');
+  }
+
+  /** A check succeeded (rtt known) or the controlling peer nominated a pair (rtt unknown). */
+  setDirect(now: Millis, local: Addr, remote: Addr, rtt_ms: number | undefined, kind: CheckKind = 'nominate'): void {
+    const s = this.host.session!;
+    const previous = this.current;
+    if (previous?.kind === 'direct' && addrEquals(previous.local, local) && addrEquals(previous.remote, remote)) return;
+    // Keep the pair we have unless this one is better (the controller's nomination always wins).
+    const nominated = kind === 'nominate';
+    if (previous?.kind === 'direct' && (previous.nominated || (!nominated && s.preference(remote) >= s.preference(previous.remote)))) {
+      if (!nominated) return;
+    }
+    const rtt = rtt_ms ?? (previous?.kind === 'direct' ? previous.rtt_ms : s.rttEstimate());
+    const path: PathState = { kind: 'direct', local, remote, rtt_ms: rtt, technique: s.technique(remote), nominated: nominated && !s.controlling };
+    this.current = path;
+    // Emitted for the first direct pair and again when a better or nominated pair replaces it.
+    this.host.emit({
+      type: 'path', path: 'direct', peer: s.peer, remote: formatAddr(remote), local: formatAddr(local), rtt_ms: rtt, attempts: s.probesSent,
+      elapsed_ms: now - s.received_at, nat: this.host.natPair(), technique: path.technique, upgrade: previous?.kind === 'relay',
+    });
+    s.directFound(now, local, remote);
+    this.timers.clear('upgrade');
+    this.keepaliveMisses = 0;
+    this.timers.set('keepalive', now + this.host.config.keepalive_ms);
+  }
+
+  setRelay(now: Millis, rtt_ms: number): void {
+    const s = this.host.session!;
+    const c = this.host.config;
+    s.relayConfirmed();
+    if (this.current) {
+      if (this.current.kind === 'relay') this.current.rtt_ms = rtt_ms;
+      return;
+    }
+    this.current = { kind: 'relay', server: c.server, rtt_ms };
+    this.host.emit({
+      type: 'path', path: 'relay', peer: s.peer, remote: formatAddr(c.server), local: formatAddr(c.local), rtt_ms,
+      attempts: s.probesSent, elapsed_ms: now - s.received_at, nat: this.host.natPair(), technique: 'relay', upgrade: false,
+    });
+    this.timers.set('keepalive', now + c.keepalive_ms);
+  }
+
+  /** A probe-ack for the outstanding keepalive: the direct pair lives. False when `tx` is another probe's. */
+  keepaliveAcked(now: Millis, tx: number): boolean {
+    if (tx !== this.keepaliveTx) return false;
+    const s = this.host.session!;
+    this.keepaliveTx = undefined;
+    this.keepaliveMisses = 0;
+    if (this.current?.kind === 'direct') this.current.rtt_ms = now - s.keepaliveSentAt;
+    this.timers.set('keepalive', s.keepaliveSentAt + this.host.config.keepalive_ms);
+    return true;
+  }
+
+  /** The keepalive timer fired: probe the direct pair (or declare it lost), or probe via the relay. */
+  keepalive(now: Millis): void {
+    const s = this.host.session;
+    const path = this.current;
+    const c = this.host.config;
+    if (!s || !path) return;
+    if (path.kind === 'direct') {
+      // An unanswered keepalive is retried a few times, one RTO apart, before the path is
+      // declared lost: one lost datagram must not cost a working path.
+      if (this.keepaliveTx !== undefined && ++this.keepaliveMisses >= c.keepalive_misses_max) {
+        this.host.emit({ type: 'path-lost', peer: s.peer, remote: formatAddr(path.remote) });
+        this.current = undefined;
+        this.keepaliveTx = undefined;
+        this.keepaliveMisses = 0;
+        s.startRelay(now);
+        if (s.controlling) this.timers.set('upgrade', now + c.upgrade_interval_ms);
+        return;
+      }
+      this.keepaliveTx = this.rng.nextUint32();
+      s.keepaliveSentAt = now;
+      this.host.transmit({ remote: path.remote, local: path.local, data: encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: this.keepaliveTx, flags: PROBE_KEEPALIVE }) });
+      this.timers.set('keepalive', now + Math.max(c.check_rto_ms, 3 * path.rtt_ms) * 2 ** this.keepaliveMisses);
+      return;
+    }
+    s.sendRelayProbe(now);
+    this.timers.set('keepalive', now + c.keepalive_ms);
+  }
+}
