@@ -313,6 +313,8 @@ export class Simulator {
   /**
    * Runs until nothing is pending or `limit_ms` of virtual time passed. Returns true when
    * idle (the clock then stays at the last event), false at the limit (clock at the limit).
+   * NAT mapping expiries are events too: a run that made mappings is idle only once they
+   * have expired (use runFor to stop earlier).
    */
   runUntilIdle(limit_ms = idle_limit_ms_default): boolean {
     const end = this.k.now + limit_ms;

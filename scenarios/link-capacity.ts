@@ -2,7 +2,7 @@
 // its rate, it delivers its rate, drops the excess as `queue`, and the queue adds delay), and
 // an MTU that drops every datagram larger than itself as `mtu` while smaller ones pass.
 import { ECHO_OVERHEAD_BYTES } from '../protocol/echo/codec.ts';
-import { echoFigures, round, sampleEcho, startEchoClient, startEchoServer } from './kit/echo.ts';
+import { echoFigures, round, sampleEcho, startEchoClient, startEchoServer, startTogether } from './kit/echo.ts';
 import { publicPair, SERVER_IP } from './kit/topology.ts';
 import { atLeast, equal, holds, near } from './expect.ts';
 import type { Scenario } from './scenario.ts';
@@ -66,10 +66,7 @@ const mtu: Scenario = {
     const { address } = startEchoServer(sim, serverHost, SERVER_IP);
     const small = startEchoClient(sim, clientHost, { server: address, count: 100, interval_ms: 10, payload_bytes: 100 }, 5000);
     const big = startEchoClient(sim, clientHost, { server: address, count: 100, interval_ms: 10, payload_bytes: 1_000 }, 5001);
-    sim.at(0, () => {
-      small.start();
-      big.start();
-    });
+    startTogether(sim, small, big);
     sim.runUntil(5_000);
     return {
       ...echoFigures(small.client.stats(), 'small'),

@@ -5,7 +5,7 @@
 // (nf_conntrack_udp_timeout vs _stream), so the one-way flow's mapping expires first.
 import { addr } from '../protocol/core/addr.ts';
 import { natPreset } from '../runtime-sim/nat/index.ts';
-import { echoFigures, startEchoClient } from './kit/echo.ts';
+import { echoFigures, startEchoClient, startTogether } from './kit/echo.ts';
 import { homeWithServers } from './kit/nat.ts';
 import { SERVER2_IP } from './kit/topology.ts';
 import { atLeast, equal } from './expect.ts';
@@ -46,10 +46,7 @@ const linuxTimeouts: Scenario = {
     const twoWay = startEchoClient(sim, a, { server: servers.s1.address, count: 3, interval_ms: 100 }, 5000);
     // Nobody listens on SERVER2_IP:9, so this flow is never replied to.
     const oneWay = startEchoClient(sim, a, { server: addr(SERVER2_IP, 9), count: 3, interval_ms: 100 }, 5001);
-    sim.at(0, () => {
-      twoWay.start();
-      oneWay.start();
-    });
+    startTogether(sim, twoWay, oneWay);
     let expiredBy60s = -1;
     sim.at(60_000, () => (expiredBy60s = nat.box.counters.mappingsExpired));
     sim.runUntil(200_000);

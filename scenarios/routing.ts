@@ -1,7 +1,7 @@
 // Where datagrams cannot go: a LAN with no gateway reaches its own hosts but nothing outside
 // (`no-route`), and a ping to a port nobody listens on dies as `port-unreachable`.
 import { addr } from '../protocol/core/addr.ts';
-import { echoFigures, startEchoClient, startEchoServer } from './kit/echo.ts';
+import { echoFigures, startEchoClient, startEchoServer, startTogether } from './kit/echo.ts';
 import { fixed, publicPair, SERVER_IP } from './kit/topology.ts';
 import { equal } from './expect.ts';
 import type { Scenario } from './scenario.ts';
@@ -22,10 +22,7 @@ export const noGateway: Scenario = {
     const publicServer = startEchoServer(sim, server, SERVER_IP);
     const lan = startEchoClient(sim, a, { server: lanServer.address, count: PINGS, interval_ms: 50 }, 5000);
     const out = startEchoClient(sim, a, { server: publicServer.address, count: PINGS, interval_ms: 50 }, 5001);
-    sim.at(0, () => {
-      lan.start();
-      out.start();
-    });
+    startTogether(sim, lan, out);
     sim.runUntil(3_000);
     return {
       ...echoFigures(lan.client.stats(), 'lan'),
@@ -46,10 +43,7 @@ export const portUnreachable: Scenario = {
     const echo = startEchoServer(sim, server, SERVER_IP);
     const open = startEchoClient(sim, client, { server: echo.address, count: PINGS, interval_ms: 50 }, 5000);
     const closed = startEchoClient(sim, client, { server: addr(SERVER_IP, 9), count: PINGS, interval_ms: 50 }, 5001);
-    sim.at(0, () => {
-      open.start();
-      closed.start();
-    });
+    startTogether(sim, open, closed);
     sim.runUntil(3_000);
     return {
       ...echoFigures(open.client.stats(), 'open'),

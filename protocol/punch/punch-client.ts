@@ -125,13 +125,8 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       return this.afterDiscovery(now);
     }
     if (first < FIRST_BYTE.punchMin || first > FIRST_BYTE.punchMax) return this.drops.drop('foreign-protocol', remote);
-    let m: RendezvousMessage;
-    try {
-      m = decodeRendezvous(data);
-    } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-      return this.drops.drop(`rendezvous-${e.reason}`, remote, e.field);
-    }
+    const m = this.decode(data, remote, '');
+    if (!m) return;
     if (m.type === 'probe' || m.type === 'probe-ack') return this.onPeerMessage(now, m, remote, local, false);
     if (!addrEquals(remote, this.config.server)) return this.drops.drop('not-from-server', remote, m.type);
     switch (m.type) {
@@ -301,17 +296,23 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     if (!s || m.session !== s.id) return this.drops.drop('relay-unknown-session', remote);
     const first = m.payload[0];
     if (first === MSG.probe || first === MSG.probeAck) {
-      let inner: RendezvousMessage;
-      try {
-        inner = decodeRendezvous(m.payload);
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
-        return this.drops.drop(`rendezvous-${e.reason}`, remote, `relay.${e.field}`);
-      }
+      const inner = this.decode(m.payload, remote, 'relay.');
+      if (!inner) return;
       if (inner.type === 'probe' || inner.type === 'probe-ack') return this.onPeerMessage(now, inner, remote, local, true);
     }
     s.heard(now);
     this.emit({ type: 'relay-data', data: m.payload });
+  }
+
+  /** Decodes a rendezvous datagram; a DecodeError is counted as a typed drop (undefined). */
+  private decode(data: Uint8Array, remote: Addr, fieldPrefix: string): RendezvousMessage | undefined {
+    try {
+      return decodeRendezvous(data);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.drops.drop(`rendezvous-${e.reason}`, remote, `${fieldPrefix}${e.field}`);
+      return undefined;
+    }
   }
 
   private onPeerMessage(now: Millis, m: Extract<RendezvousMessage, { type: 'probe' | 'probe-ack' }>, remote: Addr, local: Addr, relayed: boolean): void {

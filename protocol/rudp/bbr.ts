@@ -37,9 +37,12 @@ export class BbrController implements CongestionController {
   private cycleIndex = 0;
   private cycleStart: Millis = 0;
   private cwnd: number;
+  /** Largest datagram seen acknowledged (starts at the configured size). */
+  private packet_bytes: number;
 
   constructor(config: CongestionConfig) {
     this.mss = config.datagram_bytes;
+    this.packet_bytes = config.datagram_bytes;
     this.cwnd = 10 * this.mss;
   }
 
@@ -73,6 +76,8 @@ export class BbrController implements CongestionController {
   onSent(): void {}
 
   onAck(now: Millis, acked: readonly SentPacket[], rtt: RttEstimator, sample: RateSample | undefined, bytesInFlight: number): void {
+    // Datagrams grow with path-MTU probing: the window floor is counted in real packets.
+    for (const p of acked) if (p.size_bytes > this.packet_bytes) this.packet_bytes = p.size_bytes;
     if (rtt.latest_ms > 0 && (rtt.latest_ms <= this.minRtt_ms || now - this.minRttStamp > MIN_RTT_WINDOW_MS)) {
       this.minRtt_ms = rtt.latest_ms;
       this.minRttStamp = now;
@@ -115,20 +120,20 @@ export class BbrController implements CongestionController {
       this.cycleIndex = (this.cycleIndex + 1) % PROBE_BW_GAINS.length;
       this.cycleStart = now;
     }
-    const target = this.bdp() * this.cwndGain + 3 * this.mss;
+    const target = this.bdp() * this.cwndGain + 3 * this.packet_bytes;
     if (this.bdp() > 0) {
       // Grow toward the target; in startup never shrink.
       this.cwnd = this.mode === 'startup' ? Math.max(this.cwnd, target) : target;
     } else {
       for (const p of acked) this.cwnd += p.size_bytes;
     }
-    this.cwnd = Math.max(this.cwnd, 4 * this.mss);
+    this.cwnd = Math.max(this.cwnd, 4 * this.packet_bytes);
   }
 
   onLoss(_now: Millis, _lost: readonly SentPacket[], persistent: boolean): void {
     if (persistent) {
       // The path really changed: forget the model and restart probing.
-      this.cwnd = 4 * this.mss;
+      this.cwnd = 4 * this.packet_bytes;
       this.bwRoundTag.fill(-1);
       this.bw = 0;
       this.mode = 'startup';

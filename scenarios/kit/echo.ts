@@ -47,6 +47,13 @@ export function startEchoClient(sim: Simulator, host: SimHost, config: EchoClien
   };
 }
 
+/** Starts the clients together at t = 0, in the order given (each with its configured run). */
+export function startTogether(sim: Simulator, ...clients: readonly RunningClient[]): void {
+  sim.at(0, () => {
+    for (const client of clients) client.start();
+  });
+}
+
 /** Rounds a figure for the outcome table (full precision stays in the trace). */
 export function round(value: number, digits = 3): number {
   if (!Number.isFinite(value)) return value;
