@@ -282,8 +282,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const bbr = simTransfer(simBytes, LOSS_P, 'bbr');
     const bbrRatio = bbr.goodput_bps / LINK_BPS;
     figures.push({ name: 'sim goodput, 1% loss (BBR-style)', value: bbr.goodput_bps / 1e6, unit: 'Mbit/s', baseline: linkMbps, ratio: bbrRatio, target: '>= 50% of link', met: bbr.ok && bbrRatio >= 0.5 });
+    notes.push(`sim: ${simBytes >> 20} MiB, ${linkMbps} Mbit/s, ${RTT_MS} ms RTT, ${QUEUE_BYTES} B drop-tail queue; loss on the data direction only; goodput from first stream byte to last byte delivered`);
   }
-  notes.push(`sim: ${simBytes >> 20} MiB, ${linkMbps} Mbit/s, ${RTT_MS} ms RTT, ${QUEUE_BYTES} B drop-tail queue; loss on the data direction only; goodput from first stream byte to last byte delivered`);
 
   if (!options.args.includes('--skip-real')) {
     options.log('real: raw node:dgram blast between two processes');

@@ -58,6 +58,12 @@ export class Network {
     k.stats.sent++;
     if (k.tracer.on) k.tracer.send(k.now, host.name, p.id, p.src, p.dst, p.data.byteLength, classifyDatagram(p.data));
     if (p.data.byteLength > datagram_bytes_max) return this.drop(p, host.name, 'mtu', undefined);
+    // A real kernel refuses (EADDRNOTAVAIL) a source address the host does not own, such as
+    // the broadcast address a datagram arrived on; so must we, or replies would leak out
+    // with impossible sources.
+    if (tx.local !== undefined && (!host.ips.includes(tx.local.ip) || host.socket(tx.local.ip, tx.local.port) === undefined)) {
+      return this.drop(p, host.name, 'bad-source', undefined);
+    }
     this.crossIntoRealm(p, host.up, host.name, host.realm, host);
   }
 

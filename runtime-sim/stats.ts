@@ -14,6 +14,7 @@ export const DROP_REASONS = [
   'no-route',
   'port-unreachable',
   'hairpin',
+  'bad-source',
 ] as const;
 
 export type DropReason = (typeof DROP_REASONS)[number];

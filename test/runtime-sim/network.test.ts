@@ -57,6 +57,29 @@ describe('routing in one realm', () => {
     expect(sim.stats.drops['port-unreachable']).toBe(1);
   });
 
+  it('refuses a source address the host does not own or has no socket on, as bad-source', () => {
+    const { sim, sink } = world();
+    const lan = sim.addRealm({ name: 'office', subnet: '192.168.1.0/24' });
+    const a = sim.addHost({ name: 'a', realm: lan });
+    const b = sim.addHost({ name: 'b', realm: lan });
+    const pb = new Probe();
+    const ha = sim.run(a, new Probe(), { port: 10 });
+    sim.run(b, pb, { port: 20 });
+    const to = addr('192.168.1.3', 20);
+    ha.command({ type: 'send', to, data: bytes(0xe0, 1), from: addr('255.255.255.255', 10) }); // a broadcast it heard on
+    ha.command({ type: 'send', to, data: bytes(0xe0, 2), from: addr('192.168.1.3', 10) }); // b's address
+    ha.command({ type: 'send', to, data: bytes(0xe0, 3), from: addr('192.168.1.2', 11) }); // no socket on that port
+    ha.command({ type: 'send', to, data: bytes(0xe0, 4), from: addr('192.168.1.2', 10) }); // its own: fine
+    sim.runUntilIdle();
+    expect(sink.ofKind('drop').map((d) => [d.id, d.reason])).toEqual([
+      [1, 'bad-source'],
+      [2, 'bad-source'],
+      [3, 'bad-source'],
+    ]);
+    expect(pb.received.map((r) => r.data[1])).toEqual([4]);
+    expect(sim.stats.drops['bad-source']).toBe(3);
+  });
+
   it('a multi-address host sends from the address a transmit names, and binds addresses exactly', () => {
     const { sim } = world();
     const server = sim.addHost({ name: 's', ips: ['198.51.100.1', '198.51.100.2'] });
