@@ -26,6 +26,19 @@ export interface CongestionController {
   onLoss(now: Millis, lost: readonly SentPacket[], persistent: boolean, bytesInFlight: number): void;
   /** True while in slow start or startup (used for stats). */
   inSlowStart(): boolean;
+  /**
+   * Careful Resume (RFC 9959): once the handshake measured the RTT, jump to a window saved
+   * from an earlier connection on the same path. Optional; returns whether it jumped.
+   */
+  resume?(now: Millis, saved: SavedPath, rtt: RttEstimator): boolean;
+}
+
+/** Congestion state an application kept from an earlier connection to the same peer. */
+export interface SavedPath {
+  /** Congestion window when that connection ended (or its capacity estimate). */
+  readonly cwnd_bytes: number;
+  /** Its minimum RTT. */
+  readonly rtt_ms: number;
 }
 
 export interface CongestionConfig {

@@ -9,7 +9,7 @@ import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { TAG_BYTES } from './cipher-state.ts';
 import type { RudpConfig, StreamMode } from './config.ts';
-import type { CongestionController } from './congestion-controller.ts';
+import type { CongestionController, SavedPath } from './congestion-controller.ts';
 import type { CookieKeys } from './cookie.ts';
 import type { RudpDropReason, RudpErrorCode } from './errors.ts';
 import type { RudpEvent, StatsSample } from './events.ts';
@@ -70,6 +70,8 @@ export interface ConnectOptions {
   readonly mode?: StreamMode;
   /** Test hook: fixed ephemeral secret. */
   readonly ephemeralSecret?: Uint8Array;
+  /** Careful Resume: congestion state saved from an earlier connection to this peer. */
+  readonly resume?: SavedPath;
 }
 
 export class Connection {
@@ -115,6 +117,7 @@ export class Connection {
   private payloadBudget: number;
   private datagramBytes: number;
   private readonly pmtu: PmtuProber | undefined;
+  private readonly resumeFrom: SavedPath | undefined;
   // ---- counters ----
   sent_packets = 0;
   received_packets = 0;
@@ -134,6 +137,7 @@ export class Connection {
     this.now = now;
     this.mode = options.mode ?? ctx.config.mode;
     this.expectedPeer = options.expectedPeer;
+    this.resumeFrom = options.resume;
     this.hs = new Handshaker({ ...this.setup(), cookieKeys: ctx.cookieKeys, config: ctx.config }, now);
     this.lastReceived_ms = now;
     this.lastElicitingSent_ms = now;
@@ -211,6 +215,7 @@ export class Connection {
     this.urgent.push(this.hs.writeFinal(this.peerId, this.params()));
     const rtt = this.hs.rttSample(now);
     if (rtt !== undefined) this.loss.rtt.update(rtt, 0);
+    if (this.resumeFrom) this.cc.resume?.(now, this.resumeFrom, this.loss.rtt);
     this.establish(now, result, this.hs.split(), this.mode);
   }
 

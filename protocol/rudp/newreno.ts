@@ -1,7 +1,7 @@
 // NewReno congestion control as RFC 9002 section 7 specifies it: slow start, one recovery
 // period per loss event, AIMD congestion avoidance, persistent congestion collapse.
 import type { Millis } from '../core/time.ts';
-import type { CongestionConfig, CongestionController, RateSample } from './congestion-controller.ts';
+import type { CongestionConfig, CongestionController, RateSample, SavedPath } from './congestion-controller.ts';
 import type { RttEstimator } from './rtt-estimator.ts';
 import type { SentPacket } from './sent-packet.ts';
 
@@ -13,6 +13,13 @@ const PACING_GAIN = 1.25;
 const HYSTART_MIN_SAMPLES = 8;
 const HYSTART_MIN_ETA_MS = 4;
 const HYSTART_MAX_ETA_MS = 16;
+/** Careful Resume (RFC 9959): jump to half the saved window, only if the RTT still matches. */
+const RESUME_JUMP_FRACTION = 0.5;
+const RESUME_RTT_MIN_FACTOR = 0.5;
+const RESUME_RTT_MAX_FACTOR = 10;
+
+/** Careful Resume phases; 'normal' also covers connections that never resumed. */
+type ResumePhase = 'normal' | 'unvalidated' | 'validating';
 
 export class NewReno implements CongestionController {
   readonly name = 'newreno' as const;
@@ -28,6 +35,13 @@ export class NewReno implements CongestionController {
   // minimum reacts one round earlier.)
   private readonly recentRtt_ms: number[] = [];
   private recentIndex = 0;
+  // Careful Resume state: the jump is unvalidated until its first packet is acknowledged (one
+  // RTT), then validating until its last packet is; a loss of a jump packet retreats.
+  private phase: ResumePhase = 'normal';
+  private jumpAt: Millis = Infinity;
+  private lastJumpSent: Millis = -Infinity;
+  /** Bytes acknowledged since the jump: the capacity the path has actually shown. */
+  private pipe_bytes = 0;
 
   constructor(config: CongestionConfig) {
     this.mss = config.datagram_bytes;
@@ -47,11 +61,27 @@ export class NewReno implements CongestionController {
   }
 
   pacingRate_bytes_per_ms(rtt: RttEstimator): number {
-    const gain = this.inSlowStart() ? PACING_GAIN_SLOW_START : PACING_GAIN;
+    // The unvalidated jump is paced at exactly jump/RTT (RFC 9959): no overshoot on top of it.
+    const gain = this.phase === 'unvalidated' ? 1 : this.inSlowStart() ? PACING_GAIN_SLOW_START : PACING_GAIN;
     return (gain * this.cwnd) / Math.max(rtt.smoothed_ms, 0.05);
   }
 
-  onSent(): void {}
+  resume(now: Millis, saved: SavedPath, rtt: RttEstimator): boolean {
+    // Reconnaissance: the handshake RTT must confirm it is plausibly the same path.
+    if (this.phase !== 'normal' || !rtt.sampled || !(saved.rtt_ms > 0)) return false;
+    if (rtt.min_ms < saved.rtt_ms * RESUME_RTT_MIN_FACTOR || rtt.min_ms > saved.rtt_ms * RESUME_RTT_MAX_FACTOR) return false;
+    const jump_bytes = Math.floor(saved.cwnd_bytes * RESUME_JUMP_FRACTION);
+    if (!(jump_bytes > this.cwnd) || !this.inSlowStart()) return false;
+    this.cwnd = jump_bytes;
+    this.phase = 'unvalidated';
+    this.jumpAt = now;
+    this.pipe_bytes = 0;
+    return true;
+  }
+
+  onSent(now: Millis): void {
+    if (this.phase === 'unvalidated') this.lastJumpSent = now;
+  }
 
   private hystart(rtt: RttEstimator): void {
     if (this.recentRtt_ms.length < HYSTART_MIN_SAMPLES) this.recentRtt_ms.push(rtt.latest_ms);
@@ -62,7 +92,26 @@ export class NewReno implements CongestionController {
     if (recentMin >= rtt.min_ms + eta) this.ssthresh = this.cwnd;
   }
 
-  onAck(_now: Millis, acked: readonly SentPacket[], rtt: RttEstimator, _sample: RateSample | undefined): void {
+  /** Careful Resume bookkeeping; true while the window must not grow (unvalidated). */
+  private resumeOnAck(acked: readonly SentPacket[], bytesInFlight: number): boolean {
+    let newestSent = -Infinity;
+    for (const packet of acked) {
+      this.pipe_bytes += packet.size_bytes;
+      newestSent = Math.max(newestSent, packet.time_sent);
+    }
+    if (this.phase === 'unvalidated') {
+      if (newestSent < this.jumpAt) return true;
+      // A round trip since the jump: the window becomes what was really in flight (the acks
+      // below are added back by slow start) and grows normally from there.
+      this.phase = 'validating';
+      this.cwnd = Math.max(bytesInFlight, this.minimumWindow);
+    }
+    if (this.phase === 'validating' && newestSent >= this.lastJumpSent) this.phase = 'normal';
+    return false;
+  }
+
+  onAck(_now: Millis, acked: readonly SentPacket[], rtt: RttEstimator, _sample: RateSample | undefined, bytesInFlight: number): void {
+    if (this.phase !== 'normal' && this.resumeOnAck(acked, bytesInFlight)) return;
     if (this.cwnd < this.ssthresh && acked.length > 0) this.hystart(rtt);
     for (const packet of acked) {
       if (packet.time_sent <= this.recoveryStart) continue; // sent before recovery began
@@ -82,7 +131,15 @@ export class NewReno implements CongestionController {
   onLoss(now: Millis, lost: readonly SentPacket[], persistent: boolean): void {
     let largestSent = -Infinity;
     for (const packet of lost) largestSent = Math.max(largestSent, packet.time_sent);
-    if (largestSent > this.recoveryStart) {
+    if (this.phase !== 'normal' && largestSent >= this.jumpAt) {
+      // Safe retreat (RFC 9959): the jump overran the path; fall back to half of what it
+      // delivered and leave slow start.
+      this.phase = 'normal';
+      this.recoveryStart = now;
+      this.ssthresh = Math.max(this.pipe_bytes * LOSS_REDUCTION_FACTOR, this.minimumWindow);
+      this.cwnd = this.ssthresh;
+      this.avoidanceCredit = 0;
+    } else if (largestSent > this.recoveryStart) {
       this.recoveryStart = now;
       this.ssthresh = Math.max(this.cwnd * LOSS_REDUCTION_FACTOR, this.minimumWindow);
       this.cwnd = this.ssthresh;
