@@ -61,8 +61,11 @@ export class Network {
     // A real kernel refuses (EADDRNOTAVAIL) a source address the host does not own, such as
     // the broadcast address a datagram arrived on; so must we, or replies would leak out
     // with impossible sources.
-    if (tx.local !== undefined && (!host.ips.includes(tx.local.ip) || host.socket(tx.local.ip, tx.local.port) === undefined)) {
-      return this.drop(p, host.name, 'bad-source', undefined);
+    const local = tx.local;
+    if (local !== undefined && local !== primary && (local.port !== primary.port || local.ip !== primary.ip)) {
+      if (!host.ips.includes(local.ip) || host.socket(local.ip, local.port) === undefined) {
+        return this.drop(p, host.name, 'bad-source', undefined);
+      }
     }
     this.crossIntoRealm(p, host.up, host.name, host.realm, host);
   }
