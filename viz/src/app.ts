@@ -29,8 +29,9 @@ export class App {
   private readonly abort = new AbortController();
   private readonly linearScale: TimeScale;
   private readonly compressedScale: TimeScale;
-  private readonly topology: TopologyPanel;
-  private readonly charts: ChartsPanel;
+  /** Built on the first panel frame, after the diagram's first frame (they take ~0.2 s on a big trace). */
+  private topology: TopologyPanel | undefined;
+  private charts: ChartsPanel | undefined;
   private readonly nodes: string[];
   private playing = false;
   private speed = 1;
@@ -51,8 +52,6 @@ export class App {
     this.view = new DiagramView(host, this.state, compress.checked ? this.compressedScale : this.linearScale);
     this.view.onPick = (hit) => this.select(hit === undefined ? undefined : hit.kind === 'datagram' ? hit.datagram : hit.mark);
     this.nodes = model.lanes.map((l) => l.name);
-    this.topology = new TopologyPanel(byId('topology'), model);
-    this.charts = new ChartsPanel(byId('charts'), model);
     renderInspector(byId('inspector'), model, undefined);
     buildFilterControls(byId('filters'), model, filter, (f) => this.setFilter(f), this.abort.signal);
     this.bindToolbar();
@@ -133,6 +132,9 @@ export class App {
     this.panelsQueued = true;
     requestAnimationFrame(() => {
       this.panelsQueued = false;
+      if (this.abort.signal.aborted) return;
+      this.topology ??= new TopologyPanel(byId('topology'), this.model);
+      this.charts ??= new ChartsPanel(byId('charts'), this.model);
       const counts = countsAt(this.model.trace.events, this.nodes, this.state.cursor_ms);
       this.topology.update(counts);
       renderSummary(byId('summary'), counts, this.nodes);

@@ -75,6 +75,7 @@ describe('NewReno Careful Resume', () => {
     const cc = new NewReno({ datagram_bytes: MSS });
     const rtt = rttOf(50);
     cc.resume(50, SAVED, rtt);
+    cc.onSent(70); // the jump is still being sent when its first acks return
     const acked = Array.from({ length: 100 }, (_, i) => packet(i, 50 + i * 0.1));
     cc.onAck(100, acked, rtt, undefined, 300_000);
     cc.onLoss(110, [packet(200, 60)], false);

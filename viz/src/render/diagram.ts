@@ -63,6 +63,18 @@ export interface DrawContext {
   readonly labels: LabelGate;
 }
 
+/** How many arrows (filtered datagrams) overlap the view: what a frame of it would draw. */
+export function countArrows(model: TraceModel, vp: Viewport, masks: FilterMasks): number {
+  const { from, to } = vp.visibleTimes();
+  const { start, end } = datagramWindow(model, from, to);
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = model.datagrams[i]!;
+    if (d.t1 >= from && masks.datagrams[d.index] === 1) n++;
+  }
+  return n;
+}
+
 export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawContext): DrawnCounts {
   const { model, paths, masks, cursor_ms } = dc;
   const { from, to } = vp.visibleTimes();

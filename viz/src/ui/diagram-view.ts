@@ -10,7 +10,8 @@ import type { TimeScale } from '../layout/timescale.ts';
 import { drawAxis, drawCursor, drawFaults, drawHeader, drawIdleGaps, drawLanes } from '../render/backdrop.ts';
 import { COLORS } from '../render/colors.ts';
 import { LabelGate } from '../render/labels.ts';
-import { drawDatagrams, drawMarks, type DrawnCounts } from '../render/diagram.ts';
+import { PanCache } from '../render/pan-cache.ts';
+import { countArrows, drawDatagrams, drawMarks, type DrawnCounts } from '../render/diagram.ts';
 import { datagramAnchor, hitTest, type Hit } from '../render/hit-test.ts';
 import { HEADER_PX, PAD_PX, Viewport, type ZoomState } from '../render/viewport.ts';
 
@@ -22,12 +23,18 @@ export interface DiagramState {
   selected: Datagram | Mark | undefined;
 }
 
+/** After the last cached pan frame, redraw for real once the view has been still this long. */
+const PAN_SETTLE_MS = 150;
+
 export class DiagramView {
   readonly canvas: HTMLCanvasElement;
   readonly viewport: Viewport;
   private readonly ctx: CanvasRenderingContext2D;
   private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
   private frameRequested = false;
+  /** level-of-detail views pan by blitting a cached layer (render/pan-cache.ts) */
+  private readonly panCache = new PanCache();
+  private settleTimer: ReturnType<typeof setTimeout> | undefined;
   /** counts of what the last frame drew, and how long it took */
   lastDrawn: DrawnCounts = { arrows: 0, drops: 0, natHops: 0, marks: 0, lod: false };
   lastFrame_ms = 0;
@@ -139,6 +146,16 @@ export class DiagramView {
     });
   }
 
+  /** Once panning stops, draws directly again (sharp, no whole-pixel rounding of the blit). */
+  private settleSoon(): void {
+    if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      this.panCache.invalidate();
+      this.requestDraw();
+    }, PAN_SETTLE_MS);
+  }
+
   /** Draws one frame now (also used by the bench to time frames). */
   draw(): void {
     const started = performance.now();
@@ -149,13 +166,25 @@ export class DiagramView {
     ctx.fillStyle = COLORS.background;
     ctx.fillRect(0, 0, vp.width_px, vp.height_px);
     const s = this.state;
-    const dc = { model: s.model, paths: s.paths, masks: s.masks, cursor_ms: s.cursor_ms, selected: s.selected, labels: new LabelGate() };
     if (s.masks.showFaults) drawFaults(ctx, vp, s.model.faults);
     drawLanes(ctx, vp, s.model);
     drawAxis(ctx, vp);
     drawIdleGaps(ctx, vp);
-    const counts = drawDatagrams(ctx, vp, dc);
-    drawMarks(ctx, vp, dc, counts);
+    let counts = this.lastDrawn;
+    const drawLayer = (layerCtx: CanvasRenderingContext2D, layerVp: Viewport): void => {
+      const dc = { model: s.model, paths: s.paths, masks: s.masks, cursor_ms: s.cursor_ms, selected: s.selected, labels: new LabelGate() };
+      counts = drawDatagrams(layerCtx, layerVp, dc);
+      drawMarks(layerCtx, layerVp, dc, counts);
+    };
+    // every view pans from the cache: even a zoomed-in frame (~10 ms) risks missing vsync
+    const key = { k: vp.zoom.k, x: vp.zoom.x, width_px: vp.width_px, height_px: vp.height_px, dpr, scale: vp.scale, masks: s.masks, cursor_ms: s.cursor_ms, selected: s.selected };
+    if (this.panCache.paint(ctx, vp, key, drawLayer)) {
+      // the layer was drawn over a taller window: count the arrows this view shows (drops,
+      // NAT hops and marks stay those of the taller window)
+      counts = { ...counts, arrows: countArrows(s.model, vp, s.masks) };
+      this.settleSoon();
+    }
+    else drawLayer(ctx, vp);
     drawCursor(ctx, vp, s.cursor_ms);
     drawHeader(ctx, vp, s.model);
     this.lastDrawn = counts;

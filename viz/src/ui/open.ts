@@ -34,13 +34,28 @@ export function bindOpeners(load: LoadFn, fail: (message: string) => void): void
   });
 }
 
+/** The fetch index.html's inline script started before this module loaded, if any. */
+interface EarlyFetch {
+  url: string;
+  started_ms: number;
+  response: Promise<Response>;
+}
+
+function takeEarlyFetch(url: string): EarlyFetch | undefined {
+  const holder = window as unknown as { __peerlabEarlyFetch?: EarlyFetch };
+  const early = holder.__peerlabEarlyFetch;
+  holder.__peerlabEarlyFetch = undefined;
+  return early !== undefined && early.url === url ? early : undefined;
+}
+
 /** Loads the trace named by `?trace=URL`, if any. */
 export async function loadFromQuery(load: LoadFn, fail: (message: string) => void): Promise<void> {
   const url = new URLSearchParams(window.location.search).get('trace');
   if (url === null || url === '') return;
   try {
-    fetchTiming.started_ms = performance.now();
-    const response = await fetch(url);
+    const early = takeEarlyFetch(url);
+    fetchTiming.started_ms = early?.started_ms ?? performance.now();
+    const response = await (early?.response ?? fetch(url));
     if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} for ${url}`);
     await load(response.body, decodeURIComponent(url.split('/').pop() ?? url));
   } catch (err) {
