@@ -23,7 +23,7 @@ import { Simulator } from '../runtime-sim/index.ts';
 import { nodeCrypto } from '../runtime-node/node-crypto.ts';
 import { SecureSocket } from '../runtime-node/secure-socket.ts';
 import { payload } from '../scenarios/transfer/payload.ts';
-import { startEndpointTransfer } from '../scenarios/transfer/endpoint-pair.ts';
+import { newProgress, onTransportEvent, type StreamIo } from '../scenarios/transfer/stream-script.ts';
 import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
 
 const LINK_BPS = 100e6;
@@ -57,18 +57,35 @@ function simTransfer(size_bytes: number, loss: number, congestion: CongestionNam
   sim.addHost({ name: 'receiver', ips: ['198.51.100.2'], link, role: 'server' });
   // Random loss on the data direction only, so p is the p of the Mathis formula.
   if (loss > 0) sim.setLink('sender', { ...link, loss: { kind: 'bernoulli', p: loss } }, 'up');
-  const { client, progress, clientConn } = startEndpointTransfer(sim, {
-    clientHost: 'sender',
-    serverHost: 'receiver',
-    server: addr('198.51.100.2', 4000),
-    clientPort: 5000,
-    crypto: nodeCrypto,
-    config: { congestion },
-    data: payload(1, size_bytes),
-    connect: { resume },
+  const config = { congestion };
+  const server = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('s'), staticSecret: sim.rng.fork('ks').nextBytes(32), config });
+  const client = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('c'), staticSecret: sim.rng.fork('kc').nextBytes(32), config, accept: false });
+  const hs = sim.run('receiver', server, { port: 4000 });
+  const hc = sim.run('sender', client, { port: 5000 });
+  const data = payload(1, size_bytes);
+  const progress = newProgress();
+  let cConn = -1;
+  let sConn = -1;
+  const empty = new Uint8Array(0);
+  const io = (endpoint: RudpEndpoint, handle: typeof hs, conn: () => number): StreamIo => ({
+    write: (now, d) => endpoint.write(now, conn(), d),
+    read: () => endpoint.read(conn()),
+    end: () => handle.command({ type: 'close', conn: conn() }),
+    flush: () => handle.command({ type: 'write', conn: conn(), data: empty }),
+  });
+  const ioC = io(client, hc, () => cConn);
+  const ioS = io(server, hs, () => sConn);
+  hc.onEvent((e) => onTransportEvent(sim, 'sender', e, ioC, data, progress));
+  hs.onEvent((e) => {
+    if (e.type === 'connected') sConn = e.conn;
+    onTransportEvent(sim, 'receiver', e, ioS, data, progress);
+  });
+  sim.at(0, () => {
+    cConn = client.connect(sim.now, addr('198.51.100.2', 4000), { resume });
+    hc.command({ type: 'write', conn: cConn, data: empty });
   });
   for (let t = 500; t <= SIM_LIMIT_MS && progress.deliveredAt === undefined; t += 500) sim.runUntil(t);
-  const stats = client.stats(clientConn());
+  const stats = client.stats(cConn);
   const elapsed = (progress.deliveredAt ?? sim.now) - (progress.startedAt ?? 0);
   return {
     goodput_bps: (progress.digest.bytes * 8 * 1000) / elapsed,

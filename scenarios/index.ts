@@ -60,7 +60,7 @@ const reports: SuiteReport[] = [natMatrixReport];
 
 /**
  * Suites whose scenarios take many seconds each. The determinism test runs them separately
- * (test/scenarios/determinism-slow.test.ts), so the fast shards stay fast.
+ * (test/scenarios/determinism-slow.test.ts), only with PEERLAB_SLOW=1 or PEERLAB_REQUIRE_ALL=1.
  */
 const SLOW_SUITES: string[] = ['transfer'];
 

@@ -8,7 +8,7 @@ import { formatAddr } from '../core/addr.ts';
 import type { Crypto } from '../core/crypto.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
-import { concatBytes } from '../core/bytes.ts';
+import { concatBytes } from './hash-suite.ts';
 import { COOKIE_NONCE_BYTES, MAC_BYTES, type CookieReply, type Initiation } from './packet.ts';
 
 const textEncoder = new TextEncoder();
@@ -32,8 +32,8 @@ export interface CookieKeys {
 export function cookieKeys(crypto: Crypto, networkKey: string): CookieKeys {
   const network = textEncoder.encode(networkKey);
   return {
-    mac1Key: crypto.blake2s(concatBytes([textEncoder.encode('mac1----'), network])),
-    cookieKey: crypto.blake2s(concatBytes([textEncoder.encode('cookie--'), network])),
+    mac1Key: crypto.blake2s(concatBytes(textEncoder.encode('mac1----'), network)),
+    cookieKey: crypto.blake2s(concatBytes(textEncoder.encode('cookie--'), network)),
   };
 }
 

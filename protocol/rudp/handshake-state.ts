@@ -4,8 +4,7 @@ import type { Crypto } from '../core/crypto.ts';
 import type { Rng } from '../core/rng.ts';
 import type { CipherState } from './cipher-state.ts';
 import { TAG_BYTES } from './cipher-state.ts';
-import { concatBytes } from '../core/bytes.ts';
-import type { HashSuite } from './hash-suite.ts';
+import { concatBytes, type HashSuite } from './hash-suite.ts';
 import type { HandshakePattern, Token } from './handshake-pattern.ts';
 import { SymmetricState } from './symmetric-state.ts';
 
@@ -163,7 +162,7 @@ export class HandshakeState {
       }
     }
     parts.push(this.symmetric.encryptAndHash(payload));
-    const out = concatBytes(parts);
+    const out = concatBytes(...parts);
     if (out.byteLength > NOISE_MESSAGE_BYTES_MAX) throw new HandshakeError('oversize', `${out.byteLength} bytes`);
     this.messageIndex++;
     return out;

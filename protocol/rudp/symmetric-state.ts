@@ -2,8 +2,7 @@
 // hash suite. Only ChaChaPoly is supported as the cipher (the one our Crypto provides).
 import type { Crypto } from '../core/crypto.ts';
 import { CipherState, KEY_BYTES } from './cipher-state.ts';
-import { concatBytes } from '../core/bytes.ts';
-import { hkdf, type HashSuite } from './hash-suite.ts';
+import { concatBytes, hkdf, type HashSuite } from './hash-suite.ts';
 
 const textEncoder = new TextEncoder();
 
@@ -35,7 +34,7 @@ export class SymmetricState {
   }
 
   mixHash(data: Uint8Array): void {
-    this.handshakeHash = this.suite.hash(concatBytes([this.handshakeHash, data]));
+    this.handshakeHash = this.suite.hash(concatBytes(this.handshakeHash, data));
   }
 
   mixKeyAndHash(inputKeyMaterial: Uint8Array): void {

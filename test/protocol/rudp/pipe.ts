@@ -2,16 +2,23 @@
 // (latency, jitter, loss, duplication, reordering, corruption, bandwidth + drop-tail
 // queue). Deterministic per seed; independent of runtime-sim so transport tests stand alone.
 import { addr, type Addr } from '../../../protocol/core/addr.ts';
-import type { Rng } from '../../../protocol/core/rng.ts';
-import { testRng } from '../core/test-rng.ts';
+import { rngFromFloat, type Rng } from '../../../protocol/core/rng.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
 import type { Crypto } from '../../../protocol/core/crypto.ts';
 import type { RudpConfig } from '../../../protocol/rudp/config.ts';
 import { RudpEndpoint } from '../../../protocol/rudp/endpoint.ts';
 import type { RudpEvent } from '../../../protocol/rudp/events.ts';
 
-/** The shared seeded test generator, under the name these transport tests use. */
-export const seededRng: (seed: number) => Rng = testRng;
+export function seededRng(seed: number): Rng {
+  let a = seed >>> 0;
+  return rngFromFloat(() => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  });
+}
 
 export interface PipeLink {
   delay_ms?: number;
