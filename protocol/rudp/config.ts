@@ -1,5 +1,5 @@
 // Every knob and limit of the secure transport, with defaults drawn from RFC 9002, quinn
-// and WireGuard (see ../../../shared/reference/transport.md). Units are in the names.
+// and WireGuard (docs/reference/transport.md has the sources). Units are in the names.
 import type { RudpHashName } from './hash-suite.ts';
 
 export type CongestionName = 'newreno' | 'bbr';

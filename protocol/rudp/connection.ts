@@ -252,7 +252,7 @@ export class Connection {
     this.now = now;
     if (this.state === 'handshake') {
       // The initiator is already sending: our msg2 or its msg3 was lost. Nudge it.
-      if (this.role === 'responder' && now - this.hs.sent_ms >= this.loss.rtt.smoothed_ms) {
+      if (this.role === 'responder' && now >= this.hs.sent_ms + this.loss.rtt.smoothed_ms) {
         const packet = this.hs.nudge(now);
         if (packet) this.urgent.push(packet);
       }
@@ -518,10 +518,10 @@ export class Connection {
       if (probe) this.probesPending = 2;
     }
     if (this.state === 'draining') return;
-    if (now - this.lastReceived_ms >= this.config.idle_timeout_ms) {
+    if (now >= this.lastReceived_ms + this.config.idle_timeout_ms) {
       return this.fail('idle-timeout', `nothing heard for ${this.config.idle_timeout_ms} ms`);
     }
-    if (now - this.lastElicitingSent_ms >= this.config.keepalive_interval_ms) this.pingPending = true;
+    if (now >= this.lastElicitingSent_ms + this.config.keepalive_interval_ms) this.pingPending = true;
     if (this.statsDeadline !== undefined && now >= this.statsDeadline) {
       this.statsDeadline = now + this.config.stats_interval_ms;
       if (this.sentSinceStats > 0) {

@@ -141,16 +141,18 @@ export class LossDetection {
     this.lossTime = undefined;
     if (this.largestAcked < this.base) return lost;
     const lossDelay = Math.max(TIME_THRESHOLD * Math.max(this.rtt.smoothed_ms, this.rtt.latest_ms), GRANULARITY_MS);
-    const lostSendTime = now - lossDelay;
     const end = Math.min(this.largestAcked - this.base + this.head, this.sent.length - 1);
     for (let index = this.head; index <= end; index++) {
       const packet = this.sent[index];
       if (!packet) continue;
-      if (packet.time_sent <= lostSendTime || this.largestAcked - packet.pn >= PACKET_THRESHOLD) {
+      // One expression decides both "whether" and "when": the deadline the timer is armed at
+      // is the very number compared with now, so float rounding cannot leave a packet that
+      // is neither lost nor later than now (the livelock of issue 10).
+      const lossDeadline = packet.time_sent + lossDelay;
+      if (now >= lossDeadline || this.largestAcked - packet.pn >= PACKET_THRESHOLD) {
         lost.push(this.take(packet.pn)!);
-      } else {
-        const at = packet.time_sent + lossDelay;
-        if (this.lossTime === undefined || at < this.lossTime) this.lossTime = at;
+      } else if (this.lossTime === undefined || lossDeadline < this.lossTime) {
+        this.lossTime = lossDeadline;
       }
     }
     if (lost.length > 0) {

@@ -1,7 +1,7 @@
 // Named NAT configurations: the classic "cone" names placed on RFC 4787's axes, a carrier-grade
 // NAT, and the Linux masquerade router with and without an inbound firewall. Each preset's
 // comment says what it models and where the numbers come from (see
-// /work/shared/reference/nat.md for the quoted sources). Scenarios may also pass a NatConfig
+// docs/reference/nat.md for the quoted sources). Scenarios may also pass a NatConfig
 // of their own; `{ ...NAT_PRESETS['symmetric'], binding_timeout_ms: 30_000 }` is the idiom.
 import type { NatConfig } from './config.ts';
 

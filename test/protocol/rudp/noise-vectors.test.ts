@@ -27,7 +27,7 @@ interface Vector {
   messages: Array<{ payload: string; ciphertext: string }>;
 }
 
-const VECTORS_PATH = new URL('../../../../shared/vectors/noise-cacophony.json', import.meta.url);
+const VECTORS_PATH = new URL('../../vectors/noise-cacophony.json', import.meta.url);
 const vectors = (JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as { vectors: Vector[] }).vectors;
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));

@@ -174,6 +174,12 @@ export class Pipe {
         if (t !== undefined && t <= this.now) {
           this.endpoints[side].handleTimeout(this.now);
           this.drain();
+          // The contract: once handled and drained, a machine's deadline lies in the future.
+          // A deadline still <= now would make this loop spin forever at one instant.
+          const after = this.endpoints[side].pollTimeout();
+          if (after !== undefined && after <= this.now) {
+            throw new Error(`contract violation: endpoint ${side} pollTimeout() = ${after} <= now ${this.now} after handleTimeout`);
+          }
         }
       }
     }

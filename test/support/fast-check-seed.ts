@@ -1,0 +1,14 @@
+// Every property test runs on a fixed fast-check seed so that `npm test` is deterministic.
+// FC_SEED overrides it (and FC_RUNS_SCALE multiplies the run counts) for the fuzz run;
+// fast-check prints `{ seed, path }` on a failure, which reproduces with
+// `FC_SEED=<seed> npx vitest run <file>`.
+import fc from 'fast-check';
+
+const seedText = process.env['FC_SEED'];
+const seed = seedText === undefined || seedText === '' ? 0x5eed : Number(seedText);
+if (!Number.isInteger(seed)) throw new Error(`FC_SEED must be an integer, got ${seedText}`);
+const scaleText = process.env['FC_RUNS_SCALE'];
+const scale = scaleText === undefined || scaleText === '' ? 1 : Number(scaleText);
+if (!(scale > 0)) throw new Error(`FC_RUNS_SCALE must be positive, got ${scaleText}`);
+
+fc.configureGlobal({ seed, ...(scale === 1 ? {} : { numRuns: Math.round(100 * scale) }) });
