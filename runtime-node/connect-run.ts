@@ -235,6 +235,11 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
               break;
             case 'rendezvous-error':
               tried.push(`rendezvous refused: ${rendezvousErrorText(event.code)}`);
+              // Another process holds this id: waiting cannot help, so say so at once.
+              if (event.code === ERROR_CODE.conflict) {
+                clearTimeout(timer);
+                return fail(new ConnectFailure('rendezvous', `registration refused: ${rendezvousErrorText(event.code)}`, tried));
+              }
               break;
             case 'path':
               if (!pathEvent || event.upgrade) {

@@ -6,9 +6,14 @@
 // unreachable (ECONNREFUSED, EHOSTUNREACH) to connected UDP sockets or with IP_RECVERR; our
 // sockets are unconnected (one socket talks to many peers), so those arrive mostly as silence
 // and the protocols' own timeouts handle them. Whatever the kernel does report is mapped.
+// Every call into the machine goes through the contract checker (protocol/core/contract.ts):
+// a throw or a deadline still due after handleTimeout is counted, traced (`machine-error`),
+// reported as a driver event and on stderr, and the driver keeps serving; a machine stuck on
+// a due deadline is woken again only after a back-off, so it can never spin the CPU.
 import { createSocket, type Socket } from 'node:dgram';
 import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
 import { classifyDatagram } from '../protocol/core/demux.ts';
+import { ContractChecker, ContractViolation, type MachineCall } from '../protocol/core/contract.ts';
 import type { Machine, Transmit } from '../protocol/core/machine.ts';
 import type { Millis } from '../protocol/core/time.ts';
 import { RealClock } from './real-clock.ts';
@@ -33,6 +38,8 @@ export interface DriverOptions {
   readonly send_queue_bytes_max?: number;
   /** One trace line per datagram and timer (default). Off for bulk runs: events only. */
   readonly trace_datagrams?: boolean;
+  /** Where contract violations are reported in one line each (default: stderr; null: nowhere). */
+  readonly report_machine_error?: ((line: string) => void) | null;
 }
 
 const default_socket_buffer_bytes = 4 * 1024 * 1024;
@@ -43,6 +50,10 @@ const driver_events_max = 1024;
 const due_rounds_max = 64;
 /** Consecutive timers a machine may ask for in the past before we force a 1 ms pause. */
 const timer_spin_max = 1000;
+/** After a throw from handleTimeout or a deadline still due after it: no wake for this long. */
+export const machine_error_backoff_ms = 10;
+/** Machine errors traced, evented and reported per driver; later ones are only counted. */
+export const machine_errors_reported_max = 100;
 
 interface Bound {
   readonly socket: Socket;
@@ -58,6 +69,13 @@ export class Driver<Command, Event> {
   private timer: NodeJS.Timeout | undefined;
   private timerAt: Millis | undefined;
   private timerSpins = 0;
+  private readonly checker: ContractChecker;
+  /** The handle* (or api) call the next drain settles, and its `now`. */
+  private lastCall: MachineCall = 'handleCommand';
+  private lastNow: Millis = 0;
+  /** No handleTimeout before this time (a machine that threw from it or stayed due). */
+  private timeoutBackoffUntil: Millis = -Infinity;
+  private readonly reportMachineError: ((line: string) => void) | null;
   private closed = false;
   private closing: Promise<void> | undefined;
   private packetId = 0;
@@ -75,6 +93,8 @@ export class Driver<Command, Event> {
     send_errors: 0,
     send_dropped_queue: 0,
     timers: 0,
+    /** Contract violations: throws from handle*\/poll*, deadlines still due after handleTimeout. */
+    machine_errors: 0,
   };
 
   private constructor(readonly machine: Machine<Command, Event>, options: DriverOptions) {
@@ -83,6 +103,9 @@ export class Driver<Command, Event> {
     this.trace = options.trace;
     this.traceDatagrams = options.trace_datagrams ?? true;
     this.sendQueueBytesMax = options.send_queue_bytes_max ?? default_send_queue_bytes_max;
+    this.checker = new ContractChecker(this.node, machine);
+    this.reportMachineError =
+      options.report_machine_error === undefined ? (line) => void process.stderr.write(`${line}\n`) : options.report_machine_error;
   }
 
   /** Binds every address, then starts the machine's clock. Rejects with DriverError. */
@@ -178,15 +201,62 @@ export class Driver<Command, Event> {
    */
   act<T>(fn: (machine: Machine<Command, Event>, now: Millis) => T): T | undefined {
     if (this.closed) return undefined;
-    const result = fn(this.machine, this.now());
+    const now = this.now();
+    this.enter('api', now);
+    let result: T | undefined;
+    try {
+      result = fn(this.machine, now);
+    } catch (error) {
+      this.machineError(this.checker.threw('api', now, error));
+    }
     this.pump();
     return result;
   }
 
   command(command: Command): void {
     if (this.closed) return;
-    this.machine.handleCommand(this.now(), command);
+    const now = this.now();
+    this.enter('handleCommand', now);
+    try {
+      this.machine.handleCommand(now, command);
+    } catch (error) {
+      this.machineError(this.checker.threw('handleCommand', now, error));
+    }
     this.pump();
+  }
+
+  /** Before every call into the machine: the checker's time rule, and what the drain settles. */
+  private enter(call: MachineCall, now: Millis): void {
+    this.lastCall = call;
+    this.lastNow = now;
+    try {
+      this.checker.enter(call, now);
+    } catch (error) {
+      this.machineError(this.checker.threw(call, now, error));
+    }
+  }
+
+  /**
+   * Counts a contract violation and reports the first machine_errors_reported_max of them: a
+   * `machine-error` trace line, a driver event, one line on stderr. Never throws.
+   */
+  private machineError(violation: ContractViolation): void {
+    this.counters.machine_errors++;
+    if (violation.call === 'handleTimeout') this.timeoutBackoffUntil = this.now() + machine_error_backoff_ms;
+    if (this.counters.machine_errors > machine_errors_reported_max) return;
+    const at = violation.deadline;
+    this.trace?.write({
+      t: this.now(),
+      kind: 'machine-error',
+      node: this.node,
+      call: violation.call,
+      rule: violation.rule,
+      message: violation.message,
+      ...(at === undefined ? {} : { at }),
+    });
+    this.emitDriver({ type: 'machine-error', call: violation.call, rule: violation.rule, message: violation.message, ...(at === undefined ? {} : { deadline: at }) });
+    const last = this.counters.machine_errors === machine_errors_reported_max ? ' (further machine errors are only counted)' : '';
+    this.reportMachineError?.(`peerlab: contract violation: ${violation.message}${last}`);
   }
 
   private onMessage(local: Addr, data: Buffer, remoteIp: string, remotePort: number): void {
@@ -218,7 +288,15 @@ export class Driver<Command, Event> {
         bytes: bytes.byteLength,
       });
     }
-    this.machine.handleDatagram(now, remote, bytes, local);
+    this.lastCall = 'handleDatagram';
+    this.lastNow = now;
+    try {
+      this.checker.enter('handleDatagram', now);
+      this.machine.handleDatagram(now, remote, bytes, local);
+    } catch (error) {
+      // One stranger's datagram must not take down the other connections this machine serves.
+      this.machineError(this.checker.threw('handleDatagram', now, error));
+    }
     this.pump();
   }
 
@@ -234,24 +312,47 @@ export class Driver<Command, Event> {
    * would never fire, starving the machine's pacing and retransmission timers.
    */
   private pump(): void {
+    const machine = this.machine;
+    const checker = this.checker;
     for (let round = 0; !this.closed; round++) {
-      for (let transmit = this.machine.pollTransmit(); transmit; transmit = this.machine.pollTransmit()) {
-        this.send(transmit);
+      let call: MachineCall = 'pollTransmit';
+      // False while a listener runs: a listener's own exception is the application's, not the
+      // machine's, and goes on up as before.
+      let inMachine = true;
+      let at: Millis | undefined;
+      try {
+        for (let transmit = machine.pollTransmit(); transmit; transmit = machine.pollTransmit()) {
+          checker.polled('pollTransmit', this.lastNow);
+          this.send(transmit);
+        }
+        call = 'pollEvent';
+        for (let event = machine.pollEvent(); event !== undefined; event = machine.pollEvent()) {
+          checker.polled('pollEvent', this.lastNow);
+          inMachine = false;
+          this.trace?.write({
+            t: this.now(),
+            kind: 'event',
+            node: this.node,
+            name: eventName(event),
+            data: jsonSafe(event),
+          });
+          for (const listener of [...this.eventListeners]) listener(event);
+          inMachine = true;
+          if (this.closed) return;
+        }
+        call = 'pollTimeout';
+        at = machine.pollTimeout();
+        const settled = this.lastCall;
+        // Settle each handle* call once: after handleTimeout the deadline must have moved on.
+        this.lastCall = 'handleCommand';
+        checker.settle(settled, this.lastNow, at);
+      } catch (error) {
+        if (!inMachine) throw error;
+        this.machineError(checker.threw(call, this.lastNow, error));
+        break;
       }
-      for (let event = this.machine.pollEvent(); event !== undefined; event = this.machine.pollEvent()) {
-        this.trace?.write({
-          t: this.now(),
-          kind: 'event',
-          node: this.node,
-          name: eventName(event),
-          data: jsonSafe(event),
-        });
-        for (const listener of [...this.eventListeners]) listener(event);
-        if (this.closed) return;
-      }
-      const at = this.machine.pollTimeout();
       const now = this.now();
-      if (at === undefined || at > now || round >= due_rounds_max) break;
+      if (at === undefined || at > now || round >= due_rounds_max || now < this.timeoutBackoffUntil) break;
       this.runTimeout(now, at);
     }
     this.armTimer();
@@ -260,18 +361,29 @@ export class Driver<Command, Event> {
   private runTimeout(now: Millis, at: Millis): void {
     this.counters.timers++;
     if (this.trace && this.traceDatagrams) this.trace.write({ t: now, kind: 'timer', node: this.node, at });
-    this.machine.handleTimeout(now);
+    this.enter('handleTimeout', now);
+    try {
+      this.machine.handleTimeout(now);
+    } catch (error) {
+      this.machineError(this.checker.threw('handleTimeout', now, error));
+    }
   }
 
   private armTimer(): void {
     if (this.closed) return;
-    const at = this.machine.pollTimeout();
+    let at: Millis | undefined;
+    try {
+      at = this.machine.pollTimeout();
+    } catch (error) {
+      this.machineError(this.checker.threw('pollTimeout', this.lastNow, error));
+    }
     if (at === this.timerAt && this.timer) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = at;
     if (at === undefined) return;
-    let delay_ms = Math.max(0, Math.ceil(at - this.now()));
+    const now = this.now();
+    let delay_ms = Math.max(0, Math.ceil(at - now), Math.ceil(this.timeoutBackoffUntil - now));
     if (delay_ms === 0 && ++this.timerSpins > timer_spin_max) {
       delay_ms = 1; // a machine that keeps asking for the past must not starve the sockets
       this.timerSpins = 0;
@@ -285,8 +397,13 @@ export class Driver<Command, Event> {
     this.timerAt = undefined;
     if (this.closed) return;
     const now = this.now();
-    const at = this.machine.pollTimeout();
-    if (at !== undefined && at <= now) this.runTimeout(now, at);
+    let at: Millis | undefined;
+    try {
+      at = this.machine.pollTimeout();
+    } catch (error) {
+      this.machineError(this.checker.threw('pollTimeout', now, error));
+    }
+    if (at !== undefined && at <= now && now >= this.timeoutBackoffUntil) this.runTimeout(now, at);
     this.pump();
   }
 

@@ -1,7 +1,10 @@
 // The X25519 identity file `peerlab keygen` writes and `peerlab connect --key` reads: JSON
 // with the secret and public key in base64, created 0600 so other users cannot read it.
+// Written to a 0600 temporary file beside the target and moved into place, so the secret is
+// never readable by others, not even for a moment and not when --force replaces a 0644 file.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, lstatSync, readFileSync, renameSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { nobleCrypto } from '../protocol/core/noble-crypto.ts';
 
 export const IDENTITY_KIND = 'peerlab-x25519-identity';
@@ -37,13 +40,65 @@ export function decodeKey(text: string): Uint8Array | undefined {
   return bytes.byteLength === KEY_BYTES ? new Uint8Array(bytes) : undefined;
 }
 
-export function writeIdentity(path: string, identity: Identity, overwrite = false): void {
-  const body = JSON.stringify({ kind: IDENTITY_KIND, public: encodeKey(identity.publicKey), secret: encodeKey(identity.secretKey) }, null, 2);
+/** Mode of every identity file: owner read/write only. */
+export const IDENTITY_FILE_MODE = 0o600;
+
+function errnoText(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  if (e.code === 'ENOENT') return 'its directory does not exist';
+  if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
+  if (e.code === 'EISDIR') return 'is a directory; give a file name';
+  return e.message;
+}
+
+/**
+ * Checks that `path` can take a new identity: not a directory, and not an existing file
+ * unless `overwrite`. Throws IdentityFileError; called before any key is generated.
+ */
+export function checkIdentityTarget(path: string, overwrite: boolean): void {
+  let existing: Stats | undefined;
   try {
-    writeFileSync(path, body + '\n', { mode: 0o600, flag: overwrite ? 'w' : 'wx' });
+    existing = lstatSync(path);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new IdentityFileError(path, errnoText(error));
+  }
+  if (existing === undefined) return;
+  if (existing.isDirectory()) throw new IdentityFileError(path, 'is a directory; give a file name');
+  if (!existing.isFile() && !existing.isSymbolicLink()) throw new IdentityFileError(path, 'exists and is not a regular file');
+  if (!overwrite) throw new IdentityFileError(path, 'already exists (use --force to replace it)');
+}
+
+export function writeIdentity(path: string, identity: Identity, overwrite = false): void {
+  checkIdentityTarget(path, overwrite);
+  const body = JSON.stringify({ kind: IDENTITY_KIND, public: encodeKey(identity.publicKey), secret: encodeKey(identity.secretKey) }, null, 2);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(temp, body + '\n', { mode: IDENTITY_FILE_MODE, flag: 'wx' });
+    chmodSync(temp, IDENTITY_FILE_MODE); // exact, whatever the umask
+  } catch (error) {
+    tryUnlink(temp);
+    throw new IdentityFileError(path, errnoText(error));
+  }
+  try {
+    // Without --force a link fails atomically if the name appeared meanwhile; with it, the
+    // rename replaces the old file (or symlink) in one step.
+    if (overwrite) renameSync(temp, path);
+    else {
+      linkSync(temp, path);
+      tryUnlink(temp);
+    }
+  } catch (error) {
+    tryUnlink(temp);
     const code = (error as NodeJS.ErrnoException).code;
-    throw new IdentityFileError(path, code === 'EEXIST' ? 'already exists (use --force to replace it)' : (error as Error).message);
+    throw new IdentityFileError(path, code === 'EEXIST' ? 'already exists (use --force to replace it)' : errnoText(error));
+  }
+}
+
+function tryUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
   }
 }
 

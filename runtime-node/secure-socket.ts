@@ -2,6 +2,9 @@
 // `pipeline(createReadStream(f), socket)` and `for await (const chunk of socket)` just work.
 // One SecureEndpoint (a RudpEndpoint on the runtime-node Driver) may carry many sockets;
 // SecureSocket.connect() makes a private one, SecureSocket.listen() a shared listener.
+// Whatever one peer sends cannot take the others down: the Driver catches, counts and traces
+// any exception from the endpoint (`machine-error`, driver.counters.machine_errors) and keeps
+// serving every other connection; an application call that throws is reported the same way.
 import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { addr, formatAddr, parseAddr, type Addr } from '../protocol/core/addr.ts';
@@ -69,6 +72,7 @@ export class SecureEndpoint extends EventEmitter {
   }
 
   private dispatch(event: RudpEvent): void {
+    if (event.conn === undefined) return; // a failed command tied to no connection
     if (event.type === 'connected' && !this.sockets.has(event.conn)) {
       const socket = new SecureSocket(this, event.conn);
       this.sockets.set(event.conn, socket);
@@ -108,7 +112,13 @@ export class SecureSocket extends Duplex {
   static async connect(remote: Addr | string, options: ConnectOptions): Promise<SecureSocket> {
     const target = typeof remote === 'string' ? parseAddr(remote) : remote;
     const owner = await SecureEndpoint.open(options, false);
-    const conn = owner.driver.act((_m, now) => owner.endpoint.connect(now, target, { expectedPeer: options.expectedPeer }))!;
+    const conn = owner.driver.act((_m, now) => owner.endpoint.connect(now, target, { expectedPeer: options.expectedPeer }));
+    if (conn === undefined) {
+      // The endpoint refused the call (the driver has reported why as a machine error).
+      const last = owner.driver.driverEvents.at(-1);
+      await owner.close();
+      throw new RudpError('aborted', `could not connect to ${formatAddr(target)}: ${last?.type === 'machine-error' ? last.message : 'driver closed'}`);
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new RudpError('handshake-timeout', `no handshake with ${formatAddr(target)}`)), options.connect_timeout_ms ?? 30_000);
       const fail = (error: Error): void => {

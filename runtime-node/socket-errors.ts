@@ -1,7 +1,7 @@
 // Socket failures in our own words: the typed driver events and errors a real-socket run
 // reports instead of crashing (port in use, ICMP unreachable, send buffer full, EMSGSIZE),
 // the errno mapping behind them, and the --listen/--bind address parser.
-import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
+import { addr, AddrParseError, formatAddr, type Addr } from '../protocol/core/addr.ts';
 
 /** What went wrong on a socket, in our words (the errno is kept beside it). */
 export type SocketErrorKind =
@@ -24,6 +24,11 @@ export type DriverEvent =
       readonly remote?: Addr;
       readonly message: string;
     }
+  /**
+   * The machine broke its contract (protocol/core/contract.ts): a handle or poll call threw,
+   * or its deadline stayed due after handleTimeout. The driver counts it and keeps serving.
+   */
+  | { readonly type: 'machine-error'; readonly call: string; readonly rule: string; readonly message: string; readonly deadline?: number }
   | { readonly type: 'closed' };
 
 export class DriverError extends Error {
@@ -79,16 +84,27 @@ export function bindMessage(kind: SocketErrorKind, local: Addr, error: Error): s
   return `cannot bind ${where}: ${error.message}`;
 }
 
-/** Parses a --listen style "host:port", "[v6]:port" or bare port into a bind address. */
+/**
+ * Parses a --listen style "host:port", "[v6]:port", bare IP (any port) or bare port (on
+ * `defaultIp`) into a bind address. Strict: the port is 1-5 decimal digits in 0..65535, so
+ * "1.2.3.4:", "1.2.3.4:1e3" or "foo:7000" throw AddrParseError instead of binding something
+ * nobody asked for.
+ */
 export function bindAddr(text: string, defaultIp = '0.0.0.0'): Addr {
-  if (/^\d{1,5}$/.test(text)) return addr(defaultIp, Number(text));
-  const colon = text.lastIndexOf(':');
-  if (!text.startsWith('[') && colon > 0 && text.indexOf(':') === colon) {
-    return addr(text.slice(0, colon), Number(text.slice(colon + 1)));
-  }
+  const port = (digits: string): number => {
+    if (!/^\d{1,5}$/.test(digits)) throw new AddrParseError(text, 'bad port');
+    return Number(digits);
+  };
+  if (/^\d{1,5}$/.test(text)) return addr(defaultIp, port(text));
   if (text.startsWith('[')) {
     const close = text.indexOf(']');
-    return addr(text.slice(1, close), Number(text.slice(close + 2)));
+    if (close < 0) throw new AddrParseError(text, 'expected [ip6]:port');
+    const rest = text.slice(close + 1);
+    if (rest === '') return addr(text.slice(1, close), 0);
+    if (!rest.startsWith(':')) throw new AddrParseError(text, 'expected [ip6]:port');
+    return addr(text.slice(1, close), port(rest.slice(1)));
   }
+  const colon = text.lastIndexOf(':');
+  if (colon > 0 && text.indexOf(':') === colon) return addr(text.slice(0, colon), port(text.slice(colon + 1)));
   return addr(text, 0);
 }

@@ -4,6 +4,7 @@
 // writes; neither side holds the file in memory.
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import type { Sha256Factory } from '../protocol/transfer/config.ts';
 
 const MAGIC = 0x504c4631; // "PLF1"
 export const HEADER_BYTES = 4 + 8 + 32;
@@ -148,3 +149,12 @@ export function decodeVerdict(bytes: Uint8Array): { ok: boolean; sha256: Uint8Ar
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
+
+/** The transfer protocol's incremental sha256 on node:crypto (about 10x @noble's speed). */
+export const nodeSha256: Sha256Factory = () => {
+  const hash = createHash('sha256');
+  return {
+    update: (data) => void hash.update(data),
+    digest: () => new Uint8Array(hash.digest()),
+  };
+};

@@ -3,7 +3,11 @@
 // onEvent callbacks, then re-arms the machine's one timer at pollTimeout(). The timer is one
 // queue slot per driver: an earlier deadline moves it earlier at once; a later deadline is
 // picked up lazily when the slot fires (the machine is asked again and only woken if due).
+// Every call goes through the contract checker (protocol/core/contract.ts): a machine that
+// throws or stays due after handleTimeout(now) gets a `machine-error` trace line and fails the
+// run with a ContractViolation naming its host; the driver never calls it again.
 import type { Addr } from '../protocol/core/addr.ts';
+import { ContractChecker, ContractViolation, type MachineCall } from '../protocol/core/contract.ts';
 import type { Machine, NamedEvent } from '../protocol/core/machine.ts';
 import { EV_TIMER } from './kernel.ts';
 import type { Kernel } from './kernel.ts';
@@ -14,8 +18,6 @@ import type { Network } from './network.ts';
 export const transmits_per_drain_max = 100_000;
 /** Events taken from one machine in one drain before the driver stops draining. */
 export const events_per_drain_max = 100_000;
-/** handleTimeout calls at one virtual instant before the driver defers the timer by 1 ms. */
-export const wakes_per_instant_max = 10_000;
 /** Default bound on events a handle keeps in `events` (older ones are still traced). */
 export const events_kept_max_default = 100_000;
 
@@ -52,8 +54,9 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
   private readonly pendingEvents: Event[] = [];
   private readonly pendingCommands: Command[] = [];
   private busy = false;
-  private wokenAt = -1;
-  private wakesAtInstant = 0;
+  private readonly checker: ContractChecker;
+  /** The violation that stopped this machine; every later call into the driver rethrows it. */
+  private fault: ContractViolation | undefined;
 
   constructor(
     private readonly k: Kernel,
@@ -66,6 +69,12 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
     this.addresses = addresses;
     this.primary = addresses[0]!;
     this.slot = k.reserve(EV_TIMER, this);
+    this.checker = new ContractChecker(`${host.name} (${machine.constructor?.name ?? 'machine'})`, machine);
+  }
+
+  /** The contract violation that stopped this machine, if any. */
+  get violation(): ContractViolation | undefined {
+    return this.fault;
   }
 
   command(command: Command): void {
@@ -74,8 +83,15 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
       this.pendingCommands.push(command);
       return;
     }
-    this.machine.handleCommand(this.k.now, command);
-    this.drain();
+    if (this.fault) throw this.fault;
+    const now = this.k.now;
+    this.checker.enter('handleCommand', now);
+    try {
+      this.machine.handleCommand(now, command);
+    } catch (error) {
+      throw this.fail(this.checker.threw('handleCommand', now, error));
+    }
+    this.drain('handleCommand');
   }
 
   onEvent(fn: (event: Event) => void): void {
@@ -84,34 +100,44 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
 
   /** A datagram arrived (called by the network from a queue event, never inline). */
   receive(src: Addr, data: Uint8Array, local: Addr): void {
-    this.machine.handleDatagram(this.k.now, src, data, local);
-    this.drain();
+    if (this.fault) throw this.fault;
+    const now = this.k.now;
+    this.checker.enter('handleDatagram', now);
+    try {
+      this.machine.handleDatagram(now, src, data, local);
+    } catch (error) {
+      throw this.fail(this.checker.threw('handleDatagram', now, error));
+    }
+    this.drain('handleDatagram');
   }
 
   /** The timer slot fired. */
   wake(): void {
+    if (this.fault) throw this.fault;
     const k = this.k;
-    const deadline = this.machine.pollTimeout();
+    const now = k.now;
+    let deadline: number | undefined;
+    try {
+      deadline = this.machine.pollTimeout();
+    } catch (error) {
+      throw this.fail(this.checker.threw('pollTimeout', now, error));
+    }
     if (deadline === undefined) return;
-    if (deadline > k.now) {
+    if (deadline > now) {
       k.queue.schedule(this.slot, deadline);
       return;
     }
-    if (k.now === this.wokenAt) {
-      // A machine that stays due after handleTimeout would spin forever at one instant.
-      if (++this.wakesAtInstant > wakes_per_instant_max) {
-        this.log(`timer still due after wakes_per_instant_max (${wakes_per_instant_max}) wakes; deferred 1 ms`);
-        k.queue.schedule(this.slot, k.now + 1);
-        return;
-      }
-    } else {
-      this.wokenAt = k.now;
-      this.wakesAtInstant = 0;
-    }
     k.stats.timers++;
-    if (k.tracer.on) k.tracer.timer(k.now, this.host.name, deadline);
-    this.machine.handleTimeout(k.now);
-    this.drain();
+    if (k.tracer.on) k.tracer.timer(now, this.host.name, deadline);
+    this.checker.enter('handleTimeout', now);
+    try {
+      this.machine.handleTimeout(now);
+    } catch (error) {
+      throw this.fail(this.checker.threw('handleTimeout', now, error));
+    }
+    // The drain checks that the deadline moved past `now`: a machine still due would be woken
+    // at this instant for ever, so it fails the run instead.
+    this.drain('handleTimeout');
   }
 
   /** Re-points addresses on `fromIp` to `toIp` (host rebinding). */
@@ -120,30 +146,49 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
     this.primary = this.addresses[0]!;
   }
 
-  /** Drains the machine after a handle* call. */
-  drain(): void {
+  /** Drains the machine after a handle* call (`after`), then checks and arms its deadline. */
+  drain(after: MachineCall = 'handleCommand'): void {
     const k = this.k;
     const m = this.machine;
+    const checker = this.checker;
+    const now = k.now;
+    // The machine call in progress (undefined between calls), so a throw from the network or
+    // a trace sink is not blamed on the machine.
+    let call: MachineCall | undefined = 'pollTransmit';
     this.busy = true;
     k.draining++;
     try {
       let sent = 0;
       for (let tx = m.pollTransmit(); tx !== undefined; tx = m.pollTransmit()) {
+        call = undefined;
+        checker.polled('pollTransmit', now);
         this.network.send(this.host, this.primary, tx);
         if (++sent >= transmits_per_drain_max) {
           this.log(`drain stopped after transmits_per_drain_max (${transmits_per_drain_max}) datagrams`);
           break;
         }
+        call = 'pollTransmit';
       }
+      call = 'pollEvent';
       let emitted = 0;
       for (let event = m.pollEvent(); event !== undefined; event = m.pollEvent()) {
+        call = undefined;
+        checker.polled('pollEvent', now);
         this.emit(event);
         if (++emitted >= events_per_drain_max) {
           this.log(`drain stopped after events_per_drain_max (${events_per_drain_max}) events`);
           break;
         }
+        call = 'pollEvent';
       }
-      this.arm(m.pollTimeout());
+      call = 'pollTimeout';
+      const deadline = m.pollTimeout();
+      call = undefined;
+      checker.settle(after, now, deadline);
+      this.arm(deadline);
+    } catch (error) {
+      if (error instanceof ContractViolation || call !== undefined) throw this.fail(checker.threw(call ?? after, now, error));
+      throw error;
     } finally {
       // A machine that throws (a bug) must not leave the network believing a drain is open.
       k.draining--;
@@ -151,6 +196,17 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
     }
     if (this.pendingEvents.length > 0) this.runCallbacks();
     if (this.pendingCommands.length > 0) this.command(this.pendingCommands.shift()!);
+  }
+
+  /** Records the first violation (trace line `machine-error`) and returns it to be thrown. */
+  private fail(violation: ContractViolation): ContractViolation {
+    if (this.fault === undefined) {
+      this.fault = violation;
+      const k = this.k;
+      k.stats.logs++;
+      if (k.tracer.on) k.tracer.machineError(k.now, this.host.name, violation.call, violation.rule, violation.message, violation.deadline);
+    }
+    return violation;
   }
 
   private arm(deadline: number | undefined): void {

@@ -30,10 +30,17 @@ export const hops_max = 32;
 /** Retry delay when a NAT reports an expiry it did not perform (guards against a spin). */
 const nat_expiry_retry_ms = 1;
 
+/** Sees a datagram as it enters `realm` (after the link it crossed); runtime-sim/adversary.ts. */
+export type NetworkTap = (realm: Realm, src: Addr, dst: Addr, data: Uint8Array, from: string) => void;
+
 export class Network {
   readonly partitions = new Partitions();
   private readonly pool: PacketPool;
   private idNext = 1;
+  /** Observers of every datagram entering a realm (adversary hosts); empty = no cost. */
+  readonly taps: NetworkTap[] = [];
+  /** The only hosts allowed to send from a source they do not own (adversary hosts). */
+  readonly spoofers = new Set<Host>();
 
   constructor(private readonly k: Kernel) {
     this.pool = new PacketPool(
@@ -70,6 +77,33 @@ export class Network {
     this.crossIntoRealm(p, host.up, host.name, host.realm, host);
   }
 
+  /**
+   * An adversary host sends `data` from any source address it likes (spoofing). Gated: only a
+   * host in `spoofers` may do it (Simulator.adversaryPort); returns false for any other host.
+   */
+  sendSpoofed(host: Host, src: Addr, dst: Addr, data: Uint8Array): boolean {
+    if (!this.spoofers.has(host)) return false;
+    const k = this.k;
+    const p = this.pool.get();
+    p.id = this.idNext++;
+    p.dupOf = -1;
+    p.src = src;
+    p.dst = dst;
+    p.data = data;
+    p.corrupted = false;
+    p.origin = host.name;
+    p.prev = host.name;
+    p.hops = 0;
+    k.stats.sent++;
+    if (k.tracer.on) k.tracer.send(k.now, host.name, p.id, p.src, p.dst, p.data.byteLength, classifyDatagram(p.data));
+    if (p.data.byteLength > datagram_bytes_max) {
+      this.drop(p, host.name, 'mtu', undefined);
+      return true;
+    }
+    this.crossIntoRealm(p, host.up, host.name, host.realm, host);
+    return true;
+  }
+
   /** realm.route(ip), through the sending host's one-entry cache when there is one. */
   private lookup(realm: Realm, ip: string, cache: Host | undefined): Attachment | number {
     if (cache === undefined) return realm.route(ip);
@@ -97,6 +131,7 @@ export class Network {
   private crossIntoRealm(p: Packet, link: Link, from: string, realm: Realm, cache?: Host): void {
     const delay_ms = this.cross(p, link, from);
     if (delay_ms < 0) return;
+    if (this.taps.length > 0) for (const tap of this.taps) tap(realm, p.src, p.dst, p.data, from);
     if (delay_ms === 0) {
       const copy = link.duplicate ? this.copy(p, from) : undefined;
       this.route(p, realm, cache);

@@ -11,6 +11,7 @@ import type { NatConfig } from './nat/index.ts';
 import { Kernel, EV_NAT_EXPIRY, EV_PACKET, EV_SCRIPT, EV_TIMER } from './kernel.ts';
 import { events_pending_max_default } from './queue.ts';
 import { Network } from './network.ts';
+import type { NetworkTap } from './network.ts';
 import { Realm } from './realm.ts';
 import { Host } from './host.ts';
 import { Gateway } from './gateway.ts';
@@ -73,6 +74,13 @@ export interface RunOptions {
   /** Or bind exactly these addresses (each must be an IP of the host). */
   addresses?: Addr[];
   events_kept_max?: number;
+}
+
+/** What Simulator.adversaryPort hands an adversary host. */
+export interface AdversaryPort {
+  readonly host: Host;
+  observe(tap: NetworkTap): void;
+  inject(src: Addr, dst: Addr, data: Uint8Array): void;
 }
 
 export class SimulatorError extends Error {
@@ -282,6 +290,21 @@ export class Simulator {
     host.moveBindings(old, ip);
     for (const driver of host.drivers) driver.rebind(old, ip, addr);
     this.log('info', `rebind ${old} -> ${ip}`, hostName);
+  }
+
+  /**
+   * Adversary hooks (runtime-sim/adversary.ts): lets host `hostName` send from any source
+   * address and observe every datagram entering a realm. Only hosts named here may spoof.
+   */
+  adversaryPort(hostName: string): AdversaryPort {
+    const host = this.host(hostName);
+    const network = this.network;
+    network.spoofers.add(host);
+    return {
+      host,
+      observe: (tap) => void network.taps.push(tap),
+      inject: (src, dst, data) => void network.sendSpoofed(host, src, dst, data),
+    };
   }
 
   /** Writes a fault line (scripts use it for their own faults, e.g. a loss burst). */

@@ -398,6 +398,12 @@ export class Tracer {
   log(t: number, node: string, level: 'debug' | 'info' | 'warn' | 'error', message: string): void {
     this.record({ t, kind: 'log', node, level, message });
   }
+
+  /** A machine broke its contract (protocol/core/contract.ts); `at` is the deadline involved. */
+  machineError(t: number, node: string, call: string, rule: string, message: string, at: number | undefined): void {
+    if (at === undefined) this.record({ t, kind: 'machine-error', node, call, rule, message });
+    else this.record({ t, kind: 'machine-error', node, call, rule, message, at });
+  }
 }
 
 /** Writes an address as formatAddr does (canonical IPs are ASCII and JSON-safe). */

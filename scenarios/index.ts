@@ -24,6 +24,7 @@ import { natLifetime } from './nat-lifetime.ts';
 import { natMatrix } from './nat-matrix/index.ts';
 import { natMatrixReport } from './nat-matrix/report.ts';
 import { transferScenarios } from './transfer/index.ts';
+import { attackScenarios } from './attack/index.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
   default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
@@ -31,6 +32,7 @@ export const SUITES: Readonly<Record<string, string>> = {
   nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
   transfer: 'secure transport: 16 MiB punched transfers at 0/1/10% loss, NAT rebinding, partition healing',
   'nat-matrix': 'hole punching across every pair of NAT presets at 0% and 5% loss, plus same-LAN and shared-CGN peers',
+  attack: 'strangers against the rendezvous and a live pinned transfer: spoofed floods, id squatting, stranger punches and nominations, injected packets, low-order handshakes',
 };
 
 const entries: ScenarioEntry[] = [
@@ -53,6 +55,7 @@ const entries: ScenarioEntry[] = [
   natLifetime,
   natMatrix,
   transferScenarios,
+  attackScenarios,
 ];
 
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */

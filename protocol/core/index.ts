@@ -7,5 +7,7 @@ export * from './decode-error.ts';
 export * from './reader.ts';
 export * from './writer.ts';
 export * from './machine.ts';
+export * from './contract.ts';
+export * from './checked-machine.ts';
 export * from './timers.ts';
 export * from './demux.ts';

@@ -29,8 +29,19 @@ export interface Machine<Command, Event> {
   pollTransmit(): Transmit | undefined;
   /** Drain after every handle*: the next application event, or undefined. */
   pollEvent(): Event | undefined;
-  /** The earliest deadline the machine wants handleTimeout() at, or undefined for none. */
+  /**
+   * The earliest deadline the machine wants handleTimeout() at, or undefined for none. It is
+   * the very number the machine compares (`now >= deadline`), finite, and once
+   * handleTimeout(now) has run and the machine is drained it is undefined or > now.
+   */
   pollTimeout(): Millis | undefined;
+  /**
+   * Optional: true once the machine has finished for good (its last transmits and events may
+   * still be queued). Once a drain ends with it true, pollTimeout() is undefined and later
+   * drains find nothing to poll out. Machines that live as long as their host leave it out.
+   * contract.ts checks all of this.
+   */
+  isClosed?(): boolean;
 }
 
 /** An event type that carries its own name, so drivers can trace any machine's events. */

@@ -88,13 +88,12 @@ export class CheckList {
    * first transmission is sent `first_burst` times) and marks exhausted checks failed.
    */
   due(now: Millis, send: (check: Check, copies: number) => void): void {
+    // Exhausted checks fail at their own deadline, whatever the pacing slot says (nextDeadline
+    // reports that deadline, so it must be settled here: deadlines, not differences).
+    for (const c of this.checks) if (c.state === 'in-progress' && now >= c.next_at && c.sent >= this.config.retries_max) c.state = 'failed';
     if (now < this.nextSlot) return;
     let best: Check | undefined;
     for (const c of this.checks) {
-      if (c.state === 'in-progress' && c.next_at <= now && c.sent >= this.config.retries_max) {
-        c.state = 'failed';
-        continue;
-      }
       const ready = (c.state === 'waiting') || (c.state === 'in-progress' && c.next_at <= now);
       if (!ready) continue;
       if (!best || PRIORITY[c.kind] < PRIORITY[best.kind] || (PRIORITY[c.kind] === PRIORITY[best.kind] && c.order < best.order)) best = c;

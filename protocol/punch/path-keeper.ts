@@ -3,6 +3,9 @@
 // nomination), the switch to the relay when no direct pair works, and the keepalives that
 // notice a dead direct pair and fall back to the relay. The client owns the rendezvous side
 // (registration, connect requests, relay -> direct upgrades) and calls in here on path news.
+// With `validate_path_changes`, an established path is replaced only after the composing
+// machine validated the new pair inside the secure session (`path-proposed` ->
+// `path-validated`): a probe or NOMINATE, however well keyed, never moves traffic by itself.
 import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import type { Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
@@ -32,8 +35,20 @@ export interface PathHost {
   natPair(): NatPair;
 }
 
+interface Proposal {
+  readonly local: Addr;
+  readonly remote: Addr;
+  readonly rtt_ms: number;
+  readonly technique: Technique;
+  readonly nominated: boolean;
+}
+
 export class PathKeeper {
   current: PathState | undefined;
+  /** A better direct pair waiting for the secure session's validation. */
+  proposal: Proposal | undefined;
+  /** Proposals the composing machine rejected. */
+  rejections = 0;
   /** The transaction id of the keepalive probe awaiting its ack, if any. */
   private keepaliveTx: number | undefined;
   private keepaliveMisses = 0;
@@ -55,9 +70,40 @@ export class PathKeeper {
     return true;
   }
 
+  /** Sends along the proposed pair (for the session's path challenge); false when there is none. */
+  sendProposed(data: Uint8Array): boolean {
+    const p = this.proposal;
+    if (!p) return false;
+    this.host.transmit({ remote: p.remote, data, local: p.local });
+    return true;
+  }
+
+  /** The secure session validated the proposed pair to `remote`: move to it. */
+  validated(now: Millis, remote: string): void {
+    const p = this.proposal;
+    if (!p || formatAddr(p.remote) !== remote || !this.host.session) return;
+    this.proposal = undefined;
+    this.switchTo(now, p);
+  }
+
+  rejected(remote: string): void {
+    if (!this.proposal || formatAddr(this.proposal.remote) !== remote) return;
+    this.proposal = undefined;
+    this.rejections++;
+  }
+
+  /** The server ended the relay circuit: a relay path is gone (a direct one is untouched). */
+  relayEnded(): void {
+    if (this.current?.kind !== 'relay') return;
+    this.current = undefined;
+    this.timers.clear('keepalive');
+    this.timers.clear('upgrade');
+  }
+
   /** Forgets the path (the application closed); a later punch starts from nothing. */
   clear(): void {
     this.current = undefined;
+    this.proposal = undefined;
     this.timers.clear('keepalive');
     this.timers.clear('upgrade');
   }
@@ -73,16 +119,38 @@ export class PathKeeper {
       if (!nominated) return;
     }
     const rtt = rtt_ms ?? (previous?.kind === 'direct' ? previous.rtt_ms : s.rttEstimate());
-    const path: PathState = { kind: 'direct', local, remote, rtt_ms: rtt, technique: s.technique(remote), nominated: nominated && !s.controlling };
+    const proposal: Proposal = { local, remote, rtt_ms: rtt, technique: s.technique(remote), nominated: nominated && !s.controlling };
+    if (previous && this.host.config.validate_path_changes) {
+      // Keep the established path; the checks that found this pair may stop (it answers), but
+      // traffic moves only when the secure session has validated it.
+      s.directFound(now, local, remote);
+      const same = this.proposal && addrEquals(this.proposal.local, local) && addrEquals(this.proposal.remote, remote);
+      this.proposal = proposal;
+      if (!same) {
+        this.host.emit({
+          type: 'path-proposed', peer: s.peer, remote: formatAddr(remote), local: formatAddr(local), rtt_ms: rtt, technique: proposal.technique, upgrade: previous.kind === 'relay',
+        });
+      }
+      return;
+    }
+    this.switchTo(now, proposal);
+  }
+
+  private switchTo(now: Millis, p: Proposal): void {
+    const s = this.host.session!;
+    const previous = this.current;
+    const path: PathState = { kind: 'direct', local: p.local, remote: p.remote, rtt_ms: p.rtt_ms, technique: p.technique, nominated: p.nominated };
     this.current = path;
+    if (this.proposal && addrEquals(this.proposal.remote, p.remote) && addrEquals(this.proposal.local, p.local)) this.proposal = undefined;
     // Emitted for the first direct pair and again when a better or nominated pair replaces it.
     this.host.emit({
-      type: 'path', path: 'direct', peer: s.peer, remote: formatAddr(remote), local: formatAddr(local), rtt_ms: rtt, attempts: s.probesSent,
+      type: 'path', path: 'direct', peer: s.peer, remote: formatAddr(p.remote), local: formatAddr(p.local), rtt_ms: p.rtt_ms, attempts: s.probesSent,
       elapsed_ms: now - s.received_at, nat: this.host.natPair(), technique: path.technique, upgrade: previous?.kind === 'relay',
     });
-    s.directFound(now, local, remote);
+    s.directFound(now, p.local, p.remote);
     this.timers.clear('upgrade');
     this.keepaliveMisses = 0;
+    this.keepaliveTx = undefined;
     this.timers.set('keepalive', now + this.host.config.keepalive_ms);
   }
 

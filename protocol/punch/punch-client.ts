@@ -1,10 +1,14 @@
 // The punch client machine: discovers its reflexive address and NAT type (RFC 5780 via the
-// rendezvous server's STUN), registers, asks for a peer (or is asked), then runs the punch the
-// server times for both sides: paced, prioritised checks (host > reflexive > predicted ports),
-// birthday probing across a hard NAT, relay fallback, relay -> direct upgrade and keepalives.
+// rendezvous server's STUN), registers (echoing the server's return-routability cookie), names
+// the one peer it dials or accepts (the server punches only when both sides named each other),
+// then runs the punch the server times for both sides: paced, prioritised checks (host >
+// reflexive > predicted ports), birthday probing across a hard NAT, relay fallback, relay ->
+// direct upgrade and keepalives. A punch is taken only for that peer and only when it carries
+// the nonce of one of our own connects (an off-path forger cannot guess it).
 // A composing machine (e.g. the secure transport) shares the socket: it demuxes by first byte,
 // hands 0x00-0x03 and 0xD0-0xDF datagrams here, reads `path` and sends with `sendData`.
-// The path itself (direct pair choice, relay fallback, keepalives) is kept by path-keeper.ts.
+// The path itself (direct pair choice, validation of changes, relay fallback, keepalives) is
+// kept by path-keeper.ts.
 import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { FIRST_BYTE, isStun } from '../core/demux.ts';
@@ -19,7 +23,10 @@ import { natSummary, type NatReport } from './nat-report.ts';
 import { PUNCH_DEFAULTS, type PunchClientConfig } from './punch-config.ts';
 import { PathKeeper, type PathState } from './path-keeper.ts';
 import type { NatPair, PunchEvent } from './punch-events.ts';
-import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, PROBE_KEEPALIVE, PROBE_NOMINATE, PROBE_SYNC, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
+import {
+  CONTROL_BYTES_MAX, decodeRendezvous, encodeRendezvous, ERROR_CODE, ID_BYTES_MAX, idProblem, MSG, NO_COOKIE, PROBE_KEEPALIVE, PROBE_NOMINATE, PROBE_SYNC, TOKEN_BYTES,
+  type Candidate, type RendezvousMessage,
+} from './rendezvous-wire.ts';
 import { PunchSession } from './punch-session.ts';
 import { RequestTable, type Request } from './rendezvous-requests.ts';
 import { decodeStun } from './stun-codec.ts';
@@ -28,11 +35,20 @@ export type PunchCommand =
   | { readonly type: 'connect'; readonly peer: string }
   /** Send a datagram of the composing protocol along the current path (see sendData). */
   | { readonly type: 'send'; readonly data: Uint8Array }
+  /** The secure session validated the proposed pair to `remote` (formatAddr): switch to it. */
+  | { readonly type: 'path-validated'; readonly remote: string }
+  /** The proposed pair to `remote` failed validation: forget it, keep the current path. */
+  | { readonly type: 'path-rejected'; readonly remote: string }
   | { readonly type: 'close' };
 
 export type { PathState } from './path-keeper.ts';
 
 type TimerName = 'start' | 'refresh' | 'keepalive' | 'upgrade' | 'pending';
+
+/** Nonces of our recent connects: a punch must carry one of them. */
+const CONNECT_NONCES_KEPT = 8;
+/** The shortest re-registration interval, whatever ttl the server claims. */
+const REFRESH_MIN_MS = 1_000;
 
 export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   readonly config: PunchClientConfig;
@@ -41,15 +57,19 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   private readonly transmits: BoundedQueue<Transmit>;
   private readonly events: BoundedQueue<PunchEvent>;
   readonly drops: DropCounter;
-  phase: 'idle' | 'discovering' | 'registering' | 'registered' = 'idle';
+  phase: 'idle' | 'discovering' | 'registering' | 'registered' | 'failed' = 'idle';
   observed: Addr | undefined;
   server_rtt_ms = 0;
   /** One outstanding request of each type (register and connect may be in flight together). */
   private readonly requests: RequestTable;
   private connectTarget: string | undefined;
+  private readonly acceptFrom: string | undefined;
   private connects = 0;
   private pendingRetries = 0;
   private upgrades = 0;
+  private cookie: Uint8Array = NO_COOKIE;
+  private readonly connectNonces: number[] = [];
+  private conflictReported = false;
   session: PunchSession | undefined;
   private readonly paths: PathKeeper;
   /** New destinations sent from the primary socket since discovery (shifts sequential prediction). */
@@ -64,7 +84,21 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.discovery = new NatDiscovery({ ...DEFAULT_DISCOVERY, ...this.config.discovery, server: this.config.server }, rng, (t) => this.transmit(t), (e) => this.events.push(e));
     this.paths = new PathKeeper(this, this.timers, rng);
     this.connectTarget = this.config.connect_to;
-    this.timers.set('start', 0);
+    this.acceptFrom = this.config.accept_from;
+    // Ids that cannot travel are reported as typed events at once (the server would drop them silently).
+    for (const field of ['id', 'connect_to', 'accept_from'] as const) {
+      const value = this.config[field];
+      const reason = value === undefined ? undefined : idProblem(value);
+      if (reason) {
+        this.emit({ type: 'id-invalid', field, reason, bytes_max: ID_BYTES_MAX });
+        this.phase = 'failed';
+      }
+    }
+    if (this.config.token.byteLength !== TOKEN_BYTES) {
+      this.emit({ type: 'machine-error', where: 'config', message: `token must be ${TOKEN_BYTES} bytes` });
+      this.phase = 'failed';
+    }
+    if (this.phase !== 'failed') this.timers.set('start', 0);
   }
 
   /** The current path to the peer (direct pair or relay), if any. */
@@ -80,9 +114,19 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     return { ...this.drops.counters, probes: this.session?.probesSent ?? 0 };
   }
 
+  /** The peer we dial or accept, if any. */
+  get peer(): string | undefined {
+    return this.connectTarget ?? this.acceptFrom;
+  }
+
   /** Sends a datagram of the composing protocol along the current path; false when there is none. */
   sendData(data: Uint8Array): boolean {
     return this.paths.send(data);
+  }
+
+  /** Sends a datagram along the proposed (not yet validated) direct pair; false when there is none. */
+  sendProposed(data: Uint8Array): boolean {
+    return this.paths.sendProposed(data);
   }
 
   /** Every transmit goes through here so sequential-port prediction can count new destinations. */
@@ -95,21 +139,50 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.events.push(event);
   }
 
+  /** Nothing may throw out of the machine: a bug becomes a typed event and a counted drop. */
+  private guard(where: string, body: () => void): void {
+    try {
+      body();
+    } catch (e) {
+      this.emit({ type: 'machine-error', where, message: e instanceof Error ? e.message : String(e) });
+      this.drops.drop('machine-error', this.config.server, where);
+    }
+  }
+
   handleCommand(now: Millis, command: PunchCommand): void {
-    if (command.type === 'send') {
-      if (!this.sendData(command.data)) this.drops.drop('no-path', this.config.server);
-    } else if (command.type === 'connect') {
-      this.connectTarget = command.peer;
-      this.connects = 0;
-      if (this.phase === 'registered') this.sendRequest(now, 'connect');
-    } else {
-      this.session?.stop();
-      this.session = undefined;
-      this.paths.clear();
+    this.guard('handleCommand', () => this.onCommand(now, command));
+  }
+
+  private onCommand(now: Millis, command: PunchCommand): void {
+    switch (command.type) {
+      case 'send':
+        if (!this.sendData(command.data)) this.drops.drop('no-path', this.config.server);
+        return;
+      case 'connect': {
+        const reason = idProblem(command.peer);
+        if (reason) return this.emit({ type: 'id-invalid', field: 'peer', reason, bytes_max: ID_BYTES_MAX });
+        this.connectTarget = command.peer;
+        this.connects = 0;
+        if (this.phase === 'registered') this.sendRequest(now, 'connect');
+        return;
+      }
+      case 'path-validated':
+        return this.paths.validated(now, command.remote);
+      case 'path-rejected':
+        return this.paths.rejected(command.remote);
+      case 'close':
+        this.session?.stop();
+        this.session = undefined;
+        this.paths.clear();
+        return;
     }
   }
 
   handleDatagram(now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
+    this.guard('handleDatagram', () => this.onDatagram(now, remote, data, local));
+  }
+
+  private onDatagram(now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
     const first = data[0];
     if (first === undefined) return this.drops.drop('empty', remote);
     if (first < 4) {
@@ -132,18 +205,26 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     switch (m.type) {
       case 'registered':
         return this.onRegistered(now, m);
+      case 'cookie':
+        return this.onCookie(now, m);
       case 'error':
         return this.onError(now, m);
       case 'punch':
         return this.onPunch(now, m);
       case 'relay':
         return this.onRelay(now, m, remote, local);
+      case 'relay-limit':
+        return this.onRelayLimit(m, remote);
       default:
         return this.drops.drop('unexpected-message', remote, m.type);
     }
   }
 
   handleTimeout(now: Millis): void {
+    this.guard('handleTimeout', () => this.onTimeout(now));
+  }
+
+  private onTimeout(now: Millis): void {
     for (const name of this.timers.expire(now)) {
       if (name === 'start') {
         this.phase = 'discovering';
@@ -190,12 +271,8 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.server_rtt_ms = this.discovery.rtt_ms ?? 0;
     this.destinations.clear();
     this.sendRequest(now, 'register');
-    // The initiator asks for its peer right behind its registration (the server handles them
-    // in order), saving a round trip; if the peer is not there yet the server remembers.
-    if (this.connectTarget) {
-      this.connects = 0;
-      this.connect(now);
-    }
+    // The connect follows the registration once the server has stored it (after the cookie
+    // round trip), in onRegistered.
   }
 
   /** Candidates: the host address, the reflexive one, and the predicted next port of a sequential NAT. */
@@ -216,16 +293,23 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   }
 
   private sendRequest(now: Millis, type: 'register' | 'connect'): void {
-    if (type === 'connect' && !this.connectTarget) return;
-    this.sendRequestBytes(this.requests.start(now, type, this.rng.nextUint32()));
+    if (type === 'connect' && !this.peer) return;
+    const r = this.requests.start(now, type, this.rng.nextUint32());
+    if (type === 'connect') {
+      this.connectNonces.push(r.nonce);
+      if (this.connectNonces.length > CONNECT_NONCES_KEPT) this.connectNonces.shift();
+    }
+    this.sendRequestBytes(r);
   }
 
   private sendRequestBytes(r: Request): void {
     const c = this.config;
+    // Connects are padded to the control limit: the server's answer (two punches) may not
+    // outweigh the request, so an unpadded connect would get its candidates cut.
     const data =
       r.type === 'register'
-        ? encodeRendezvous({ type: 'register', nonce: r.nonce, id: c.id, token: c.token, rtt_ms: this.server_rtt_ms, nat: this.nat, candidates: this.candidates() })
-        : encodeRendezvous({ type: 'connect', nonce: r.nonce, id: c.id, token: c.token, target: this.connectTarget! });
+        ? encodeRendezvous({ type: 'register', nonce: r.nonce, cookie: this.cookie, id: c.id, token: c.token, rtt_ms: this.server_rtt_ms, nat: this.nat, candidates: this.candidates() })
+        : encodeRendezvous({ type: 'connect', nonce: r.nonce, id: c.id, token: c.token, target: this.peer!, mode: this.connectTarget ? 'dial' : 'accept', pad_to: CONTROL_BYTES_MAX });
     this.transmit({ remote: c.server, data });
   }
 
@@ -238,20 +322,37 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     }
   }
 
+  /** The server wants proof that we receive at our address: send the registration again with its cookie. */
+  private onCookie(now: Millis, m: Extract<RendezvousMessage, { type: 'cookie' }>): void {
+    const r = this.requests.get('register');
+    if (!r || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server, 'cookie');
+    if (r.tries === 1) this.server_rtt_ms = now - r.sent_at;
+    this.cookie = m.cookie;
+    this.sendRequest(now, 'register');
+  }
+
   private onRegistered(now: Millis, m: Extract<RendezvousMessage, { type: 'registered' }>): void {
     const r = this.requests.get('register');
     if (!r || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server);
-    if (r.tries === 1) this.server_rtt_ms = now - r.sent_at;
+    if (r.tries === 1 && this.phase !== 'registering') this.server_rtt_ms = now - r.sent_at;
     this.requests.delete('register');
     this.observed = m.observed;
-    this.timers.set('refresh', now + Math.min(this.config.register_refresh_ms, m.ttl_ms / 3));
-    if (this.phase !== 'registered') {
+    this.conflictReported = false;
+    this.timers.set('refresh', now + Math.max(REFRESH_MIN_MS, Math.min(this.config.register_refresh_ms, m.ttl_ms / 3)));
+    const first = this.phase !== 'registered';
+    if (first) {
       this.phase = 'registered';
       this.emit({ type: 'registered', id: this.config.id, observed: formatAddr(m.observed), rtt_ms: this.server_rtt_ms, nat: natSummary(this.nat) });
-      if (this.connectTarget && !this.session && !this.requests.has('connect')) {
+    }
+    if (this.connectTarget) {
+      if (first && !this.session && !this.requests.has('connect')) {
         this.connects = 0;
         this.connect(now);
       }
+    } else if (this.acceptFrom && !this.requests.has('connect')) {
+      // Renew our consent with every registration: a registration the server lost (expired,
+      // evicted, restarted) comes back without it.
+      this.sendRequest(now, 'connect');
     }
   }
 
@@ -267,15 +368,23 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     if (!r) return this.drops.drop('stale-reply', this.config.server);
     this.requests.delete(r.type);
     this.emit({ type: 'rendezvous-error', code: m.code });
-    // Pending: the server sends the punch when the peer registers; ask again now and then in
-    // case that punch is lost (the server re-sends the same one to a repeated request).
-    if (m.code === ERROR_CODE.pending && r.type === 'connect') this.timers.set('pending', now + this.config.pending_retry_ms);
-    else if (r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
+    if (m.code === ERROR_CODE.conflict && r.type === 'register' && !this.conflictReported) {
+      this.conflictReported = true;
+      this.emit({ type: 'register-conflict', id: this.config.id });
+    }
+    // Pending: the server sends the punch once the peer consents too; a dialer asks again now
+    // and then in case that punch is lost (the server re-sends the same one to a repeated request).
+    if (m.code === ERROR_CODE.pending && r.type === 'connect') {
+      if (this.connectTarget) this.timers.set('pending', now + this.config.pending_retry_ms);
+    } else if (r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
   }
 
   // --- punch ----------------------------------------------------------------------------
 
   private onPunch(now: Millis, m: Extract<RendezvousMessage, { type: 'punch' }>): void {
+    // Consent on our side too: only the peer we named, and only in answer to our own connect.
+    if (m.peer !== this.peer) return this.drops.drop('punch-unexpected-peer', this.config.server, m.peer);
+    if (!this.connectNonces.includes(m.nonce)) return this.drops.drop('punch-forged', this.config.server, 'nonce');
     const r = this.requests.get('connect');
     if (r && r.nonce === m.nonce) this.requests.delete('connect');
     if (this.session?.id === m.session) {
@@ -302,6 +411,15 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     }
     s.heard(now);
     this.emit({ type: 'relay-data', data: m.payload });
+  }
+
+  /** The server ended our relay circuit (budget or duration): say so, and stop using it. */
+  private onRelayLimit(m: Extract<RendezvousMessage, { type: 'relay-limit' }>, remote: Addr): void {
+    const s = this.session;
+    if (!s || m.session !== s.id) return this.drops.drop('relay-unknown-session', remote, 'relay-limit');
+    if (!s.keyMatches(m.key)) return this.drops.drop('relay-limit-forged', remote);
+    this.emit({ type: 'relay-limit', peer: s.peer, reason: m.reason });
+    this.paths.relayEnded();
   }
 
   /** Decodes a rendezvous datagram; a DecodeError is counted as a typed drop (undefined). */

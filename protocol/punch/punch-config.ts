@@ -16,6 +16,17 @@ export interface PunchClientConfig {
   readonly spares: readonly Addr[];
   /** Ask the rendezvous for this peer as soon as registered (the initiating, controlling side). */
   readonly connect_to?: string;
+  /**
+   * The one peer we agree to be punched with (the accepting side). The server punches only
+   * when both sides have named each other, and the client takes punches for this peer (or
+   * `connect_to`) only.
+   */
+  readonly accept_from?: string;
+  /**
+   * Never replace an established path by ourselves: emit `path-proposed` and switch on the
+   * `path-validated` command (the secure session checked the new pair; punch-events.ts).
+   */
+  readonly validate_path_changes: boolean;
   readonly discovery: Partial<Omit<NatDiscoveryConfig, 'server'>>;
   /** One new connectivity check per `pace_ms` (ICE's Ta is 50 ms; we are one flow, so faster). */
   readonly pace_ms: number;
@@ -61,6 +72,7 @@ export interface PunchClientConfig {
 
 export const PUNCH_DEFAULTS: Omit<PunchClientConfig, 'id' | 'token' | 'server' | 'local'> = {
   spares: [],
+  validate_path_changes: false,
   discovery: {},
   pace_ms: 5,
   check_rto_ms: 200,

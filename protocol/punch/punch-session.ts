@@ -22,6 +22,8 @@ const PORT_DRAW_TRIES_MAX = 16;
 /** Copies of the relayed "started" signal of the easy birthday side, and their spacing. */
 const SYNC_COPIES = 3;
 const SYNC_SPACING_MS = 100;
+/** Rounds of due timers one handleTimeout runs (a handler may arm a timer at `now`). */
+const TIMER_ROUNDS_MAX = 4;
 
 export class PunchSession {
   readonly id: number;
@@ -108,7 +110,7 @@ export class PunchSession {
   resync(now: Millis): void {
     if (this.plan.birthday === 'easy' && !this.direct && !this.stopped) {
       this.syncsSent = 0;
-      this.timers.set('sync', now);
+      this.sendSync(now);
     }
   }
 
@@ -161,8 +163,10 @@ export class PunchSession {
       }
     }
     if (this.plan.birthday === 'easy') {
-      this.timers.set('birthday', now);
-      this.timers.set('sync', now);
+      // Sent now, not through timers set at `now`: start() runs inside handleTimeout(now),
+      // after which no deadline may still be due.
+      this.birthdayProbe(now);
+      this.sendSync(now);
     }
     if (this.plan.birthday === 'hard' && this.client.config.spares.length > 0) {
       for (const spare of this.client.config.spares) {
@@ -283,7 +287,17 @@ export class PunchSession {
   }
 
   handleTimeout(now: Millis): void {
-    for (const name of this.timers.expire(now)) {
+    // A handler may arm another timer at `now`; run rounds until nothing is due (bounded).
+    for (let round = 0; round < TIMER_ROUNDS_MAX; round++) {
+      const due = this.timers.expire(now);
+      if (due.length === 0) break;
+      this.runTimers(now, due);
+    }
+    if (!this.stopped) this.checks.due(now, (check, copies) => this.sendCheck(check, copies));
+  }
+
+  private runTimers(now: Millis, due: readonly SessionTimer[]): void {
+    for (const name of due) {
       switch (name) {
         case 'start':
           this.start(now);
@@ -315,7 +329,6 @@ export class PunchSession {
           break;
       }
     }
-    if (!this.stopped) this.checks.due(now, (check, copies) => this.sendCheck(check, copies));
   }
 
   nextDeadline(): Millis | undefined {

@@ -1,11 +1,22 @@
 // The rendezvous server's table of registered peers: id -> token, observed address, candidates,
-// NAT report and measured RTT. Bounded (`registrations_max`) and expiring (`ttl_ms`); only the
-// holder of an id's token may refresh or replace it. Map insertion order is kept equal to expiry
-// order (refresh = delete + insert), so expiry sweeps and eviction look only at the front.
+// NAT report, measured RTT and whom the peer consents to be punched with. Bounded
+// (`registrations_max`) and fair (`per_prefix_max` per source prefix; a full table evicts from
+// the prefix holding most entries, oldest first: fair-table.ts), expiring (`ttl_ms`). Only the
+// holder of an id's token may refresh or replace it. Global order equals expiry order
+// (refresh = re-insert), so expiry sweeps look only at the front.
 import type { Addr } from '../core/addr.ts';
 import type { Millis } from '../core/time.ts';
+import { FairTable, type Evicted } from './fair-table.ts';
 import type { NatReport } from './nat-report.ts';
 import type { Candidate } from './rendezvous-wire.ts';
+import { sourcePrefix } from './source-prefix.ts';
+
+/** "I agree to be punched with `peer`", from the id's own authenticated connect. */
+export interface Consent {
+  readonly peer: string;
+  /** The nonce of that connect: the punch the server sends this peer carries it back. */
+  readonly nonce: number;
+}
 
 export interface Registration {
   readonly id: string;
@@ -15,9 +26,11 @@ export interface Registration {
   readonly nat: NatReport;
   readonly rtt_ms: number;
   readonly expires_at: Millis;
+  /** One consent per id (a per-id quota of one); kept across refreshes. */
+  consent: Consent | undefined;
 }
 
-export type RegisterResult = 'created' | 'refreshed' | 'conflict' | 'full';
+export type RegisterResult = 'created' | 'refreshed' | 'conflict';
 
 export function tokensEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
@@ -27,35 +40,49 @@ export function tokensEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export class Registry {
-  private readonly entries = new Map<string, Registration>();
+  private readonly table: FairTable<Registration>;
+  /** Entries pushed out to make room (by prefix quota or by a full table). */
+  evictions = 0;
 
   constructor(
     readonly registrations_max: number,
     readonly ttl_ms: number,
-  ) {}
-
-  get size(): number {
-    return this.entries.size;
+    readonly per_prefix_max: number = registrations_max,
+  ) {
+    this.table = new FairTable(registrations_max, per_prefix_max);
   }
 
-  register(now: Millis, entry: Omit<Registration, 'expires_at'>): RegisterResult {
-    const existing = this.entries.get(entry.id);
-    if (existing && existing.expires_at > now && !tokensEqual(existing.token, entry.token)) return 'conflict';
-    if (existing) this.entries.delete(entry.id);
-    else if (this.entries.size >= this.registrations_max) {
-      this.sweep(now, 1); // the oldest entry may have expired: make room
-      if (this.entries.size >= this.registrations_max) return 'full';
-    }
+  get size(): number {
+    return this.table.size;
+  }
+
+  /** Registrations held by the prefix of `a`. */
+  countOf(a: Addr): number {
+    return this.table.countOf(sourcePrefix(a));
+  }
+
+  /** Stores or refreshes a registration; never refuses for room (see the header). */
+  register(now: Millis, entry: Omit<Registration, 'expires_at' | 'consent'>): { result: RegisterResult; evicted?: Evicted<Registration> } {
+    const existing = this.table.get(entry.id);
+    const live = existing !== undefined && existing.expires_at > now;
+    if (live && !tokensEqual(existing.token, entry.token)) return { result: 'conflict' };
+    if (!existing) this.sweep(now, 2); // expired entries go before anyone live is evicted
     // The registry keeps `entry.token` as given: callers pass a buffer they no longer touch.
-    this.entries.set(entry.id, { id: entry.id, token: entry.token, addr: entry.addr, candidates: entry.candidates, nat: entry.nat, rtt_ms: entry.rtt_ms, expires_at: now + this.ttl_ms });
-    return existing && existing.expires_at > now ? 'refreshed' : 'created';
+    const record: Registration = {
+      id: entry.id, token: entry.token, addr: entry.addr, candidates: entry.candidates, nat: entry.nat, rtt_ms: entry.rtt_ms,
+      expires_at: now + this.ttl_ms, consent: live ? existing.consent : undefined,
+    };
+    const evicted = this.table.set(entry.id, sourcePrefix(entry.addr), record);
+    if (evicted) this.evictions++;
+    const result: RegisterResult = live ? 'refreshed' : 'created';
+    return evicted ? { result, evicted } : { result };
   }
 
   lookup(now: Millis, id: string): Registration | undefined {
-    const entry = this.entries.get(id);
+    const entry = this.table.get(id);
     if (!entry) return undefined;
     if (entry.expires_at <= now) {
-      this.entries.delete(id);
+      this.table.delete(id);
       return undefined;
     }
     return entry;
@@ -64,16 +91,16 @@ export class Registry {
   /** Removes up to `budget` expired entries from the front; returns how many it removed. */
   sweep(now: Millis, budget: number): number {
     let removed = 0;
-    for (const [id, entry] of this.entries) {
-      if (removed >= budget || entry.expires_at > now) break;
-      this.entries.delete(id);
+    while (removed < budget) {
+      const front = this.table.oldest();
+      if (!front || front.value.expires_at > now) break;
+      this.table.delete(front.key);
       removed++;
     }
     return removed;
   }
 
   nextExpiry(): Millis | undefined {
-    for (const entry of this.entries.values()) return entry.expires_at;
-    return undefined;
+    return this.table.oldest()?.value.expires_at;
   }
 }

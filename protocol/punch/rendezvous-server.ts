@@ -1,19 +1,31 @@
 // The rendezvous server machine: peers register an id (with a token only they know) and their
-// candidates; a peer asks to connect to another id; the server sends both sides each other's
-// candidates and a "punch now" delay chosen from their measured RTTs so both start sending at
-// the same moment (DCUtR-style). It relays datagrams between the two peers of a punch when no
-// direct path works, and answers STUN on the same port(s). Every table is bounded.
+// candidates; a peer asks to connect to another id; when both have named each other the server
+// sends both sides each other's candidates and a "punch now" delay chosen from their measured
+// RTTs so both start sending at the same moment (DCUtR-style). It relays datagrams between the
+// two peers of a punch when no direct path works, and answers STUN on the same port(s).
+//
+// Defences (docs/security.md has the threat model; every limit is a named config field):
+//   - return routability before state: a register is stored only with a valid cookie (cookie.ts);
+//   - consent: a punch (and so a relay circuit) needs a connect from each side naming the other;
+//   - no unauthenticated answer outweighs its request (STUN Binding aside, which is rate-limited
+//     per source prefix): connect and lookup answers are cut to the request's size;
+//   - per-prefix rate limits without eviction (rate-limiter.ts); punches limited per destination;
+//   - fair tables (fair-table.ts): per-prefix quotas, a full table evicts from the biggest prefix;
+//   - relay limits as rates and per-pair budgets over a window (relay-table.ts).
 import { formatAddr, type Addr } from '../core/addr.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { FIRST_BYTE, isStun } from '../core/demux.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
+import { CookieJar } from './cookie.ts';
 import { BoundedQueue, DropCounter, type DropEvent } from './drop-counter.ts';
+import { FairTable } from './fair-table.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { Registry, tokensEqual, type Registration } from './registry.ts';
 import { RelayTable } from './relay-table.ts';
-import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, SESSION_KEY_BYTES, type RendezvousMessage } from './rendezvous-wire.ts';
+import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, SESSION_KEY_BYTES, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
+import { sourcePrefix } from './source-prefix.ts';
 import { StunResponder } from './stun-responder.ts';
 
 export interface RendezvousServerConfig {
@@ -21,16 +33,39 @@ export interface RendezvousServerConfig {
   /** With an alternate address the server also answers RFC 5780 CHANGE-REQUESTs. */
   readonly alternate?: Addr;
   readonly registrations_max: number;
+  /** Registrations one source prefix (/24, /64) may hold; more evict that prefix's oldest. */
+  readonly registrations_per_prefix_max: number;
   readonly registration_ttl_ms: number;
-  /** Connect requests waiting for their target to register. */
+  /** Cookie secret rotation period; a cookie is valid for one to two periods. */
+  readonly cookie_bucket_ms: number;
+  /** Dial requests waiting for their target's consent (one per id; fair by prefix). */
   readonly pending_max: number;
+  readonly pending_per_prefix_max: number;
   readonly pending_ttl_ms: number;
+  /** Relay circuits in all and per id. */
   readonly circuits_max: number;
+  readonly circuits_per_id_max: number;
+  /** Bytes one pair of ids may relay per `circuit_window_ms` (reconnecting keeps the budget). */
   readonly circuit_bytes_max: number;
+  readonly circuit_window_ms: number;
+  /** A pair's relay ends this long after its budget window opened. */
   readonly circuit_duration_ms: number;
-  /** Per-source-IP token bucket over control and STUN messages (relay frames are exempt). */
+  readonly circuit_rate_bytes_per_s: number;
+  readonly circuit_burst_bytes: number;
+  /** The whole server's relay rate. */
+  readonly relay_rate_bytes_per_s: number;
+  readonly relay_burst_bytes: number;
+  readonly pair_budgets_max: number;
+  /** Per-source-prefix token bucket over control messages (relay frames and STUN are separate). */
   readonly rate_per_s: number;
   readonly rate_burst: number;
+  /** Per-source-prefix token bucket over STUN Binding requests (the one reply larger than its request). */
+  readonly stun_rate_per_s: number;
+  readonly stun_rate_burst: number;
+  /** Punches sent to one destination prefix. */
+  readonly punch_rate_per_s: number;
+  readonly punch_rate_burst: number;
+  /** Cells of each rate limiter (fixed memory; sources are hashed, never evicted). */
   readonly sources_max: number;
   /** RTTs above this are clamped when timing the punch. */
   readonly punch_rtt_max_ms: number;
@@ -46,15 +81,29 @@ export interface RendezvousServerConfig {
 
 export const DEFAULT_RENDEZVOUS: Omit<RendezvousServerConfig, 'primary'> = {
   registrations_max: 10_000,
+  registrations_per_prefix_max: 256,
   registration_ttl_ms: 60_000,
+  cookie_bucket_ms: 120_000, // WireGuard rotates its cookie secret every 2 min
   pending_max: 1_000,
+  pending_per_prefix_max: 64,
   pending_ttl_ms: 30_000,
   circuits_max: 256,
-  circuit_bytes_max: 1 << 17, // 128 KiB, libp2p circuit relay v2's default data limit
-  circuit_duration_ms: 120_000, // 2 min, libp2p's default duration limit
+  circuits_per_id_max: 4,
+  circuit_bytes_max: 64 * 1024 * 1024, // 64 MiB per pair per window: a 16 MiB transfer fits 4x
+  circuit_window_ms: 600_000,
+  circuit_duration_ms: 600_000,
+  circuit_rate_bytes_per_s: 4 * 1024 * 1024, // 32 Mbit/s: 16 MiB in ~4 s of relaying
+  circuit_burst_bytes: 512 * 1024,
+  relay_rate_bytes_per_s: 64 * 1024 * 1024,
+  relay_burst_bytes: 4 * 1024 * 1024,
+  pair_budgets_max: 4_096,
   rate_per_s: 50,
   rate_burst: 100,
-  sources_max: 4_096,
+  stun_rate_per_s: 50,
+  stun_rate_burst: 100,
+  punch_rate_per_s: 10,
+  punch_rate_burst: 20,
+  sources_max: 65_536,
   punch_rtt_max_ms: 5_000,
   punch_reuse_ms: 5_000,
   sweep_interval_ms: 1_000,
@@ -67,33 +116,39 @@ export const DEFAULT_RENDEZVOUS: Omit<RendezvousServerConfig, 'primary'> = {
 export type RendezvousServerEvent =
   | DropEvent
   | { readonly type: 'registered'; readonly id: string; readonly addr: string; readonly fresh: boolean }
-  | { readonly type: 'punch-issued'; readonly session: number; readonly a: string; readonly b: string; readonly delay_a_ms: number; readonly delay_b_ms: number };
+  | { readonly type: 'punch-issued'; readonly session: number; readonly a: string; readonly b: string; readonly delay_a_ms: number; readonly delay_b_ms: number }
+  | { readonly type: 'relay-limit'; readonly session: number; readonly a: string; readonly b: string; readonly reason: 'budget' | 'duration' }
+  | { readonly type: 'machine-error'; readonly where: string; readonly message: string };
 
-interface Pending {
-  readonly from: string;
-  readonly nonce: number;
-  readonly expires_at: Millis;
-}
+type PunchMessage = Extract<RendezvousMessage, { type: 'punch' }>;
 
 export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
   readonly config: RendezvousServerConfig;
   readonly registry: Registry;
   readonly relay: RelayTable;
   private readonly limiter: RateLimiter;
+  private readonly stunLimiter: RateLimiter;
+  private readonly punchLimiter: RateLimiter;
+  private readonly cookies: CookieJar;
   private readonly stun: StunResponder;
-  private readonly pending = new Map<string, Pending>();
+  /** Ids whose dial waits for the target's consent, with when that wait ends. */
+  private readonly dials: FairTable<Millis>;
   private readonly transmits: BoundedQueue<Transmit>;
   private readonly events: BoundedQueue<RendezvousServerEvent>;
   readonly drops: DropCounter;
   private nextSweep: Millis | undefined;
-  readonly stats = { registered: 0, lookups: 0, connects: 0, punches: 0, relayed_bytes: 0, stun: 0 };
+  readonly stats = { registered: 0, cookies: 0, lookups: 0, connects: 0, punches: 0, relayed_bytes: 0, stun: 0, relay_limits: 0, machine_errors: 0 };
 
   constructor(config: Partial<RendezvousServerConfig> & { primary: Addr }, private readonly rng: Rng) {
     this.config = { ...DEFAULT_RENDEZVOUS, ...config };
     const c = this.config;
-    this.registry = new Registry(c.registrations_max, c.registration_ttl_ms);
-    this.relay = new RelayTable(c.circuits_max, c.circuit_bytes_max, c.circuit_duration_ms);
-    this.limiter = new RateLimiter(c.rate_per_s, c.rate_burst, c.sources_max);
+    this.registry = new Registry(c.registrations_max, c.registration_ttl_ms, c.registrations_per_prefix_max);
+    this.relay = new RelayTable(c);
+    this.limiter = new RateLimiter(c.rate_per_s, c.rate_burst, c.sources_max, rng.nextUint32());
+    this.stunLimiter = new RateLimiter(c.stun_rate_per_s, c.stun_rate_burst, c.sources_max, rng.nextUint32());
+    this.punchLimiter = new RateLimiter(c.punch_rate_per_s, c.punch_rate_burst, c.sources_max, rng.nextUint32());
+    this.cookies = new CookieJar(c.cookie_bucket_ms, rng);
+    this.dials = new FairTable(c.pending_max, c.pending_per_prefix_max);
     this.stun = new StunResponder(c.alternate ? { primary: c.primary, alternate: c.alternate } : { primary: c.primary });
     this.transmits = new BoundedQueue(c.transmits_max);
     this.events = new BoundedQueue(c.events_max);
@@ -109,68 +164,90 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     return {
       ...this.stats,
       registrations: this.registry.size,
+      registry_evictions: this.registry.evictions,
       circuits: this.relay.size,
-      pending: this.pending.size,
+      pair_budgets: this.relay.budgetsSize,
+      pending: this.dials.size,
       rate_sources: this.limiter.size,
       ...this.drops.counters,
     };
   }
 
+  /** Nothing a peer sends may throw out of the machine: a bug becomes a counted, typed event. */
+  private guard(where: string, remote: Addr | undefined, body: () => void): void {
+    try {
+      body();
+    } catch (e) {
+      this.stats.machine_errors++;
+      this.events.push({ type: 'machine-error', where, message: e instanceof Error ? e.message : String(e) });
+      if (remote) this.drops.drop('machine-error', remote, where);
+    }
+  }
+
   handleDatagram(now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
+    this.guard('handleDatagram', remote, () => this.onDatagram(now, remote, data, local));
+  }
+
+  private onDatagram(now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
     this.armSweep(now);
     const first = data[0];
     if (first === undefined) return this.drops.drop('empty', remote);
     if (first >= 4 && (first < FIRST_BYTE.punchMin || first > FIRST_BYTE.punchMax)) return this.drops.drop('foreign-protocol', remote);
     if (first < 4 && !isStun(data)) return this.drops.drop('stun-invalid', remote, 'not STUN');
-    // Relay frames skip the control-message rate limit: each circuit has its own byte limit.
+    // Relay frames skip the control-message rate limit: circuits have their own byte rates.
     if (first === MSG.relay) return this.handleRelay(now, remote, data);
-    if (!this.limiter.allow(now, remote.ip)) return this.drops.drop('rate-limited', remote);
+    const prefix = sourcePrefix(remote);
     if (first < 4) {
+      if (!this.stunLimiter.allow(now, prefix)) return this.drops.drop('stun-rate-limited', remote);
       const outcome = this.stun.handle(remote, data, local);
       if ('drop' in outcome) return this.drops.drop(outcome.drop, remote, outcome.detail);
       this.stats.stun++;
       return this.transmits.push(outcome.transmit);
     }
+    if (!this.limiter.allow(now, prefix)) return this.drops.drop('rate-limited', remote);
     const message = this.decode(remote, data);
     if (!message) return;
-    if (message.type === 'register') this.onRegister(now, remote, message, local);
-    else if (message.type === 'connect') this.onConnect(now, remote, message, local);
-    else if (message.type === 'lookup') this.onLookup(now, remote, message, local);
+    if (message.type === 'register') this.onRegister(now, remote, message, local, data.byteLength);
+    else if (message.type === 'connect') this.onConnect(now, remote, message, local, data.byteLength);
+    else if (message.type === 'lookup') this.onLookup(now, remote, message, local, data.byteLength);
     else this.drops.drop('unexpected-message', remote, message.type);
   }
 
   private send(to: Addr, message: RendezvousMessage, local: Addr | undefined): void {
-    const data = encodeRendezvous(message);
+    this.sendBytes(to, encodeRendezvous(message), local);
+  }
+
+  private sendBytes(to: Addr, data: Uint8Array, local: Addr | undefined): void {
     this.transmits.push(local ? { remote: to, data, local } : { remote: to, data });
   }
 
-  private onRegister(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'register' }>, local: Addr): void {
+  private onRegister(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'register' }>, local: Addr, request_bytes: number): void {
+    // Return routability first: nothing is stored for a source that cannot receive.
+    if (!this.cookies.valid(now, remote, m.cookie)) {
+      this.stats.cookies++;
+      const reply = encodeRendezvous({ type: 'cookie', nonce: m.nonce, cookie: this.cookies.issue(now, remote) });
+      if (reply.byteLength > request_bytes) return this.drops.drop('reply-too-large', remote, 'cookie');
+      return this.sendBytes(remote, reply, local);
+    }
     const before = this.registry.lookup(now, m.id);
-    const result = this.registry.register(now, { id: m.id, token: m.token, addr: remote, candidates: m.candidates, nat: m.nat, rtt_ms: m.rtt_ms });
+    const { result, evicted } = this.registry.register(now, { id: m.id, token: m.token, addr: remote, candidates: m.candidates, nat: m.nat, rtt_ms: m.rtt_ms });
     if (result === 'conflict') {
       this.drops.drop('register-conflict', remote);
       return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.conflict }, local);
     }
-    if (result === 'full') {
-      this.drops.drop('register-table-full', remote);
-      return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.tableFull }, local);
+    if (evicted) {
+      this.dials.delete(evicted.key);
+      this.drops.drop(`register-evicted-${evicted.why}`, evicted.value.addr);
     }
     this.stats.registered++;
-    // A peer whose NAT rebound re-registers from a new address: its circuits follow it.
-    if (before && (before.addr.ip !== remote.ip || before.addr.port !== remote.port)) this.relay.rebind(before.addr, remote);
+    // The holder's NAT rebound: its own circuit ends follow it (circuits belong to ids).
+    if (before && (before.addr.ip !== remote.ip || before.addr.port !== remote.port)) this.relay.rebind(m.id, remote);
     this.send(remote, { type: 'registered', nonce: m.nonce, observed: remote, ttl_ms: this.config.registration_ttl_ms }, local);
     if (this.config.verbose_events) this.events.push({ type: 'registered', id: m.id, addr: formatAddr(remote), fresh: result === 'created' });
-    const waiting = this.pending.get(m.id);
-    if (waiting && result === 'created') {
-      this.pending.delete(m.id);
-      const requester = waiting.expires_at > now ? this.registry.lookup(now, waiting.from) : undefined;
-      const target = this.registry.lookup(now, m.id);
-      if (requester && target) this.issuePunch(now, requester, target, waiting.nonce);
-    }
   }
 
   /** Lookup by id, for registered peers only (a token proves it), so ids cannot be enumerated anonymously. */
-  private onLookup(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'lookup' }>, local: Addr): void {
+  private onLookup(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'lookup' }>, local: Addr, request_bytes: number): void {
     this.stats.lookups++;
     const self = this.registry.lookup(now, m.id);
     if (!self || !tokensEqual(self.token, m.token)) {
@@ -179,10 +256,20 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     }
     const target = this.registry.lookup(now, m.target);
     if (!target) return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.notFound }, local);
-    this.send(remote, { type: 'peer', nonce: m.nonce, peer: target.id, observed: target.addr, nat: target.nat, candidates: target.candidates }, local);
+    // Cut the candidate list until the answer is no larger than the request.
+    for (let n = target.candidates.length; n >= 0; n--) {
+      const reply = encodeRendezvous({ type: 'peer', nonce: m.nonce, peer: target.id, observed: target.addr, nat: target.nat, candidates: target.candidates.slice(0, n) });
+      if (reply.byteLength <= request_bytes) return this.sendBytes(remote, reply, local);
+    }
+    this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.tooSmall }, local);
   }
 
-  private onConnect(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'connect' }>, local: Addr): void {
+  /**
+   * A connect records the sender's consent to be punched with `target` (one per id); a `dial`
+   * also asks for the punch now. The punch goes out only when the target has consented to the
+   * sender too, so a stranger naming someone gets `pending`, exactly as for an absent id.
+   */
+  private onConnect(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'connect' }>, local: Addr, request_bytes: number): void {
     this.stats.connects++;
     const self = this.registry.lookup(now, m.id);
     if (!self || !tokensEqual(self.token, m.token)) {
@@ -190,26 +277,39 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
       return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.unauthorized }, local);
     }
     if (m.target === m.id) return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.badRequest }, local);
+    const previousPeer = self.consent?.peer;
+    self.consent = { peer: m.target, nonce: m.nonce };
+    if (previousPeer !== m.target || m.mode === 'accept') this.dials.delete(m.id);
     const target = this.registry.lookup(now, m.target);
-    if (target) return this.issuePunch(now, self, target, m.nonce);
-    // Remember the interest so the punch fires the moment the target registers.
-    if (!this.pending.has(m.target)) {
-      this.sweepPending(now, 1);
-      if (this.pending.size >= this.config.pending_max) {
-        this.drops.drop('pending-table-full', remote);
-        return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.tableFull }, local);
-      }
+    const mutual = target !== undefined && target.consent?.peer === m.id;
+    if (m.mode === 'dial') {
+      if (mutual) return this.issuePunch(now, self, target, remote, m.nonce, local, request_bytes);
+      const evicted = this.dials.set(m.id, sourcePrefix(self.addr), now + this.config.pending_ttl_ms);
+      if (evicted) this.drops.drop(`pending-evicted-${evicted.why}`, remote);
+    } else if (mutual && this.dialing(now, target.id)) {
+      // The dialer was waiting for this consent: it controls the punch.
+      return this.issuePunch(now, target, self, remote, m.nonce, local, request_bytes);
     }
-    this.pending.delete(m.target);
-    this.pending.set(m.target, { from: m.id, nonce: m.nonce, expires_at: now + this.config.pending_ttl_ms });
     this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.pending }, local);
+  }
+
+  private dialing(now: Millis, id: string): boolean {
+    const until = this.dials.get(id);
+    return until !== undefined && now < until;
   }
 
   /**
    * Sends both peers each other's candidates. Each reply takes about RTT/2 to arrive, so the
    * nearer peer waits for the farther one: delay = max(owd) - own owd, both start together.
+   * `a` controls. The two punches together are cut to the requesting datagram's size.
    */
-  private issuePunch(now: Millis, a: Registration, b: Registration, nonce: number): void {
+  private issuePunch(now: Millis, a: Registration, b: Registration, requester: Addr, requestNonce: number, local: Addr, request_bytes: number): void {
+    this.dials.delete(a.id);
+    const nonceOf = (r: Registration): number => r.consent?.nonce ?? 0;
+    if (!this.punchLimiter.allow(now, sourcePrefix(a.addr)) || !this.punchLimiter.allow(now, sourcePrefix(b.addr))) {
+      this.drops.drop('punch-rate-limited', requester);
+      return this.send(requester, { type: 'error', nonce: requestNonce, code: ERROR_CODE.rateLimited }, local);
+    }
     const pair = a.id < b.id ? `${a.id}\u0000${b.id}` : `${b.id}\u0000${a.id}`;
     const recent = this.relay.ofPair(now, pair);
     let session: number;
@@ -222,7 +322,7 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
       session = this.rng.nextUint32();
       while (session === 0 || this.relay.has(session)) session = this.rng.nextUint32();
       key = this.rng.nextBytes(SESSION_KEY_BYTES);
-      if (!this.relay.open(now, session, key, pair, a.addr, b.addr)) this.drops.drop('relay-table-full', a.addr);
+      if (!this.relay.open(now, session, key, pair, { id: a.id, addr: a.addr }, { id: b.id, addr: b.addr })) this.drops.drop('relay-table-full', a.addr);
     }
     const clamp = (rtt: number): number => Math.min(this.config.punch_rtt_max_ms, rtt) / 2;
     const owdA = clamp(a.rtt_ms);
@@ -230,9 +330,18 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     const start = Math.max(owdA, owdB);
     const delayA = start - owdA;
     const delayB = start - owdB;
+    const punches = fitPunches(
+      { type: 'punch', nonce: nonceOf(a), session, key, peer: b.id, controlling: true, delay_ms: delayA, peer_observed: b.addr, nat: b.nat, candidates: b.candidates },
+      { type: 'punch', nonce: nonceOf(b), session, key, peer: a.id, controlling: false, delay_ms: delayB, peer_observed: a.addr, nat: a.nat, candidates: a.candidates },
+      request_bytes,
+    );
+    if (!punches) {
+      this.drops.drop('reply-too-large', requester, 'punch');
+      return this.send(requester, { type: 'error', nonce: requestNonce, code: ERROR_CODE.tooSmall }, local);
+    }
     this.stats.punches++;
-    this.send(a.addr, { type: 'punch', nonce, session, key, peer: b.id, controlling: true, delay_ms: delayA, peer_observed: b.addr, nat: b.nat, candidates: b.candidates }, undefined);
-    this.send(b.addr, { type: 'punch', nonce: 0, session, key, peer: a.id, controlling: false, delay_ms: delayB, peer_observed: a.addr, nat: a.nat, candidates: a.candidates }, undefined);
+    this.sendBytes(a.addr, punches[0], undefined);
+    this.sendBytes(b.addr, punches[1], undefined);
     if (this.config.verbose_events) this.events.push({ type: 'punch-issued', session, a: a.id, b: b.id, delay_a_ms: delayA, delay_b_ms: delayB });
   }
 
@@ -253,17 +362,27 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     if (!message) return;
     if (message.type !== 'relay') return;
     const result = this.relay.forward(now, message.session, remote, data.byteLength);
-    if ('drop' in result) return this.drops.drop(result.drop, remote);
-    this.stats.relayed_bytes += data.byteLength;
-    this.transmits.push({ remote: result.to, data });
+    if ('to' in result) {
+      this.stats.relayed_bytes += data.byteLength;
+      return this.transmits.push({ remote: result.to, data });
+    }
+    this.drops.drop(result.drop, remote);
+    if (result.drop === 'relay-limit') {
+      // Tell both ends why their relay stopped, so each side can say so (typed, not a timeout).
+      const c = result.ended;
+      this.stats.relay_limits++;
+      const notice = encodeRendezvous({ type: 'relay-limit', session: c.session, key: c.key, reason: result.reason });
+      this.sendBytes(c.addrs[0], notice, undefined);
+      this.sendBytes(c.addrs[1], notice, undefined);
+      this.events.push({ type: 'relay-limit', session: c.session, a: c.ids[0], b: c.ids[1], reason: result.reason });
+    }
   }
 
-  private sweepPending(now: Millis, budget: number): void {
-    let removed = 0;
-    for (const [id, p] of this.pending) {
-      if (removed >= budget || p.expires_at > now) break;
-      this.pending.delete(id);
-      removed++;
+  private sweepDials(now: Millis, budget: number): void {
+    for (let removed = 0; removed < budget; removed++) {
+      const front = this.dials.oldest();
+      if (!front || front.value > now) return;
+      this.dials.delete(front.key);
     }
   }
 
@@ -272,13 +391,17 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
   }
 
   handleTimeout(now: Millis): void {
-    if (this.nextSweep === undefined || now < this.nextSweep) return;
-    const budget = this.config.sweep_budget;
-    this.registry.sweep(now, budget);
-    this.relay.sweep(now, budget);
-    this.sweepPending(now, budget);
-    const busy = this.registry.size + this.relay.size + this.pending.size > 0;
-    this.nextSweep = busy ? now + this.config.sweep_interval_ms : undefined;
+    this.guard('handleTimeout', undefined, () => {
+      if (this.nextSweep === undefined || now < this.nextSweep) return;
+      const budget = this.config.sweep_budget;
+      this.registry.sweep(now, budget);
+      this.relay.sweep(now, budget);
+      this.sweepDials(now, budget);
+      const busy = this.registry.size + this.relay.size + this.dials.size > 0;
+      this.nextSweep = busy ? now + this.config.sweep_interval_ms : undefined;
+    });
+    // The contract: after handleTimeout(now) the deadline is in the future (or none).
+    if (this.nextSweep !== undefined && this.nextSweep <= now) this.nextSweep = now + this.config.sweep_interval_ms;
   }
 
   handleCommand(_now: Millis, _command: never): void {}
@@ -290,5 +413,23 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
   }
   pollTimeout(): Millis | undefined {
     return this.nextSweep;
+  }
+}
+
+/**
+ * Encodes the two punches of one pair so that together they are at most `budget` bytes, cutting
+ * candidates (lowest priority last in the list) from the longer list first; undefined when even
+ * two punches without candidates do not fit.
+ */
+export function fitPunches(toA: PunchMessage, toB: PunchMessage, budget: number): [Uint8Array, Uint8Array] | undefined {
+  let ca: readonly Candidate[] = toA.candidates;
+  let cb: readonly Candidate[] = toB.candidates;
+  for (;;) {
+    const a = encodeRendezvous({ ...toA, candidates: ca });
+    const b = encodeRendezvous({ ...toB, candidates: cb });
+    if (a.byteLength + b.byteLength <= budget) return [a, b];
+    if (ca.length === 0 && cb.length === 0) return undefined;
+    if (ca.length >= cb.length) ca = ca.slice(0, -1);
+    else cb = cb.slice(0, -1);
   }
 }

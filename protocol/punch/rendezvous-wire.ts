@@ -1,17 +1,24 @@
 // The rendezvous / punch / relay wire format, first bytes 0xD0-0xDF (protocol/core/demux.ts).
 // Every message is one datagram: a type byte then big-endian fields; strings and lists carry
 // bounded length prefixes. Decoders raise DecodeError; encoders refuse out-of-range values.
-//   D0 register   nonce u32, id s8, token[16], rtt_ms u16, nat[4], candidates   peer -> server
+//   D0 register   nonce u32, cookie[16], id s8, token[16], rtt_ms u16, nat[4],
+//                 candidates                                                    peer -> server
 //   D1 registered nonce u32, observed addr, ttl_ms u32                          server -> peer
-//   D2 connect    nonce u32, id s8, token[16], target s8                        peer -> server
+//   D2 connect    nonce u32, id s8, token[16], target s8, mode u8 (dial|accept),
+//                 padding                                                       peer -> server
 //   D3 punch      nonce u32, session u32, key[8], peer s8, role u8, delay_ms u32,
 //                 peer_observed addr, nat[4], candidates                        server -> both
 //   D4 error      nonce u32, code u8                                            server -> peer
 //   D5 probe      session u32, key[8], tx u32, flags u8 (nominate, keepalive, sync)  peer <-> peer
 //   D6 probe-ack  session u32, key[8], tx u32, observed addr                    peer <-> peer
 //   D7 relay      session u32, payload (<= 1400 bytes)                          peer <-> server <-> peer
-//   D8 lookup     nonce u32, id s8, token[16], target s8                        peer -> server
+//   D8 lookup     nonce u32, id s8, token[16], target s8, padding               peer -> server
 //   D9 peer       nonce u32, peer s8, observed addr, nat[4], candidates         server -> peer
+//   DA cookie     nonce u32, cookie[16]                                         server -> peer
+//   DB relay-limit session u32, key[8], reason u8 (budget|duration)            server -> both
+// A register is stored only when it echoes the stateless cookie the server last gave that
+// address (cookie.ts): return routability before state. Connect and lookup carry padding so the
+// server's answers (two punches, or one peer record) never outweigh the request (amplification).
 // addr = family u8 (4|6), ip[4|16], port u16; s8 = u8 length + UTF-8 (1..64 bytes);
 // nat = mapping|filtering<<2|open<<7 u8, allocation u8, delta i16; candidates = u8 count
 // (<= 8) of { kind u8 (host, reflexive, predicted, relay), addr }.
@@ -32,11 +39,16 @@ export const MSG = {
   relay: 0xd7,
   lookup: 0xd8,
   peer: 0xd9,
+  cookie: 0xda,
+  relayLimit: 0xdb,
 } as const;
 
 export const ID_BYTES_MAX = 64;
 export const TOKEN_BYTES = 16;
 export const SESSION_KEY_BYTES = 8;
+export const COOKIE_BYTES = 16;
+/** The all-zero cookie: "I have none yet". */
+export const NO_COOKIE = new Uint8Array(COOKIE_BYTES);
 export const CANDIDATES_MAX = 8;
 /** Rendezvous datagrams stay under the 576-byte IPv4 floor; relay frames may be larger. */
 export const CONTROL_BYTES_MAX = 548;
@@ -60,13 +72,24 @@ export const ERROR_CODE = {
   tableFull: 5,
   rateLimited: 6,
   badRequest: 7,
+  /** The request was smaller than the answer would be: pad it (anti-amplification). */
+  tooSmall: 8,
 } as const;
+
+/** Why the server ended a relay circuit (sent to both peers as `relay-limit`). */
+export const RELAY_LIMIT_REASON = { budget: 1, duration: 2 } as const;
+export type RelayLimitReason = keyof typeof RELAY_LIMIT_REASON;
+const RELAY_LIMIT_REASONS: readonly RelayLimitReason[] = ['budget', 'duration'];
+
+/** Connect modes: `dial` asks for a punch now; `accept` only consents to be punched with `target`. */
+export type ConnectMode = 'dial' | 'accept';
 export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE];
 
 export type RendezvousMessage =
-  | { readonly type: 'register'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly rtt_ms: number; readonly nat: NatReport; readonly candidates: readonly Candidate[] }
+  | { readonly type: 'register'; readonly nonce: number; readonly cookie: Uint8Array; readonly id: string; readonly token: Uint8Array; readonly rtt_ms: number; readonly nat: NatReport; readonly candidates: readonly Candidate[] }
   | { readonly type: 'registered'; readonly nonce: number; readonly observed: Addr; readonly ttl_ms: number }
-  | { readonly type: 'connect'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly target: string }
+  /** `pad_to`: encode with zero padding up to this many bytes (never decoded back). */
+  | { readonly type: 'connect'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly target: string; readonly mode: ConnectMode; readonly pad_to?: number }
   | {
       readonly type: 'punch'; readonly nonce: number; readonly session: number; readonly key: Uint8Array; readonly peer: string;
       readonly controlling: boolean; readonly delay_ms: number; readonly peer_observed: Addr; readonly nat: NatReport; readonly candidates: readonly Candidate[];
@@ -76,8 +99,10 @@ export type RendezvousMessage =
   | { readonly type: 'probe-ack'; readonly session: number; readonly key: Uint8Array; readonly tx: number; readonly observed: Addr }
   | { readonly type: 'relay'; readonly session: number; readonly payload: Uint8Array }
   /** Ask for a registered peer's candidates without starting a punch (the swap server's "Ask"). */
-  | { readonly type: 'lookup'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly target: string }
-  | { readonly type: 'peer'; readonly nonce: number; readonly peer: string; readonly observed: Addr; readonly nat: NatReport; readonly candidates: readonly Candidate[] };
+  | { readonly type: 'lookup'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly target: string; readonly pad_to?: number }
+  | { readonly type: 'peer'; readonly nonce: number; readonly peer: string; readonly observed: Addr; readonly nat: NatReport; readonly candidates: readonly Candidate[] }
+  | { readonly type: 'cookie'; readonly nonce: number; readonly cookie: Uint8Array }
+  | { readonly type: 'relay-limit'; readonly session: number; readonly key: Uint8Array; readonly reason: RelayLimitReason };
 
 /** Probe flags. */
 export const PROBE_NOMINATE = 0x01;
@@ -115,13 +140,27 @@ function readAddr(r: Reader, field: string): Addr {
 const utf8 = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** The UTF-8 length of an id (ids travel as 1..ID_BYTES_MAX bytes). */
+export function idByteLength(id: string): number {
+  let ascii = true;
+  for (let i = 0; ascii && i < id.length; i++) if (id.charCodeAt(i) > 0x7f) ascii = false;
+  return ascii ? id.length : utf8.encode(id).byteLength;
+}
+
+/** Why an id cannot travel, or undefined when it can. */
+export function idProblem(id: string): 'empty' | 'too-long' | undefined {
+  const n = idByteLength(id);
+  return n === 0 ? 'empty' : n > ID_BYTES_MAX ? 'too-long' : undefined;
+}
+
 /** A u8-length-prefixed id; ASCII ids (the common case) skip the text encoder. */
 function writeId(w: Writer, id: string): void {
-  let ascii = id.length <= 0xff;
+  const problem = idProblem(id);
+  if (problem) throw new RangeError(`id ${problem} (1..${ID_BYTES_MAX} bytes)`);
+  let ascii = true;
   for (let i = 0; ascii && i < id.length; i++) if (id.charCodeAt(i) > 0x7f) ascii = false;
   if (!ascii) {
     const bytes = utf8.encode(id);
-    if (bytes.byteLength > 0xff) throw new RangeError('id longer than 255 bytes');
     w.u8(bytes.byteLength).bytes(bytes);
     return;
   }
@@ -191,13 +230,21 @@ function readId(r: Reader, field: string): string {
 
 const CONTROL_WRITER = new Writer(CONTROL_BYTES_MAX, CONTROL_BYTES_MAX);
 
+/** Zero padding up to `pad_to` bytes in all (capped at the control limit). */
+function pad(w: Writer, pad_to: number | undefined): void {
+  if (pad_to === undefined) return;
+  const target = Math.min(CONTROL_BYTES_MAX, pad_to);
+  while (w.length < target) w.u8(0);
+}
+
 export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
   // Control messages reuse one writer (encoding is synchronous; finish() copies the bytes out).
   const w = m.type === 'relay' ? new Writer(RELAY_PAYLOAD_BYTES_MAX + 5, m.payload.byteLength + 5) : CONTROL_WRITER.reset();
   switch (m.type) {
     case 'register':
       if (m.token.byteLength !== TOKEN_BYTES) throw new RangeError('token size');
-      w.u8(MSG.register).u32(m.nonce);
+      if (m.cookie.byteLength !== COOKIE_BYTES) throw new RangeError('cookie size');
+      w.u8(MSG.register).u32(m.nonce).bytes(m.cookie);
       writeId(w, m.id);
       w.bytes(m.token).u16(Math.min(0xffff, Math.round(m.rtt_ms)));
       writeNat(w, m.nat);
@@ -214,6 +261,8 @@ export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
       writeId(w, m.id);
       w.bytes(m.token);
       writeId(w, m.target);
+      w.u8(m.mode === 'accept' ? 1 : 0);
+      pad(w, m.pad_to);
       break;
     case 'punch':
       w.u8(MSG.punch).u32(m.nonce).u32(m.session).bytes(m.key);
@@ -243,6 +292,7 @@ export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
       writeId(w, m.id);
       w.bytes(m.token);
       writeId(w, m.target);
+      pad(w, m.pad_to);
       break;
     case 'peer':
       w.u8(MSG.peer).u32(m.nonce);
@@ -250,6 +300,13 @@ export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
       writeAddr(w, m.observed);
       writeNat(w, m.nat);
       writeCandidates(w, m.candidates);
+      break;
+    case 'cookie':
+      if (m.cookie.byteLength !== COOKIE_BYTES) throw new RangeError('cookie size');
+      w.u8(MSG.cookie).u32(m.nonce).bytes(m.cookie);
+      break;
+    case 'relay-limit':
+      w.u8(MSG.relayLimit).u32(m.session).bytes(m.key).u8(RELAY_LIMIT_REASONS.indexOf(m.reason) + 1);
       break;
   }
   return w.finish();
@@ -265,19 +322,28 @@ export function decodeRendezvous(data: Uint8Array): RendezvousMessage {
   switch (type) {
     case MSG.register: {
       const nonce = r.u32('nonce');
+      const cookie = r.bytesCopy(COOKIE_BYTES, 'cookie');
       const id = readId(r, 'id');
       const token = r.bytesCopy(TOKEN_BYTES, 'token');
       const rtt_ms = r.u16('rtt_ms');
       const nat = readNat(r);
-      m = { type: 'register', nonce, id, token, rtt_ms, nat, candidates: readCandidates(r) };
+      m = { type: 'register', nonce, cookie, id, token, rtt_ms, nat, candidates: readCandidates(r) };
       break;
     }
     case MSG.registered:
       m = { type: 'registered', nonce: r.u32('nonce'), observed: readAddr(r, 'observed'), ttl_ms: r.u32('ttl_ms') };
       break;
-    case MSG.connect:
-      m = { type: 'connect', nonce: r.u32('nonce'), id: readId(r, 'id'), token: r.bytesCopy(TOKEN_BYTES, 'token'), target: readId(r, 'target') };
+    case MSG.connect: {
+      const nonce = r.u32('nonce');
+      const id = readId(r, 'id');
+      const token = r.bytesCopy(TOKEN_BYTES, 'token');
+      const target = readId(r, 'target');
+      const mode = r.u8('mode');
+      if (mode > 1) throw new DecodeError('invalid', 'mode');
+      r.rest(); // padding
+      m = { type: 'connect', nonce, id, token, target, mode: mode === 1 ? 'accept' : 'dial' };
       break;
+    }
     case MSG.punch: {
       const nonce = r.u32('nonce');
       const session = r.u32('session');
@@ -305,7 +371,19 @@ export function decodeRendezvous(data: Uint8Array): RendezvousMessage {
       break;
     case MSG.lookup:
       m = { type: 'lookup', nonce: r.u32('nonce'), id: readId(r, 'id'), token: r.bytesCopy(TOKEN_BYTES, 'token'), target: readId(r, 'target') };
+      r.rest(); // padding
       break;
+    case MSG.cookie:
+      m = { type: 'cookie', nonce: r.u32('nonce'), cookie: r.bytesCopy(COOKIE_BYTES, 'cookie') };
+      break;
+    case MSG.relayLimit: {
+      const session = r.u32('session');
+      const key = r.bytesCopy(SESSION_KEY_BYTES, 'key');
+      const reason = RELAY_LIMIT_REASONS[r.u8('reason') - 1];
+      if (!reason) throw new DecodeError('invalid', 'reason');
+      m = { type: 'relay-limit', session, key, reason };
+      break;
+    }
     case MSG.peer: {
       const nonce = r.u32('nonce');
       const peer = readId(r, 'peer');

@@ -13,7 +13,7 @@ import type { CongestionController } from './congestion-controller.ts';
 import { Connection, toHex, type ConnectOptions, type ConnectionContext } from './connection.ts';
 import { CookieChecker, cookieKeys, type CookieKeys } from './cookie.ts';
 import { RudpError, type RudpDropReason } from './errors.ts';
-import type { RudpEvent, StatsSample } from './events.ts';
+import type { RudpCommandFailure, RudpCommandName, RudpEvent, StatsSample } from './events.ts';
 import { hashSuite, type HashSuite } from './hash-suite.ts';
 import { keyPairFromSecret, type KeyPair } from './handshake-state.ts';
 import { NewReno } from './newreno.ts';
@@ -25,7 +25,9 @@ export type RudpCommand =
   | { readonly type: 'message'; readonly conn: number; readonly data: Uint8Array }
   | { readonly type: 'datagram'; readonly conn: number; readonly data: Uint8Array }
   | { readonly type: 'close'; readonly conn: number }
-  | { readonly type: 'abort'; readonly conn: number; readonly reason?: string };
+  | { readonly type: 'abort'; readonly conn: number; readonly reason?: string }
+  /** Validate `remote` as the connection's new path; traffic moves after the PATH_RESPONSE. */
+  | { readonly type: 'probe-path'; readonly conn: number; readonly remote: Addr };
 
 export interface EndpointOptions {
   readonly crypto: Crypto;
@@ -97,7 +99,7 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
   }
 
   private emit(event: RudpEvent): void {
-    if (this.events.length - this.eventsHead >= EVENTS_MAX) return this.drop('closed');
+    if (this.events.length - this.eventsHead >= EVENTS_MAX) return this.drop('events-full');
     this.events.push(event);
   }
 
@@ -170,7 +172,9 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
       return this.drop('too-many-handshakes');
     }
     const connection = new Connection(this.context, this.newId(), 'responder', remote, now);
-    connection.acceptInitiation(now, initiation.sender, initiation.noise, this.ephemeralQueue.shift());
+    // A stranger's msg1 that cannot be answered (a low-order ephemeral) leaves no state.
+    const refused = connection.acceptInitiation(now, initiation.sender, initiation.noise, this.ephemeralQueue.shift());
+    if (refused) return this.drop(refused);
     this.add(connection);
     this.initiations.set(ephemeral, connection.id);
     if (this.initiations.size > this.config.initiations_seen_max) {
@@ -180,40 +184,71 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
 
   handleTimeout(now: Millis): void {
     this.now = now;
-    let removed = false;
     for (const connection of this.connections.values()) {
       const at = connection.nextTimeout();
-      if (at !== undefined && at <= now) connection.handleTimeout(now);
-      if (connection.finished) {
-        this.connections.delete(connection.id);
-        removed = true;
-      }
+      if (at !== undefined && now >= at) connection.handleTimeout(now);
+    }
+    this.sweep();
+  }
+
+  /** Forgets connections past their drain deadline with nothing left to send. */
+  private sweep(): void {
+    let removed = false;
+    for (const connection of this.connections.values()) {
+      if (!connection.finished) continue;
+      this.connections.delete(connection.id);
+      removed = true;
     }
     if (removed) this.pollOrder = [...this.connections.values()];
   }
 
+  /** Never throws and never drops a result: what each command did comes back as an event. */
   handleCommand(now: Millis, command: RudpCommand): void {
     this.now = now;
+    if (command.type === 'connect') {
+      const id = this.tryConnect(now, command.remote, { expectedPeer: command.expectedPeer, mode: command.mode });
+      if (typeof id === 'number') this.emit({ type: 'connecting', conn: id, remote: formatAddr(command.remote) });
+      return;
+    }
+    const connection = this.connections.get(command.conn);
+    if (!connection) return this.commandFailed(command.type, command.conn, 'unknown-connection', `no connection ${command.conn}`);
     switch (command.type) {
-      case 'connect':
-        this.connect(now, command.remote, { expectedPeer: command.expectedPeer, mode: command.mode });
+      case 'write': {
+        if (!connection.writable) return this.commandFailed('write', command.conn, 'not-writable', `connection is ${connection.state}`);
+        const accepted_bytes = connection.write(command.data);
+        this.emit({ type: 'accepted', conn: command.conn, command: 'write', accepted_bytes, requested_bytes: command.data.byteLength });
         return;
-      case 'write':
-        this.write(now, command.conn, command.data);
+      }
+      case 'message': {
+        if (!connection.writable) return this.commandFailed('message', command.conn, 'not-writable', `connection is ${connection.state}`);
+        if (command.data.byteLength > this.config.message_bytes_max) {
+          return this.commandFailed('message', command.conn, 'too-large', `${command.data.byteLength} > message_bytes_max ${this.config.message_bytes_max}`);
+        }
+        const ok = connection.sendMessage(command.data);
+        this.emit({ type: 'accepted', conn: command.conn, command: 'message', accepted_bytes: ok ? command.data.byteLength : 0, requested_bytes: command.data.byteLength });
         return;
-      case 'message':
-        this.sendMessage(now, command.conn, command.data);
+      }
+      case 'datagram': {
+        if (connection.state !== 'established') return this.commandFailed('datagram', command.conn, 'not-established', `connection is ${connection.state}`);
+        if (command.data.byteLength > connection.datagramPayloadMax) {
+          return this.commandFailed('datagram', command.conn, 'too-large', `${command.data.byteLength} > ${connection.datagramPayloadMax}`);
+        }
+        connection.sendDatagram(command.data);
+        this.emit({ type: 'accepted', conn: command.conn, command: 'datagram', accepted_bytes: command.data.byteLength, requested_bytes: command.data.byteLength });
         return;
-      case 'datagram':
-        this.sendDatagram(now, command.conn, command.data);
-        return;
+      }
       case 'close':
-        this.close(now, command.conn);
-        return;
+        return connection.close(now);
       case 'abort':
-        this.abort(now, command.conn, command.reason);
+        return connection.abort(now, 'aborted', command.reason);
+      case 'probe-path':
+        if (!connection.probePath(now, command.remote)) this.commandFailed('probe-path', command.conn, 'not-established', `connection is ${connection.state}`);
         return;
     }
+  }
+
+  private commandFailed(command: RudpCommandName, conn: number, error: RudpCommandFailure, message: string): void {
+    this.emit({ type: 'command-failed', command, conn, error, message });
   }
 
   pollTransmit(): Transmit | undefined {
@@ -223,10 +258,11 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
     // Round-robin so one busy connection cannot starve the others.
     for (let tried = 0; tried < order.length; tried++) {
       const connection = order[this.pollIndex % order.length]!;
-      const data = connection.poll(this.now);
-      if (data) return { remote: connection.remote, data };
+      const out = connection.poll(this.now);
+      if (out) return out;
       this.pollIndex++;
     }
+    this.sweep();
     return undefined;
   }
 
@@ -243,6 +279,7 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
   pollTimeout(): Millis | undefined {
     let best: Millis | undefined;
     for (const connection of this.connections.values()) {
+      if (connection.finished) continue;
       const at = connection.nextTimeout();
       if (at !== undefined && (best === undefined || at < best)) best = at;
     }
@@ -255,13 +292,33 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
     return this.connections.get(id);
   }
 
+  /**
+   * Opens a connection; throws RudpError('endpoint-full') at connections_max. The method API
+   * is for applications that call it directly; the `connect` command never throws (it reports).
+   */
   connect(now: Millis, remote: Addr, options: ConnectOptions = {}): number {
+    const id = this.tryConnect(now, remote, options);
+    if (typeof id !== 'number') throw new RudpError('endpoint-full', id.message);
+    return id;
+  }
+
+  private tryConnect(now: Millis, remote: Addr, options: ConnectOptions): number | { readonly message: string } {
     this.now = now;
-    if (this.connections.size >= this.config.connections_max) throw new RudpError('endpoint-full', `${this.connections.size} connections`);
+    this.sweep();
+    if (this.connections.size >= this.config.connections_max) {
+      const message = `${this.connections.size} connections (connections_max)`;
+      this.commandFailed('connect', 0, 'endpoint-full', message);
+      return { message };
+    }
     const ephemeralSecret = options.ephemeralSecret ?? this.ephemeralQueue.shift();
     const connection = new Connection(this.context, this.newId(), 'initiator', remote, now, { ...options, ephemeralSecret });
     this.add(connection);
     return connection.id;
+  }
+
+  /** Validate `remote` as the new path of `conn` (see the `probe-path` command). */
+  probePath(now: Millis, conn: number, remote: Addr): boolean {
+    return this.connections.get(conn)?.probePath(now, remote) ?? false;
   }
 
   write(now: Millis, conn: number, data: Uint8Array): number {

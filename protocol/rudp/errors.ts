@@ -24,6 +24,7 @@ export type RudpDropReason =
   | 'bad-mac1'
   | 'cookie-required'
   | 'handshake-decrypt'
+  | 'handshake-low-order' // a DH with the peer's key gave the all-zero secret (RFC 7748 section 6.1)
   | 'handshake-unexpected'
   | 'replayed-initiation'
   | 'too-many-handshakes'
@@ -31,4 +32,6 @@ export type RudpDropReason =
   | 'auth'
   | 'bad-cookie-reply'
   | 'handshake-abandoned' // a half-open responder handshake timed out
+  | 'peer-rejected' // a responder refused the initiator's identity (acceptPeer) before reporting anything
+  | 'events-full' // the event queue was at its bound
   | 'closed';

@@ -11,7 +11,14 @@ export const FRAME = {
   datagram: 0x06,
   stream: 0x08, // bit 0 set: FIN
   close: 0x0a,
+  pathChallenge: 0x0c,
+  pathResponse: 0x0d,
 } as const;
+
+/** PATH_CHALLENGE / PATH_RESPONSE data: 8 unpredictable bytes (RFC 9000 section 19.17). */
+export const PATH_DATA_BYTES = 8;
+/** Bytes of one PATH_CHALLENGE or PATH_RESPONSE frame. */
+export const PATH_FRAME_BYTES = 1 + PATH_DATA_BYTES;
 
 /** ACK ranges carried per frame (quinn uses 64 so an ACK always fits 1200 bytes). */
 export const ACK_RANGES_MAX = 64;
@@ -35,7 +42,9 @@ export type Frame =
   | { readonly kind: 'max-data'; readonly max_bytes: number }
   | { readonly kind: 'datagram'; readonly data: Uint8Array }
   | StreamFrame
-  | { readonly kind: 'close'; readonly code: number; readonly reason: string };
+  | { readonly kind: 'close'; readonly code: number; readonly reason: string }
+  | { readonly kind: 'path-challenge'; readonly data: Uint8Array }
+  | { readonly kind: 'path-response'; readonly data: Uint8Array };
 
 const PING: Frame = { kind: 'ping' };
 const textDecoder = new TextDecoder();
@@ -95,6 +104,12 @@ export function decodeFrames(payload: Uint8Array): Frame[] {
         frames.push({ kind: 'close', code, reason: textDecoder.decode(cursor.bytes(length, 'close.reason')) });
         break;
       }
+      case FRAME.pathChallenge:
+        frames.push({ kind: 'path-challenge', data: cursor.bytes(PATH_DATA_BYTES, 'path-challenge.data').slice() });
+        break;
+      case FRAME.pathResponse:
+        frames.push({ kind: 'path-response', data: cursor.bytes(PATH_DATA_BYTES, 'path-response.data').slice() });
+        break;
       default:
         throw new DecodeError('invalid', 'frame.type', `0x${type.toString(16)}`);
     }
@@ -160,6 +175,14 @@ export function writeDatagram(buf: Uint8Array, at: number, data: Uint8Array): nu
 
 export function datagramFrameSize(length: number): number {
   return 1 + varintSize(length) + length;
+}
+
+/** A PATH_CHALLENGE or PATH_RESPONSE frame carrying `data` (PATH_DATA_BYTES). */
+export function encodePathFrame(kind: 'path-challenge' | 'path-response', data: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(PATH_FRAME_BYTES);
+  buf[0] = kind === 'path-challenge' ? FRAME.pathChallenge : FRAME.pathResponse;
+  buf.set(data.subarray(0, PATH_DATA_BYTES), 1);
+  return buf;
 }
 
 export function encodeClose(code: number, reason: string): Uint8Array {

@@ -26,7 +26,26 @@ export type HandshakeFailure =
   | 'truncated' // message shorter than its tokens
   | 'decrypt' // an AEAD tag did not verify (tampering or the wrong keys)
   | 'missing-key' // a token needs a key the caller did not supply
+  | 'low-order' // a DH gave the all-zero secret (a low-order public key, RFC 7748 section 6.1)
   | 'oversize';
+
+/**
+ * X25519 that never lets a stranger's key throw a plain Error: a provider that refuses a
+ * low-order point (OpenSSL, @noble) and one that returns the all-zero secret (RFC 7748
+ * section 6.1 says to check for it) both become the same typed HandshakeError.
+ */
+export function dhChecked(crypto: Crypto, secretKey: Uint8Array, publicKey: Uint8Array, token: string): Uint8Array {
+  let shared: Uint8Array;
+  try {
+    shared = crypto.x25519(secretKey, publicKey);
+  } catch {
+    throw new HandshakeError('low-order', `${token}: provider refused the public key`);
+  }
+  let bits = 0;
+  for (let i = 0; i < shared.byteLength; i++) bits |= shared[i]!;
+  if (bits === 0 || shared.byteLength !== DH_BYTES) throw new HandshakeError('low-order', `${token}: all-zero shared secret`);
+  return shared;
+}
 
 export class HandshakeError extends Error {
   constructor(readonly failure: HandshakeFailure, detail: string) {
@@ -124,7 +143,7 @@ export class HandshakeState {
 
   private dh(mine: KeyPair | undefined, theirs: Uint8Array | undefined, token: string): Uint8Array {
     if (!mine || !theirs) throw new HandshakeError('missing-key', token);
-    return this.crypto.x25519(mine.secretKey, theirs);
+    return dhChecked(this.crypto, mine.secretKey, theirs, token);
   }
 
   private mixDh(token: Token): void {

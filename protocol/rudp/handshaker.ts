@@ -7,7 +7,7 @@ import type { Millis } from '../core/time.ts';
 import type { RudpConfig } from './config.ts';
 import { openCookieReply, sealInitiationMacs, type CookieKeys } from './cookie.ts';
 import type { HashSuite } from './hash-suite.ts';
-import type { KeyPair } from './handshake-state.ts';
+import { HandshakeError, type KeyPair } from './handshake-state.ts';
 import type { CipherState } from './cipher-state.ts';
 import { InitiatorHandshake, ResponderHandshake, type HandshakeResult, type TransportParams } from './noise.ts';
 import { encodeFinal, encodeInitiation, encodeResponse, type CookieReply } from './packet.ts';
@@ -68,11 +68,13 @@ export class Handshaker {
     return packet;
   }
 
-  /** Responder: reads msg1 and returns the response packet. */
-  startResponder(now: Millis, localId: number, sender: number, msg1: Uint8Array, params: TransportParams, ephemeralSecret?: Uint8Array): Uint8Array {
+  /** Responder: reads msg1 and returns the response packet, or why msg1 is unusable. */
+  startResponder(now: Millis, localId: number, sender: number, msg1: Uint8Array, params: TransportParams, ephemeralSecret?: Uint8Array): Uint8Array | 'handshake-low-order' | 'handshake-decrypt' {
     this.localId = localId;
-    this.responderHs = new ResponderHandshake(this.noiseSetup(ephemeralSecret), msg1, params);
-    return this.arm(now, encodeResponse(localId, sender, this.responderHs.msg2));
+    const hs = ResponderHandshake.start(this.noiseSetup(ephemeralSecret), msg1, params);
+    if (!(hs instanceof ResponderHandshake)) return hs instanceof HandshakeError && hs.failure === 'low-order' ? 'handshake-low-order' : 'handshake-decrypt';
+    this.responderHs = hs;
+    return this.arm(now, encodeResponse(localId, sender, hs.msg2));
   }
 
   get initiatorEphemeral(): Uint8Array | undefined {

@@ -18,6 +18,9 @@ export interface AckOutcome {
   readonly lost: SentPacket[];
 }
 
+/** An ACK that acknowledges a packet number we never sent (RFC 9000 section 13.1: PROTOCOL_VIOLATION). */
+export const ACK_OF_UNSENT = 'ack-of-unsent';
+
 export class LossDetection {
   readonly rtt: RttEstimator;
   /** Table indexed by pn - base; undefined once acknowledged or declared lost. */
@@ -30,6 +33,10 @@ export class LossDetection {
   private lossTime: Millis | undefined;
   ptoCount = 0;
   private lastAckElicitingSent: Millis = 0;
+  /** The armed probe timeout (a stored deadline: the number compared is the number returned). */
+  private ptoDeadline: Millis | undefined;
+  /** Highest packet number sent, tracked or not (bounds what an ACK may name). */
+  largestSent = -1;
   delivered_bytes = 0;
   private delivered_time: Millis = 0;
   private firstSent_time: Millis = 0;
@@ -53,7 +60,22 @@ export class LossDetection {
     return { delivered_bytes: this.delivered_bytes, delivered_time: this.delivered_time, firstSent_time: this.firstSent_time };
   }
 
+  /** A packet that carries nothing to recover (path probes, CLOSE): only its number is noted. */
+  onSentUntracked(pn: number): void {
+    if (pn > this.largestSent) this.largestSent = pn;
+  }
+
+  private armPto(from: Millis): void {
+    if (this.ackElicitingInFlight === 0) {
+      this.ptoDeadline = undefined;
+      return;
+    }
+    const backoff = 2 ** Math.min(this.ptoCount, PTO_BACKOFF_EXPONENT_MAX);
+    this.ptoDeadline = from + Math.min(this.rtt.pto_ms(this.maxAckDelay_ms) * backoff, this.ptoMax_ms);
+  }
+
   onSent(now: Millis, packet: SentPacket): void {
+    if (packet.pn > this.largestSent) this.largestSent = packet.pn;
     const index = packet.pn - this.base + this.head;
     while (this.sent.length < index) this.sent.push(undefined);
     this.sent.push(packet);
@@ -61,6 +83,7 @@ export class LossDetection {
     if (packet.ackEliciting) {
       this.ackElicitingInFlight++;
       this.lastAckElicitingSent = now;
+      this.armPto(now);
     }
     this.cc.onSent(now, packet, this.bytesInFlight);
   }
@@ -87,7 +110,9 @@ export class LossDetection {
     }
   }
 
-  onAck(now: Millis, frame: AckFrame): AckOutcome {
+  onAck(now: Millis, frame: AckFrame): AckOutcome | typeof ACK_OF_UNSENT {
+    // Validate before anything changes: a peer naming packets we never sent is lying.
+    if (frame.ranges[0]![1] > this.largestSent) return ACK_OF_UNSENT;
     const acked: SentPacket[] = [];
     const nextPn = this.base + (this.sent.length - this.head);
     for (const [low, high] of frame.ranges) {
@@ -119,6 +144,7 @@ export class LossDetection {
     this.ptoCount = 0;
     const lost = this.detectLost(now);
     this.cc.onAck(now, acked, this.rtt, sample, this.bytesInFlight);
+    this.armPto(this.lastAckElicitingSent);
     return { acked, lost };
   }
 
@@ -181,20 +207,25 @@ export class LossDetection {
   timeout(): Millis | undefined {
     if (this.lossTime !== undefined) return this.lossTime;
     if (this.ackElicitingInFlight === 0) return undefined;
-    const backoff = 2 ** Math.min(this.ptoCount, PTO_BACKOFF_EXPONENT_MAX);
-    return this.lastAckElicitingSent + Math.min(this.rtt.pto_ms(this.maxAckDelay_ms) * backoff, this.ptoMax_ms);
+    return this.ptoDeadline;
   }
 
   /** Handles the deadline: returns lost packets, or probe=true when the PTO fired. */
   onTimeout(now: Millis): { lost: SentPacket[]; probe: boolean } {
+    let lost: SentPacket[] = [];
     if (this.lossTime !== undefined) {
-      if (now < this.lossTime) return { lost: [], probe: false };
-      return { lost: this.detectLost(now), probe: false };
+      if (now < this.lossTime) return { lost, probe: false };
+      lost = this.detectLost(now);
+      // detectLost re-arms lossTime only for packets whose deadline is still ahead of now.
+      if (this.lossTime !== undefined) return { lost, probe: false };
     }
     const deadline = this.timeout();
-    if (deadline === undefined || now < deadline) return { lost: [], probe: false };
+    if (deadline === undefined || now < deadline) return { lost, probe: false };
     this.ptoCount++;
-    return { lost: [], probe: true };
+    // Re-armed from now: if the probe cannot leave (draining, or nothing to send), the next
+    // deadline still lies in the future instead of staying at a past instant.
+    this.armPto(now);
+    return { lost, probe: true };
   }
 
   /** The oldest unacknowledged in-flight packet (a PTO probe may resend its data). */

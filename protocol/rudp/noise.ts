@@ -100,7 +100,21 @@ export class ResponderHandshake {
   private readonly ephemeralSecret: Uint8Array;
   readonly msg2: Uint8Array;
 
-  constructor(private readonly setup: Setup, private readonly msg1: Uint8Array, private readonly params: TransportParams) {
+  /**
+   * Reads msg1 and writes msg2, or returns why a stranger's msg1 is unusable (a low-order
+   * ephemeral makes the `ee` DH fail): a typed value, never a throw, so one crafted
+   * initiation cannot take a listener down.
+   */
+  static start(setup: Setup, msg1: Uint8Array, params: TransportParams): ResponderHandshake | HandshakeError | DecodeError {
+    try {
+      return new ResponderHandshake(setup, msg1, params);
+    } catch (error) {
+      if (error instanceof HandshakeError || error instanceof DecodeError) return error;
+      throw error;
+    }
+  }
+
+  private constructor(private readonly setup: Setup, private readonly msg1: Uint8Array, private readonly params: TransportParams) {
     this.ephemeralSecret = setup.ephemeralSecret ?? setup.rng.nextBytes(DH_BYTES);
     this.msg2 = this.rebuild();
   }

@@ -1,6 +1,8 @@
 // A small argument parser: `--flag`, `--key value`, `--key=value` and positionals, checked
 // against a declared option table so typos are usage errors instead of silent no-ops.
 import { parseAddr, type Addr } from '../../protocol/core/addr.ts';
+import { ID_BYTES_MAX } from '../../protocol/punch/rendezvous-wire.ts';
+import { bindAddr } from '../socket-errors.ts';
 import { UsageError } from './command.ts';
 
 export type OptionKind = 'boolean' | 'string';
@@ -55,13 +57,40 @@ export function positiveIntFlag(text: string | undefined, name: string): number 
   return Number(text);
 }
 
-/** A UDP address given on the command line; `label` names it in the usage error. */
+/** A UDP address to send to, given on the command line; `label` names it in the usage error. */
 export function addrArg(text: string, label: string): Addr {
+  let parsed: Addr;
   try {
-    return parseAddr(text);
+    parsed = parseAddr(text);
   } catch {
     throw new UsageError(`${label}: expected ip:port or [ip6]:port, got ${JSON.stringify(text)}`);
   }
+  if (parsed.port === 0) throw new UsageError(`${label}: port 0 cannot be sent to, got ${JSON.stringify(text)}`);
+  return parsed;
+}
+
+/**
+ * A local address to bind (`--listen`, `--bind`): "ip:port", "[ip6]:port" or a bare port
+ * (on 0.0.0.0); port 0 means "any". Anything else is a usage error naming the option.
+ */
+export function bindArg(text: string, label: string): Addr {
+  try {
+    return bindAddr(text);
+  } catch {
+    throw new UsageError(`${label}: expected ip:port, [ip6]:port or a port in 0..65535, got ${JSON.stringify(text)}`);
+  }
+}
+
+/**
+ * A peer id (`--id`, `--peer`): 1..ID_BYTES_MAX bytes of UTF-8, the limit the rendezvous
+ * wire format enforces (protocol/punch/rendezvous-wire.ts). Checked here so an over-long id
+ * is a usage error before any datagram, not a registration the server silently drops.
+ */
+export function idArg(text: string, label: string): string {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes === 0) throw new UsageError(`${label} must not be empty`);
+  if (bytes > ID_BYTES_MAX) throw new UsageError(`${label} is ${bytes} bytes; the rendezvous allows at most ${ID_BYTES_MAX}`);
+  return text;
 }
 
 /** Largest seed accepted (seeds are u32 so every runtime can store them). */

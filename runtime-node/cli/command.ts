@@ -11,11 +11,22 @@ export interface CliCommand {
   run(args: string[]): Promise<number>;
 }
 
-/** A mistake in how the command was called: printed with the usage, exit code 2. */
+/** A mistake in how the command was called: one line naming `peerlab help <command>`, exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+/**
+ * The world is not as the command needs it (a file exists, a directory is missing, a port is
+ * taken): one line, exit code 1, no stack trace.
+ */
+export class EnvironmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvironmentError';
   }
 }
 

@@ -1,5 +1,6 @@
 // The peerlab CLI entry point: dispatches `peerlab <command> [args]` to the command file of
 // that name, and implements `peerlab help` over whatever commands exist.
+import { AddrParseError } from '../../protocol/core/addr.ts';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type CliCommand } from './command.ts';
 import { commandNames, loadCommand } from './registry.ts';
 import { peerlabVersion } from './version.ts';
@@ -64,12 +65,40 @@ export async function main(argv: readonly string[], output: CliOutput = processO
     }
     return await command.run(args);
   } catch (error) {
-    if (error instanceof UsageError) {
-      output.err(`peerlab ${name}: ${error.message}`);
-      output.err(command.usage);
+    const verdict = classifyError(error);
+    if (verdict.kind === 'usage') {
+      output.err(`peerlab ${name}: ${verdict.line} (see: peerlab help ${name})`);
       return EXIT_USAGE;
     }
-    output.err(`peerlab ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    output.err(`peerlab ${name}: ${verdict.line}`);
+    // A bug (not a mistake of the caller, not the environment) keeps its stack for the report.
+    if (verdict.kind === 'bug' || process.env.PEERLAB_DEBUG === '1') {
+      const stack = error instanceof Error ? error.stack?.split('\n').slice(1).join('\n') : undefined;
+      if (stack) output.err(stack);
+    }
     return EXIT_FAILED;
   }
+}
+
+/** Errors whose message is the whole story: the environment, not our code, is at fault. */
+const ENVIRONMENT_ERRORS = new Set(['EnvironmentError', 'IdentityFileError', 'DriverError', 'LabPrerequisiteError', 'ConnectFailure']);
+
+type ErrorVerdict = { readonly kind: 'usage' | 'environment' | 'bug'; readonly line: string };
+
+/**
+ * How an error that escaped a command is reported: usage mistakes and environment failures
+ * as one line (Node's system errors, ENOENT and friends, count as environment), anything else
+ * as a bug with its stack. An AddrParseError can only come from text the user typed (machines
+ * parse bytes, not text), so it is a usage error.
+ */
+export function classifyError(error: unknown): ErrorVerdict {
+  const firstLine = (text: string): string => text.split('\n')[0]!;
+  if (error instanceof UsageError) return { kind: 'usage', line: firstLine(error.message) };
+  if (error instanceof AddrParseError) return { kind: 'usage', line: firstLine(error.message) };
+  if (!(error instanceof Error)) return { kind: 'bug', line: firstLine(String(error)) };
+  const code = (error as NodeJS.ErrnoException).code;
+  if (ENVIRONMENT_ERRORS.has(error.name) || (typeof code === 'string' && /^E[A-Z]+$/.test(code))) {
+    return { kind: 'environment', line: firstLine(error.message) };
+  }
+  return { kind: 'bug', line: `${error.name}: ${firstLine(error.message)}` };
 }

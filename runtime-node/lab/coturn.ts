@@ -10,6 +10,13 @@ export interface CoturnOptions {
   namespace: string;
   listenIp: string;
   port: number;
+  /**
+   * A second listening IP: coturn then answers RFC 5780 behaviour discovery (CHANGE-REQUEST,
+   * OTHER-ADDRESS) from the four pairs listenIp/alternateIp x port/alt port.
+   */
+  alternateIp?: string;
+  /** The RFC 5780 alternate port (coturn's default is port + 1). */
+  alt_port?: number;
   /** Relay ports; a small range is plenty for a lab case. */
   min_port?: number;
   max_port?: number;
@@ -31,6 +38,7 @@ const coturn_ready_ms = 10_000;
 export function coturnConfig(options: CoturnOptions, dir: string): string {
   const lines = [
     `listening-ip=${options.listenIp}`,
+    ...(options.alternateIp ? [`listening-ip=${options.alternateIp}`, `alt-listening-port=${options.alt_port ?? options.port + 1}`] : []),
     `relay-ip=${options.listenIp}`,
     `listening-port=${options.port}`,
     `min-port=${options.min_port ?? 49152}`,

@@ -87,7 +87,7 @@ export function buildWorld(sim: Simulator, presetA: NatPresetName, presetB: NatP
   serverHandle.onEvent((event) => serverEvents.push({ t: sim.now, event }));
   const layout = options.layout ?? 'pair';
   const extraA = { connect_to: 'b', ...options.client };
-  const extraB = { ...options.client };
+  const extraB = { accept_from: 'a', ...options.client };
   let realmA: Realm;
   let realmB: Realm;
   const ipA = '10.0.1.2';

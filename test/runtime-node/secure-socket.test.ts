@@ -1,9 +1,12 @@
 // SecureSocket over real loopback UDP: a pipeline of bytes arrives sha256-equal, datagrams
-// pass beside the stream, and a wrong pinned identity rejects with a typed error.
+// pass beside the stream, a wrong pinned identity rejects with a typed error, and an
+// exception inside the listener's endpoint while one peer handshakes is caught, counted and
+// traced by the driver while the listener goes on serving the next peer.
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import { x25519 } from '@noble/curves/ed25519.js';
 import { addr } from '../../protocol/core/addr.ts';
 import { RudpError } from '../../protocol/rudp/errors.ts';
 import { SecureSocket } from '../../runtime-node/secure-socket.ts';
@@ -82,6 +85,40 @@ describe('SecureSocket', () => {
     const client = await SecureSocket.connect(`127.0.0.1:${server.address.port}`, { identity: randomBytes(32), config: { send_buffer_bytes: 256 * 1024 } });
     await pipeline(Readable.from([data]), client);
     expect(await done).toBe(createHash('sha256').update(data).digest('hex'));
+    await server.close();
+  });
+
+  it('keeps serving other peers when the endpoint throws while handling one of them', async () => {
+    const poisoned = randomBytes(32);
+    const poisonedKey = Buffer.from(x25519.getPublicKey(poisoned)).toString('hex');
+    // The callback runs inside the endpoint's handleDatagram: its throw stands for any bug a
+    // stranger's datagram could trigger in the machine.
+    const acceptPeer = (publicKey: Uint8Array): boolean => {
+      if (Buffer.from(publicKey).toString('hex') === poisonedKey) throw new Error('bug triggered by a stranger');
+      return true;
+    };
+    const server = await SecureSocket.listen({ identity: randomBytes(32), bind: loopback, acceptPeer });
+    const errors: string[] = [];
+    server.owner.driver.onDriverEvent((event) => {
+      if (event.type === 'machine-error') errors.push(`${event.call} ${event.rule} ${event.message}`);
+    });
+    const target = `127.0.0.1:${server.address.port}`;
+    const bad = SecureSocket.connect(target, { identity: poisoned, connect_timeout_ms: 1_000, config: { handshake_timeout_ms: 800 } });
+    await expect(bad).rejects.toBeInstanceOf(RudpError);
+    expect(server.owner.driver.counters.machine_errors).toBeGreaterThanOrEqual(1);
+    expect(errors[0]).toContain('handleDatagram threw');
+    expect(errors[0]).toContain('bug triggered by a stranger');
+
+    const got = new Promise<string>((resolve) => {
+      server.on('connection', (socket: SecureSocket) => {
+        socket.on('error', () => {});
+        socket.on('datagram', (d: Buffer) => resolve(d.toString()));
+      });
+    });
+    const good = await SecureSocket.connect(target, { identity: randomBytes(32), expectedPeer: server.publicKey });
+    expect(good.sendDatagram(Buffer.from('still serving'))).toBe(true);
+    expect(await got).toBe('still serving');
+    good.destroy();
     await server.close();
   });
 });

@@ -1,11 +1,9 @@
 // `peerlab connect`: punch (or relay) to a named peer through a rendezvous server, open a
 // Noise session over that path, and optionally send or receive a file with a progress bar
 // and a sha256 check. Prints path, RTT, goodput and loss; every failure is one clear line.
-import { parseAddr } from '../../../protocol/core/addr.ts';
 import { ConnectFailure, runConnect, type ConnectResult } from '../../connect-run.ts';
-import { bindAddr } from '../../driver.ts';
 import { decodeKey, encodeKey, generateIdentity, readIdentity, IdentityFileError } from '../../identity-file.ts';
-import { booleanFlag, parseArgs, positiveIntFlag, stringFlag } from '../args.ts';
+import { addrArg, bindArg, booleanFlag, idArg, parseArgs, positiveIntFlag, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 
@@ -62,16 +60,13 @@ export const command: CliCommand = {
     const id = stringFlag(parsed, 'id');
     const peer = stringFlag(parsed, 'peer');
     if (!rendezvousText || !id || !peer) throw new UsageError('--rendezvous, --id and --peer are required');
+    idArg(id, '--id');
+    idArg(peer, '--peer');
     if (id === peer) throw new UsageError('--id and --peer must differ');
     const send = stringFlag(parsed, 'send');
     const recv = stringFlag(parsed, 'recv');
     if (send && recv) throw new UsageError('give --send or --recv, not both');
-    let rendezvous;
-    try {
-      rendezvous = parseAddr(rendezvousText);
-    } catch {
-      throw new UsageError(`--rendezvous wants ip:port, got ${JSON.stringify(rendezvousText)}`);
-    }
+    const rendezvous = addrArg(rendezvousText, '--rendezvous');
     const expectText = stringFlag(parsed, 'expect-peer');
     const expectPeer = expectText === undefined ? undefined : decodeKey(expectText);
     if (expectText !== undefined && !expectPeer) throw new UsageError('--expect-peer wants a 32-byte key in base64 or hex');
@@ -88,6 +83,7 @@ export const command: CliCommand = {
       throw error;
     }
     const bindText = stringFlag(parsed, 'bind');
+    const bind = bindText === undefined ? undefined : bindArg(bindText, '--bind');
     const log = (line: string): void => void process.stderr.write(`${id}: ${line}\n`);
     if (!json) log(`my public key ${encodeKey(identity.publicKey)}${keyPath ? '' : ' (ephemeral; use --key to keep one)'}`);
     const bar = send || recv ? new ProgressBar(100, send ? `sending ${send}` : `receiving ${recv}`) : undefined;
@@ -101,7 +97,7 @@ export const command: CliCommand = {
         expectPeer,
         send,
         recv,
-        bind: bindText ? bindAddr(bindText) : undefined,
+        bind,
         tracePath: stringFlag(parsed, 'trace'),
         timeout_ms: positiveIntFlag(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? 60_000,
         idle_timeout_ms: positiveIntFlag(stringFlag(parsed, 'idle-timeout-ms'), 'idle-timeout-ms'),

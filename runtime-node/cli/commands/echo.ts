@@ -8,7 +8,7 @@ import { EchoServer, type EchoServerCommand } from '../../../protocol/echo/serve
 import { bindAddr, Driver } from '../../driver.ts';
 import { NodeRng } from '../../node-rng.ts';
 import { realHeaderRecord, TraceFile } from '../../trace-file.ts';
-import { addrArg, booleanFlag, parseArgs, stringFlag } from '../args.ts';
+import { addrArg, bindArg, booleanFlag, parseArgs, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 import { formatNumber, renderTable } from '../table.ts';
 
@@ -135,12 +135,12 @@ export const command: CliCommand = {
     if (listen !== undefined) {
       if (parsed.positionals.length > 0) throw new UsageError('give --listen or a target, not both');
       const duration = stringFlag(parsed, 'duration');
-      return serve(bindAddr(listen), duration === undefined ? undefined : numberFlag(duration, 'duration', 0, 1, 2 ** 31 - 1), stringFlag(parsed, 'trace'));
+      return serve(bindArg(listen, '--listen'), duration === undefined ? undefined : numberFlag(duration, 'duration', 0, 1, 2 ** 31 - 1), stringFlag(parsed, 'trace'));
     }
     if (parsed.positionals.length !== 1) throw new UsageError('name one target host:port (or --listen host:port)');
     const stats = await ping({
       target: addrArg(parsed.positionals[0]!, 'target'),
-      bind: stringFlag(parsed, 'bind') === undefined ? undefined : bindAddr(stringFlag(parsed, 'bind')!),
+      bind: stringFlag(parsed, 'bind') === undefined ? undefined : bindArg(stringFlag(parsed, 'bind')!, '--bind'),
       count: numberFlag(stringFlag(parsed, 'count'), 'count', 10, 1, COUNT_MAX),
       interval_ms: numberFlag(stringFlag(parsed, 'interval'), 'interval', 200, 0.1, 3_600_000),
       payload_bytes: numberFlag(stringFlag(parsed, 'size'), 'size', 32, 0, 65_000),

@@ -7,7 +7,7 @@ import { StunClient, type StunClientEvent } from '../../../protocol/punch/stun-c
 import type { NatReport } from '../../../protocol/punch/nat-report.ts';
 import { Driver } from '../../driver.ts';
 import { NodeRng } from '../../node-rng.ts';
-import { addrArg, booleanFlag, parseArgs, stringFlag } from '../args.ts';
+import { addrArg, bindArg, booleanFlag, parseArgs, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 
 const usage = `usage: peerlab stun <host:port> [--alt <host:port>] [--bind <host:port>] [--timeout MS] [--json]
@@ -100,7 +100,7 @@ export const command: CliCommand = {
     }
     const result = await stunQuery(server, {
       ...(altText !== undefined ? { alt: addrArg(altText, '--alt') } : {}),
-      ...(bindText !== undefined ? { bind: addrArg(bindText, '--bind') } : {}),
+      ...(bindText !== undefined ? { bind: bindArg(bindText, '--bind') } : {}),
       ...(timeout_ms !== undefined ? { timeout_ms } : {}),
     });
     process.stdout.write(`${booleanFlag(parsed, 'json') ? JSON.stringify(result) : formatStun(result)}\n`);

@@ -112,7 +112,7 @@ describe('rudp handshake', () => {
     expect(closedError(pipe, 0)).toBe('handshake-timeout');
   });
 
-  it('reports peer-aborted when the responder refuses the identity', () => {
+  it('issue 9 #3: a refused identity ends the initiator with peer-aborted; the responder reports nothing, only counts it', () => {
     const pipe = new Pipe(17, { delay_ms: 5 });
     const refusing = new RudpEndpoint({
       crypto: nobleCrypto,
@@ -124,6 +124,10 @@ describe('rudp handshake', () => {
     pipe.connect();
     pipe.run(() => closedError(pipe, 0) !== undefined, 5_000);
     expect(closedError(pipe, 0)).toBe('peer-aborted');
-    expect(closedError(pipe, 1)).toBe('peer-rejected');
+    // Identity is checked before anything is reported: no `connected`, no `closed` for a
+    // session the responder's application never had.
+    expect(pipe.events[1].map((e) => e.type)).toEqual([]);
+    expect(refusing.counters['peer-rejected']).toBe(1);
+    expect(refusing.connectionCount).toBeLessThanOrEqual(1);
   });
 });

@@ -1,7 +1,7 @@
 // Test harness: two RudpEndpoints joined by a seeded lossy pipe with a fake clock
 // (latency, jitter, loss, duplication, reordering, corruption, bandwidth + drop-tail
 // queue). Deterministic per seed; independent of runtime-sim so transport tests stand alone.
-import { addr, type Addr } from '../../../protocol/core/addr.ts';
+import { addr, addrEquals, type Addr } from '../../../protocol/core/addr.ts';
 import { rngFromFloat, type Rng } from '../../../protocol/core/rng.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
 import type { Crypto } from '../../../protocol/core/crypto.ts';
@@ -57,6 +57,8 @@ export class Pipe {
   onEvent: (side: Side, event: RudpEvent) => void = () => {};
   delivered = 0;
   dropped = 0;
+  /** Datagrams a machine addressed to neither side (e.g. path challenges to a stranger). */
+  strayed = 0;
   /** Intercepts every datagram (tamper/replay tests); return undefined to drop it. */
   tap: ((from: Side, data: Uint8Array) => Uint8Array | undefined) | undefined;
 
@@ -84,7 +86,9 @@ export class Pipe {
         const endpoint = this.endpoints[side];
         for (let t = endpoint.pollTransmit(); t; t = endpoint.pollTransmit()) {
           progress = true;
-          this.send(side, t.data);
+          // Only datagrams addressed to the other side reach it (a stranger's address is a void).
+          if (addrEquals(t.remote, this.addrs[side === 0 ? 1 : 0])) this.send(side, t.data);
+          else this.strayed++;
         }
         for (let e = endpoint.pollEvent(); e; e = endpoint.pollEvent()) {
           progress = true;

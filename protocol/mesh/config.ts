@@ -1,0 +1,147 @@
+// Every knob and limit of the mesh overlay, with defaults from the HyParView and Plumtree
+// papers and iroh-gossip (docs/reference/overlay.md §4). Units are in the names; every queue,
+// view, cache and message has a named bound here and nowhere else.
+import type { Addr } from '../core/addr.ts';
+import type { Crypto } from '../core/crypto.ts';
+import type { Rng } from '../core/rng.ts';
+
+export type DisseminationMode = 'plumtree' | 'flood';
+
+export interface MeshLimits {
+  /** HyParView active view: the links messages travel on (paper: log10(N) + c; iroh: 5). */
+  readonly active_max: number;
+  /** HyParView passive view: known-but-unlinked peers used to repair the active view. */
+  readonly passive_max: number;
+  /** Active random walk length of a FORWARD_JOIN (paper ARWL). */
+  readonly arwl: number;
+  /** Passive random walk length: at this TTL the walked node keeps the joiner passively. */
+  readonly prwl: number;
+  readonly shuffle_interval_ms: number;
+  readonly shuffle_active: number;
+  readonly shuffle_passive: number;
+  /** Period of the housekeeping tick (keepalive, liveness, retries, cache expiry). */
+  readonly tick_ms: number;
+  /** Send a PING to a neighbour we have sent nothing to for this long. */
+  readonly keepalive_ms: number;
+  /** A neighbour silent for this long is dead. */
+  readonly dead_ms: number;
+  /** A NEIGHBOR/JOIN request without answer is abandoned after this long. */
+  readonly request_timeout_ms: number;
+  readonly pending_requests_max: number;
+  /** Sends of one JOIN or NEIGHBOR request before it is abandoned. */
+  readonly request_attempts_max: number;
+  /** Join contacts remembered, so a node left with no links at all joins again. */
+  readonly contacts_max: number;
+  /** Plumtree: wait this long after an IHAVE before grafting the announcer. */
+  readonly graft_timeout_ms: number;
+  /** Then this long before grafting the next announcer (or the same one again). */
+  readonly graft_retry_ms: number;
+  /** The first GRAFT waits graft_timeout_ms × (1 + graft_jitter × U[0,1)). */
+  readonly graft_jitter: number;
+  readonly graft_attempts_max: number;
+  readonly missing_max: number;
+  readonly announcers_max: number;
+  /** Dedup: a delivered id is remembered this long (and at most seen_max ids). */
+  readonly seen_ttl_ms: number;
+  readonly seen_max: number;
+  /** Payloads kept for GRAFT and for re-announcing to new neighbours (partition healing). */
+  readonly store_ttl_ms: number;
+  readonly store_max: number;
+  /** IHAVE ids re-announced to one new neighbour. */
+  readonly reannounce_max: number;
+  /** Encoded mesh message, whole (one datagram over plain UDP). */
+  readonly message_bytes_max: number;
+  readonly packets_max: number;
+  readonly type_bytes_max: number;
+  /** Received messages kept for recv() before the oldest is discarded and counted. */
+  readonly inbox_max: number;
+  readonly handlers_max: number;
+  readonly events_max: number;
+  readonly transmits_max: number;
+  /** Peers lost to failure that we retry, so a healed partition re-links. */
+  readonly rejoin_candidates_max: number;
+  readonly rejoin_interval_ms: number;
+  readonly rejoin_forget_ms: number;
+  /** Ids of our own messages a stranger may reply to directly. */
+  readonly originated_max: number;
+}
+
+export const DEFAULT_LIMITS: MeshLimits = {
+  active_max: 5,
+  passive_max: 30,
+  arwl: 6,
+  prwl: 3,
+  shuffle_interval_ms: 10_000,
+  shuffle_active: 3,
+  shuffle_passive: 4,
+  tick_ms: 500,
+  keepalive_ms: 2_000,
+  dead_ms: 8_000,
+  request_timeout_ms: 1_000,
+  pending_requests_max: 8,
+  request_attempts_max: 4,
+  contacts_max: 8,
+  graft_timeout_ms: 400,
+  graft_retry_ms: 250,
+  graft_jitter: 1,
+  graft_attempts_max: 12,
+  missing_max: 4_096,
+  announcers_max: 8,
+  seen_ttl_ms: 300_000,
+  seen_max: 100_000,
+  store_ttl_ms: 240_000,
+  store_max: 4_096,
+  reannounce_max: 256,
+  message_bytes_max: 1_200,
+  packets_max: 16,
+  type_bytes_max: 32,
+  inbox_max: 4_096,
+  handlers_max: 32,
+  events_max: 65_536,
+  transmits_max: 65_536,
+  rejoin_candidates_max: 16,
+  rejoin_interval_ms: 2_000,
+  rejoin_forget_ms: 600_000,
+  originated_max: 1_024,
+};
+
+/** Protocol ids are short so a MISMATCH answer is never larger than the request it answers. */
+export const protocol_id_bytes_max = 24;
+
+export interface MeshConfig {
+  /** Names the mesh; peers with another id are refused with `protocol-mismatch`. */
+  readonly protocol_id: string;
+  /** u16: major in the high byte; peers with another major are refused. */
+  readonly protocol_version: number;
+  /** 32-byte public key: the node id is derived from it (node-id.ts). */
+  readonly publicKey: Uint8Array;
+  /** The address the machine is bound to. */
+  readonly local: Addr;
+  /** Advertised to others instead of `local` (py2p's out_addr: a NAT's public side). */
+  readonly outward?: Addr;
+  readonly mode?: DisseminationMode;
+  readonly crypto: Crypto;
+  readonly rng: Rng;
+  readonly limits?: Partial<MeshLimits>;
+  /** Emit graft/prune/shuffle/join debug events (traces of small meshes; off for 1,000). */
+  readonly debug_events?: boolean;
+}
+
+export class MeshConfigError extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = 'MeshConfigError';
+  }
+}
+
+export function resolveLimits(partial: Partial<MeshLimits> | undefined): MeshLimits {
+  const limits = { ...DEFAULT_LIMITS, ...partial };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isFinite(value) || value < 0) throw new MeshConfigError(`${name} = ${value}`);
+  }
+  if (limits.active_max < 1) throw new MeshConfigError('active_max must be >= 1');
+  if (limits.dead_ms <= limits.keepalive_ms) throw new MeshConfigError('dead_ms must exceed keepalive_ms');
+  if (limits.store_ttl_ms > limits.seen_ttl_ms) throw new MeshConfigError('store_ttl_ms must not exceed seen_ttl_ms (exactly-once)');
+  if (limits.tick_ms <= 0) throw new MeshConfigError('tick_ms must be > 0');
+  return limits;
+}

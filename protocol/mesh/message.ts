@@ -1,0 +1,40 @@
+// A message as the application sees it (py2p's Message): packets, sender id, type, flag and
+// arrival time, with reply() routed back to the original sender (mesh-node.ts says how).
+import type { Addr } from '../core/addr.ts';
+import type { Millis } from '../core/time.ts';
+import type { MeshFlag } from './events.ts';
+
+export interface MeshMessage {
+  /** 16-byte message id in hex (unique per message, the dedup key). */
+  readonly id: string;
+  readonly flag: MeshFlag;
+  /** Stable id of the original sender, derived from its public key (node-id.ts). */
+  readonly sender: string;
+  readonly senderKey: Uint8Array;
+  /** The address the sender advertised (its outward address), where direct replies go. */
+  readonly senderAddr: Addr;
+  readonly type: string;
+  readonly packets: readonly Uint8Array[];
+  /** Virtual or real time of arrival, in ms, as handed to the machine. */
+  readonly time: Millis;
+  /** Links crossed from the sender (0 for a whisper or direct reply). */
+  readonly hops: number;
+  /**
+   * Sends packets back to the original sender: over the link when it is a neighbour, else
+   * straight to its advertised address. Call it from a handler, or use the `reply` command
+   * (which hands the machine the current time) from outside.
+   */
+  reply(...packets: Array<Uint8Array | string>): SendResult;
+}
+
+export type SendResult =
+  | { readonly ok: true; readonly id: string }
+  | { readonly ok: false; readonly code: import('./events.ts').MeshErrorCode; readonly detail: string };
+
+/** A handler: runs after the defaults, in registration order, until one returns true. */
+export type MeshHandler = (message: MeshMessage, node: unknown) => boolean | void;
+
+const utf8 = new TextEncoder();
+export function toBytes(packet: Uint8Array | string): Uint8Array {
+  return typeof packet === 'string' ? utf8.encode(packet) : packet;
+}

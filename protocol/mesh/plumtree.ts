@@ -1,0 +1,225 @@
+// Dissemination: Plumtree (Leitão et al., SRDS 2007) over the active view, or plain flooding
+// for comparison. Payloads travel on eager links (a spanning tree that forms itself: a
+// duplicate PRUNEs its link to lazy); lazy links carry IHAVE ids; a missing id GRAFTs an
+// announcer after graft_timeout_ms, which both fetches the payload and repairs the tree.
+// Every id, payload and announcement lives in a bounded, time-limited cache.
+import type { Millis } from '../core/time.ts';
+import type { DisseminationMode, MeshLimits } from './config.ts';
+import { ExpiringMap } from './expiring-set.ts';
+import type { Neighbour } from './neighbour.ts';
+import { hex, MSG_ID_BYTES, T, type Announcement, type MeshWire } from './wire.ts';
+
+export type GossipWire = Extract<MeshWire, { t: T.Gossip }>;
+
+interface Missing {
+  readonly id: Uint8Array;
+  readonly announcers: string[];
+  deadline: Millis;
+  attempts: number;
+}
+
+/** What Plumtree needs from the node around it. */
+export interface PlumtreeHost {
+  send(to: Neighbour, wire: MeshWire): void;
+  /** First arrival of a payload: hand it to the application. */
+  deliver(gossip: GossipWire, from: Neighbour | undefined): void;
+  neighbours(): Iterable<Neighbour>;
+  neighbour(addrKey: string): Neighbour | undefined;
+  debug(what: 'graft' | 'prune', peer: string): void;
+  dropped(reason: 'missing-full' | 'duplicate'): void;
+  /** Uniform in [0, 1) from the node's Rng. */
+  random(): number;
+}
+
+/** IHAVE ids per datagram, so an IHAVE fits in the 1,200-byte budget. */
+const ihave_ids_per_message = 60;
+
+export class Plumtree {
+  readonly seen: ExpiringMap<true>;
+  readonly store: ExpiringMap<GossipWire>;
+  private readonly missing = new Map<string, Missing>();
+  private readonly lazyQueue = new Map<Neighbour, Announcement[]>();
+  readonly counters = { payloads_received: 0, duplicates: 0, grafts_sent: 0, repairs_sent: 0, prunes_sent: 0, ihaves_sent: 0, delivered: 0, dup_after_fetch: 0, dup_eager: 0, dup_lazy: 0 };
+  /**
+   * First deliveries in a row that needed a GRAFT and were never followed by a late copy
+   * over an eager link. One miss is usually a lost datagram on a live tree edge: fetch it
+   * without changing the tree (else every loss adds a cycle that costs a duplicate to
+   * prune). Two in a row, or a fetch that needed a second GRAFT, mean the tree is cut here.
+   */
+  private fetchStreak = 0;
+  private readonly fetched: ExpiringMap<true>;
+
+  constructor(
+    private readonly mode: DisseminationMode,
+    private readonly limits: MeshLimits,
+    private readonly host: PlumtreeHost,
+  ) {
+    this.seen = new ExpiringMap(limits.seen_ttl_ms, limits.seen_max);
+    this.store = new ExpiringMap(limits.store_ttl_ms, limits.store_max);
+    this.fetched = new ExpiringMap(limits.seen_ttl_ms, limits.missing_max);
+  }
+
+  /** We originate a broadcast. */
+  originate(now: Millis, gossip: GossipWire): void {
+    const key = hex(gossip.id);
+    this.seen.set(now, key, true);
+    this.store.set(now, key, gossip);
+    this.forward(gossip, undefined);
+  }
+
+  onGossip(now: Millis, from: Neighbour, gossip: GossipWire): void {
+    this.counters.payloads_received++;
+    const key = hex(gossip.id);
+    if (this.seen.has(key)) {
+      this.counters.duplicates++;
+      if (this.fetched.has(key)) {
+        this.counters.dup_after_fetch++;
+        // The tree still reaches us (the copy was only late or lost upstream): no repair due.
+        if (from.eager) this.fetchStreak = 0;
+      }
+      else if (from.eager) this.counters.dup_eager++;
+      else this.counters.dup_lazy++;
+      this.host.dropped('duplicate');
+      // A late copy of an id we fetched by GRAFT is the live tree edge being slow, not a cycle.
+      if (this.mode === 'plumtree' && from.eager && !this.fetched.has(key)) {
+        from.eager = false;
+        this.counters.prunes_sent++;
+        this.host.send(from, { t: T.Prune });
+        this.host.debug('prune', from.id);
+      }
+      return;
+    }
+    this.seen.set(now, key, true);
+    this.store.set(now, key, gossip);
+    const wanted = this.missing.get(key);
+    this.missing.delete(key);
+    if (wanted !== undefined && wanted.attempts > 0) {
+      if (wanted.attempts > 1) this.fetchStreak = Math.max(this.fetchStreak, 2);
+      else this.fetchStreak++;
+      this.fetched.set(now, key, true);
+    }
+    else {
+      this.fetchStreak = 0;
+      if (this.mode === 'plumtree') from.eager = true;
+    }
+    this.counters.delivered++;
+    this.host.deliver(gossip, from);
+    this.forward({ ...gossip, hops: Math.min(0xffff, gossip.hops + 1) }, from);
+  }
+
+  private forward(gossip: GossipWire, except: Neighbour | undefined): void {
+    for (const n of this.host.neighbours()) {
+      if (n === except) continue;
+      if (this.mode === 'flood' || n.eager) this.host.send(n, gossip);
+      else this.announce(n, { id: gossip.id, hops: gossip.hops });
+    }
+  }
+
+  private announce(n: Neighbour, item: Announcement): void {
+    let queue = this.lazyQueue.get(n);
+    if (queue === undefined) this.lazyQueue.set(n, (queue = []));
+    queue.push(item);
+  }
+
+  /** Sends the IHAVEs queued during this handle* call, batched per neighbour. */
+  flush(): void {
+    for (const [n, items] of this.lazyQueue) {
+      if (this.host.neighbour(n.addrKey) !== n) continue;
+      for (let i = 0; i < items.length; i += ihave_ids_per_message) {
+        this.counters.ihaves_sent++;
+        this.host.send(n, { t: T.IHave, items: items.slice(i, i + ihave_ids_per_message) });
+      }
+    }
+    this.lazyQueue.clear();
+  }
+
+  onIHave(now: Millis, from: Neighbour, items: readonly Announcement[]): void {
+    for (const item of items) {
+      const key = hex(item.id);
+      if (this.seen.has(key)) continue;
+      let entry = this.missing.get(key);
+      if (entry === undefined) {
+        if (this.missing.size >= this.limits.missing_max) {
+          this.host.dropped('missing-full');
+          continue;
+        }
+        // Jittered, so when a loss cuts a subtree one of its nodes fetches first and pushes the
+        // payload down its eager links before the others' timers fire (fewer duplicates).
+        entry = { id: item.id, announcers: [], deadline: now + this.limits.graft_timeout_ms * (1 + this.limits.graft_jitter * this.host.random()), attempts: 0 };
+        this.missing.set(key, entry);
+      }
+      if (entry.announcers.length < this.limits.announcers_max && !entry.announcers.includes(from.addrKey)) entry.announcers.push(from.addrKey);
+    }
+  }
+
+  onGraft(from: Neighbour, ids: readonly Uint8Array[], repair: boolean): void {
+    if (repair) from.eager = true;
+    for (const id of ids) {
+      const stored = this.store.get(hex(id));
+      if (stored) this.host.send(from, { ...stored, hops: Math.min(0xffff, stored.hops + 1) });
+    }
+  }
+
+  onPrune(from: Neighbour): void {
+    if (this.mode === 'plumtree') from.eager = false;
+  }
+
+  neighbourUp(n: Neighbour): void {
+    n.eager = true;
+    // Re-announce what we still hold: a healed partition or a late link fetches it by GRAFT.
+    for (const [, gossip] of this.store.newest(this.limits.reannounce_max)) this.announce(n, { id: gossip.id, hops: gossip.hops });
+  }
+
+  nextDeadline(): Millis | undefined {
+    let best: Millis | undefined;
+    for (const m of this.missing.values()) if (best === undefined || m.deadline < best) best = m.deadline;
+    return best;
+  }
+
+  /** Grafts an announcer of every id whose timer is due; gives up after graft_attempts_max. */
+  onTimeout(now: Millis): void {
+    const grafts = new Map<Neighbour, Uint8Array[]>();
+    for (const [key, m] of this.missing) {
+      if (m.deadline > now) continue;
+      let target: Neighbour | undefined;
+      for (let tried = 0; tried < m.announcers.length && target === undefined; tried++) {
+        target = this.host.neighbour(m.announcers[(m.attempts + tried) % m.announcers.length]!);
+      }
+      m.attempts++;
+      if (target === undefined || m.attempts > this.limits.graft_attempts_max) {
+        this.missing.delete(key);
+        continue;
+      }
+      m.deadline = now + this.limits.graft_retry_ms;
+      let list = grafts.get(target);
+      if (list === undefined) grafts.set(target, (list = []));
+      list.push(m.id);
+    }
+    let anyEager = false;
+    for (const n of this.host.neighbours()) anyEager ||= n.eager;
+    for (const [n, ids] of grafts) {
+      const repair = this.fetchStreak >= 2 || !anyEager;
+      if (repair) {
+        n.eager = true;
+        this.counters.repairs_sent++;
+      }
+      for (let i = 0; i < ids.length; i += ihave_ids_per_message) {
+        this.counters.grafts_sent++;
+        this.host.send(n, { t: T.Graft, repair, ids: ids.slice(i, i + ihave_ids_per_message) });
+      }
+      this.host.debug('graft', n.id);
+    }
+  }
+
+  expire(now: Millis): void {
+    this.seen.expire(now);
+    this.store.expire(now);
+    this.fetched.expire(now);
+  }
+
+  get missingCount(): number {
+    return this.missing.size;
+  }
+}
+
+export { MSG_ID_BYTES };

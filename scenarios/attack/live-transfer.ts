@@ -1,0 +1,282 @@
+// attack/live-transfer: a pinned transfer between two NATed peers (a behind a port-restricted
+// NAT, b behind a full cone) while a stranger does everything it can short of breaking the
+// cryptography. It is a registered peer that asks to be punched with b and squats a's and b's
+// ids; and it watches the internet (an on-path observer), so it replays a's transport packets
+// to b from a's own public address, flips bits in copies of them, forges NOMINATE probes with
+// the punch session key it read off the wire (from its own address and from another port of
+// a's), sends Noise initiations with every low-order ephemeral key, and forges a registration
+// from b's public address before re-registering that id from its own. Expectations: the file
+// arrives with the right sha256 and both sessions keep the pinned peer; b's path never moves
+// to an address the stranger chose; no stranger punch reaches a or b; tables stay in limits.
+import { addr, formatAddr, type Addr } from '../../protocol/core/addr.ts';
+import { Peer, type PeerEvent } from '../../protocol/peer/peer.ts';
+import { UNKNOWN_NAT } from '../../protocol/punch/nat-report.ts';
+import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
+import { decodeRendezvous, encodeRendezvous, MSG, PROBE_NOMINATE } from '../../protocol/punch/rendezvous-wire.ts';
+import type { RudpEvent } from '../../protocol/rudp/events.ts';
+import { PACKET } from '../../protocol/rudp/packet.ts';
+import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
+import { nodeCrypto } from '../../runtime-node/node-crypto.ts';
+import { atLeast, equal, holds } from '../expect.ts';
+import type { Outcome, Scenario } from '../scenario.ts';
+import { hexDigest, payload } from '../transfer/payload.ts';
+import { newProgress, onTransportEvent, type StreamIo } from '../transfer/stream-script.ts';
+import { lowOrderInitiations, LOW_ORDER_POINTS_HEX } from './low-order.ts';
+import { fixed, PEER_PORT, SERVER_IP, SERVER_PORT, startClient, STRANGER_HOST, STRANGER_IPS, type ClientRecord } from './punch-peers.ts';
+import { StrangerRegistrant } from './stranger-registrant.ts';
+import { watchTables } from './table-limits.ts';
+
+const A_PUBLIC = '203.0.113.10';
+const B_PUBLIC = '198.51.101.20';
+const ACCESS: LinkConfig = { latency: { kind: 'fixed', ms: 10 }, bandwidth_bps: 100e6, queue_bytes: 512 * 1024 };
+const LIMIT_MS = 120_000;
+/** Each injection kind is sent this many times, one of each per INJECT_EVERY_MS from the first capture. */
+export const INJECTIONS_PER_KIND = 64;
+const INJECT_EVERY_MS = 10;
+/** The relay may carry the whole file if punching ever falls back to it. */
+const RELAY_CIRCUIT_BYTES = 64 * 1024 * 1024;
+const RELAY_RATE_PER_S = 20_000;
+
+const isRudp = (e: PeerEvent): e is RudpEvent =>
+  ['connected', 'readable', 'writable', 'end', 'closed', 'finished', 'datagram', 'path-changed', 'rekeyed', 'cookie', 'stats'].includes(e.type) && 'conn' in e;
+
+function peerIo(peer: Peer, command: (c: { type: 'write'; data: Uint8Array } | { type: 'end' }) => void): StreamIo {
+  const empty = new Uint8Array(0);
+  return {
+    write: (now, data) => peer.write(now, data),
+    read: () => peer.read(),
+    end: () => command({ type: 'end' }),
+    flush: () => command({ type: 'write', data: empty }),
+  };
+}
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+interface Captured {
+  /** Latest transport data packets a sent to b (as seen on the internet), for replays and flips. */
+  readonly data: Uint8Array[];
+  /** a's public address as b sees it. */
+  aPublic: Addr | undefined;
+  bPublic: Addr | undefined;
+  /** The punch session id and key, read off a probe between a and b. */
+  session: { id: number; key: Uint8Array } | undefined;
+}
+
+const CAPTURE_MAX = 256;
+
+export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: number): Outcome {
+  const server = addr(SERVER_IP, SERVER_PORT);
+  sim.addHost({ name: 'rendezvous', ips: [SERVER_IP], role: 'server', link: fixed(5) });
+  const rendezvous = new RendezvousServer(
+    { primary: server, circuit_bytes_max: RELAY_CIRCUIT_BYTES, circuit_duration_ms: LIMIT_MS, rate_per_s: RELAY_RATE_PER_S, rate_burst: RELAY_RATE_PER_S, verbose_events: false },
+    sim.rng.fork('rendezvous'),
+  );
+  sim.run('rendezvous', rendezvous, { port: SERVER_PORT });
+  const tables = watchTables(sim, rendezvous, LIMIT_MS);
+
+  const natA = sim.addNat({ name: 'nat-a', preset: 'port-restricted-cone', externalIps: [A_PUBLIC], insideSubnet: '10.0.1.0/24', link: ACCESS });
+  const natB = sim.addNat({ name: 'nat-b', preset: 'full-cone', externalIps: [B_PUBLIC], insideSubnet: '10.0.2.0/24', link: ACCESS });
+  sim.addHost({ name: 'a', realm: natA.inside, ips: ['10.0.1.2'], link: fixed(1) });
+  sim.addHost({ name: 'b', realm: natB.inside, ips: ['10.0.2.2'], link: fixed(1) });
+  const keyA = sim.rng.fork('key-a').nextBytes(32);
+  const keyB = sim.rng.fork('key-b').nextBytes(32);
+  const pubA = nodeCrypto.x25519PublicKey(keyA);
+  const pubB = nodeCrypto.x25519PublicKey(keyB);
+  // Both sides pin the other: the stranger must not become either side's peer.
+  const make = (name: 'a' | 'b', ip: string, key: Uint8Array, expected: Uint8Array): Peer =>
+    new Peer({
+      id: name,
+      token: sim.rng.fork(`token-${name}`).nextBytes(16),
+      server,
+      local: addr(ip, PEER_PORT),
+      connect_to: name === 'a' ? 'b' : undefined,
+      // b consents to be punched with a only (the server punches when both named each other).
+      ...(name === 'b' ? { punch: { accept_from: 'a' } } : {}),
+      expectedPeer: expected,
+      staticSecret: key,
+      crypto: nodeCrypto,
+      rng: sim.rng.fork(`peer-${name}`),
+    });
+  const data = payload(seed, size_bytes);
+  const progress = newProgress();
+  const peerB = make('b', '10.0.2.2', keyB, pubA);
+  const hb = sim.run('b', peerB, { port: PEER_PORT });
+  const peerA = make('a', '10.0.1.2', keyA, pubB);
+  const ha = sim.run('a', peerA, { port: PEER_PORT });
+  const ioA = peerIo(peerA, (c) => ha.command(c));
+  const ioB = peerIo(peerB, (c) => hb.command(c));
+  const connectedKeys = { a: new Set<string>(), b: new Set<string>() };
+  const bPaths: string[] = [];
+  ha.onEvent((e) => {
+    if (e.type === 'connected') connectedKeys.a.add(e.peer);
+    if (isRudp(e)) onTransportEvent(sim, 'sender', e, ioA, data, progress);
+  });
+  hb.onEvent((e) => {
+    if (e.type === 'connected') connectedKeys.b.add(e.peer);
+    if (e.type === 'path') bPaths.push(e.remote);
+    if (isRudp(e)) onTransportEvent(sim, 'receiver', e, ioB, data, progress);
+  });
+
+  // --- the stranger ---------------------------------------------------------------------
+  sim.addHost({ name: STRANGER_HOST, ips: [...STRANGER_IPS], link: fixed(5) });
+  const port = sim.adversaryPort(STRANGER_HOST);
+  const strangerAddr = addr(STRANGER_IPS[0], PEER_PORT);
+  const captured: Captured = { data: [], aPublic: undefined, bPublic: undefined, session: undefined };
+  let strangerPunches = 0;
+  port.observe((_realm, src, dst, bytes) => {
+    const first = bytes[0];
+    if (first === undefined) return;
+    if (src.ip === A_PUBLIC && dst.ip === B_PUBLIC) {
+      captured.aPublic ??= src;
+      captured.bPublic ??= dst;
+      if (first === PACKET.data0 || first === PACKET.data1) {
+        if (captured.data.length >= CAPTURE_MAX) captured.data.shift();
+        captured.data.push(bytes.slice());
+      }
+    }
+    if (first === MSG.probe && (src.ip === A_PUBLIC || src.ip === B_PUBLIC) && captured.session === undefined) {
+      const m = decodeQuietly(bytes);
+      if (m?.type === 'probe') captured.session = { id: m.session, key: m.key.slice() };
+    }
+    if (first === MSG.punch && src.ip === SERVER_IP && (dst.ip === A_PUBLIC || dst.ip === B_PUBLIC)) {
+      const m = decodeQuietly(bytes);
+      if (m?.type === 'punch' && m.peer !== 'a' && m.peer !== 'b') strangerPunches++;
+    }
+    if (src.ip === B_PUBLIC && dst.ip === SERVER_IP) captured.bPublic ??= src;
+  });
+
+  // A registered stranger asking for b, and squatters on the live ids a and b.
+  const stranger: ClientRecord[] = [];
+  sim.at(100, () => {
+    stranger.push(startClient(sim, STRANGER_HOST, 'mallory', strangerAddr, server, STRANGER_IPS[0], { connect_to: 'b' }));
+    stranger.push(startClient(sim, STRANGER_HOST, 'a', addr(STRANGER_IPS[0], 6001), server, STRANGER_IPS[0]));
+    stranger.push(startClient(sim, STRANGER_HOST, 'b', addr(STRANGER_IPS[1], 6002), server, STRANGER_IPS[1]));
+  });
+
+  // Low-order initiations to b from a's public address (b's NAT lets a in), and to a's.
+  const lowOrder = lowOrderInitiations(sim.rng.fork('low-order').nextUint32());
+  let lowOrderSent = 0;
+  const counts = { replays: 0, bitflips: 0, nominations: 0 };
+  const rng = sim.rng.fork('injector');
+  // A forged registration from b's public address, then the same id from the stranger's own:
+  // b's relay circuit must not follow it.
+  const hijackToken = rng.nextBytes(16);
+  let forgedRegistration = false;
+  const inject = (): void => {
+    const { aPublic, bPublic, session } = captured;
+    if (aPublic && bPublic) {
+      if (lowOrderSent < lowOrder.length) {
+        port.inject(aPublic, bPublic, lowOrder[lowOrderSent++]!);
+      }
+      const victim = captured.data.length > 0 ? captured.data[rng.nextInt(0, captured.data.length - 1)]! : undefined;
+      if (victim && counts.replays < INJECTIONS_PER_KIND) {
+        port.inject(aPublic, bPublic, victim.slice());
+        counts.replays++;
+      }
+      if (victim && counts.bitflips < INJECTIONS_PER_KIND) {
+        const flipped = victim.slice();
+        const bit = rng.nextInt(0, flipped.byteLength * 8 - 1);
+        flipped[bit >> 3]! ^= 1 << (bit & 7);
+        port.inject(aPublic, bPublic, flipped);
+        counts.bitflips++;
+      }
+      if (session && counts.nominations < INJECTIONS_PER_KIND) {
+        const probe = encodeRendezvous({ type: 'probe', session: session.id, key: session.key, tx: rng.nextUint32(), flags: PROBE_NOMINATE });
+        // From the stranger's own address, and from a port of a's public IP that a never used.
+        const from = counts.nominations % 2 === 0 ? strangerAddr : addr(A_PUBLIC, 40_000 + counts.nominations);
+        port.inject(from, bPublic, probe);
+        counts.nominations++;
+      }
+    }
+    if (bPublic && !forgedRegistration && sim.now >= 500) {
+      forgedRegistration = true;
+      const forged = encodeRendezvous({ type: 'register', nonce: rng.nextUint32(), cookie: new Uint8Array(16), id: 'hijack', token: hijackToken, rtt_ms: 0, nat: UNKNOWN_NAT, candidates: [] });
+      port.inject(bPublic, server, forged);
+      sim.after(200, () => sim.run(STRANGER_HOST, new StrangerRegistrant('hijack', hijackToken, server), { addresses: [addr(STRANGER_IPS[0], 7001)] }));
+    }
+    const done = lowOrderSent >= lowOrder.length && counts.replays >= INJECTIONS_PER_KIND && counts.bitflips >= INJECTIONS_PER_KIND && counts.nominations >= INJECTIONS_PER_KIND;
+    if (!done && sim.now < LIMIT_MS) sim.after(INJECT_EVERY_MS, inject);
+  };
+  sim.at(50, inject);
+
+  for (let t = 1_000; t <= LIMIT_MS && progress.senderClosedAt === undefined; t += 1_000) sim.runUntil(t);
+  sim.runFor(1_000);
+
+  const hexA = hex(pubA);
+  const hexB = hex(pubB);
+  // a sends from one socket through an endpoint-independent mapping: any other remote is forged.
+  const aReal = captured.aPublic ? formatAddr(captured.aPublic) : 'unknown';
+  const strangerPathsOnB = bPaths.filter((remote) => remote !== aReal).length;
+  const circuit = relayEndpoints(rendezvous, sim.now);
+  const outcome: Outcome = {
+    delivered_bytes: progress.digest.bytes,
+    sha256_equal: progress.digest.bytes === size_bytes && progress.digest.hex() === hexDigest(data),
+    closed_cleanly: progress.senderClosedAt !== undefined && progress.receiverClosedAt !== undefined && progress.errors.length === 0,
+    errors: progress.errors.join('; ') || 'none',
+    a_peer_keys_ok: connectedKeys.a.size === 1 && connectedKeys.a.has(hexB),
+    b_peer_keys_ok: connectedKeys.b.size === 1 && connectedKeys.b.has(hexA),
+    b_paths: bPaths.slice(0, 6).join(' ') || 'none',
+    a_public: aReal,
+    b_paths_to_stranger: strangerPathsOnB,
+    stranger_punches_to_honest: strangerPunches,
+    squatted_live_ids: stranger.filter((s) => (s.id === 'a' || s.id === 'b') && s.registered_at !== undefined).length,
+    low_order_sent: lowOrderSent,
+    replays_sent: counts.replays,
+    bitflips_sent: counts.bitflips,
+    nominations_sent: counts.nominations,
+    relay_endpoints: circuit,
+    relay_follows_stranger: circuit.includes(STRANGER_IPS[0]),
+    tables: tables.summary(),
+    tables_over_limit: tables.overLimit().join('; ') || 'none',
+  };
+  return outcome;
+}
+
+function decodeQuietly(bytes: Uint8Array): ReturnType<typeof decodeRendezvous> | undefined {
+  try {
+    return decodeRendezvous(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The a|b relay circuit's endpoints as text, when the server keeps them by address. */
+function relayEndpoints(server: RendezvousServer, now: number): string {
+  const relay = server.relay as unknown as { ofPair?: (now: number, pair: string) => { a?: unknown; b?: unknown } | undefined };
+  if (typeof relay.ofPair !== 'function') return 'n/a';
+  const c = relay.ofPair(now, 'a\u0000b');
+  if (!c) return 'none';
+  const show = (x: unknown): string => (typeof x === 'object' && x !== null && 'ip' in x && 'port' in x ? formatAddr(x as Addr) : String(x));
+  return `${show(c.a)} ${show(c.b)}`;
+}
+
+function attackedTransfer(size_bytes: number, name: string, slow: boolean): Scenario {
+  return {
+    name,
+    description: `${size_bytes >= 1 << 20 ? `${size_bytes >> 20} MiB` : `${size_bytes} B`} pinned transfer while an on-path stranger replays, bit-flips, forges nominations and low-order handshakes, squats ids and asks for stranger punches`,
+    suites: ['attack'],
+    slow,
+    figures: ['sha256_equal', 'b_peer_keys_ok', 'b_paths_to_stranger', 'stranger_punches_to_honest', 'replays_sent', 'bitflips_sent', 'nominations_sent', 'low_order_sent'],
+    run: (sim, seed) => runAttackedTransfer(sim, seed, size_bytes),
+    expectations: [
+      equal('sha256_equal', true),
+      equal('closed_cleanly', true),
+      atLeast('delivered_bytes', size_bytes),
+      equal('a_peer_keys_ok', true),
+      equal('b_peer_keys_ok', true),
+      holds("b's path never moves to an address the stranger chose", (o) => (o.b_paths_to_stranger === 0 ? true : `${o.b_paths_to_stranger} path(s) not to a (${o.a_public}); first: ${o.b_paths}`)),
+      equal('stranger_punches_to_honest', 0),
+      equal('squatted_live_ids', 0),
+      equal('relay_follows_stranger', false),
+      equal('tables_over_limit', 'none'),
+      // The attack really happened (else the expectations above prove nothing).
+      atLeast('low_order_sent', LOW_ORDER_POINTS_HEX.length),
+      atLeast('replays_sent', INJECTIONS_PER_KIND),
+      atLeast('bitflips_sent', INJECTIONS_PER_KIND),
+      atLeast('nominations_sent', INJECTIONS_PER_KIND),
+    ],
+  };
+}
+
+export const attackLiveTransfer16MiB = attackedTransfer(16 * 1024 * 1024, 'attack/live-transfer-16mib', true);
+export const attackLiveTransfer1MiB = attackedTransfer(1024 * 1024, 'attack/live-transfer-1mib', false);

@@ -1,0 +1,116 @@
+// A mesh of N peers on the simulated internet over plain datagrams: hosts with their own
+// links (latency, loss), one MeshNode each (crashable), joined one after another through a
+// random earlier peer. The 1,000-peer scenarios and the bench use this; the secure 50-peer
+// scenario builds its own world over secure sessions (secure-world.ts).
+import { addr, type Addr } from '../../protocol/core/addr.ts';
+import { nobleCrypto } from '../../protocol/core/noble-crypto.ts';
+import type { DisseminationMode, MeshLimits } from '../../protocol/mesh/config.ts';
+import type { MeshEvent } from '../../protocol/mesh/events.ts';
+import { MeshNode, type MeshCommand } from '../../protocol/mesh/mesh-node.ts';
+import type { MachineHandle, Simulator } from '../../runtime-sim/index.ts';
+import type { LinkConfig } from '../../runtime-sim/link.ts';
+import { Crashable } from './crashable.ts';
+
+export const MESH_PORT = 7400;
+export const MESH_PROTOCOL = 'peerlab-mesh';
+export const MESH_VERSION = 0x0100;
+
+export interface MeshPeer {
+  readonly name: string;
+  readonly index: number;
+  readonly addr: Addr;
+  readonly node: MeshNode;
+  readonly box: Crashable<MeshCommand, MeshEvent>;
+  readonly handle: MachineHandle<MeshCommand, MeshEvent>;
+  /** Virtual time it joined and (if it did) crashed or left. */
+  joinedAt: number;
+  goneAt: number;
+}
+
+export interface WorldOptions {
+  readonly peers: number;
+  readonly mode: DisseminationMode;
+  /** Loss per link crossing (a datagram crosses two: sender's uplink, receiver's downlink). */
+  readonly link_loss: number;
+  readonly latency_min_ms: number;
+  readonly latency_max_ms: number;
+  readonly limits?: Partial<MeshLimits>;
+  readonly debug_events?: boolean;
+  /** Peers added now; the rest later with addPeer(). */
+  readonly initial?: number;
+  /** Milliseconds between two joins. */
+  readonly join_spacing_ms: number;
+  readonly protocol_id?: (index: number) => string;
+}
+
+/** Per-link loss that gives `endToEnd` loss over the two crossings of one datagram. */
+export function perLinkLoss(endToEnd: number): number {
+  return 1 - Math.sqrt(1 - endToEnd);
+}
+
+export class MeshWorld {
+  readonly peers: MeshPeer[] = [];
+  private readonly link: LinkConfig;
+
+  constructor(
+    readonly sim: Simulator,
+    readonly options: WorldOptions,
+  ) {
+    this.link = {
+      latency: { kind: 'uniform', min_ms: options.latency_min_ms, max_ms: options.latency_max_ms },
+      ...(options.link_loss > 0 ? { loss: { kind: 'bernoulli', p: options.link_loss } } : {}),
+    };
+    const initial = options.initial ?? options.peers;
+    for (let i = 0; i < initial; i++) this.addPeer(i * options.join_spacing_ms);
+  }
+
+  /** Adds peer number `peers.length`, joining at virtual time `at` through a random live peer. */
+  addPeer(at: number): MeshPeer {
+    const index = this.peers.length;
+    const name = `p${index}`;
+    const ip = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${(index & 255) + 1}`;
+    const sim = this.sim;
+    sim.addHost({ name, realm: sim.internet, ips: [ip], link: this.link });
+    const rng = sim.rng.fork(`mesh:${name}`);
+    const local = addr(ip, MESH_PORT);
+    const node = new MeshNode({
+      protocol_id: this.options.protocol_id?.(index) ?? MESH_PROTOCOL,
+      protocol_version: MESH_VERSION,
+      publicKey: rng.nextBytes(32),
+      local,
+      mode: this.options.mode,
+      crypto: nobleCrypto,
+      rng,
+      limits: this.options.limits,
+      debug_events: this.options.debug_events,
+    });
+    const box = new Crashable<MeshCommand, MeshEvent>(node);
+    const handle = sim.run(name, box, { port: MESH_PORT, events_kept_max: 0 });
+    const peer: MeshPeer = { name, index, addr: local, node, box, handle, joinedAt: at, goneAt: Infinity };
+    this.peers.push(peer);
+    if (index > 0) {
+      sim.at(at, () => {
+        const live = this.peers.filter((p) => p !== peer && p.goneAt === Infinity && p.joinedAt <= sim.now);
+        if (live.length === 0) return;
+        const contact = live[sim.rng.nextInt(0, live.length - 1)]!;
+        handle.command({ type: 'connect', addr: contact.addr });
+      });
+    }
+    return peer;
+  }
+
+  crash(peer: MeshPeer): void {
+    peer.goneAt = this.sim.now;
+    peer.box.crash();
+  }
+
+  leave(peer: MeshPeer): void {
+    peer.handle.command({ type: 'disconnect' });
+    peer.goneAt = this.sim.now;
+    peer.box.crash();
+  }
+
+  live(): MeshPeer[] {
+    return this.peers.filter((p) => p.goneAt === Infinity);
+  }
+}
