@@ -4,7 +4,12 @@
 //   2. rendezvous registrations + lookups per CPU-second, in-process, against decoding the same
 //      datagrams alone (target >= 100,000/s); registrations + connects (which issue punches) too;
 //   3. heap after a flood of 1,000,000 distinct fake registrations from distinct addresses,
-//      against the heap with the table just full (target: within 2x, i.e. bounded).
+//      against the heap with the table just full (target: within 2x, i.e. bounded);
+//   4. honest registration success during a 200,000-registration flood from 4,000 sources
+//      (sim, scenarios/attack/flood.ts), forged sources and attacker-owned sources that echo
+//      cookies, against the same measurement without the flood (target >= 99%);
+//   5. the worst reply/request byte ratio per request type sent from forged sources during
+//      that flood (target <= 1 for everything but STUN Binding).
 // Run: `npx tsx bench/punch.ts [--json]` or `npm run bench -- punch`.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -13,11 +18,13 @@ import { addr } from '../protocol/core/addr.ts';
 import { rngFromFloat } from '../protocol/core/rng.ts';
 import { UNKNOWN_NAT } from '../protocol/punch/nat-report.ts';
 import { RendezvousServer } from '../protocol/punch/rendezvous-server.ts';
-import { decodeRendezvous, encodeRendezvous } from '../protocol/punch/rendezvous-wire.ts';
+import { CONTROL_BYTES_MAX, decodeRendezvous, encodeRendezvous } from '../protocol/punch/rendezvous-wire.ts';
 import { Simulator } from '../runtime-sim/index.ts';
 import type { NatPresetName } from '../runtime-sim/nat/presets.ts';
 import { runCell } from '../scenarios/nat-matrix/index.ts';
 import { DIRECT_RTT_MS } from '../scenarios/nat-matrix/world.ts';
+import { FLOOD_SCENARIO, REGISTER_DEADLINE_MS, runFlood, type FloodOptions, type FloodResult } from '../scenarios/attack/flood.ts';
+import { RATIO_EXEMPT, REQUEST_TYPES } from '../scenarios/attack/reply-ledger.ts';
 import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
 
 const CONE_PRESETS: readonly NatPresetName[] = ['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'linux-masquerade', 'linux-masquerade-firewall', 'cgnat'];
@@ -28,6 +35,20 @@ const FLOOD_REGISTRATIONS = 1_000_000;
 const TARGET_RTT_MULTIPLE = 2;
 const TARGET_FLOOD_RATIO = 2;
 const SERVER = addr('198.51.100.7', 3478);
+/** Figure 4: the flood of issue 9 (200k registrations from 4,000 source IPs), honest peers joining throughout. */
+const BENCH_FLOOD: FloodOptions = {
+  ...FLOOD_SCENARIO,
+  registrations: 200_000,
+  sources: 4_000,
+  duration_ms: 20_000,
+  honest: 200,
+  probe_sources_per_type: 64,
+  probe_requests_per_source: 16,
+};
+const TARGET_HONEST_SUCCESS = 0.99;
+const TARGET_REPLY_RATIO = 1;
+const FLOOD_SEED = 9;
+const REGISTER_DEADLINE_MS_TEXT = `${REGISTER_DEADLINE_MS / 1000} s`;
 
 function cpuMs(): number {
   const u = process.cpuUsage();
@@ -83,10 +104,19 @@ function rendezvousRate(second: 'lookup' | 'connect'): { ops_per_s: number; deco
   const sources = Array.from({ length: n }, (_, i) => addr(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1024 + (i % 60_000)));
   const token = new Uint8Array(16).fill(7);
   const datagrams: Uint8Array[] = [];
+  // Registrations echo the server's return-routability cookie (a server built the same way
+  // issues the same cookies); connects name each other (consent) and are padded (anti-amplification).
+  const cookies = rendezvousServer(n + 1);
   for (let i = 0; i < n; i++) {
     const host = { kind: 'host' as const, addr: sources[i]! };
-    datagrams.push(encodeRendezvous({ type: 'register', nonce: i, id: `peer-${i}`, token, rtt_ms: 40, nat: UNKNOWN_NAT, candidates: [host, { kind: 'reflexive', addr: sources[i]! }] }));
-    datagrams.push(encodeRendezvous({ type: second, nonce: i, id: `peer-${i}`, token, target: `peer-${Math.max(0, i - 1)}` }));
+    const cookie = cookies.cookieFor(2 * i, sources[i]!);
+    datagrams.push(encodeRendezvous({ type: 'register', nonce: i, cookie, id: `peer-${i}`, token, rtt_ms: 40, nat: UNKNOWN_NAT, candidates: [host, { kind: 'reflexive', addr: sources[i]! }] }));
+    const target = `peer-${Math.max(0, i - 1)}`;
+    datagrams.push(
+      second === 'lookup'
+        ? encodeRendezvous({ type: 'lookup', nonce: i, id: `peer-${i}`, token, target, pad_to: CONTROL_BYTES_MAX })
+        : encodeRendezvous({ type: 'connect', nonce: i, id: `peer-${i}`, token, target, mode: 'dial', pad_to: CONTROL_BYTES_MAX }),
+    );
   }
   const run = (): number => {
     const server = rendezvousServer(n + 1);
@@ -128,7 +158,8 @@ function flood(log: (line: string) => void): { full_bytes: number; flood_bytes: 
   const token = new Uint8Array(16);
   const send = (i: number): void => {
     const from = addr(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, 1024 + (i % 60_000));
-    server.handleDatagram(i, from, encodeRendezvous({ type: 'register', nonce: i, id: `fake-${i}`, token, rtt_ms: 0, nat: UNKNOWN_NAT, candidates: [{ kind: 'host', addr: from }] }), SERVER);
+    const cookie = server.cookieFor(i, from);
+    server.handleDatagram(i, from, encodeRendezvous({ type: 'register', nonce: i, cookie, id: `fake-${i}`, token, rtt_ms: 0, nat: UNKNOWN_NAT, candidates: [{ kind: 'host', addr: from }] }), SERVER);
     while (server.pollTransmit()) {}
     while (server.pollEvent()) {}
   };
@@ -140,12 +171,26 @@ function flood(log: (line: string) => void): { full_bytes: number; flood_bytes: 
   return { full_bytes: full, flood_bytes: flooded, size: server.registry.size, max };
 }
 
+/** Figure 4: one flood run and its no-flood baseline, same seed and honest schedule. */
+function honestUnderFlood(owned: boolean, log: (line: string) => void): { flooded: FloodResult; baseline: FloodResult } {
+  const options = { ...BENCH_FLOOD, owned_sources: owned };
+  const flooded = runFlood(new Simulator({ seed: FLOOD_SEED }), options);
+  const baseline = runFlood(new Simulator({ seed: FLOOD_SEED }), { ...options, registrations: 0 });
+  const o = flooded.outcome;
+  log(`flood (${owned ? 'attacker-owned, cookies echoed' : 'forged'} sources): ${o.flood_registrations} registrations from ${o.flood_sources} sources (${o.flood_prefixes}); honest ${flooded.honest_registered}/${flooded.honest_total}; tables ${o.tables}`);
+  return { flooded, baseline };
+}
+
+const share = (r: FloodResult): number => r.honest_registered / Math.max(1, r.honest_total);
+
 export async function run(options: Partial<BenchOptions> = {}): Promise<BenchResult> {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const cone = conePairs(log);
   const rate = rendezvousRate('lookup');
   const connectRate = rendezvousRate('connect');
   const mem = flood(log);
+  const forged = honestUnderFlood(false, log);
+  const botnet = honestUnderFlood(true, log);
   const multiple = cone.median_ms / DIRECT_RTT_MS;
   const floodRatio = mem.flood_bytes / Math.max(1, mem.full_bytes);
   const figures: BenchFigure[] = [
@@ -167,9 +212,31 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
       target: `<= ${TARGET_FLOOD_RATIO}x heap at a full table (${mem.max})`, met: floodRatio <= TARGET_FLOOD_RATIO && mem.size <= mem.max,
     },
   ];
+  for (const [label, r] of [['forged sources', forged], ['attacker-owned sources echoing cookies', botnet]] as const) {
+    const value = share(r.flooded) * 100;
+    const baseline = share(r.baseline) * 100;
+    figures.push({
+      name: `honest registrations within ${REGISTER_DEADLINE_MS_TEXT} during a ${BENCH_FLOOD.registrations.toLocaleString('en')}-registration flood from ${BENCH_FLOOD.sources.toLocaleString('en')} ${label}`,
+      value: Number(value.toFixed(2)), unit: '%', baseline: Number(baseline.toFixed(2)), ratio: value / Math.max(1e-9, baseline),
+      target: `>= ${TARGET_HONEST_SUCCESS * 100}%`, met: value >= TARGET_HONEST_SUCCESS * 100,
+    });
+  }
+  for (const type of REQUEST_TYPES) {
+    const f = forged.flooded.ledger.figures(type);
+    if (f.requests === 0) continue;
+    const exempt = RATIO_EXEMPT.has(type);
+    figures.push({
+      name: `worst reply/request bytes to a forged source, ${type} (${f.requests} requests from ${f.sources} sources, largest reply ${f.reply_bytes_max} B)`,
+      value: Number(f.worst_ratio.toFixed(3)), unit: 'x', baseline: TARGET_REPLY_RATIO, ratio: f.worst_ratio / TARGET_REPLY_RATIO,
+      target: exempt ? 'none (STUN Binding: rate-limited instead)' : `<= ${TARGET_REPLY_RATIO}`,
+      ...(exempt ? {} : { met: f.worst_ratio <= TARGET_REPLY_RATIO }),
+    });
+  }
   const notes = [
     `cone pairs: ${cone.runs} runs over ${CONE_PRESETS.length} presets x ${SEEDS_PER_PAIR} seeds; direct RTT ${DIRECT_RTT_MS} ms; baseline column = 1 RTT`,
     'rendezvous baseline = decoding the same datagrams only (the codec floor)',
+    `flood: sim seed ${FLOOD_SEED}, ${BENCH_FLOOD.honest + 2} honest peers each behind its own NAT in its own /24, starting evenly over ${BENCH_FLOOD.duration_ms / 1000} s of flood; baseline column = the same run without the flood`,
+    'reply/request: per forged source, max(largest reply / request, all reply bytes / all request bytes); baseline column = the request itself (1x)',
   ];
   const result: BenchResult = { name: 'punch', figures, notes };
   if (!options.json) for (const f of figures) log(`${f.name}: ${f.value} ${f.unit} (baseline ${f.baseline}, ratio ${f.ratio?.toFixed(3)}, target ${f.target ?? '-'}, ${f.met === undefined ? '' : f.met ? 'met' : 'MISSED'})`);

@@ -66,12 +66,10 @@ function simTransfer(size_bytes: number, loss: number, congestion: CongestionNam
   const progress = newProgress();
   let cConn = -1;
   let sConn = -1;
-  const empty = new Uint8Array(0);
   const io = (endpoint: RudpEndpoint, handle: typeof hs, conn: () => number): StreamIo => ({
-    write: (now, d) => endpoint.write(now, conn(), d),
-    read: () => endpoint.read(conn()),
+    write: (_now, d) => handle.act((_m, now) => endpoint.write(now, conn(), d)),
+    read: () => handle.act(() => endpoint.read(conn())),
     end: () => handle.command({ type: 'close', conn: conn() }),
-    flush: () => handle.command({ type: 'write', conn: conn(), data: empty }),
   });
   const ioC = io(client, hc, () => cConn);
   const ioS = io(server, hs, () => sConn);
@@ -81,8 +79,7 @@ function simTransfer(size_bytes: number, loss: number, congestion: CongestionNam
     onTransportEvent(sim, 'receiver', e, ioS, data, progress);
   });
   sim.at(0, () => {
-    cConn = client.connect(sim.now, addr('198.51.100.2', 4000), { resume });
-    hc.command({ type: 'write', conn: cConn, data: empty });
+    cConn = hc.act((_m, now) => client.connect(now, addr('198.51.100.2', 4000), { resume }));
   });
   for (let t = 500; t <= SIM_LIMIT_MS && progress.deliveredAt === undefined; t += 500) sim.runUntil(t);
   const stats = client.stats(cConn);

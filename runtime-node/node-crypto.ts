@@ -85,7 +85,10 @@ export const nodeCrypto: Crypto = {
     try {
       return view(diffieHellman({ privateKey: privateKeyObject(secretKey), publicKey: publicKeyObject(publicKey) }));
     } catch {
-      // OpenSSL refuses low-order points; noble returns its result or throws the same way.
+      // OpenSSL refuses a key whose shared secret would be all zeros (a low-order point);
+      // noble then gives the same verdict (it throws too), so both providers behave alike and
+      // the caller (protocol/rudp/handshake-state.ts dhChecked) turns it into a typed
+      // HandshakeError('low-order'). test/runtime-node/node-crypto.test.ts checks all 12 points.
       return nobleCrypto.x25519(secretKey, publicKey);
     }
   },

@@ -1,154 +1,17 @@
-// The file transfer `peerlab connect` runs over a secure stream: a 44-byte header (magic,
-// size, sha256) then the bytes; the receiver answers with a 33-byte verdict (ok flag + the
-// sha256 it computed). The sender hashes the file first so the receiver can verify as it
-// writes; neither side holds the file in memory.
-import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+// The files behind `peerlab connect`'s FileTransfer machine (protocol/transfer): a source
+// that hashes the file to send before any network step and then serves it by offset, and a
+// sink that writes what arrives into a temporary file beside the destination and renames it
+// over the destination only after the sha256 verified. An existing destination is never
+// opened for writing, so a failed or refused transfer leaves it exactly as it was. Every
+// problem found before the network is one FileProblem with a one-line message.
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Sha256Factory } from '../protocol/transfer/config.ts';
+import { nameProblem, NAME_BYTES_MAX, truncateUtf8, type Offer } from '../protocol/transfer/wire.ts';
 
-const MAGIC = 0x504c4631; // "PLF1"
-export const HEADER_BYTES = 4 + 8 + 32;
-export const VERDICT_BYTES = 1 + 32;
-/** Read size when hashing and sending. */
-const chunk_bytes = 256 * 1024;
-/** Largest file we agree to move (a bound on the header's size field). */
-export const transfer_bytes_max = 2 ** 40;
-
-export class TransferError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TransferError';
-  }
-}
-
-export function hashFile(path: string): { size_bytes: number; sha256: Uint8Array } {
-  const fd = openSync(path, 'r');
-  try {
-    const hash = createHash('sha256');
-    const buffer = Buffer.alloc(chunk_bytes);
-    let size_bytes = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, 0, chunk_bytes, null);
-      if (n === 0) break;
-      hash.update(buffer.subarray(0, n));
-      size_bytes += n;
-    }
-    return { size_bytes, sha256: new Uint8Array(hash.digest()) };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export class FileSender {
-  readonly size_bytes: number;
-  readonly sha256: Uint8Array;
-  private readonly fd: number;
-  private pending: Uint8Array;
-  private fileOffset = 0;
-  sent_bytes = 0;
-
-  constructor(path: string) {
-    const { size_bytes, sha256 } = hashFile(path);
-    this.size_bytes = size_bytes;
-    this.sha256 = sha256;
-    this.fd = openSync(path, 'r');
-    const header = new Uint8Array(HEADER_BYTES);
-    const view = new DataView(header.buffer);
-    view.setUint32(0, MAGIC);
-    view.setBigUint64(4, BigInt(size_bytes));
-    header.set(sha256, 12);
-    this.pending = header;
-  }
-
-  get done(): boolean {
-    return this.pending.byteLength === 0 && this.fileOffset >= this.size_bytes;
-  }
-
-  /** Offers bytes to `write` (which returns how many it took) until it takes none. */
-  pump(write: (data: Uint8Array) => number): void {
-    for (;;) {
-      if (this.pending.byteLength === 0) {
-        if (this.fileOffset >= this.size_bytes) return;
-        const buffer = Buffer.alloc(Math.min(chunk_bytes, this.size_bytes - this.fileOffset));
-        const n = readSync(this.fd, buffer, 0, buffer.byteLength, this.fileOffset);
-        if (n === 0) throw new TransferError('file shrank while sending');
-        this.fileOffset += n;
-        this.pending = new Uint8Array(buffer.buffer, buffer.byteOffset, n);
-      }
-      const taken = write(this.pending);
-      if (taken <= 0) return;
-      this.sent_bytes += taken;
-      this.pending = this.pending.subarray(taken);
-    }
-  }
-
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
-export class FileReceiver {
-  private readonly fd: number;
-  private readonly hash: Hash = createHash('sha256');
-  private header = new Uint8Array(0);
-  size_bytes: number | undefined;
-  expected: Uint8Array | undefined;
-  received_bytes = 0;
-
-  constructor(path: string) {
-    this.fd = openSync(path, 'w');
-  }
-
-  get done(): boolean {
-    return this.size_bytes !== undefined && this.received_bytes >= this.size_bytes;
-  }
-
-  /** Consumes stream bytes; returns bytes beyond the file (none expected). */
-  feed(chunk: Uint8Array): void {
-    let data = chunk;
-    if (this.size_bytes === undefined) {
-      const need = HEADER_BYTES - this.header.byteLength;
-      const joined = new Uint8Array(this.header.byteLength + Math.min(need, data.byteLength));
-      joined.set(this.header);
-      joined.set(data.subarray(0, need), this.header.byteLength);
-      this.header = joined;
-      data = data.subarray(need);
-      if (this.header.byteLength < HEADER_BYTES) return;
-      const view = new DataView(this.header.buffer);
-      if (view.getUint32(0) !== MAGIC) throw new TransferError('the sender is not speaking the peerlab file format');
-      const size = view.getBigUint64(4);
-      if (size > BigInt(transfer_bytes_max)) throw new TransferError(`announced size ${size} is too large`);
-      this.size_bytes = Number(size);
-      this.expected = this.header.slice(12, 44);
-    }
-    const room = this.size_bytes - this.received_bytes;
-    if (data.byteLength > room) throw new TransferError('the sender sent more than it announced');
-    if (data.byteLength === 0) return;
-    this.hash.update(data);
-    writeSync(this.fd, data);
-    this.received_bytes += data.byteLength;
-  }
-
-  /** Closes the file and returns the verdict bytes to send back. */
-  finish(): { ok: boolean; sha256: Uint8Array; verdict: Uint8Array } {
-    closeSync(this.fd);
-    const sha256 = new Uint8Array(this.hash.digest());
-    const ok = this.expected !== undefined && Buffer.from(sha256).equals(Buffer.from(this.expected));
-    const verdict = new Uint8Array(VERDICT_BYTES);
-    verdict[0] = ok ? 1 : 0;
-    verdict.set(sha256, 1);
-    return { ok, sha256, verdict };
-  }
-}
-
-export function decodeVerdict(bytes: Uint8Array): { ok: boolean; sha256: Uint8Array } {
-  if (bytes.byteLength < VERDICT_BYTES) throw new TransferError('short verdict');
-  return { ok: bytes[0] === 1, sha256: bytes.slice(1, VERDICT_BYTES) };
-}
-
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}
+/** Read size when hashing. */
+const hash_chunk_bytes = 1024 * 1024;
 
 /** The transfer protocol's incremental sha256 on node:crypto (about 10x @noble's speed). */
 export const nodeSha256: Sha256Factory = () => {
@@ -158,3 +21,130 @@ export const nodeSha256: Sha256Factory = () => {
     digest: () => new Uint8Array(hash.digest()),
   };
 };
+
+/** A file cannot be sent or received; found before any network step. */
+export class FileProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FileProblem';
+  }
+}
+
+function reason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOTDIR') return 'a parent is not a directory';
+  return code ?? String(error);
+}
+
+/** The file to send: opened and hashed at once, then read by offset as the machine asks. */
+export class FileSource {
+  readonly offer: Offer;
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      throw new FileProblem(`cannot read --send ${path}: ${reason(error)}`);
+    }
+    try {
+      if (!fstatSync(fd).isFile()) throw new FileProblem(`cannot send ${path}: not a regular file`);
+      const hash = createHash('sha256');
+      const buffer = Buffer.alloc(hash_chunk_bytes);
+      let size_bytes = 0;
+      for (let n = readSync(fd, buffer, 0, buffer.byteLength, 0); n > 0; n = readSync(fd, buffer, 0, buffer.byteLength, size_bytes)) {
+        hash.update(buffer.subarray(0, n));
+        size_bytes += n;
+      }
+      const name = truncateUtf8(basename(path), NAME_BYTES_MAX);
+      this.offer = { name: nameProblem(name) ? 'file' : name, size_bytes, sha256: new Uint8Array(hash.digest()) };
+    } catch (error) {
+      closeSync(fd);
+      if (error instanceof FileProblem) throw error;
+      throw new FileProblem(`cannot read --send ${path}: ${reason(error)}`);
+    }
+    this.fd = fd;
+  }
+
+  /** Up to `max_bytes` from `offset`; fewer (or none) when the file shrank since it was hashed. */
+  read(offset: number, max_bytes: number): Uint8Array {
+    if (this.fd === undefined) return new Uint8Array(0);
+    const buffer = Buffer.alloc(max_bytes);
+    const n = readSync(this.fd, buffer, 0, max_bytes, offset);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, n);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** Where a received file goes: a temporary file beside `path`, renamed over it once verified. */
+export class FileSink {
+  readonly path: string;
+  readonly tempPath: string;
+  private fd: number | undefined;
+  private state: 'writing' | 'committed' | 'discarded' = 'writing';
+
+  constructor(path: string) {
+    this.path = resolve(path);
+    const dir = dirname(this.path);
+    let dirIsDirectory = false;
+    try {
+      dirIsDirectory = statSync(dir).isDirectory();
+    } catch (error) {
+      throw new FileProblem(`cannot receive into ${path}: directory ${dir}: ${reason(error)}`);
+    }
+    if (!dirIsDirectory) throw new FileProblem(`cannot receive into ${path}: ${dir} is not a directory`);
+    try {
+      if (statSync(this.path).isDirectory()) throw new FileProblem(`cannot receive into ${path}: it is a directory (name the file)`);
+    } catch (error) {
+      if (error instanceof FileProblem) throw error;
+      // Absent is the usual case; anything else shows up when we create the temporary file.
+    }
+    this.tempPath = join(dir, `.${basename(this.path)}.peerlab-${randomBytes(4).toString('hex')}.part`);
+    try {
+      this.fd = openSync(this.tempPath, 'wx', 0o600);
+    } catch (error) {
+      throw new FileProblem(`cannot receive into ${path}: cannot create a file in ${dir}: ${reason(error)}`);
+    }
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    if (this.fd === undefined) throw new Error('sink closed');
+    let done = 0;
+    while (done < data.byteLength) done += writeSync(this.fd, data, done, data.byteLength - done, offset + done);
+  }
+
+  /** The file verified: make it durable and give it its final name (replacing any old file). */
+  commit(): void {
+    if (this.fd === undefined || this.state !== 'writing') throw new Error('nothing to commit');
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+    renameSync(this.tempPath, this.path);
+    this.state = 'committed';
+  }
+
+  /** The transfer failed: remove the temporary file; the destination is untouched. */
+  discard(): void {
+    if (this.state !== 'writing') return;
+    this.state = 'discarded';
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    try {
+      unlinkSync(this.tempPath);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  get committed(): boolean {
+    return this.state === 'committed';
+  }
+}

@@ -33,6 +33,11 @@ export interface MachineHandle<Command, Event> {
   readonly eventsDropped: number;
   /** handleCommand at the current virtual time. */
   command(command: Command): void;
+  /**
+   * Calls the machine's own API (write, read, …) at the current virtual time, then drains it,
+   * so what the call queued goes out and its deadline is re-armed (no no-op command needed).
+   */
+  act<T>(fn: (machine: Machine<Command, Event>, now: number) => T): T;
   /** Calls `fn` for each later event, after the machine has been drained. */
   onEvent(fn: (event: Event) => void): void;
 }
@@ -96,6 +101,21 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
 
   onEvent(fn: (event: Event) => void): void {
     this.callbacks.push(fn);
+  }
+
+  act<T>(fn: (machine: Machine<Command, Event>, now: number) => T): T {
+    if (this.fault) throw this.fault;
+    const now = this.k.now;
+    this.checker.enter('api', now);
+    let result: T;
+    try {
+      result = fn(this.machine, now);
+    } catch (error) {
+      throw this.fail(this.checker.threw('api', now, error));
+    }
+    // Inside a drain (a callback of this machine) the running drain re-arms the deadline.
+    if (!this.busy) this.drain('api');
+    return result;
   }
 
   /** A datagram arrived (called by the network from a queue event, never inline). */

@@ -77,9 +77,13 @@ export function runPlan(plan: Plan): RunResult {
     return result({});
   } catch (error) {
     if (outcome === 'none') outcome_ms = sim.now;
-    if (error instanceof SwarmViolation) return result({ ok: false, violation: { kind: error.kind, detail: error.detail } });
+    // The driver's own contract checker (protocol/core/contract.ts) may wrap our violation.
+    for (let e: unknown = error; e instanceof Error; e = e.cause) {
+      if (e instanceof SwarmViolation) return result({ ok: false, violation: { kind: e.kind, detail: e.detail } });
+    }
     const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return result({ ok: false, violation: { kind: 'simulator', detail } });
+    const kind = error instanceof Error && error.name === 'ContractViolation' ? 'contract' : 'simulator';
+    return result({ ok: false, violation: { kind, detail } });
   }
 }
 

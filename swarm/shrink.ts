@@ -1,8 +1,9 @@
 // Shrinks a failing seed's fault schedule to a minimal one by delta debugging (Zeller's ddmin)
 // over its entries: drop chunks of entries, keep any smaller schedule that still fails the
-// same way (same violation kind), refine the granularity until no single entry can go. The
-// topology and workload stay those of the seed, so the result reads "this seed, with only
-// these faults, still breaks".
+// same way (same violation kind), refine the granularity until no single entry can go; then
+// narrow each remaining adversary to a single action if one suffices. The topology and
+// workload stay those of the seed, so the result reads "this seed, with only these faults,
+// still breaks".
 import type { Plan, ScheduleEntry } from './plan.ts';
 import { runPlan, type RunResult } from './run.ts';
 import type { ViolationKind } from './violation.ts';
@@ -18,14 +19,14 @@ export interface ShrinkResult {
   readonly from_entries: number;
 }
 
-export function shrinkSchedule(plan: Plan, failure: RunResult, runs_max = shrink_runs_max): ShrinkResult {
+export function shrinkSchedule(plan: Plan, failure: RunResult, runs_max = shrink_runs_max, run: (plan: Plan) => RunResult = runPlan): ShrinkResult {
   const kind: ViolationKind | undefined = failure.violation?.kind;
   let best = [...plan.schedule];
   let bestResult = failure;
   let runs = 0;
   const stillFails = (schedule: ScheduleEntry[]): RunResult | undefined => {
     runs++;
-    const r = runPlan({ ...plan, schedule });
+    const r = run({ ...plan, schedule });
     return !r.ok && r.violation?.kind === kind ? r : undefined;
   };
   // The empty schedule first: many bugs need no fault at all.
@@ -54,6 +55,20 @@ export function shrinkSchedule(plan: Plan, failure: RunResult, runs_max = shrink
       n = Math.min(best.length, n * 2);
     }
   }
-  // One entry left: it is minimal unless the failure needs none (checked above).
+  // Then narrow each adversary to one action, when one alone still breaks the run.
+  for (let i = 0; i < best.length && runs < runs_max; i++) {
+    const entry = best[i]!;
+    if (entry.kind !== 'adversary' || entry.actions.length < 2) continue;
+    for (const action of entry.actions) {
+      if (runs >= runs_max) break;
+      const narrowed = [...best.slice(0, i), { ...entry, actions: [action] }, ...best.slice(i + 1)];
+      const r = stillFails(narrowed);
+      if (r) {
+        best = narrowed;
+        bestResult = r;
+        break;
+      }
+    }
+  }
   return { schedule: best, result: bestResult, runs, from_entries: plan.schedule.length };
 }

@@ -43,6 +43,29 @@ export function rudpTables(name: string, e: RudpEndpoint): TableReading[] {
   const head = Reflect.get(e, 'eventsHead');
   out.push({ name: `${name}.events`, size: events === undefined ? -1 : events - (typeof head === 'number' ? head : 0), limit: rudp_events_max });
   out.push({ name: `${name}.transmits`, size: sizeOf(e, 'transmits') ?? -1, limit: rudp_transmits_max });
+  const connections: unknown = Reflect.get(e, 'connections');
+  if (connections instanceof Map) for (const c of connections.values()) out.push(...connectionTables(name, c as object, c));
+  else out.push({ name: `${name}.connections-map`, size: -1, limit: 0 });
+  return out;
+}
+
+/** Per connection: send buffer, receive buffer (in order + out of order), datagram queues. */
+function connectionTables(name: string, c: object, conn: { readonly sendStream?: unknown; readonly receiveStream?: unknown }): TableReading[] {
+  const out: TableReading[] = [];
+  const send = conn.sendStream as { buffered_bytes?: number; capacity_bytes?: number } | undefined;
+  out.push({ name: `${name}.conn.send_buffer`, size: send?.buffered_bytes ?? -1, limit: send?.capacity_bytes ?? 0 });
+  const receive = conn.receiveStream as { readable_bytes?: number; window_bytes?: number } | undefined;
+  const pending: unknown = receive === undefined ? undefined : Reflect.get(receive, 'pending');
+  let held = -1;
+  if (receive?.readable_bytes !== undefined && Array.isArray(pending)) {
+    held = receive.readable_bytes;
+    for (const p of pending as Array<{ data?: Uint8Array }>) held += p.data?.byteLength ?? 0;
+  }
+  out.push({ name: `${name}.conn.receive_buffer`, size: held, limit: receive?.window_bytes ?? 0 });
+  for (const field of ['datagramsOut', 'datagramsIn']) {
+    const q = Reflect.get(c, field) as { length?: number; max_items?: number } | undefined;
+    out.push({ name: `${name}.conn.${field}`, size: q?.length ?? -1, limit: q?.max_items ?? 0 });
+  }
   return out;
 }
 

@@ -51,7 +51,8 @@ export function buildPeerWorld(ctx: WorldContext): SwarmWorld {
       token: sim.rng.fork(`token-${name}`).nextBytes(16),
       server: primary,
       local: addr(ip, PEER_PORT),
-      ...(name === 'a' ? { connect_to: 'b', expectedPeer: publicB } : {}),
+      // b consents to being punched by a only (older trees ignore accept_from: strangers get in).
+      ...(name === 'a' ? { connect_to: 'b', expectedPeer: publicB } : { punch: { accept_from: 'a' } }),
       staticSecret: secret,
       crypto: nodeCrypto,
       rng: sim.rng.fork(`peer-${name}`),

@@ -23,7 +23,7 @@ export function buildPunchWorld(ctx: WorldContext): SwarmWorld {
   const clients: PunchClient[] = [];
   const watches: PathWatch[] = [];
   const start = (name: 'a' | 'b', ip: string): void => {
-    const client = new PunchClient({ id: name, token: sim.rng.fork(`token-${name}`).nextBytes(16), server: primary, local: addr(ip, PEER_PORT), ...(name === 'a' ? { connect_to: 'b' } : {}) }, sim.rng.fork(`punch-${name}`));
+    const client = new PunchClient({ id: name, token: sim.rng.fork(`token-${name}`).nextBytes(16), server: primary, local: addr(ip, PEER_PORT), ...(name === 'a' ? { connect_to: 'b' } : { accept_from: 'a' }) }, sim.rng.fork(`punch-${name}`));
     const handle = sim.run<GuardCommand<PunchCommand>, PunchEvent>(name, new ContractGuard(name, client, tally), { port: PEER_PORT });
     const watch = new PathWatch(name);
     handle.onEvent((e) => watch.onEvent(sim.now, e));

@@ -6,7 +6,8 @@
 //   - the drain is seen, not declared: once pollTransmit() and pollEvent() have both come back
 //     empty since the last handle* call, the next pollTimeout() is the settled deadline, and
 //     after a handleTimeout(now) it must be undefined or > now;
-//   - handle* calls count as spin-guard steps (per instant and in total).
+//   - handle* calls and every item polled out count as spin-guard steps (per instant and in
+//     total), so neither a timer loop nor an endless stream of transmits can hang a test.
 // Calls a harness makes to the machine's own API (endpoint.write, …) bypass the wrapper; a
 // harness that makes them should pass through `api()` so a throw there is caught as well.
 import { ContractChecker, SpinGuard, type MachineCall, type SpinLimits } from './contract.ts';
@@ -78,6 +79,7 @@ export class CheckedMachine<Command, Event> implements Machine<Command, Event> {
     if (transmit === undefined) this.transmitsEmpty = true;
     else {
       this.checker.polled('pollTransmit', this.lastNow);
+      this.guard.step(this.lastNow);
       this.transmitsEmpty = false;
     }
     return transmit;
@@ -93,6 +95,7 @@ export class CheckedMachine<Command, Event> implements Machine<Command, Event> {
     if (event === undefined) this.eventsEmpty = true;
     else {
       this.checker.polled('pollEvent', this.lastNow);
+      this.guard.step(this.lastNow);
       this.eventsEmpty = false;
     }
     return event;

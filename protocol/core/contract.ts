@@ -74,7 +74,7 @@ export class ContractChecker {
 
   constructor(
     readonly name: string,
-    private readonly machine: Pick<Machine<unknown, unknown>, 'isClosed'>,
+    private readonly machine: Machine<never, unknown>,
   ) {
     this.closable = typeof machine.isClosed === 'function';
   }

@@ -7,6 +7,8 @@ export * from './decode-error.ts';
 export * from './reader.ts';
 export * from './writer.ts';
 export * from './machine.ts';
+export * from './bounded-queue.ts';
+export * from './bytes.ts';
 export * from './contract.ts';
 export * from './checked-machine.ts';
 export * from './timers.ts';

@@ -6,7 +6,7 @@ import { formatAddr, type Addr } from '../core/addr.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
-import { BoundedQueue } from './bounded-queue.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
 import { echoPayload, encodeEcho, type EchoMessage } from './codec.ts';
 import { resolveEchoClientConfig, type EchoClientConfig, type ResolvedEchoClientConfig } from './config.ts';
 import { EchoDropLog } from './drop-log.ts';
@@ -36,8 +36,8 @@ export class EchoClient implements Machine<EchoClientCommand, EchoClientEvent> {
   readonly session: number;
   private server: Addr;
   private readonly rtt: RttStats;
-  private readonly transmits = new BoundedQueue<Transmit>(TRANSMITS_MAX);
-  private readonly events: BoundedQueue<EchoClientEvent>;
+  private readonly transmits = BoundedQueue.dropNewest<Transmit>(TRANSMITS_MAX);
+  private readonly events: BoundedQueue<EchoClientEvent, 'drop-newest'>;
   /** Recent pings by sequence number, oldest first (Map keeps insertion order). */
   private readonly pings = new Map<number, PingRecord>();
   private readonly responderSet = new Set<string>();
@@ -66,7 +66,7 @@ export class EchoClient implements Machine<EchoClientCommand, EchoClientEvent> {
     this.server = this.config.server;
     this.session = rng.nextUint32();
     this.rtt = new RttStats(this.config.rtt_samples_max, rng);
-    this.events = new BoundedQueue(this.config.events_max);
+    this.events = BoundedQueue.dropNewest(this.config.events_max);
     this.dropLog = new EchoDropLog(this.events);
   }
 

@@ -4,7 +4,7 @@
 import { formatAddr, type Addr } from '../core/addr.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
-import { BoundedQueue } from './bounded-queue.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
 import { encodeEcho } from './codec.ts';
 import { resolveEchoServerConfig, type EchoServerConfig, type ResolvedEchoServerConfig } from './config.ts';
 import { EchoDropLog } from './drop-log.ts';
@@ -18,15 +18,15 @@ const TRANSMITS_MAX = 256;
 
 export class EchoServer implements Machine<EchoServerCommand, EchoServerEvent> {
   readonly config: ResolvedEchoServerConfig;
-  private readonly transmits = new BoundedQueue<Transmit>(TRANSMITS_MAX);
-  private readonly events: BoundedQueue<EchoServerEvent>;
+  private readonly transmits = BoundedQueue.dropNewest<Transmit>(TRANSMITS_MAX);
+  private readonly events: BoundedQueue<EchoServerEvent, 'drop-newest'>;
   private readonly clients = new Set<string>();
   private readonly dropLog: EchoDropLog;
   private pings = 0;
 
   constructor(config: EchoServerConfig = {}) {
     this.config = resolveEchoServerConfig(config);
-    this.events = new BoundedQueue(this.config.events_max);
+    this.events = BoundedQueue.dropNewest(this.config.events_max);
     this.dropLog = new EchoDropLog(this.events);
   }
 

@@ -39,6 +39,16 @@ export interface MeshLimits {
   /** The first GRAFT waits graft_timeout_ms × (1 + graft_jitter × U[0,1)). */
   readonly graft_jitter: number;
   readonly graft_attempts_max: number;
+  /** Fetched first deliveries in a row (no late tree copy) after which a GRAFT re-links the tree. */
+  readonly repair_streak: number;
+  /**
+   * Hop-by-hop ACK of eager payloads, retransmitted up to retransmits_max times (backing off
+   * from ack_timeout_ms). For plain lossy datagrams; secure sessions are reliable already.
+   */
+  readonly eager_acks: boolean;
+  readonly ack_timeout_ms: number;
+  readonly retransmits_max: number;
+  readonly unacked_max: number;
   readonly missing_max: number;
   readonly announcers_max: number;
   /** Dedup: a delivered id is remembered this long (and at most seen_max ids). */
@@ -81,10 +91,15 @@ export const DEFAULT_LIMITS: MeshLimits = {
   pending_requests_max: 8,
   request_attempts_max: 4,
   contacts_max: 8,
-  graft_timeout_ms: 400,
+  graft_timeout_ms: 300,
   graft_retry_ms: 250,
-  graft_jitter: 1,
+  graft_jitter: 3,
   graft_attempts_max: 12,
+  repair_streak: 3,
+  eager_acks: false,
+  ack_timeout_ms: 250,
+  retransmits_max: 3,
+  unacked_max: 4_096,
   missing_max: 4_096,
   announcers_max: 8,
   seen_ttl_ms: 300_000,
@@ -137,6 +152,7 @@ export class MeshConfigError extends Error {
 export function resolveLimits(partial: Partial<MeshLimits> | undefined): MeshLimits {
   const limits = { ...DEFAULT_LIMITS, ...partial };
   for (const [name, value] of Object.entries(limits)) {
+    if (typeof value === 'boolean') continue;
     if (!Number.isFinite(value) || value < 0) throw new MeshConfigError(`${name} = ${value}`);
   }
   if (limits.active_max < 1) throw new MeshConfigError('active_max must be >= 1');

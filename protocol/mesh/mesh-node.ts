@@ -40,7 +40,7 @@ interface SenderInfo {
 export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   readonly id: string;
   readonly limits: MeshLimits;
-  readonly counters: Record<MeshDropReason | 'handler-error' | 'sent_datagrams', number> = {
+  readonly counters: Record<MeshDropReason | 'handler-error' | 'sent_datagrams' | 'dissemination_datagrams', number> = {
     malformed: 0,
     'not-a-neighbour': 0,
     unsolicited: 0,
@@ -54,6 +54,8 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     'unknown-reply': 0,
     'handler-error': 0,
     sent_datagrams: 0,
+    /** GOSSIP, IHAVE, GRAFT, PRUNE, ACK: the cost of broadcasting (membership excluded). */
+    dissemination_datagrams: 0,
   };
   readonly plumtree: Plumtree;
   private readonly config: MeshConfig;
@@ -201,14 +203,17 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   // ================= application API =================
 
   /** py2p send(*packets, flag=, type=): a broadcast reaches every live participant once; a whisper only direct neighbours. */
-  send(now: Millis, packets: ReadonlyArray<Uint8Array | string>, options: { flag?: 'broadcast' | 'whisper'; type?: string } = {}): SendResult {
+  send(now: Millis, packets: ReadonlyArray<Uint8Array | string>, options: { flag?: 'broadcast' | 'whisper'; type?: string; id?: Uint8Array } = {}): SendResult {
     this.now = now;
     const bytes = packets.map(toBytes);
     const type = options.type ?? '';
     const check = this.checkPayload(bytes, type);
     if (check) return check;
-    const id = this.config.rng.nextBytes(MSG_ID_BYTES);
+    // A layer may name the message (sync writes: the id is a hash of the write), so the same
+    // content sent by several nodes is deduplicated as one broadcast.
+    const id = options.id?.byteLength === MSG_ID_BYTES ? options.id : this.config.rng.nextBytes(MSG_ID_BYTES);
     const idHex = hex(id);
+    if (options.id && this.plumtree.seen.has(idHex)) return { ok: true, id: idHex };
     const flag = options.flag ?? 'broadcast';
     if (flag === 'whisper') {
       if (this.active.size === 0) return refuse('no-neighbours', 'whisper with an empty routing table');
@@ -216,7 +221,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       for (const n of this.active.values()) this.sendTo(n.addr, { t: T.Whisper, id, type, packets: bytes }, n);
     } else {
       this.originated.set(now, idHex, true);
-      this.plumtree.originate(now, { t: T.Gossip, id, hops: 0, type, origin: this.entry(), packets: bytes });
+      this.plumtree.originate(now, { t: T.Gossip, id, hops: 0, retx: false, type, origin: this.entry(), packets: bytes });
       this.plumtree.flush();
     }
     this.emit({ type: 'sent', id: idHex, flag, msg_type: type, size_bytes: bytes.reduce((s, p) => s + p.byteLength, 0) });
@@ -237,6 +242,18 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     const link = [...this.active.values()].find((n) => bytesEqual(n.key, sender.key));
     this.originated.set(now, hex(id), true);
     this.sendTo(link?.addr ?? sender.addr, wire, link, link ? undefined : sender.key);
+    return { ok: true, id: hex(id) };
+  }
+
+  /** Whispers to one neighbour (by id): anti-entropy of layers built on the mesh. */
+  whisperTo(now: Millis, peer: string, packets: readonly Uint8Array[], type: string): SendResult {
+    this.now = now;
+    const check = this.checkPayload(packets, type);
+    if (check) return check;
+    const n = [...this.active.values()].find((x) => x.id === peer);
+    if (n === undefined) return refuse('no-neighbours', `${peer} is not a neighbour`);
+    const id = this.config.rng.nextBytes(MSG_ID_BYTES);
+    this.sendTo(n.addr, { t: T.Whisper, id, type, packets }, n);
     return { ok: true, id: hex(id) };
   }
 
@@ -376,6 +393,8 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
         return this.plumtree.onGraft(n, wire.ids, wire.repair);
       case T.Prune:
         return this.plumtree.onPrune(n);
+      case T.Ack:
+        return this.plumtree.onAck(n, wire.ids);
       case T.Whisper:
         return this.deliver(now, wire.id, 'whisper', n.key, n.advertised, wire.type, wire.packets, 0, n.addrKey);
     }
@@ -565,7 +584,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     if (this.active.size < this.limits.active_max && now >= this.refillAt && this.passive.size > 0) {
       const candidate = this.sample([...this.passive.values()].filter((p) => !this.pending.has(p.addrKey)), 1)[0];
       if (candidate) {
-        this.request(now, candidate.addr, candidate.key, this.active.size === 0);
+        this.request(now, candidate.addr, candidate.key, this.active.size <= 1);
         this.debug('promote', candidate.addrKey);
       }
       this.refillAt = now + (this.active.size < 2 ? this.limits.tick_ms : this.limits.request_timeout_ms);
@@ -664,6 +683,8 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     }
     this.transmits.push({ remote: to, data: encodeMesh(wire, this.limits.message_bytes_max) });
     this.counters.sent_datagrams++;
+    if (wire.t >= T.Gossip && wire.t <= T.Prune) this.counters.dissemination_datagrams++;
+    else if (wire.t === T.Ack) this.counters.dissemination_datagrams++;
     if (n) n.pingAt = this.now + this.limits.keepalive_ms;
   }
 

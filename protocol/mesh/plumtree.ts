@@ -1,13 +1,16 @@
 // Dissemination: Plumtree (Leitão et al., SRDS 2007) over the active view, or plain flooding
 // for comparison. Payloads travel on eager links (a spanning tree that forms itself: a
 // duplicate PRUNEs its link to lazy); lazy links carry IHAVE ids; a missing id GRAFTs an
-// announcer after graft_timeout_ms, which both fetches the payload and repairs the tree.
-// Every id, payload and announcement lives in a bounded, time-limited cache.
+// announcer after a jittered graft timeout, which fetches the payload (and, when fetches
+// repeat, repairs the tree). Plumtree assumes reliable links; over plain lossy datagrams an
+// eager payload is acknowledged hop by hop and retransmitted (eager_acks), else every loss
+// high in the tree would cut a whole subtree off the push path. Every id, payload and
+// announcement lives in a bounded, time-limited cache.
 import type { Millis } from '../core/time.ts';
 import type { DisseminationMode, MeshLimits } from './config.ts';
 import { ExpiringMap } from './expiring-set.ts';
 import type { Neighbour } from './neighbour.ts';
-import { hex, MSG_ID_BYTES, T, type Announcement, type MeshWire } from './wire.ts';
+import { hex, T, type Announcement, type MeshWire } from './wire.ts';
 
 export type GossipWire = Extract<MeshWire, { t: T.Gossip }>;
 
@@ -16,6 +19,13 @@ interface Missing {
   readonly announcers: string[];
   deadline: Millis;
   attempts: number;
+}
+
+interface Unacked {
+  readonly to: Neighbour;
+  readonly gossip: GossipWire;
+  deadline: Millis;
+  tries: number;
 }
 
 /** What Plumtree needs from the node around it. */
@@ -31,23 +41,40 @@ export interface PlumtreeHost {
   random(): number;
 }
 
-/** IHAVE ids per datagram, so an IHAVE fits in the 1,200-byte budget. */
-const ihave_ids_per_message = 60;
+/** Ids per IHAVE/GRAFT/ACK datagram, so each fits the 1,200-byte budget. */
+const ids_per_message = 60;
 
 export class Plumtree {
   readonly seen: ExpiringMap<true>;
   readonly store: ExpiringMap<GossipWire>;
   private readonly missing = new Map<string, Missing>();
+  private readonly unacked = new Map<string, Unacked>();
   private readonly lazyQueue = new Map<Neighbour, Announcement[]>();
-  readonly counters = { payloads_received: 0, duplicates: 0, grafts_sent: 0, repairs_sent: 0, prunes_sent: 0, ihaves_sent: 0, delivered: 0, dup_after_fetch: 0, dup_eager: 0, dup_lazy: 0 };
+  private readonly ackQueue = new Map<Neighbour, Uint8Array[]>();
+  private readonly fetched: ExpiringMap<true>;
+  readonly counters = {
+    payloads_received: 0,
+    payloads_sent: 0,
+    duplicates: 0,
+    dup_after_fetch: 0,
+    dup_retx: 0,
+    dup_eager: 0,
+    dup_lazy: 0,
+    grafts_sent: 0,
+    repairs_sent: 0,
+    prunes_sent: 0,
+    ihaves_sent: 0,
+    retransmits: 0,
+    delivered: 0,
+  };
   /**
    * First deliveries in a row that needed a GRAFT and were never followed by a late copy
-   * over an eager link. One miss is usually a lost datagram on a live tree edge: fetch it
-   * without changing the tree (else every loss adds a cycle that costs a duplicate to
-   * prune). Two in a row, or a fetch that needed a second GRAFT, mean the tree is cut here.
+   * over an eager link. One miss is usually a loss on a live tree edge: fetch it without
+   * changing the tree (else every loss adds a cycle that costs a duplicate to prune). Two in
+   * a row (repair_streak) mean the tree is cut here: the next GRAFT repairs it.
    */
   private fetchStreak = 0;
-  private readonly fetched: ExpiringMap<true>;
+  private now: Millis = 0;
 
   constructor(
     private readonly mode: DisseminationMode,
@@ -61,6 +88,7 @@ export class Plumtree {
 
   /** We originate a broadcast. */
   originate(now: Millis, gossip: GossipWire): void {
+    this.now = now;
     const key = hex(gossip.id);
     this.seen.set(now, key, true);
     this.store.set(now, key, gossip);
@@ -68,24 +96,29 @@ export class Plumtree {
   }
 
   onGossip(now: Millis, from: Neighbour, gossip: GossipWire): void {
+    this.now = now;
     this.counters.payloads_received++;
+    if (this.limits.eager_acks) this.queue(this.ackQueue, from, gossip.id);
     const key = hex(gossip.id);
     if (this.seen.has(key)) {
       this.counters.duplicates++;
-      if (this.fetched.has(key)) {
+      this.host.dropped('duplicate');
+      if (gossip.retx) {
+        this.counters.dup_retx++; // our ACK was lost: not a cycle
+      } else if (this.fetched.has(key)) {
         this.counters.dup_after_fetch++;
         // The tree still reaches us (the copy was only late or lost upstream): no repair due.
         if (from.eager) this.fetchStreak = 0;
-      }
-      else if (from.eager) this.counters.dup_eager++;
-      else this.counters.dup_lazy++;
-      this.host.dropped('duplicate');
-      // A late copy of an id we fetched by GRAFT is the live tree edge being slow, not a cycle.
-      if (this.mode === 'plumtree' && from.eager && !this.fetched.has(key)) {
-        from.eager = false;
-        this.counters.prunes_sent++;
-        this.host.send(from, { t: T.Prune });
-        this.host.debug('prune', from.id);
+      } else if (from.eager || this.mode === 'flood') {
+        this.counters.dup_eager++;
+        if (this.mode === 'plumtree') {
+          from.eager = false;
+          this.counters.prunes_sent++;
+          this.host.send(from, { t: T.Prune });
+          this.host.debug('prune', from.id);
+        }
+      } else {
+        this.counters.dup_lazy++;
       }
       return;
     }
@@ -94,43 +127,57 @@ export class Plumtree {
     const wanted = this.missing.get(key);
     this.missing.delete(key);
     if (wanted !== undefined && wanted.attempts > 0) {
-      if (wanted.attempts > 1) this.fetchStreak = Math.max(this.fetchStreak, 2);
-      else this.fetchStreak++;
+      this.fetchStreak++;
       this.fetched.set(now, key, true);
-    }
-    else {
+    } else {
       this.fetchStreak = 0;
       if (this.mode === 'plumtree') from.eager = true;
     }
     this.counters.delivered++;
     this.host.deliver(gossip, from);
-    this.forward({ ...gossip, hops: Math.min(0xffff, gossip.hops + 1) }, from);
+    this.forward({ ...gossip, retx: false, hops: Math.min(0xffff, gossip.hops + 1) }, from);
   }
 
   private forward(gossip: GossipWire, except: Neighbour | undefined): void {
     for (const n of this.host.neighbours()) {
       if (n === except) continue;
-      if (this.mode === 'flood' || n.eager) this.host.send(n, gossip);
-      else this.announce(n, { id: gossip.id, hops: gossip.hops });
+      if (this.mode === 'flood' || n.eager) this.push(n, gossip);
+      else this.queue(this.lazyQueue, n, { id: gossip.id, hops: gossip.hops });
     }
   }
 
-  private announce(n: Neighbour, item: Announcement): void {
-    let queue = this.lazyQueue.get(n);
-    if (queue === undefined) this.lazyQueue.set(n, (queue = []));
+  private push(n: Neighbour, gossip: GossipWire): void {
+    this.counters.payloads_sent++;
+    this.host.send(n, gossip);
+    if (!this.limits.eager_acks || this.unacked.size >= this.limits.unacked_max) return;
+    this.unacked.set(`${n.addrKey}/${hex(gossip.id)}`, { to: n, gossip, deadline: this.now + this.limits.ack_timeout_ms, tries: 0 });
+  }
+
+  private queue<X>(queues: Map<Neighbour, X[]>, n: Neighbour, item: X): void {
+    let queue = queues.get(n);
+    if (queue === undefined) queues.set(n, (queue = []));
     queue.push(item);
   }
 
-  /** Sends the IHAVEs queued during this handle* call, batched per neighbour. */
+  /** Sends the IHAVEs and ACKs queued during this handle* call, batched per neighbour. */
   flush(): void {
     for (const [n, items] of this.lazyQueue) {
       if (this.host.neighbour(n.addrKey) !== n) continue;
-      for (let i = 0; i < items.length; i += ihave_ids_per_message) {
+      for (let i = 0; i < items.length; i += ids_per_message) {
         this.counters.ihaves_sent++;
-        this.host.send(n, { t: T.IHave, items: items.slice(i, i + ihave_ids_per_message) });
+        this.host.send(n, { t: T.IHave, items: items.slice(i, i + ids_per_message) });
       }
     }
     this.lazyQueue.clear();
+    for (const [n, ids] of this.ackQueue) {
+      if (this.host.neighbour(n.addrKey) !== n) continue;
+      for (let i = 0; i < ids.length; i += ids_per_message) this.host.send(n, { t: T.Ack, ids: ids.slice(i, i + ids_per_message) });
+    }
+    this.ackQueue.clear();
+  }
+
+  onAck(from: Neighbour, ids: readonly Uint8Array[]): void {
+    for (const id of ids) this.unacked.delete(`${from.addrKey}/${hex(id)}`);
   }
 
   onIHave(now: Millis, from: Neighbour, items: readonly Announcement[]): void {
@@ -156,7 +203,10 @@ export class Plumtree {
     if (repair) from.eager = true;
     for (const id of ids) {
       const stored = this.store.get(hex(id));
-      if (stored) this.host.send(from, { ...stored, hops: Math.min(0xffff, stored.hops + 1) });
+      if (stored) {
+        this.counters.payloads_sent++;
+        this.host.send(from, { ...stored, retx: false, hops: Math.min(0xffff, stored.hops + 1) });
+      }
     }
   }
 
@@ -165,19 +215,35 @@ export class Plumtree {
   }
 
   neighbourUp(n: Neighbour): void {
+    // New links start eager (as in the paper): the first duplicate prunes the cycle, and the
+    // tree that remains follows first arrivals, i.e. the fastest paths.
     n.eager = true;
     // Re-announce what we still hold: a healed partition or a late link fetches it by GRAFT.
-    for (const [, gossip] of this.store.newest(this.limits.reannounce_max)) this.announce(n, { id: gossip.id, hops: gossip.hops });
+    for (const [, gossip] of this.store.newest(this.limits.reannounce_max)) this.queue(this.lazyQueue, n, { id: gossip.id, hops: gossip.hops });
   }
 
   nextDeadline(): Millis | undefined {
     let best: Millis | undefined;
     for (const m of this.missing.values()) if (best === undefined || m.deadline < best) best = m.deadline;
+    for (const u of this.unacked.values()) if (best === undefined || u.deadline < best) best = u.deadline;
     return best;
   }
 
-  /** Grafts an announcer of every id whose timer is due; gives up after graft_attempts_max. */
+  /** Retransmits unacknowledged pushes and grafts an announcer of every missing id that is due. */
   onTimeout(now: Millis): void {
+    this.now = now;
+    for (const [key, u] of this.unacked) {
+      if (u.deadline > now) continue;
+      if (u.tries >= this.limits.retransmits_max || this.host.neighbour(u.to.addrKey) !== u.to) {
+        this.unacked.delete(key);
+        continue;
+      }
+      u.tries++;
+      u.deadline = now + this.limits.ack_timeout_ms * 2 ** u.tries;
+      this.counters.retransmits++;
+      this.counters.payloads_sent++;
+      this.host.send(u.to, { ...u.gossip, retx: true });
+    }
     const grafts = new Map<Neighbour, Uint8Array[]>();
     for (const [key, m] of this.missing) {
       if (m.deadline > now) continue;
@@ -191,21 +257,19 @@ export class Plumtree {
         continue;
       }
       m.deadline = now + this.limits.graft_retry_ms;
-      let list = grafts.get(target);
-      if (list === undefined) grafts.set(target, (list = []));
-      list.push(m.id);
+      this.queue(grafts, target, m.id);
     }
     let anyEager = false;
     for (const n of this.host.neighbours()) anyEager ||= n.eager;
     for (const [n, ids] of grafts) {
-      const repair = this.fetchStreak >= 2 || !anyEager;
+      const repair = this.fetchStreak >= this.limits.repair_streak || !anyEager;
       if (repair) {
         n.eager = true;
         this.counters.repairs_sent++;
       }
-      for (let i = 0; i < ids.length; i += ihave_ids_per_message) {
+      for (let i = 0; i < ids.length; i += ids_per_message) {
         this.counters.grafts_sent++;
-        this.host.send(n, { t: T.Graft, repair, ids: ids.slice(i, i + ihave_ids_per_message) });
+        this.host.send(n, { t: T.Graft, repair, ids: ids.slice(i, i + ids_per_message) });
       }
       this.host.debug('graft', n.id);
     }
@@ -221,5 +285,3 @@ export class Plumtree {
     return this.missing.size;
   }
 }
-
-export { MSG_ID_BYTES };

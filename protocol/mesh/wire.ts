@@ -33,6 +33,7 @@ export enum T {
   Prune = 0x13,
   Whisper = 0x14,
   Direct = 0x15,
+  Ack = 0x16,
 }
 
 /** Who I am: sent in every request that creates a link, and in the answer. */
@@ -68,10 +69,13 @@ export type MeshWire =
       readonly t: T.Gossip;
       readonly id: Uint8Array;
       readonly hops: number;
+      /** A hop-by-hop retransmission (a duplicate of it is not a tree cycle). */
+      readonly retx: boolean;
       readonly type: string;
       readonly origin: PeerEntry;
       readonly packets: readonly Uint8Array[];
     }
+  | { readonly t: T.Ack; readonly ids: readonly Uint8Array[] }
   | { readonly t: T.IHave; readonly items: readonly Announcement[] }
   | { readonly t: T.Graft; readonly repair: boolean; readonly ids: readonly Uint8Array[] }
   | { readonly t: T.Prune }
@@ -151,7 +155,7 @@ export function encodeMesh(m: MeshWire, limit_bytes = 65_507): Uint8Array {
       w.string8(m.mine).u16(m.myVersion).string8(m.yours).u16(m.yourVersion);
       break;
     case T.Gossip:
-      w.bytes(m.id).u16(m.hops).string8(m.type);
+      w.bytes(m.id).u16(m.hops).u8(m.retx ? 1 : 0).string8(m.type);
       writeEntry(w, m.origin);
       writePackets(w, m.packets);
       break;
@@ -161,6 +165,10 @@ export function encodeMesh(m: MeshWire, limit_bytes = 65_507): Uint8Array {
       break;
     case T.Graft:
       w.u8(m.repair ? 1 : 0).u8(m.ids.length);
+      for (const id of m.ids) w.bytes(id);
+      break;
+    case T.Ack:
+      w.u8(m.ids.length);
       for (const id of m.ids) w.bytes(id);
       break;
     case T.Whisper:
@@ -277,9 +285,10 @@ export function decodeMesh(data: Uint8Array, l: DecodeLimits): MeshWire {
     case T.Gossip: {
       const id = r.bytesCopy(MSG_ID_BYTES, 'gossip.id');
       const hops = r.u16('gossip.hops');
+      const retx = readFlag(r, 'gossip.retx');
       const type = r.string8(l.type_bytes_max, 'gossip.type');
       const origin = readEntry(r, 'gossip.origin');
-      m = { t: T.Gossip, id, hops, type, origin, packets: readPackets(r, l) };
+      m = { t: T.Gossip, id, hops, retx, type, origin, packets: readPackets(r, l) };
       break;
     }
     case T.IHave: {
@@ -295,6 +304,13 @@ export function decodeMesh(data: Uint8Array, l: DecodeLimits): MeshWire {
       const ids: Uint8Array[] = [];
       for (let i = 0; i < count; i++) ids.push(r.bytesCopy(MSG_ID_BYTES, 'graft.id'));
       m = { t: T.Graft, repair, ids };
+      break;
+    }
+    case T.Ack: {
+      const count = r.u8('ack.count');
+      const ids: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) ids.push(r.bytesCopy(MSG_ID_BYTES, 'ack.id'));
+      m = { t: T.Ack, ids };
       break;
     }
     case T.Whisper: {

@@ -2,9 +2,18 @@
 // relay, first bytes 0x00-0x03 and 0xD0-0xDF) and the secure transport (0xC0-0xCF), composed
 // through the same Machine contract. The punch client finds a path (direct or relayed); the
 // secure session runs over whatever path is current, so a relay -> direct upgrade moves the
-// session without it noticing. The transport always talks to one virtual peer address; the
-// peer maps it onto the path, which keeps the session's identity independent of the route.
-import { addr, formatAddr, type Addr } from '../core/addr.ts';
+// session without it noticing. The transport talks to virtual peer addresses; the peer maps
+// them onto the path, which keeps the session's identity independent of the route.
+//
+// Path changes are validated inside the secure session (issue 9 #2): the punch client runs with
+// `validate_path_changes`, so a new direct pair arrives as `path-proposed` while traffic stays
+// on the current path. The peer maps the proposal to a second virtual address and asks the
+// transport to `probe-path` it: a PATH_CHALLENGE goes out along the proposed pair (punch
+// `sendProposed`), and only the peer's PATH_RESPONSE, authenticated by the session keys, makes
+// the transport move (`path-changed`), whereupon the punch client is told `path-validated`
+// and switches too; a candidate that never answers is `path-rejected`. The session's peer
+// identity is fixed at `connected` and asserted on every later report.
+import { addr, addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import type { Crypto } from '../core/crypto.ts';
 import { FIRST_BYTE } from '../core/demux.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
@@ -22,6 +31,8 @@ import type { RudpEvent, StatsSample } from '../rudp/events.ts';
  * never be a real destination); the peer machine translates it to the current path.
  */
 export const VIRTUAL_PEER: Addr = addr('100::1', 1);
+/** The second virtual address: a proposed path under validation (the two swap on each move). */
+export const VIRTUAL_PROPOSED: Addr = addr('100::2', 1);
 
 export interface PeerConfig {
   readonly id: string;
@@ -44,6 +55,7 @@ export interface PeerConfig {
 
 export type PeerCommand =
   | { readonly type: 'connect'; readonly peer: string }
+  /** Queues bytes on the session; an `accepted` event says how many (a `writable` event follows a partial one). */
   | { readonly type: 'write'; readonly data: Uint8Array }
   /** Finish our stream after everything written so far. */
   | { readonly type: 'end' }
@@ -71,13 +83,21 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   path: PathEvent | undefined;
   sessionOpen = false;
   peerKeyHex = '';
+  /** The virtual address the session currently sends to (the current path). */
+  private current: Addr = VIRTUAL_PEER;
+  /** The punch client's proposed pair (its `remote`, as named in `path-proposed`), if any. */
+  private proposed: string | undefined;
+  /** The proposal the transport is validating (a PATH_CHALLENGE is out), if any. */
+  private probing: string | undefined;
+  /** The initiator asked the transport to connect (once). */
+  private dialing = false;
   readonly counters = { no_path: 0, foreign: 0, events_dropped: 0, relay_in: 0 };
 
   constructor(private readonly config: PeerConfig) {
     this.initiator = config.connect_to !== undefined;
     this.events_max = config.events_max ?? default_events_max;
     this.punch = new PunchClient(
-      { ...config.punch, id: config.id, token: config.token, server: config.server, local: config.local, connect_to: config.connect_to },
+      { ...config.punch, id: config.id, token: config.token, server: config.server, local: config.local, connect_to: config.connect_to, validate_path_changes: true },
       config.rng,
     );
     const expected = config.expectedPeer;
@@ -97,9 +117,10 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   handleDatagram(now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
     const first = data[0];
     if (first !== undefined && first >= FIRST_BYTE.rudpMin && first <= FIRST_BYTE.rudpMax) {
-      // Any source: the Noise handshake authenticates the peer, and a direct datagram may
-      // arrive before our own punch client has nominated that path.
-      this.rudp.handleDatagram(now, VIRTUAL_PEER, data);
+      // Any source: the Noise handshake and the session keys authenticate the peer, and a direct
+      // datagram may arrive before our own punch client has nominated that path. Handed in as
+      // from the current path: only our own validation (probe-path) ever moves the session.
+      this.rudp.handleDatagram(now, this.current, data);
     } else if (first !== undefined && (first < 4 || (first >= FIRST_BYTE.punchMin && first <= FIRST_BYTE.punchMax))) {
       this.punch.handleDatagram(now, remote, data, local);
     } else {
@@ -122,7 +143,9 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
         this.punch.handleCommand(now, command satisfies PunchCommand);
         break;
       case 'write':
-        if (this.conn !== undefined) this.rudp.write(now, this.conn, command.data);
+        // Through the transport's command, so the result (accepted bytes) comes back as an event.
+        if (this.conn !== undefined) this.rudp.handleCommand(now, { type: 'write', conn: this.conn, data: command.data });
+        else this.push({ type: 'command-failed', command: 'write', conn: 0, error: 'unknown-connection', message: 'no session yet' });
         break;
       case 'end':
         if (this.conn !== undefined) this.rudp.close(now, this.conn);
@@ -138,7 +161,9 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   pollTransmit(): Transmit | undefined {
     // Transport datagrams go out along the current path (direct, or wrapped for the relay).
     for (let t = this.rudp.pollTransmit(); t; t = this.rudp.pollTransmit()) {
-      if (!this.punch.sendData(t.data)) this.counters.no_path++;
+      // The proposed pair carries only the transport's path challenges until it is validated.
+      const sent = addrEquals(t.remote, this.current) ? this.punch.sendData(t.data) : this.punch.sendProposed(t.data);
+      if (!sent) this.counters.no_path++;
     }
     return this.punch.pollTransmit();
   }
@@ -197,7 +222,7 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
       }
       for (let e = this.rudp.pollEvent(); e; e = this.rudp.pollEvent()) {
         moved = true;
-        this.onRudpEvent(e);
+        this.onRudpEvent(now, e);
       }
       if (!moved) return;
     }
@@ -206,21 +231,67 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   private onPunchEvent(now: Millis, event: PunchEvent): void {
     if (event.type === 'relay-data') {
       this.counters.relay_in++;
-      this.rudp.handleDatagram(now, VIRTUAL_PEER, event.data);
+      this.rudp.handleDatagram(now, this.current, event.data);
       return;
+    }
+    if (event.type === 'path-proposed') {
+      this.proposed = event.remote;
+      this.probeProposed(now);
     }
     if (event.type === 'path') {
       this.path = event;
-      if (this.initiator && this.conn === undefined) {
-        this.conn = this.rudp.connect(now, VIRTUAL_PEER, { expectedPeer: this.config.expectedPeer });
+      if (this.initiator && this.conn === undefined && !this.dialing) {
+        // The command never throws: the connection id (or why not) comes back as an event.
+        this.dialing = true;
+        this.rudp.handleCommand(now, { type: 'connect', remote: this.current, ...(this.config.expectedPeer ? { expectedPeer: this.config.expectedPeer } : {}) });
       }
     }
     this.push(event);
   }
 
-  private onRudpEvent(event: RudpEvent): void {
+  /** Asks the transport to validate the proposed pair (once a session exists to do it in). */
+  private probeProposed(now: Millis): void {
+    if (!this.sessionOpen || this.conn === undefined || this.proposed === undefined) return;
+    this.probing = this.proposed;
+    this.rudp.handleCommand(now, { type: 'probe-path', conn: this.conn, remote: this.other() });
+  }
+
+  private other(): Addr {
+    return addrEquals(this.current, VIRTUAL_PEER) ? VIRTUAL_PROPOSED : VIRTUAL_PEER;
+  }
+
+  private onPathOutcome(now: Millis, event: RudpEvent): void {
+    if (this.probing === undefined) return;
+    const remote = this.probing;
+    if (event.type === 'path-changed' && event.to === formatAddr(this.other())) {
+      // The peer answered our challenge sent along the proposed pair: it is the new path.
+      this.current = this.other();
+      this.probing = undefined;
+      if (this.proposed === remote) this.proposed = undefined;
+      this.punch.handleCommand(now, { type: 'path-validated', remote });
+    } else if (event.type === 'path-failed' || (event.type === 'command-failed' && event.command === 'probe-path')) {
+      this.probing = undefined;
+      if (this.proposed === remote) this.proposed = undefined;
+      this.punch.handleCommand(now, { type: 'path-rejected', remote });
+    }
+  }
+
+  private onRudpEvent(now: Millis, event: RudpEvent): void {
+    if (event.type === 'connecting' && this.dialing && this.conn === undefined) this.conn = event.conn;
+    if (event.conn === this.conn && (event.type === 'path-changed' || event.type === 'path-failed' || event.type === 'command-failed')) this.onPathOutcome(now, event);
+    if (event.type === 'closed' && event.conn === this.conn && !this.initiator) {
+      // The responder accepts one session at a time: once it ends, the right peer may come back.
+      this.conn = undefined;
+      this.sessionOpen = false;
+      this.current = VIRTUAL_PEER;
+      this.probing = undefined;
+    }
     if (event.type === 'connected') {
       if (this.conn === undefined) this.conn = event.conn;
+      // A session never changes its peer's identity.
+      if (event.conn === this.conn && this.sessionOpen && event.peer !== this.peerKeyHex) {
+        throw new Error(`invariant: session ${event.conn} changed peer from ${this.peerKeyHex} to ${event.peer}`);
+      }
       if (event.conn === this.conn && !this.sessionOpen) {
         this.sessionOpen = true;
         this.peerKeyHex = event.peer;
@@ -232,6 +303,7 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
           remote: this.path?.remote ?? formatAddr(VIRTUAL_PEER),
           peer_key_hex: event.peer,
         });
+        this.probeProposed(now);
         return;
       }
     }

@@ -25,34 +25,3 @@ export class DropCounter {
     this.emit(detail === undefined ? { type: 'drop', reason, remote: formatAddr(remote) } : { type: 'drop', reason, remote: formatAddr(remote), detail });
   }
 }
-
-/** A FIFO with a hard bound: beyond `max` items the newest are discarded and counted. */
-export class BoundedQueue<T> {
-  private items: T[] = [];
-  private head = 0;
-  overflowed = 0;
-
-  constructor(private readonly max: number) {}
-
-  push(item: T): void {
-    if (this.items.length - this.head >= this.max) {
-      this.overflowed++;
-      return;
-    }
-    this.items.push(item);
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head++];
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-}

@@ -17,7 +17,8 @@ import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { TimerTable } from '../core/timers.ts';
 import { CheckList } from './check-list.ts';
-import { BoundedQueue, DropCounter } from './drop-counter.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
+import { DropCounter } from './drop-counter.ts';
 import { DEFAULT_DISCOVERY, NatDiscovery } from './nat-discovery.ts';
 import { natSummary, type NatReport } from './nat-report.ts';
 import { PUNCH_DEFAULTS, type PunchClientConfig } from './punch-config.ts';
@@ -54,8 +55,8 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   readonly config: PunchClientConfig;
   readonly discovery: NatDiscovery;
   private readonly timers = new TimerTable<TimerName>();
-  private readonly transmits: BoundedQueue<Transmit>;
-  private readonly events: BoundedQueue<PunchEvent>;
+  private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
+  private readonly events: BoundedQueue<PunchEvent, 'drop-newest'>;
   readonly drops: DropCounter;
   phase: 'idle' | 'discovering' | 'registering' | 'registered' | 'failed' = 'idle';
   observed: Addr | undefined;
@@ -77,8 +78,8 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
 
   constructor(config: Partial<PunchClientConfig> & Pick<PunchClientConfig, 'id' | 'token' | 'server' | 'local'>, private readonly rng: Rng) {
     this.config = { ...PUNCH_DEFAULTS, ...config };
-    this.transmits = new BoundedQueue(this.config.transmits_max);
-    this.events = new BoundedQueue(this.config.events_max);
+    this.transmits = BoundedQueue.dropNewest(this.config.transmits_max);
+    this.events = BoundedQueue.dropNewest(this.config.events_max);
     this.requests = new RequestTable(this.config.request_rto_ms, this.config.request_retries_max);
     this.drops = new DropCounter((e) => this.events.push(e));
     this.discovery = new NatDiscovery({ ...DEFAULT_DISCOVERY, ...this.config.discovery, server: this.config.server }, rng, (t) => this.transmit(t), (e) => this.events.push(e));

@@ -12,18 +12,19 @@
 //   - per-prefix rate limits without eviction (rate-limiter.ts); punches limited per destination;
 //   - fair tables (fair-table.ts): per-prefix quotas, a full table evicts from the biggest prefix;
 //   - relay limits as rates and per-pair budgets over a window (relay-table.ts).
-import { formatAddr, type Addr } from '../core/addr.ts';
+import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { FIRST_BYTE, isStun } from '../core/demux.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { CookieJar } from './cookie.ts';
-import { BoundedQueue, DropCounter, type DropEvent } from './drop-counter.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
+import { DropCounter, type DropEvent } from './drop-counter.ts';
 import { FairTable } from './fair-table.ts';
 import { RateLimiter } from './rate-limiter.ts';
 import { Registry, tokensEqual, type Registration } from './registry.ts';
-import { RelayTable } from './relay-table.ts';
+import { RelayTable, type Circuit } from './relay-table.ts';
 import { decodeRendezvous, encodeRendezvous, ERROR_CODE, MSG, SESSION_KEY_BYTES, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
 import { sourcePrefix } from './source-prefix.ts';
 import { StunResponder } from './stun-responder.ts';
@@ -122,6 +123,13 @@ export type RendezvousServerEvent =
 
 type PunchMessage = Extract<RendezvousMessage, { type: 'punch' }>;
 
+/** A circuit a limit ended, remembered (at most circuits_max) until both ends were told. */
+interface EndedCircuit {
+  readonly circuit: Circuit;
+  readonly reason: 'budget' | 'duration';
+  readonly told: [boolean, boolean];
+}
+
 export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
   readonly config: RendezvousServerConfig;
   readonly registry: Registry;
@@ -133,8 +141,9 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
   private readonly stun: StunResponder;
   /** Ids whose dial waits for the target's consent, with when that wait ends. */
   private readonly dials: FairTable<Millis>;
-  private readonly transmits: BoundedQueue<Transmit>;
-  private readonly events: BoundedQueue<RendezvousServerEvent>;
+  private readonly ended = new Map<number, EndedCircuit>();
+  private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
+  private readonly events: BoundedQueue<RendezvousServerEvent, 'drop-newest'>;
   readonly drops: DropCounter;
   private nextSweep: Millis | undefined;
   readonly stats = { registered: 0, cookies: 0, lookups: 0, connects: 0, punches: 0, relayed_bytes: 0, stun: 0, relay_limits: 0, machine_errors: 0 };
@@ -150,14 +159,22 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     this.cookies = new CookieJar(c.cookie_bucket_ms, rng);
     this.dials = new FairTable(c.pending_max, c.pending_per_prefix_max);
     this.stun = new StunResponder(c.alternate ? { primary: c.primary, alternate: c.alternate } : { primary: c.primary });
-    this.transmits = new BoundedQueue(c.transmits_max);
-    this.events = new BoundedQueue(c.events_max);
+    this.transmits = BoundedQueue.dropNewest(c.transmits_max);
+    this.events = BoundedQueue.dropNewest(c.events_max);
     this.drops = new DropCounter((e) => this.events.push(e));
   }
 
   /** The addresses to bind: one, or four with an RFC 5780 alternate. */
   addresses(): Addr[] {
     return this.stun.addresses();
+  }
+
+  /**
+   * The cookie this server gives `source` at `now` (what a `cookie` reply would carry). For
+   * tests, benches and simulated floods that play a client able to receive at its address.
+   */
+  cookieFor(now: Millis, source: Addr): Uint8Array {
+    return this.cookies.issue(now, source);
   }
 
   get counters(): Record<string, number> {
@@ -368,14 +385,34 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     }
     this.drops.drop(result.drop, remote);
     if (result.drop === 'relay-limit') {
-      // Tell both ends why their relay stopped, so each side can say so (typed, not a timeout).
       const c = result.ended;
       this.stats.relay_limits++;
-      const notice = encodeRendezvous({ type: 'relay-limit', session: c.session, key: c.key, reason: result.reason });
-      this.sendBytes(c.addrs[0], notice, undefined);
-      this.sendBytes(c.addrs[1], notice, undefined);
       this.events.push({ type: 'relay-limit', session: c.session, a: c.ids[0], b: c.ids[1], reason: result.reason });
+      this.ended.set(c.session, { circuit: c, reason: result.reason, told: [false, false] });
+      while (this.ended.size > this.config.circuits_max) this.ended.delete(this.ended.keys().next().value!);
     }
+    const ended = this.ended.get(message.session);
+    if (ended) this.tellEnded(ended, remote, data.byteLength);
+  }
+
+  /**
+   * Tells each end of an ended circuit once why its relay stopped, so both sides can say so
+   * (typed, not a timeout). The frame that arrives pays: the notices it triggers together are
+   * no larger than it, so even a spoofed frame cannot amplify (a later frame tells the rest).
+   */
+  private tellEnded(e: EndedCircuit, remote: Addr, frame_bytes: number): void {
+    const c = e.circuit;
+    const notice = encodeRendezvous({ type: 'relay-limit', session: c.session, key: c.key, reason: e.reason });
+    const sender = addrEquals(remote, c.addrs[0]) ? 0 : addrEquals(remote, c.addrs[1]) ? 1 : undefined;
+    if (sender === undefined) return;
+    let budget = frame_bytes;
+    for (const end of [sender, 1 - sender]) {
+      if (e.told[end] || budget < notice.byteLength) continue;
+      e.told[end] = true;
+      budget -= notice.byteLength;
+      this.sendBytes(c.addrs[end]!, notice, undefined);
+    }
+    if (e.told[0] && e.told[1]) this.ended.delete(c.session);
   }
 
   private sweepDials(now: Millis, budget: number): void {

@@ -7,7 +7,8 @@ import { isStun } from '../core/demux.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
-import { BoundedQueue, DropCounter, type DropEvent } from './drop-counter.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
+import { DropCounter, type DropEvent } from './drop-counter.ts';
 import { DEFAULT_DISCOVERY, NatDiscovery, type NatDiscoveryConfig, type NatDiscoveryEvent } from './nat-discovery.ts';
 import { decodeStun } from './stun-codec.ts';
 
@@ -20,8 +21,8 @@ export interface StunClientConfig extends Partial<Omit<NatDiscoveryConfig, 'serv
 export type StunClientEvent = NatDiscoveryEvent | DropEvent | { readonly type: 'done'; readonly ok: boolean };
 
 export class StunClient implements Machine<never, StunClientEvent> {
-  private readonly transmits = new BoundedQueue<Transmit>(64);
-  private readonly events = new BoundedQueue<StunClientEvent>(256);
+  private readonly transmits = BoundedQueue.dropNewest<Transmit>(64);
+  private readonly events = BoundedQueue.dropNewest<StunClientEvent>(256);
   private readonly drops = new DropCounter((e) => this.events.push(e));
   readonly discovery: NatDiscovery;
   private started = false;

@@ -4,7 +4,8 @@ import type { Addr } from '../core/addr.ts';
 import { isStun } from '../core/demux.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
-import { BoundedQueue, DropCounter, type DropEvent } from './drop-counter.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
+import { DropCounter, type DropEvent } from './drop-counter.ts';
 import { StunResponder, type StunResponderConfig } from './stun-responder.ts';
 
 export interface StunServerConfig extends StunResponderConfig {
@@ -16,15 +17,15 @@ export type StunServerEvent = DropEvent;
 
 export class StunServer implements Machine<never, StunServerEvent> {
   private readonly responder: StunResponder;
-  private readonly transmits: BoundedQueue<Transmit>;
-  private readonly events: BoundedQueue<StunServerEvent>;
+  private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
+  private readonly events: BoundedQueue<StunServerEvent, 'drop-newest'>;
   readonly drops: DropCounter;
   answered = 0;
 
   constructor(config: StunServerConfig) {
     this.responder = new StunResponder(config);
-    this.transmits = new BoundedQueue(config.transmits_max ?? 1024);
-    this.events = new BoundedQueue(config.events_max ?? 1024);
+    this.transmits = BoundedQueue.dropNewest(config.transmits_max ?? 1024);
+    this.events = BoundedQueue.dropNewest(config.events_max ?? 1024);
     this.drops = new DropCounter((e) => this.events.push(e));
   }
 

@@ -28,7 +28,7 @@ import { AckTracker } from './ack-tracker.ts';
 import { ReceiveStream } from './receive-stream.ts';
 import { SendStream } from './send-stream.ts';
 import type { SentPacket } from './sent-packet.ts';
-import { BoundedQueue } from './bounded-queue.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
 
 export interface ConnectionContext {
   readonly crypto: Crypto;
@@ -97,8 +97,8 @@ export abstract class ConnectionCore {
   protected maxDataPending = false;
   protected pingPending = false;
   protected probesPending = 0;
-  protected readonly datagramsOut: BoundedQueue<Uint8Array>;
-  protected readonly datagramsIn: BoundedQueue<Uint8Array>;
+  protected readonly datagramsOut: BoundedQueue<Uint8Array, 'drop-oldest'>;
+  protected readonly datagramsIn: BoundedQueue<Uint8Array, 'drop-oldest'>;
   protected readonly urgent: Outgoing[] = [];
   protected wake = false;
   // ---- deadlines (each compared as now >= deadline) ----
@@ -143,8 +143,8 @@ export abstract class ConnectionCore {
     this.cc = ctx.makeController();
     this.loss = new LossDetection(this.config.initial_rtt_ms, this.cc, this.config.max_ack_delay_ms, this.config.pto_max_ms);
     this.pacer = new Pacer(this.config.pacing_burst_packets, this.config.datagram_bytes, this.config.pacing_burst_ms);
-    this.datagramsOut = new BoundedQueue(this.config.datagram_queue_max);
-    this.datagramsIn = new BoundedQueue(this.config.datagram_queue_max);
+    this.datagramsOut = BoundedQueue.dropOldest(this.config.datagram_queue_max);
+    this.datagramsIn = BoundedQueue.dropOldest(this.config.datagram_queue_max);
     this.acks = new AckTracker(this.config.ack_eliciting_threshold, this.config.max_ack_delay_ms);
     this.paths = new PathValidator(ctx.rng);
     this.sendStream = new SendStream(this.config.send_buffer_bytes);

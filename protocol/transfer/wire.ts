@@ -79,9 +79,12 @@ function size(r: Reader, field: string, max_bytes: number): number {
 
 /**
  * How many bytes the message at the start of `bytes` needs in total (its fixed part, or the
- * fixed part plus its string once the length byte is there). Never more than the max.
+ * fixed part plus its string once the length byte is there). Never more than the max. Raises
+ * DecodeError as soon as the first six bytes are not our magic, version and kind.
  */
-function wanted(bytes: Uint8Array, fixed: number, string_max: number, field: string): number {
+function wanted(bytes: Uint8Array, kind: number, fixed: number, string_max: number, field: string): number {
+  // Refuse a stranger's bytes as soon as the header shows them, not after `fixed` bytes.
+  if (bytes.byteLength >= 6) header(new Reader(bytes.subarray(0, 6)), kind, field.split('.')[0]!);
   if (bytes.byteLength < fixed) return fixed;
   const length = bytes[fixed - 1]!;
   if (length > string_max) throw new DecodeError('oversize', field, `${length} > ${string_max}`);
@@ -90,11 +93,11 @@ function wanted(bytes: Uint8Array, fixed: number, string_max: number, field: str
 
 /** Bytes the offer starting with `bytes` needs in total (read exactly this much from the stream). */
 export function offerBytesWanted(bytes: Uint8Array): number {
-  return wanted(bytes, OFFER_FIXED_BYTES, NAME_BYTES_MAX, 'offer.name');
+  return wanted(bytes, KIND_OFFER, OFFER_FIXED_BYTES, NAME_BYTES_MAX, 'offer.name');
 }
 
 export function verdictBytesWanted(bytes: Uint8Array): number {
-  return wanted(bytes, VERDICT_FIXED_BYTES, REASON_BYTES_MAX, 'verdict.reason');
+  return wanted(bytes, KIND_VERDICT, VERDICT_FIXED_BYTES, REASON_BYTES_MAX, 'verdict.reason');
 }
 
 /** Decodes one complete offer (exactly its bytes); `size_bytes_max` is the receiver's limit. */

@@ -21,6 +21,15 @@ export interface LabCase {
   readonly preseed?: boolean;
   /** The path `peerlab connect` must end up on (the kernel and the simulator must agree too). */
   readonly expectedPath: 'direct' | 'relay';
+  /**
+   * Run the rendezvous with `--alternate` (RFC 5780: four address/port pairs), so each peer
+   * classifies its own NAT and the strategy (prediction, birthday) follows from the reports.
+   */
+  readonly rfc5780?: boolean;
+  /** With rfc5780: each peer's NAT summary (natSummary(): "EIM/APDF/preserve"). */
+  readonly expectedNat?: { readonly a: string; readonly b: string };
+  /** With rfc5780: the technique of the path the initiator reports. */
+  readonly expectedTechnique?: string;
 }
 
 /**
@@ -117,6 +126,48 @@ export const LAB_CASES: readonly LabCase[] = [
     },
     expectedPath: 'direct',
     probeExpectation: 'both',
+  },
+  // With an RFC 5780 rendezvous (--alternate) the peers classify their NATs, so the strategy
+  // is chosen from real reports instead of "unknown → try the plain candidates".
+  {
+    name: 'rfc5780-cone-cone',
+    description: 'port-restricted cone on both sides, classified through the RFC 5780 rendezvous',
+    topology: twoNats('port-restricted-cone', 'port-restricted-cone'),
+    rfc5780: true,
+    expectedNat: { a: 'EIM/APDF/preserve', b: 'EIM/APDF/preserve' },
+    expectedTechnique: 'simultaneous-open',
+    expectedPath: 'direct',
+    probeExpectation: 'both',
+  },
+  {
+    name: 'rfc5780-fullcone-symmetric',
+    description: 'full cone ↔ symmetric (random ports), classified: birthday probing',
+    topology: twoNats('full-cone', 'symmetric'),
+    rfc5780: true,
+    expectedNat: { a: 'EIM/EIF/preserve', b: 'APDM/APDF/random' },
+    expectedTechnique: 'birthday',
+    expectedPath: 'direct',
+    probeExpectation: 'one',
+  },
+  {
+    name: 'rfc5780-cone-sequential',
+    description: 'port-restricted cone ↔ sequential symmetric (nftables numgen), classified: port prediction',
+    topology: twoNats('port-restricted-cone', 'symmetric-sequential'),
+    rfc5780: true,
+    expectedNat: { a: 'EIM/APDF/preserve', b: 'APDM/APDF/seq+1' },
+    expectedTechnique: 'prediction',
+    expectedPath: 'direct',
+    probeExpectation: 'none',
+  },
+  {
+    name: 'rfc5780-symmetric-symmetric',
+    description: 'symmetric on both sides, classified: relay at once (no probing)',
+    topology: twoNats('symmetric', 'symmetric'),
+    rfc5780: true,
+    expectedNat: { a: 'APDM/APDF/random', b: 'APDM/APDF/random' },
+    expectedTechnique: 'relay',
+    expectedPath: 'relay',
+    probeExpectation: 'none',
   },
 ];
 

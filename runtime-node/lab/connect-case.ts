@@ -29,6 +29,9 @@ export interface WorldOutcome {
   time_to_path_ms?: number;
   rtt_ms?: number;
   goodput_mbps?: number;
+  /** Each peer's own NAT classification (natSummary), as it registered it. */
+  nat_a?: string;
+  nat_b?: string;
   error?: string;
 }
 
@@ -80,8 +83,9 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
   writeFileSync(file, randomBytes(options.transfer_bytes ?? 2 * 1024 * 1024));
   const traces = options.tracesDir ?? work;
   mkdirSync(traces, { recursive: true });
+  const alternate = labCase.rfc5780 ? ['--alternate', `${INTERNET.alternateIp}:${INTERNET.rendezvousAltPort}`] : [];
   const server = session.track(
-    spawnIn(built.internet, 'rendezvous', [process.execPath, BIN, 'rendezvous', '--listen', rendezvousAt, '--relay-bytes-max', String(relay_bytes_max), '--trace', join(traces, `${labCase.name}-rendezvous.jsonl`)]),
+    spawnIn(built.internet, 'rendezvous', [process.execPath, BIN, 'rendezvous', '--listen', rendezvousAt, ...alternate, '--relay-bytes-max', String(relay_bytes_max), '--trace', join(traces, `${labCase.name}-rendezvous.jsonl`)]),
   );
   await server.waitForOutput(/rendezvous listening/, 20_000);
   const peerArgs = (id: string, other: string, extra: string[]): string[] => [
@@ -129,6 +133,8 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
     time_to_path_ms: Number(ra.time_to_path_ms),
     rtt_ms: Number(ra.rtt_ms),
     goodput_mbps: Number(ra.goodput_mbps),
+    nat_a: typeof ra.nat === 'string' ? ra.nat : undefined,
+    nat_b: typeof rb.nat === 'string' ? rb.nat : undefined,
   };
 }
 
@@ -136,7 +142,10 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
 export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
   const sim = buildSimTopology(labCase.topology, seed, `lab/${labCase.name}`);
   const serverAt = addr(INTERNET.serverIp, INTERNET.rendezvousPort);
-  sim.run('server', new RendezvousServer({ primary: serverAt, circuit_bytes_max: relay_bytes_max }, sim.rng.fork('server')), { port: INTERNET.rendezvousPort });
+  const alternate = labCase.rfc5780 ? addr(INTERNET.alternateIp, INTERNET.rendezvousAltPort) : undefined;
+  const rendezvous = new RendezvousServer({ primary: serverAt, ...(alternate ? { alternate } : {}), circuit_bytes_max: relay_bytes_max }, sim.rng.fork('server'));
+  // With an alternate the server answers from all four RFC 5780 pairs, as the CLI binds them.
+  sim.run('server', rendezvous, alternate ? { addresses: rendezvous.addresses() } : { port: INTERNET.rendezvousPort });
   const hosts = new Map(labCase.topology.hosts.map((h) => [h.name, h.ip]));
   const handles = new Map<string, { events: readonly PeerEvent[] }>();
   let pathAt_ms: number | undefined;
@@ -153,6 +162,7 @@ export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
       server: serverAt,
       local: addr(hosts.get(id)!, port),
       connect_to: id < other ? other : undefined,
+      punch: id < other ? undefined : { accept_from: other },
       staticSecret: rng.nextBytes(32),
       crypto: nobleCrypto,
       rng,
@@ -169,8 +179,13 @@ export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
   for (let t = 0; t < sim_limit_ms && !a.events.some((e) => e.type === 'session-open'); t += 100) sim.runFor(100);
   const path = a.events.find((e): e is Extract<PeerEvent, { type: 'path' }> => e.type === 'path');
   const open = a.events.some((e) => e.type === 'session-open');
-  if (!path || !open) return { ok: false, path: path?.path ?? 'none', technique: path?.technique ?? '-', error: 'no session in the simulator' };
-  return { ok: true, path: path.path, technique: path.technique, time_to_path_ms: pathAt_ms, rtt_ms: path.rtt_ms };
+  const natOf = (id: string): string | undefined => {
+    const registered = handles.get(id)!.events.find((e): e is Extract<PeerEvent, { type: 'registered' }> => e.type === 'registered');
+    return registered?.nat;
+  };
+  const nats = { nat_a: natOf('a'), nat_b: natOf('b') };
+  if (!path || !open) return { ok: false, path: path?.path ?? 'none', technique: path?.technique ?? '-', ...nats, error: 'no session in the simulator' };
+  return { ok: true, path: path.path, technique: path.technique, time_to_path_ms: pathAt_ms, rtt_ms: path.rtt_ms, ...nats };
 }
 
 export async function runConnectCase(session: LabSession, labCase: LabCase, options: ConnectCaseOptions = {}): Promise<ConnectRow> {
@@ -181,7 +196,7 @@ export async function runConnectCase(session: LabSession, labCase: LabCase, opti
     description: labCase.description,
     kernel,
     sim,
-    agree: kernel.ok === sim.ok && kernel.path === sim.path && kernel.technique === sim.technique,
+    agree: kernel.ok === sim.ok && kernel.path === sim.path && kernel.technique === sim.technique && kernel.nat_a === sim.nat_a && kernel.nat_b === sim.nat_b,
   };
 }
 

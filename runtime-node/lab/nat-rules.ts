@@ -13,7 +13,12 @@ export type LabNatKind =
   /** static DNAT of every inbound UDP port to the one host + masquerade: full cone. */
   | 'full-cone'
   /** a carrier-grade NAT in front of another NAT: masquerade + firewall, like a home router. */
-  | 'cgnat';
+  | 'cgnat'
+  /**
+   * snat to the next port of a counter for every new flow (nftables `numgen inc`) + inbound
+   * firewall: a new port per destination, each one more than the last (sequential symmetric).
+   */
+  | 'symmetric-sequential';
 
 /** Which simulator preset each kernel router is compared with (docs/architecture.md). */
 export const SIM_PRESET: Record<LabNatKind, NatPresetName> = {
@@ -22,7 +27,15 @@ export const SIM_PRESET: Record<LabNatKind, NatPresetName> = {
   'conntrack-clash': 'linux-masquerade',
   'full-cone': 'full-cone',
   cgnat: 'linux-masquerade-firewall',
+  'symmetric-sequential': 'symmetric-sequential',
 };
+
+/**
+ * Ports of the sequential router: the counter starts at 0 when the ruleset loads, so the
+ * first flow gets `SEQUENTIAL_FIRST_PORT`, like the simulator preset's allocator (49152..).
+ */
+export const SEQUENTIAL_FIRST_PORT = 49_152;
+const SEQUENTIAL_PORTS = 16_384;
 
 /**
  * The simulator NAT for a kernel router: the preset, adjusted where our router is a specific
@@ -39,8 +52,14 @@ export function simNat(kind: LabNatKind): { preset: string; config?: NatConfig }
   return { preset };
 }
 
-export function natRuleset(kind: LabNatKind, options: { dnatTo?: string } = {}): string {
-  const masquerade = kind === 'symmetric' ? 'masquerade fully-random' : 'masquerade';
+export function natRuleset(kind: LabNatKind, options: { dnatTo?: string; wanIp?: string } = {}): string {
+  let masquerade = kind === 'symmetric' ? 'masquerade fully-random' : 'masquerade';
+  if (kind === 'symmetric-sequential') {
+    if (!options.wanIp) throw new Error('symmetric-sequential needs the outside address to snat to');
+    // The nat chain sees only the first datagram of each new conntrack flow, so the counter
+    // steps once per new (destination, port): sequential, delta +1.
+    masquerade = `meta l4proto udp snat to ${options.wanIp}:numgen inc mod ${SEQUENTIAL_PORTS} offset ${SEQUENTIAL_FIRST_PORT}`;
+  }
   const nat = [
     'table ip peerlab_nat {',
     '  chain postrouting {',

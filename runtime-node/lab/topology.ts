@@ -41,6 +41,9 @@ export const INTERNET = {
   serverIp: '203.0.113.1',
   coturnPort: 3478,
   rendezvousPort: 7000,
+  /** The rendezvous's RFC 5780 alternate (`--alternate`): a second IP and another port. */
+  alternateIp: '203.0.113.2',
+  rendezvousAltPort: 7001,
 } as const;
 
 export interface BuiltLab {
@@ -54,6 +57,7 @@ export async function buildTopology(net: LabNetwork, spec: LabTopologySpec): Pro
   const internet = await net.addNamespace('inet', { forwarding: true });
   await net.bridge(internet, 'br0');
   for (const n of INTERNET.nets) await net.address(internet, 'br0', `${n.gateway}/${n.prefix}`);
+  await net.address(internet, 'br0', `${INTERNET.alternateIp}/${INTERNET.nets[0].prefix}`);
   // Parents before children: a CGNAT's home router attaches to the CGNAT's LAN bridge.
   const pending = [...spec.nats];
   const lanOf = (parent: string): { namespace: string; bridge: string } | undefined =>
@@ -73,7 +77,7 @@ export async function buildTopology(net: LabNetwork, spec: LabTopologySpec): Pro
     await net.bridge(ns, 'lan');
     await net.address(ns, 'lan', `${nat.lanIp}/${nat.lanPrefix}`);
     const fullConeHost = spec.hosts.find((h) => h.nat === nat.name)?.ip;
-    await net.nft(ns, natRuleset(nat.kind, { dnatTo: fullConeHost }));
+    await net.nft(ns, natRuleset(nat.kind, { dnatTo: fullConeHost, wanIp: nat.wanIp }));
   }
   for (const host of spec.hosts) {
     const router = spec.nats.find((n) => n.name === host.nat);

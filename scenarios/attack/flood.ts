@@ -16,7 +16,7 @@ import { atMost, equal, holds } from '../expect.ts';
 import type { Outcome, Scenario } from '../scenario.ts';
 import { fixed, honestClient, PEER_PORT, SERVER_IP, SERVER_PORT, startClient, STRANGER_HOST, STRANGER_IPS, type ClientRecord } from './punch-peers.ts';
 import { RATIO_EXEMPT, REQUEST_TYPES, ReplyLedger, ReplySink, type RequestType } from './reply-ledger.ts';
-import { scheduleFlood, spoofedSources, SPOOF_PORT, type FloodPlan } from './spoofed-flood.ts';
+import { floodRegistration, scheduleFlood, spoofedSources, SPOOF_PORT, type FloodPlan } from './spoofed-flood.ts';
 import { StrangerRegistrant } from './stranger-registrant.ts';
 import { watchTables } from './table-limits.ts';
 
@@ -27,10 +27,15 @@ export interface FloodOptions {
   readonly duration_ms: number;
   /** Honest clients besides the punching pair a -> b, started evenly over the flood. */
   readonly honest: number;
-  /** Ids the stranger tries to hold from its own two addresses. */
+  /** Ids the stranger tries to hold from each of its two addresses (one /24, one /64). */
   readonly squatters: number;
   readonly probe_sources_per_type: number;
   readonly probe_requests_per_source: number;
+  /**
+   * The flood's sources are the attacker's own (a botnet): they receive the server's replies
+   * and echo its cookies. Otherwise they are forged and never answer.
+   */
+  readonly owned_sources: boolean;
 }
 
 export const FLOOD_SCENARIO: FloodOptions = {
@@ -38,9 +43,10 @@ export const FLOOD_SCENARIO: FloodOptions = {
   sources: 4_000,
   duration_ms: 8_000,
   honest: 24,
-  squatters: 16,
+  squatters: 300,
   probe_sources_per_type: 32,
   probe_requests_per_source: 8,
+  owned_sources: false,
 };
 
 /** An honest client counts as registered when it hears `registered` within this of starting. */
@@ -66,7 +72,7 @@ export function runFlood(sim: Simulator, options: FloodOptions): FloodResult {
   const rendezvous = new RendezvousServer({ primary: server, verbose_events: false }, sim.rng.fork('rendezvous'));
   sim.run('rendezvous', rendezvous, { port: SERVER_PORT });
   const end_ms = FLOOD_START_MS + options.duration_ms + SETTLE_MS;
-  const tables = watchTables(sim, rendezvous, end_ms);
+  const tables = watchTables(sim, rendezvous, end_ms, STRANGER_IPS.map((ip) => addr(ip, PEER_PORT)));
 
   // The punching pair registers before the flood; b's NAT filters by endpoint only (full cone).
   const a = honestClient(sim, 'a', '203.0.113.10', 1, 'port-restricted-cone', server, { connect_to: 'b' });
@@ -77,17 +83,26 @@ export function runFlood(sim: Simulator, options: FloodOptions): FloodResult {
     sim.at(at, () => honest.push(honestClient(sim, `h${i}`, honestIp(i), 16 + i, 'port-restricted-cone', server)));
   }
 
-  // The stranger: a registered attacker that asks to punch b, and squatters (fresh ids, and a and b).
+  // The stranger: a registered attacker that asks to punch b, squatters on the live ids a and
+  // b, and as many fresh ids as it can hold from each of its addresses (it can echo cookies).
   sim.addHost({ name: STRANGER_HOST, ips: [...STRANGER_IPS], link: fixed(5) });
   const port = sim.adversaryPort(STRANGER_HOST);
   const strangerToken = sim.rng.fork('token:mallory').nextBytes(16);
   const stranger: ClientRecord[] = [];
   const squats: ClientRecord[] = [];
+  const holders: StrangerRegistrant[] = [];
   sim.at(STRANGER_START_MS, () => {
     sim.run(STRANGER_HOST, new StrangerRegistrant('mallory-big', sim.rng.fork('token:mallory-big').nextBytes(16), server), { addresses: [addr(STRANGER_IPS[1], 7000)] });
     stranger.push(startClient(sim, STRANGER_HOST, 'mallory', addr(STRANGER_IPS[0], PEER_PORT), server, STRANGER_IPS[0], { connect_to: 'b', token: strangerToken }));
-    const ids = ['a', 'b', ...Array.from({ length: options.squatters }, (_, i) => `squat-${i}`)];
-    ids.forEach((id, i) => squats.push(startClient(sim, STRANGER_HOST, id, addr(STRANGER_IPS[i % 2], 6000 + i), server, STRANGER_IPS[i % 2])));
+    ['a', 'b'].forEach((id, i) => squats.push(startClient(sim, STRANGER_HOST, id, addr(STRANGER_IPS[i], 6000 + i), server, STRANGER_IPS[i])));
+    const squatRng = sim.rng.fork('squatters');
+    for (let i = 0; i < options.squatters; i++) {
+      for (const [k, ip] of STRANGER_IPS.entries()) {
+        const holder = new StrangerRegistrant(`squat-${k}-${i}`, squatRng.nextBytes(16), server, 0);
+        holders.push(holder);
+        sim.run(STRANGER_HOST, holder, { addresses: [addr(ip, 10_000 + i)] });
+      }
+    }
   });
 
   // The forged sources and the sink that counts what the server sends them.
@@ -95,7 +110,17 @@ export function runFlood(sim: Simulator, options: FloodOptions): FloodResult {
   const sources = spoofedSources(options, types);
   const ledger = new ReplyLedger();
   sim.addHost({ name: 'forged-sources', ips: [...sources.ips], link: fixed(5) });
-  const sink = new ReplySink(ledger);
+  // A botnet answers each cookie with the same registration, cookie echoed, from the same address.
+  const echoCookie = (_remote: Addr, data: Uint8Array, local: Addr): Uint8Array | undefined => {
+    if (data[0] !== MSG.cookie) return undefined;
+    const m = decodeQuietly(data);
+    if (m?.type !== 'cookie' || m.nonce >= sent.registrations_sent) return undefined;
+    if (sources.flood[m.nonce % sources.flood.length]?.ip !== local.ip) return undefined;
+    const again = floodRegistration(m.nonce, local, m.cookie);
+    ledger.request(local, 'register', again.byteLength);
+    return again;
+  };
+  const sink = new ReplySink(ledger, options.owned_sources ? echoCookie : undefined);
   sim.run('forged-sources', sink, { port: SPOOF_PORT });
   const plan: FloodPlan = {
     registrations: options.registrations,
@@ -119,12 +144,8 @@ export function runFlood(sim: Simulator, options: FloodOptions): FloodResult {
     if (data[0] !== MSG.punch || src.ip !== SERVER_IP) return;
     const id = honestIps.get(dst.ip);
     if (id === undefined) return;
-    try {
-      const m = decodeRendezvous(data);
-      if (m.type === 'punch' && m.peer !== partner.get(id)) strangerPunches++;
-    } catch {
-      // not a punch we can read: the client drops it too
-    }
+    const m = decodeQuietly(data);
+    if (m?.type === 'punch' && m.peer !== partner.get(id)) strangerPunches++;
   });
   for (const h of [a, b]) honestIps.set(h.public_ip, h.id);
   for (let i = 0; i < options.honest; i++) honestIps.set(honestIp(i), `h${i}`);
@@ -147,7 +168,8 @@ export function runFlood(sim: Simulator, options: FloodOptions): FloodResult {
     a_b_path: aPath && aPath.type === 'path' ? aPath.path : 'none',
     ids_kept: [a, b].every(owns),
     squatted_live_ids: squats.filter((s) => (s.id === 'a' || s.id === 'b') && s.registered_at !== undefined).length,
-    squatted_ids: squats.filter((s) => s.registered_at !== undefined).length,
+    squatted_ids: holders.filter((h) => h.registered).length,
+    squat_attempts: holders.length,
     stranger_punches_to_honest: strangerPunches,
     tables: tables.summary(),
     tables_over_limit: tables.overLimit().join('; ') || 'none',
@@ -165,6 +187,15 @@ export function runFlood(sim: Simulator, options: FloodOptions): FloodResult {
   return { outcome, ledger, honest_total: honest.length, honest_registered: honestRegistered };
 }
 
+/** A rendezvous message, or undefined for bytes that do not decode (the receiver drops them too). */
+function decodeQuietly(data: Uint8Array): ReturnType<typeof decodeRendezvous> | undefined {
+  try {
+    return decodeRendezvous(data);
+  } catch {
+    return undefined;
+  }
+}
+
 function round(x: number): number {
   return Number(x.toFixed(3));
 }
@@ -177,22 +208,28 @@ const ratioExpectations = REQUEST_TYPES.filter((t) => !RATIO_EXEMPT.has(t)).map(
   }),
 );
 
-export const attackFlood: Scenario = {
-  name: 'attack/flood',
-  description: `${FLOOD_SCENARIO.registrations.toLocaleString('en')} forged registrations from ${FLOOD_SCENARIO.sources.toLocaleString('en')} spoofed IPv4/IPv6 sources, forged connects/lookups with a stranger's token, id squatters and stranger punches, while ${FLOOD_SCENARIO.honest} honest peers register`,
-  suites: ['attack'],
-  figures: ['honest_registered', 'honest_total', 'a_b_path', 'tables', 'stranger_punches_to_honest', 'reflection_ratio', 'ratio_register', 'ratio_connect', 'ratio_lookup'],
-  run: (sim) => runFlood(sim, FLOOD_SCENARIO).outcome,
-  expectations: [
-    holds('every honest peer registers within the deadline', (o) =>
-      o.honest_registered === o.honest_total ? true : `${o.honest_registered}/${o.honest_total} registered within ${REGISTER_DEADLINE_MS} ms (late: ${o.honest_late})`,
-    ),
-    equal('a_b_path', 'direct'),
-    equal('tables_over_limit', 'none'),
-    equal('ids_kept', true),
-    equal('squatted_live_ids', 0),
-    equal('stranger_punches_to_honest', 0),
-    atMost('reflection_ratio', 1),
-    ...ratioExpectations,
-  ],
-};
+function floodScenario(name: string, options: FloodOptions, who: string): Scenario {
+  return {
+    name,
+    description: `${options.registrations.toLocaleString('en')} registrations from ${options.sources.toLocaleString('en')} ${who} IPv4/IPv6 sources, forged connects/lookups with a stranger's token, id squatters and stranger punches, while ${options.honest} honest peers register`,
+    suites: ['attack'],
+    figures: ['honest_registered', 'honest_total', 'a_b_path', 'tables', 'stranger_punches_to_honest', 'reflection_ratio', 'ratio_register', 'ratio_connect', 'ratio_lookup'],
+    run: (sim) => runFlood(sim, options).outcome,
+    expectations: [
+      holds('every honest peer registers within the deadline', (o) =>
+        o.honest_registered === o.honest_total ? true : `${o.honest_registered}/${o.honest_total} registered within ${REGISTER_DEADLINE_MS} ms (late: ${o.honest_late})`,
+      ),
+      equal('a_b_path', 'direct'),
+      equal('tables_over_limit', 'none'),
+      equal('ids_kept', true),
+      equal('squatted_live_ids', 0),
+      equal('stranger_punches_to_honest', 0),
+      atMost('reflection_ratio', 1),
+      ...ratioExpectations,
+    ],
+  };
+}
+
+export const attackFlood = floodScenario('attack/flood', FLOOD_SCENARIO, 'spoofed');
+/** The same flood from addresses the attacker owns: it echoes every cookie (a botnet). */
+export const attackFloodBotnet = floodScenario('attack/flood-botnet', { ...FLOOD_SCENARIO, owned_sources: true }, 'attacker-owned');

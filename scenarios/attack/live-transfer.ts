@@ -106,6 +106,7 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
   const ioA = peerIo(peerA, (c) => ha.command(c));
   const ioB = peerIo(peerB, (c) => hb.command(c));
   const connectedKeys = { a: new Set<string>(), b: new Set<string>() };
+  let bSessionOpen = false;
   const bPaths: string[] = [];
   ha.onEvent((e) => {
     if (e.type === 'connected') connectedKeys.a.add(e.peer);
@@ -114,6 +115,7 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
   hb.onEvent((e) => {
     if (e.type === 'connected') connectedKeys.b.add(e.peer);
     if (e.type === 'path') bPaths.push(e.remote);
+    if (e.type === 'session-open') bSessionOpen = true;
     if (isRudp(e)) onTransportEvent(sim, 'receiver', e, ioB, data, progress);
   });
 
@@ -180,7 +182,9 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
         port.inject(aPublic, bPublic, flipped);
         counts.bitflips++;
       }
-      if (session && counts.nominations < INJECTIONS_PER_KIND) {
+      // Nominations target the live session: before it exists they could only delay the
+      // handshake (docs/security.md), after it they would steal the traffic.
+      if (session && bSessionOpen && counts.nominations < INJECTIONS_PER_KIND) {
         const probe = encodeRendezvous({ type: 'probe', session: session.id, key: session.key, tx: rng.nextUint32(), flags: PROBE_NOMINATE });
         // From the stranger's own address, and from a port of a's public IP that a never used.
         const from = counts.nominations % 2 === 0 ? strangerAddr : addr(A_PUBLIC, 40_000 + counts.nominations);

@@ -103,24 +103,39 @@ export class ReplyLedger {
   }
 }
 
+/** How an attacker that owns its source addresses answers a reply (e.g. echoes a cookie). */
+export type Answer = (remote: Addr, data: Uint8Array, local: Addr) => Uint8Array | undefined;
+
 /**
- * Runs on the host that owns the spoofed addresses and only counts what arrives. It never
- * answers and never tells the attacker anything: a real off-path spoofer does not see these
- * replies, so no cookie or token they carry may ever reach the attack script.
+ * Runs on the host that owns the flood's source addresses and counts what arrives. Without
+ * `answer` it never answers and never tells the attacker anything: a real off-path spoofer
+ * does not see these replies, so no cookie or token they carry may reach the attack script.
+ * With `answer` it plays an attacker who really holds those addresses (a botnet): it may send
+ * one datagram back per reply, from the address the reply came to.
  */
 export class ReplySink implements Machine<never, never> {
   datagrams = 0;
+  answers = 0;
+  private readonly out: Transmit[] = [];
 
-  constructor(private readonly ledger: ReplyLedger) {}
+  constructor(
+    private readonly ledger: ReplyLedger,
+    private readonly answer?: Answer,
+  ) {}
 
-  handleDatagram(_now: Millis, _remote: Addr, data: Uint8Array, local: Addr): void {
+  handleDatagram(_now: Millis, remote: Addr, data: Uint8Array, local: Addr): void {
     this.datagrams++;
     this.ledger.reply(local, data.byteLength);
+    const back = this.answer?.(remote, data, local);
+    if (back && this.out.length < ANSWERS_QUEUED_MAX) {
+      this.answers++;
+      this.out.push({ remote, data: back, local });
+    }
   }
   handleTimeout(_now: Millis): void {}
   handleCommand(_now: Millis, _command: never): void {}
   pollTransmit(): Transmit | undefined {
-    return undefined;
+    return this.out.shift();
   }
   pollEvent(): never | undefined {
     return undefined;
@@ -129,3 +144,6 @@ export class ReplySink implements Machine<never, never> {
     return undefined;
   }
 }
+
+/** Answers waiting to be drained (the driver drains after every datagram, so 1 is typical). */
+const ANSWERS_QUEUED_MAX = 1_024;

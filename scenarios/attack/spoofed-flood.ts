@@ -106,6 +106,11 @@ function tokenFor(seq: number): Uint8Array {
   return token;
 }
 
+/** Registration number `seq` of the flood, from `source`, echoing `cookie` (none: all zero). */
+export function floodRegistration(seq: number, source: Addr, cookie: Uint8Array = NO_COOKIE): Uint8Array {
+  return encodeRendezvous({ type: 'register', nonce: seq, cookie, id: `flood-${seq}`, token: tokenFor(seq), rtt_ms: 0, nat: UNKNOWN_NAT, candidates: [{ kind: 'host', addr: source }] });
+}
+
 export interface FloodCounters {
   registrations_sent: number;
   probes_sent: number;
@@ -165,8 +170,7 @@ export function scheduleFlood(
     for (; registrationsDone < regTarget; registrationsDone++) {
       const seq = registrationsDone;
       const source = sources.flood[seq % sources.flood.length]!;
-      const data = encodeRendezvous({ type: 'register', nonce: seq, cookie: NO_COOKIE, id: `flood-${seq}`, token: tokenFor(seq), rtt_ms: 0, nat: UNKNOWN_NAT, candidates: [{ kind: 'host', addr: source }] });
-      send(source, 'register', data);
+      send(source, 'register', floodRegistration(seq, source));
       counters.registrations_sent++;
     }
     const probeTarget = Math.round((probesTotal * (k + 1)) / ticks);

@@ -1,6 +1,7 @@
-// A stranger's own registration, built for the biggest possible answers: one id with the
-// most candidates the wire allows, all IPv6 (20 bytes each). Forged lookups and connects then
-// name this id, so any reply carrying its record is as large as a reply can be. It registers
+// A stranger's own registration, by default built for the biggest possible answers: one id
+// with the most candidates the wire allows, all IPv6 (20 bytes each). Forged lookups then
+// name this id, so any reply carrying its record is as large as a reply can be. Squatters use
+// it with no candidates, one id per machine. It registers
 // from an address it really owns, so it can echo the server's return-routability cookie like
 // any client, and refreshes well inside the registration TTL.
 import { addr, type Addr } from '../../protocol/core/addr.ts';
@@ -26,8 +27,10 @@ export class StrangerRegistrant implements Machine<never, never> {
     readonly id: string,
     readonly token: Uint8Array,
     private readonly server: Addr,
+    /** Candidates to advertise (default: the most the wire allows, all IPv6). */
+    candidates_count: number = CANDIDATES_MAX,
   ) {
-    this.candidates = Array.from({ length: CANDIDATES_MAX }, (_, i) => ({ kind: 'host' as const, addr: addr(`2001:db8:ffff:${i + 1}:ffff:ffff:ffff:ffff`, 65_000 + i) }));
+    this.candidates = Array.from({ length: candidates_count }, (_, i) => ({ kind: 'host' as const, addr: addr(`2001:db8:ffff:${i + 1}:ffff:ffff:ffff:ffff`, 65_000 + i) }));
   }
 
   private send(): void {

@@ -1,7 +1,9 @@
 // Watches the rendezvous server's tables during an attack: samples every table's size on a
 // fixed virtual-time period and keeps the largest, beside the named config limit it must
 // never pass. Limits are read from the server's own config (never from a previous run), and
-// a table is watched only when the server reports both its size and its limit.
+// a table is watched only when the server reports both its size and its limit. The source
+// prefixes an attacker registers from are watched against the per-prefix quota too.
+import { formatAddr, type Addr } from '../../protocol/core/addr.ts';
 import type { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
 import type { Simulator } from '../../runtime-sim/index.ts';
 
@@ -11,9 +13,10 @@ const TABLES: ReadonlyArray<readonly [string, string]> = [
   ['circuits', 'circuits_max'],
   ['pending', 'pending_max'],
   ['rate_sources', 'sources_max'],
-  ['cookies', 'cookies_max'],
-  ['prefixes', 'prefixes_max'],
+  ['pair_budgets', 'pair_budgets_max'],
 ];
+/** The per-prefix quota of the registry, watched for the prefixes an attacker uses. */
+const PER_PREFIX_LIMIT = 'registrations_per_prefix_max';
 
 const SAMPLE_MS = 50;
 
@@ -26,11 +29,26 @@ export interface TableWatch {
   overLimit(): string[];
 }
 
-export function watchTables(sim: Simulator, server: RendezvousServer, until_ms: number): TableWatch {
+/**
+ * Samples every SAMPLE_MS until `until_ms`; `prefixes` are addresses whose source prefix
+ * (/24, /64) is watched against the per-prefix quota, when the registry counts by prefix.
+ */
+export function watchTables(sim: Simulator, server: RendezvousServer, until_ms: number, prefixes: readonly Addr[] = []): TableWatch {
   const config = server.config as unknown as Record<string, unknown>;
+  const registry = server.registry as unknown as { countOf?: (a: Addr) => number };
+  const perPrefix = config[PER_PREFIX_LIMIT];
   const seen = new Map<string, [number, number]>();
   const sample = (): void => {
     const counters = server.counters;
+    if (typeof registry.countOf === 'function' && typeof perPrefix === 'number') {
+      for (const a of prefixes) {
+        const table = `prefix ${formatAddr(a).replace(/:\d+$/, '')}`;
+        const size = registry.countOf.call(server.registry, a);
+        const entry = seen.get(table);
+        if (!entry) seen.set(table, [size, perPrefix]);
+        else entry[0] = Math.max(entry[0], size);
+      }
+    }
     for (const [table, limitName] of TABLES) {
       const size = counters[table];
       const limit = config[limitName];

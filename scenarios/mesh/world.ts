@@ -5,8 +5,11 @@
 import { addr, type Addr } from '../../protocol/core/addr.ts';
 import { nobleCrypto } from '../../protocol/core/noble-crypto.ts';
 import type { DisseminationMode, MeshLimits } from '../../protocol/mesh/config.ts';
-import type { MeshEvent } from '../../protocol/mesh/events.ts';
-import { MeshNode, type MeshCommand } from '../../protocol/mesh/mesh-node.ts';
+import type { Machine } from '../../protocol/core/machine.ts';
+import type { MeshNode } from '../../protocol/mesh/mesh-node.ts';
+import { MeshNode as MeshNodeClass } from '../../protocol/mesh/mesh-node.ts';
+import { SyncNode, type SyncCommand, type SyncEvent } from '../../protocol/sync/sync-node.ts';
+import { DeliveryLog } from './delivery-log.ts';
 import type { MachineHandle, Simulator } from '../../runtime-sim/index.ts';
 import type { LinkConfig } from '../../runtime-sim/link.ts';
 import { Crashable } from './crashable.ts';
@@ -20,11 +23,14 @@ export interface MeshPeer {
   readonly index: number;
   readonly addr: Addr;
   readonly node: MeshNode;
-  readonly box: Crashable<MeshCommand, MeshEvent>;
-  readonly handle: MachineHandle<MeshCommand, MeshEvent>;
+  readonly sync: SyncNode | undefined;
+  readonly box: Crashable<SyncCommand, SyncEvent>;
+  readonly handle: MachineHandle<SyncCommand, SyncEvent>;
   /** Virtual time it joined and (if it did) crashed or left. */
   joinedAt: number;
   goneAt: number;
+  /** Id of the last message this peer sent (from its 'sent' event). */
+  lastSentId: string | undefined;
 }
 
 export interface WorldOptions {
@@ -41,6 +47,10 @@ export interface WorldOptions {
   /** Milliseconds between two joins. */
   readonly join_spacing_ms: number;
   readonly protocol_id?: (index: number) => string;
+  /** Run the replicated dict on every peer (SyncNode around the MeshNode). */
+  readonly sync?: { readonly lease_ms: number; readonly ae_interval_ms: number };
+  /** Node name prefix (two worlds can share one simulator). */
+  readonly prefix?: string;
 }
 
 /** Per-link loss that gives `endToEnd` loss over the two crossings of one datagram. */
@@ -50,6 +60,7 @@ export function perLinkLoss(endToEnd: number): number {
 
 export class MeshWorld {
   readonly peers: MeshPeer[] = [];
+  readonly log: DeliveryLog;
   private readonly link: LinkConfig;
 
   constructor(
@@ -60,6 +71,7 @@ export class MeshWorld {
       latency: { kind: 'uniform', min_ms: options.latency_min_ms, max_ms: options.latency_max_ms },
       ...(options.link_loss > 0 ? { loss: { kind: 'bernoulli', p: options.link_loss } } : {}),
     };
+    this.log = new DeliveryLog(() => sim.now);
     const initial = options.initial ?? options.peers;
     for (let i = 0; i < initial; i++) this.addPeer(i * options.join_spacing_ms);
   }
@@ -67,13 +79,14 @@ export class MeshWorld {
   /** Adds peer number `peers.length`, joining at virtual time `at` through a random live peer. */
   addPeer(at: number): MeshPeer {
     const index = this.peers.length;
-    const name = `p${index}`;
-    const ip = `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${(index & 255) + 1}`;
+    const prefix = this.options.prefix ?? 'p';
+    const name = `${prefix}${index}`;
+    const ip = `${prefix === 'p' ? 10 : 11}.${(index >> 8) & 255}.${index & 255}.1`;
     const sim = this.sim;
     sim.addHost({ name, realm: sim.internet, ips: [ip], link: this.link });
     const rng = sim.rng.fork(`mesh:${name}`);
     const local = addr(ip, MESH_PORT);
-    const node = new MeshNode({
+    const meshConfig = {
       protocol_id: this.options.protocol_id?.(index) ?? MESH_PROTOCOL,
       protocol_version: MESH_VERSION,
       publicKey: rng.nextBytes(32),
@@ -83,10 +96,16 @@ export class MeshWorld {
       rng,
       limits: this.options.limits,
       debug_events: this.options.debug_events,
-    });
-    const box = new Crashable<MeshCommand, MeshEvent>(node);
+    };
+    const sync = this.options.sync ? new SyncNode({ mesh: meshConfig, ...this.options.sync }) : undefined;
+    const node = sync?.mesh ?? new MeshNodeClass(meshConfig);
+    const box = new Crashable<SyncCommand, SyncEvent>(sync ?? (node as unknown as Machine<SyncCommand, SyncEvent>));
     const handle = sim.run(name, box, { port: MESH_PORT, events_kept_max: 0 });
-    const peer: MeshPeer = { name, index, addr: local, node, box, handle, joinedAt: at, goneAt: Infinity };
+    const peer: MeshPeer = { name, index, addr: local, node, sync, box, handle, joinedAt: at, goneAt: Infinity, lastSentId: undefined };
+    handle.onEvent((event) => {
+      if (event.type === 'sent') peer.lastSentId = event.id;
+    });
+    handle.onEvent((event) => this.log.observe(name, event as import('../../protocol/mesh/events.ts').MeshEvent));
     this.peers.push(peer);
     if (index > 0) {
       sim.at(at, () => {

@@ -5,7 +5,7 @@
 import { addr, type Addr } from '../../protocol/core/addr.ts';
 import { PunchClient, type PunchCommand } from '../../protocol/punch/punch-client.ts';
 import type { PunchEvent } from '../../protocol/punch/punch-events.ts';
-import { RendezvousServer, type RendezvousServerEvent } from '../../protocol/punch/rendezvous-server.ts';
+import { RendezvousServer, type RendezvousServerConfig, type RendezvousServerEvent } from '../../protocol/punch/rendezvous-server.ts';
 import type { PunchClientConfig } from '../../protocol/punch/punch-config.ts';
 import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
 import type { NatPresetName } from '../../runtime-sim/nat/presets.ts';
@@ -47,6 +47,8 @@ export interface WorldOptions {
   readonly client?: Partial<PunchClientConfig>;
   /** Cut the two peers off from each other (not from the server) until this virtual time. */
   readonly cut_until_ms?: number;
+  /** Rendezvous server settings (defaults otherwise). */
+  readonly server?: Partial<RendezvousServerConfig>;
 }
 
 function link(ms: number, loss = 0): LinkConfig {
@@ -81,7 +83,7 @@ function startPeer(sim: Simulator, name: string, realm: Realm, ip: string, loss:
 export function buildWorld(sim: Simulator, presetA: NatPresetName, presetB: NatPresetName, options: WorldOptions): World {
   const serverHost = sim.addHost({ name: 'rendezvous', realm: sim.internet, ips: [...SERVER_IPS], link: link(SERVER_MS), role: 'server' });
   const primary = addr(SERVER_IPS[0], STUN_PORT);
-  const server = new RendezvousServer({ primary, alternate: addr(SERVER_IPS[1], STUN_ALT_PORT) }, sim.rng.fork('rendezvous'));
+  const server = new RendezvousServer({ ...options.server, primary, alternate: addr(SERVER_IPS[1], STUN_ALT_PORT) }, sim.rng.fork('rendezvous'));
   const serverHandle = sim.run(serverHost, server, { addresses: server.addresses() });
   const serverEvents: Array<{ t: number; event: RendezvousServerEvent }> = [];
   serverHandle.onEvent((event) => serverEvents.push({ t: sim.now, event }));

@@ -23,12 +23,11 @@ function link(ms: number): LinkConfig {
 }
 
 function endpointIo(endpoint: RudpEndpoint, handle: MachineHandle<RudpCommand, RudpEvent>, conn: () => number): StreamIo {
-  const empty = new Uint8Array(0);
+  // Through the driver (act): what a write or a read queues is sent at once, no no-op command.
   return {
-    write: (now, data) => endpoint.write(now, conn(), data),
-    read: () => endpoint.read(conn()),
+    write: (_now, data) => handle.act((_m, now) => endpoint.write(now, conn(), data)),
+    read: () => handle.act(() => endpoint.read(conn())),
     end: () => handle.command({ type: 'close', conn: conn() }),
-    flush: () => handle.command({ type: 'write', conn: conn(), data: empty }),
   };
 }
 
@@ -57,8 +56,7 @@ function runDirect(sim: Simulator, seed: number, fault: Fault): Outcome {
     onTransportEvent(sim, 'receiver', e, ioS, data, progress);
   });
   sim.at(0, () => {
-    clientConn = client.connect(sim.now, SERVER);
-    hc.command({ type: 'write', conn: clientConn, data: new Uint8Array(0) });
+    clientConn = hc.act((_m, now) => client.connect(now, SERVER));
   });
   if (fault === 'rebind') sim.at(1_000, () => sim.rebind('client', '10.0.1.77'));
   else sim.partition({ a: ['client'], b: ['server'], from: 1_000, until: 6_000 });

@@ -3,6 +3,8 @@ import { describe, expect } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import { nodeCrypto } from '../../runtime-node/node-crypto.ts';
 import { nobleCrypto } from '../../protocol/core/noble-crypto.ts';
+import { dhChecked, HandshakeError } from '../../protocol/rudp/handshake-state.ts';
+import { LOW_ORDER_POINTS } from '../protocol/rudp/low-order-points.ts';
 
 const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
 
@@ -28,6 +30,22 @@ describe('nodeCrypto', () => {
     for (const name of ['sha256', 'blake2s'] as const) expect(Buffer.from(nodeCrypto[name](data))).toEqual(Buffer.from(nobleCrypto[name](data)));
     for (const name of ['hmacSha256', 'hmacBlake2s', 'hmacSha1'] as const) {
       expect(Buffer.from(nodeCrypto[name](key, data))).toEqual(Buffer.from(nobleCrypto[name](key, data)));
+    }
+  });
+
+  it('issue 9 #1: on the 12 low-order encodings node:crypto and noble agree, and dhChecked types every refusal', () => {
+    const secret = new Uint8Array(32).fill(0x42);
+    for (const point of LOW_ORDER_POINTS) {
+      const outcome = (crypto: typeof nodeCrypto): string => {
+        try {
+          return Buffer.from(dhChecked(crypto, secret, point.encoding, 'ee')).toString('hex');
+        } catch (error) {
+          return error instanceof HandshakeError ? `typed ${error.failure}` : `plain ${String(error)}`;
+        }
+      };
+      const node = outcome(nodeCrypto);
+      expect(node, point.name).toBe(outcome(nobleCrypto));
+      expect(node.startsWith('typed low-order'), point.name).toBe(point.zeroSecret);
     }
   });
 });

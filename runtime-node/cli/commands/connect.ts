@@ -14,6 +14,8 @@ const usage = `usage: peerlab connect --rendezvous <host:port> --id <me> --peer 
 Finds a path to <other> (hole punching, or the rendezvous's relay), opens a secure session
 over it (Noise, pinned to --expect-peer when given) and sends or receives one file, checking
 its sha256 end to end. Both sides run the same command with --id and --peer swapped.
+--recv writes to a temporary file beside <file> and renames it only once the sha256 is
+verified, so an existing <file> is replaced only by a complete, verified copy.
   --key           identity from 'peerlab keygen' (default: a fresh key for this run)
   --expect-peer   the other side's public key (base64 or hex); anything else is refused
   --bind          local address (default: the address that routes to the rendezvous, any port)
@@ -31,7 +33,7 @@ function formatResult(r: ConnectResult): string {
   if (r.bytes > 0) {
     lines.push(
       `transfer:  ${r.bytes} bytes in ${(r.duration_ms / 1000).toFixed(2)} s, goodput ${r.goodput_mbps.toFixed(2)} Mbit/s, loss ${(r.loss * 100).toFixed(2)}%`,
-      `sha256:    ${r.sha256} (verified by both sides)`,
+      `sha256:    ${r.sha256} (verified by the receiver${r.confirmed ? ', acknowledged by both sides' : '; the other side did not confirm the end'})`,
     );
   }
   return lines.join('\n');
@@ -115,7 +117,7 @@ export const command: CliCommand = {
     } catch (error) {
       bar?.finish();
       if (error instanceof ConnectFailure) {
-        if (json) process.stdout.write(`${JSON.stringify({ ok: false, id, peer, error: error.kind, message: error.message, tried: error.tried })}\n`);
+        if (json) process.stdout.write(`${JSON.stringify({ ok: false, id, peer, error: error.kind, transfer_error: error.transfer_error, message: error.message, tried: error.tried })}\n`);
         process.stderr.write(`peerlab connect: ${error.message}\n`);
         if (error.tried.length > 0) process.stderr.write(`  tried:\n    ${error.tried.join('\n    ')}\n`);
         else if (error.kind === 'timeout') process.stderr.write(`  tried: nothing answered from the rendezvous at ${rendezvousText}\n`);

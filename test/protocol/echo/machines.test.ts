@@ -6,6 +6,7 @@ import { test, fc } from '@fast-check/vitest';
 import { addr, formatAddr, type Addr } from '../../../protocol/core/addr.ts';
 import { testRng } from '../core/test-rng.ts';
 import type { Machine } from '../../../protocol/core/machine.ts';
+import { checked } from '../../../protocol/core/checked-machine.ts';
 import { EchoClient } from '../../../protocol/echo/client.ts';
 import { EchoServer } from '../../../protocol/echo/server.ts';
 import { encodeEcho } from '../../../protocol/echo/codec.ts';
@@ -26,10 +27,15 @@ interface Pending {
   data: Uint8Array;
 }
 
-/** Runs client and server until `end_ms`, delivering datagrams per `fate`. */
+/**
+ * Runs client and server until `end_ms`, delivering datagrams per `fate`. Both machines run
+ * under the contract checker, whose spin guard also bounds this loop.
+ */
 function runPair(config: Partial<EchoClientConfig>, fate: Fate, end_ms: number, seed = 1) {
-  const client = new EchoClient({ server: SERVER, ...config }, testRng(seed));
-  const server = new EchoServer();
+  const clientMachine = new EchoClient({ server: SERVER, ...config }, testRng(seed));
+  const serverMachine = new EchoServer();
+  const client = checked(clientMachine, `echo client (seed ${seed})`);
+  const server = checked(serverMachine, 'echo server');
   const pending: Pending[] = [];
   let order = 0;
   let index = 0;
@@ -64,7 +70,7 @@ function runPair(config: Partial<EchoClientConfig>, fate: Fate, end_ms: number, 
       flush(client, 'client', timer);
     } else break;
   }
-  return { client, server, events };
+  return { client: clientMachine, server: serverMachine, events };
 }
 
 describe('echo client and server', () => {
@@ -221,6 +227,23 @@ describe('echo client and server', () => {
       expect(s.answered + s.lost + s.pending).toBe(count);
       expect(s.pending).toBe(0);
       expect(s.loss_ratio).toBeCloseTo(s.lost / count, 12);
+    },
+  );
+
+  test.prop([
+    fc.integer({ min: 1, max: 40 }),
+    fc.double({ min: 0.001, max: 50, noNaN: true }),
+    fc.double({ min: 0.001, max: 200, noNaN: true }),
+    fc.array(fc.double({ min: 0, max: 300, noNaN: true }), { minLength: 1, maxLength: 8 }),
+  ])(
+    'deadlines: with fractional intervals, timeouts and delays, handleTimeout at pollTimeout() always moves the deadline on',
+    (count, interval_ms, timeout_ms, delays) => {
+      // runPair runs both machines under the contract checker: a deadline still due after
+      // handleTimeout(deadline) would throw a ContractViolation here.
+      const { client } = runPair({ count, interval_ms, timeout_ms }, (_from, index) => (delays[index % delays.length]! > 250 ? [] : [delays[index % delays.length]!]), 1e9);
+      const s = client.stats();
+      expect(s.sent).toBe(count);
+      expect(s.answered + s.lost).toBe(count);
     },
   );
 });

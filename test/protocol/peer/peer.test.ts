@@ -33,6 +33,7 @@ function setup(seed: number, presetA: string, presetB: string, options: { wrongK
       server,
       local: addr(ip, 5000),
       connect_to: name === 'a' ? 'b' : undefined,
+      punch: name === 'b' ? { accept_from: 'a' } : undefined,
       expectedPeer: name === 'a' ? pubB : undefined,
       staticSecret: key,
       crypto: nobleCrypto,

@@ -40,18 +40,54 @@ describe('rudp decoders', () => {
         for (const side of [0, 1] as const) pipe.endpoints[side].handleDatagram(pipe.now, pipe.addrs[side ? 0 : 1], data);
       }
       pipe.drain();
-      // Bit-flipped copies of genuine traffic must be rejected by the AEAD, never delivered.
+      // Random bytes never become data (genuine traffic with flipped bits: the test below).
       expect(pipe.events[1].filter((e) => e.type === 'readable').length).toBe(0);
     },
   );
 
+  it.prop([fc.integer({ min: 1, max: 1_000_000 }), fc.double({ min: 0.05, max: 0.5, noNaN: true })], { numRuns: 8 })(
+    'bit-flipped copies of genuine packets of a live connection reach the AEAD, are counted as auth failures, and the stream stays intact',
+    (seed, p) => {
+      const pipe = new Pipe(seed, { delay_ms: 2 });
+      const rng = seededRng(seed ^ 0x5a5a);
+      let forged = 0;
+      // Before each genuine data packet, the receiver gets a copy with one ciphertext bit
+      // flipped: fresh counter, right connection id, so only the AEAD can refuse it.
+      pipe.tap = (from, data) => {
+        if (from === 0 && (data[0] === PACKET.data0 || data[0] === PACKET.data1) && rng.nextFloat() < p) {
+          const copy = data.slice();
+          const at = rng.nextInt(13, copy.byteLength - 1);
+          copy[at] = copy[at]! ^ (1 << rng.nextInt(0, 7));
+          pipe.endpoints[1].handleDatagram(pipe.now, pipe.addrs[0], copy);
+          forged++;
+        }
+        return data;
+      };
+      const client = pipe.connect();
+      pipe.run(() => pipe.events[1].some((e) => e.type === 'connected'), 5_000);
+      const server = pipe.events[1].find((e) => e.type === 'connected')!.conn;
+      const data = new Uint8Array(96 * 1024).map((_, i) => Math.imul(i + seed, 0x9e3779b1) >>> 24);
+      expect(pipe.endpoints[0].write(pipe.now, client, data)).toBe(data.byteLength);
+      pipe.endpoints[0].close(pipe.now, client);
+      const received: number[] = [];
+      pipe.run(() => {
+        for (let c = pipe.endpoints[1].read(server); c; c = pipe.endpoints[1].read(server)) received.push(...c);
+        return received.length === data.byteLength;
+      }, 30_000);
+      expect(forged, `seed ${seed}`).toBeGreaterThan(0);
+      expect(pipe.endpoints[1].counters['auth'], `seed ${seed}`).toBe(forged);
+      expect(Buffer.from(received).equals(Buffer.from(data)), `seed ${seed}`).toBe(true);
+    },
+  );
+
   it.prop([fc.uint8Array({ minLength: 13, maxLength: 200 }), fc.integer({ min: 0, max: 0xffffffff })], { numRuns: 300 })(
-    'data packets with a guessed connection id are dropped as auth failures',
+    'data packets with a guessed connection id are dropped unanswered (unknown connection or malformed)',
     (body, _id) => {
       const server = new RudpEndpoint({ crypto: nobleCrypto, rng: seededRng(5), staticSecret: seededRng(6).nextBytes(32) });
       const data = Uint8Array.of(PACKET.data0, ...body);
       server.handleDatagram(0, addr('1.2.3.4', 5), data);
       expect(server.pollTransmit()).toBeUndefined();
+      expect((server.counters['unknown-connection'] ?? 0) + (server.counters['malformed'] ?? 0)).toBe(1);
     },
   );
 });

@@ -1,10 +1,18 @@
 // Model-based test (fc.commands) of the connection API: random interleavings of write,
 // read, datagram, time passing and close, on a lossy pipe, checked against a model that
 // is just "the bytes written so far". Received bytes are always a prefix of the model;
-// after close everything written has arrived.
+// after close everything written has arrived. Written bytes are a function of their stream
+// offset (not one repeated byte), so reordering or duplication inside a write is visible.
 import { describe, expect } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
+import { TAG_BYTES } from '../../../protocol/rudp/cipher-state.ts';
+import { DATA_HEADER_BYTES } from '../../../protocol/rudp/packet.ts';
 import { Pipe } from './pipe.ts';
+
+/** The byte at stream offset `i`: a multiplicative hash, so no two nearby offsets repeat a pattern. */
+const byteAt = (i: number): number => Math.imul(i + 1, 0x9e3779b1) >>> 24;
+/** Largest DATAGRAM payload in a 1200-byte datagram: header, tag, frame type and a 2-byte varint length. */
+const DATAGRAM_PAYLOAD_MAX = 1200 - DATA_HEADER_BYTES - TAG_BYTES - 1 - 2;
 
 interface Model {
   written: number[];
@@ -33,14 +41,15 @@ function checkPrefix(model: Model, real: Real): void {
 }
 
 class Write implements fc.Command<Model, Real> {
-  constructor(readonly size: number, readonly fill: number) {}
+  constructor(readonly size: number) {}
   check = (m: Readonly<Model>): boolean => !m.closed;
   run(m: Model, r: Real): void {
     const before = r.pipe.endpoints[0].writableBytes(r.client);
-    const data = new Uint8Array(this.size).fill(this.fill);
+    const offset = m.written.length;
+    const data = new Uint8Array(this.size).map((_, i) => byteAt(offset + i));
     const taken = r.pipe.endpoints[0].write(r.pipe.now, r.client, data);
     expect(taken).toBe(Math.min(this.size, before));
-    for (let i = 0; i < taken; i++) m.written.push(this.fill);
+    for (let i = 0; i < taken; i++) m.written.push(data[i]!);
     r.pipe.drain();
     checkPrefix(m, r);
   }
@@ -71,8 +80,11 @@ class Datagram implements fc.Command<Model, Real> {
   constructor(readonly size: number) {}
   check = (m: Readonly<Model>): boolean => !m.closed;
   run(m: Model, r: Real): void {
+    const connection = r.pipe.endpoints[0].connection(r.client);
+    const established = connection?.state === 'established';
+    if (established) expect(connection!.datagramPayloadMax).toBe(DATAGRAM_PAYLOAD_MAX);
     const ok = r.pipe.endpoints[0].sendDatagram(r.pipe.now, r.client, new Uint8Array(this.size));
-    expect(ok).toBe(this.size <= 1200 - 13 - 16 - 4);
+    expect(ok).toBe(established && this.size <= DATAGRAM_PAYLOAD_MAX);
     r.pipe.drain();
     checkPrefix(m, r);
   }
@@ -91,10 +103,11 @@ class Close implements fc.Command<Model, Real> {
 }
 
 const commands = [
-  fc.tuple(fc.integer({ min: 0, max: 200_000 }), fc.integer({ min: 0, max: 255 })).map(([s, f]) => new Write(s, f)),
+  fc.integer({ min: 0, max: 200_000 }).map((s) => new Write(s)),
   fc.constant(new Read()),
   fc.integer({ min: 1, max: 400 }).map((ms) => new Advance(ms)),
-  fc.integer({ min: 0, max: 1400 }).map((s) => new Datagram(s)),
+  // Sizes around the limit (1167, 1168, 1169) come up on every seed, not by luck.
+  fc.oneof(fc.integer({ min: 0, max: 1400 }), fc.constantFrom(DATAGRAM_PAYLOAD_MAX - 1, DATAGRAM_PAYLOAD_MAX, DATAGRAM_PAYLOAD_MAX + 1)).map((s) => new Datagram(s)),
   fc.constant(new Close()),
 ];
 

@@ -1,7 +1,11 @@
 // Test harness: two RudpEndpoints joined by a seeded lossy pipe with a fake clock
 // (latency, jitter, loss, duplication, reordering, corruption, bandwidth + drop-tail
 // queue). Deterministic per seed; independent of runtime-sim so transport tests stand alone.
-import { addr, addrEquals, type Addr } from '../../../protocol/core/addr.ts';
+// Every call the pipe makes goes through the contract checker (protocol/core/contract.ts) and
+// every loop steps a spin guard, so a machine that stays due after handleTimeout, throws, or
+// never lets time advance fails the test at once with a ContractViolation instead of hanging.
+import { addr, addrEquals, formatAddr, type Addr } from '../../../protocol/core/addr.ts';
+import { ContractChecker, ContractViolation, SpinGuard, type MachineCall, type SpinLimits } from '../../../protocol/core/contract.ts';
 import { rngFromFloat, type Rng } from '../../../protocol/core/rng.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
 import type { Crypto } from '../../../protocol/core/crypto.ts';
@@ -61,6 +65,12 @@ export class Pipe {
   strayed = 0;
   /** Intercepts every datagram (tamper/replay tests); return undefined to drop it. */
   tap: ((from: Side, data: Uint8Array) => Uint8Array | undefined) | undefined;
+  /** The contract checker of each endpoint. */
+  readonly checkers: [ContractChecker, ContractChecker];
+  /** Bounds every loop of the pipe (steps per virtual instant and in total). */
+  readonly guard: SpinGuard;
+  /** Spin limits for pipes made from now on (a test of the guard itself lowers them). */
+  static spinLimits: SpinLimits = {};
 
   constructor(
     seed: number,
@@ -76,26 +86,74 @@ export class Pipe {
       new RudpEndpoint({ crypto, rng: seededRng(seed + 2000), staticSecret: keyRng.nextBytes(32), config: configB }),
     ];
     this.links = [link, link];
+    this.checkers = [
+      new ContractChecker(`pipe seed ${seed} endpoint 0 (${formatAddr(this.addrs[0])})`, this.endpoints[0]),
+      new ContractChecker(`pipe seed ${seed} endpoint 1 (${formatAddr(this.addrs[1])})`, this.endpoints[1]),
+    ];
+    this.guard = new SpinGuard(`pipe seed ${seed}`, Pipe.spinLimits);
   }
 
   /** Drains both machines: transmits into the pipe, events to the log and callback. */
   drain(): void {
     for (let progress = true; progress; ) {
       progress = false;
+      this.guard.step(this.now);
       for (const side of [0, 1] as const) {
-        const endpoint = this.endpoints[side];
-        for (let t = endpoint.pollTransmit(); t; t = endpoint.pollTransmit()) {
-          progress = true;
-          // Only datagrams addressed to the other side reach it (a stranger's address is a void).
-          if (addrEquals(t.remote, this.addrs[side === 0 ? 1 : 0])) this.send(side, t.data);
-          else this.strayed++;
-        }
-        for (let e = endpoint.pollEvent(); e; e = endpoint.pollEvent()) {
-          progress = true;
-          this.events[side].push(e);
-          this.onEvent(side, e);
-        }
+        if (this.drainSide(side)) progress = true;
       }
+    }
+  }
+
+  /** Drains one endpoint once through its checker; true when anything came out. */
+  private drainSide(side: Side): boolean {
+    const endpoint = this.endpoints[side];
+    const checker = this.checkers[side];
+    let progress = false;
+    let call: MachineCall | undefined = 'pollTransmit';
+    try {
+      for (let t = endpoint.pollTransmit(); t; t = endpoint.pollTransmit()) {
+        call = undefined;
+        checker.polled('pollTransmit', this.now);
+        progress = true;
+        // Only datagrams addressed to the other side reach it (a stranger's address is a void).
+        if (addrEquals(t.remote, this.addrs[side === 0 ? 1 : 0])) this.send(side, t.data);
+        else this.strayed++;
+        call = 'pollTransmit';
+      }
+      call = 'pollEvent';
+      for (let e = endpoint.pollEvent(); e; e = endpoint.pollEvent()) {
+        call = undefined;
+        checker.polled('pollEvent', this.now);
+        progress = true;
+        this.events[side].push(e);
+        this.onEvent(side, e);
+        call = 'pollEvent';
+      }
+    } catch (error) {
+      // A test's own onEvent/tap exception is not the machine's: it goes on up unchanged.
+      if (call === undefined && !(error instanceof ContractViolation)) throw error;
+      throw checker.threw(call ?? 'pollEvent', this.now, error);
+    }
+    return progress;
+  }
+
+  /** The deadline of one endpoint, a throw from pollTimeout() turned into a violation. */
+  private deadline(side: Side): number | undefined {
+    try {
+      return this.endpoints[side].pollTimeout();
+    } catch (error) {
+      throw this.checkers[side].threw('pollTimeout', this.now, error);
+    }
+  }
+
+  /** A handle* call at pipe.now through the checker (time rule, throws). */
+  private handle(side: Side, call: 'handleDatagram' | 'handleTimeout', fn: () => void): void {
+    this.checkers[side].enter(call, this.now);
+    this.guard.step(this.now);
+    try {
+      fn();
+    } catch (error) {
+      throw this.checkers[side].threw(call, this.now, error);
     }
   }
 
@@ -157,8 +215,11 @@ export class Pipe {
     this.drain();
     const end = this.now + limit_ms;
     while (!done()) {
-      const tA = this.endpoints[0].pollTimeout();
-      const tB = this.endpoints[1].pollTimeout();
+      this.guard.step(this.now);
+      const tA = this.deadline(0);
+      const tB = this.deadline(1);
+      this.checkers[0].settle('handleCommand', this.now, tA);
+      this.checkers[1].settle('handleCommand', this.now, tB);
       const tF = this.flights[0]?.at;
       let next = Infinity;
       for (const t of [tA, tB, tF]) if (t !== undefined && t < next) next = t;
@@ -170,20 +231,17 @@ export class Pipe {
       while (this.flights.length > 0 && this.flights[0]!.at <= this.now) {
         const flight = this.flights.shift()!;
         this.delivered++;
-        this.endpoints[flight.to].handleDatagram(this.now, flight.from, flight.data, this.addrs[flight.to]);
+        this.handle(flight.to, 'handleDatagram', () => this.endpoints[flight.to].handleDatagram(this.now, flight.from, flight.data, this.addrs[flight.to]));
         this.drain();
       }
       for (const side of [0, 1] as const) {
-        const t = this.endpoints[side].pollTimeout();
+        const t = this.deadline(side);
         if (t !== undefined && t <= this.now) {
-          this.endpoints[side].handleTimeout(this.now);
+          this.handle(side, 'handleTimeout', () => this.endpoints[side].handleTimeout(this.now));
           this.drain();
           // The contract: once handled and drained, a machine's deadline lies in the future.
           // A deadline still <= now would make this loop spin forever at one instant.
-          const after = this.endpoints[side].pollTimeout();
-          if (after !== undefined && after <= this.now) {
-            throw new Error(`contract violation: endpoint ${side} pollTimeout() = ${after} <= now ${this.now} after handleTimeout`);
-          }
+          this.checkers[side].settle('handleTimeout', this.now, this.deadline(side));
         }
       }
     }

@@ -8,11 +8,10 @@ import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
 import { cookieKeys, sealInitiationMacs } from '../../../protocol/rudp/cookie.ts';
 import type { RudpEndpoint } from '../../../protocol/rudp/endpoint.ts';
 import { writeAck } from '../../../protocol/rudp/frame.ts';
-import { dhChecked, HandshakeError } from '../../../protocol/rudp/handshake-state.ts';
 import { decodePacket, encodeInitiation, PACKET } from '../../../protocol/rudp/packet.ts';
 import type { PacketProtection } from '../../../protocol/rudp/packet-protection.ts';
 import { nodeCrypto } from '../../../runtime-node/node-crypto.ts';
-import { KNOWN_HEX, LOW_ORDER_POINTS } from './low-order-points.ts';
+import { LOW_ORDER_POINTS } from './low-order-points.ts';
 import { Pipe, seededRng } from './pipe.ts';
 
 const STRANGER: Addr = addr('192.0.2.66', 6666);
@@ -43,29 +42,10 @@ function establish(pipe: Pipe): { a: number; b: number } {
 }
 
 describe('issue 9 #1: a low-order X25519 key is a typed handshake error, never a throw', () => {
-  it('the vectors encode the published points', () => {
-    for (const [name, hex] of Object.entries(KNOWN_HEX)) expect(LOW_ORDER_POINTS.find((p) => p.name === name)!.hex).toBe(hex);
-    expect(LOW_ORDER_POINTS).toHaveLength(12);
-  });
-
   for (const [providerName, crypto] of [
     ['@noble', nobleCrypto],
     ['node:crypto', nodeCrypto],
   ] as const) {
-    it(`${providerName}: dh with each of the 12 low-order encodings returns a secret or raises HandshakeError('low-order')`, () => {
-      const secret = seededRng(1).nextBytes(32);
-      for (const point of LOW_ORDER_POINTS) {
-        let outcome: string;
-        try {
-          const shared = dhChecked(crypto, secret, point.encoding, 'ee');
-          outcome = shared.some((b) => b !== 0) ? 'secret' : 'zero';
-        } catch (error) {
-          outcome = error instanceof HandshakeError ? error.failure : `plain ${String(error)}`;
-        }
-        expect(outcome, `${providerName} ${point.name} ${point.hex}`).toBe(point.zeroSecret ? 'low-order' : 'secret');
-      }
-    });
-
     it(`${providerName}: one crafted initiation per low-order encoding (valid mac1) does not kill a listener; it keeps serving`, () => {
       const pipe = new Pipe(901, { delay_ms: 5 }, {}, crypto);
       const listener = pipe.endpoints[1];
@@ -174,7 +154,7 @@ describe('issue 9 #2: an established session path moves only after PATH_CHALLENG
     expect(listener.connection(b)!.state).toBe('established');
   });
 
-  it('issue 9 #2: a real rebinding moves the path after the PATH_RESPONSE, and the peer identity never changes', () => {
+  it('a real NAT rebinding still moves the path, after the PATH_RESPONSE; the peer identity never changes', () => {
     const pipe = new Pipe(906, { delay_ms: 5 });
     const { a, b } = establish(pipe);
     const peerBefore = pipe.endpoints[1].connection(b)!.peerStatic;
