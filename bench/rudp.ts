@@ -4,8 +4,9 @@
 //      final cwnd and min RTT, as an application reconnecting to the same peer would), BBR-style;
 //   2. sim, 1% random loss on the data path: NewReno vs the Mathis bound MSS/RTT * 1.22/sqrt(p)
 //      (>= 80% of it), and the BBR-style controller vs link rate (>= 50%);
-//   3. real loopback, two processes, 64 MiB: encrypted goodput vs a raw node:dgram blast of
-//      1200-byte datagrams between two processes (>= 50%);
+//   3. real loopback, two processes, 64 MiB: encrypted goodput vs a raw node:dgram blast at the
+//      SAME datagram size, 1200 bytes (>= 50%); and, separately, with path-MTU probing up to
+//      loopback's 65,000-byte datagrams vs a raw blast of 65,000-byte datagrams (>= 50%);
 //   4. completed Noise XX handshakes per CPU-second (node:crypto), beside X25519 ops/s.
 // Options: --quick (4 MiB sim / 16 MiB real), --skip-sim, --skip-real. Run: `npm run bench -- rudp`.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,7 @@ import { Simulator } from '../runtime-sim/index.ts';
 import { nodeCrypto } from '../runtime-node/node-crypto.ts';
 import { SecureSocket } from '../runtime-node/secure-socket.ts';
 import { payload } from '../scenarios/transfer/payload.ts';
-import { newProgress, onTransportEvent, type StreamIo } from '../scenarios/transfer/stream-script.ts';
+import { startEndpointPair } from '../scenarios/kit/endpoint-pair.ts';
 import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
 
 const LINK_BPS = 100e6;
@@ -34,10 +35,14 @@ const DATAGRAM_BYTES = 1200;
 /** Per-packet overhead: 13-byte header, 16-byte tag, STREAM frame header (~5), ACK share. */
 const MSS_BYTES = DATAGRAM_BYTES - 13 - 16 - 5;
 const SIM_LIMIT_MS = 600_000;
-const RAW_WINDOW_PACKETS = 256;
+/** Raw blast: datagrams in flight and how often the receiver acks, per datagram size. */
+function rawWindow(datagram_bytes: number): { packets: number; ackEvery: number } {
+  // About 300 KB in flight at 1200 bytes; ~3 MB at 65,000 (under the 4 MiB socket buffers).
+  return datagram_bytes >= 16_384 ? { packets: 48, ackEvery: 4 } : { packets: 256, ackEvery: 32 };
+}
+/** Path-MTU probing's ceiling on loopback (whose MTU is 64 KiB). */
+const PMTU_DATAGRAM_BYTES = 65_000;
 const HANDSHAKES = 300;
-/** Loopback's MTU is 64 KiB: path-MTU probing finds it, which amortises per-datagram costs. */
-const LOOPBACK_CONFIG = { pmtu_probe_max_bytes: 65_000 };
 
 interface SimRun {
   goodput_bps: number;
@@ -57,32 +62,18 @@ function simTransfer(size_bytes: number, loss: number, congestion: CongestionNam
   sim.addHost({ name: 'receiver', ips: ['198.51.100.2'], link, role: 'server' });
   // Random loss on the data direction only, so p is the p of the Mathis formula.
   if (loss > 0) sim.setLink('sender', { ...link, loss: { kind: 'bernoulli', p: loss } }, 'up');
-  const config = { congestion };
-  const server = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('s'), staticSecret: sim.rng.fork('ks').nextBytes(32), config });
-  const client = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('c'), staticSecret: sim.rng.fork('kc').nextBytes(32), config, accept: false });
-  const hs = sim.run('receiver', server, { port: 4000 });
-  const hc = sim.run('sender', client, { port: 5000 });
-  const data = payload(1, size_bytes);
-  const progress = newProgress();
-  let cConn = -1;
-  let sConn = -1;
-  const io = (endpoint: RudpEndpoint, handle: typeof hs, conn: () => number): StreamIo => ({
-    write: (_now, d) => handle.act((_m, now) => endpoint.write(now, conn(), d)),
-    read: () => handle.act(() => endpoint.read(conn())),
-    end: () => handle.command({ type: 'close', conn: conn() }),
-  });
-  const ioC = io(client, hc, () => cConn);
-  const ioS = io(server, hs, () => sConn);
-  hc.onEvent((e) => onTransportEvent(sim, 'sender', e, ioC, data, progress));
-  hs.onEvent((e) => {
-    if (e.type === 'connected') sConn = e.conn;
-    onTransportEvent(sim, 'receiver', e, ioS, data, progress);
-  });
-  sim.at(0, () => {
-    cConn = hc.act((_m, now) => client.connect(now, addr('198.51.100.2', 4000), { resume }));
+  const { client, progress, clientConn } = startEndpointPair(sim, {
+    clientHost: 'sender',
+    serverHost: 'receiver',
+    server: addr('198.51.100.2', 4000),
+    clientPort: 5000,
+    crypto: nodeCrypto,
+    config: { congestion },
+    data: payload(1, size_bytes),
+    connect: { resume },
   });
   for (let t = 500; t <= SIM_LIMIT_MS && progress.deliveredAt === undefined; t += 500) sim.runUntil(t);
-  const stats = client.stats(cConn);
+  const stats = client.stats(clientConn());
   const elapsed = (progress.deliveredAt ?? sim.now) - (progress.startedAt ?? 0);
   return {
     goodput_bps: (progress.digest.bytes * 8 * 1000) / elapsed,
@@ -106,8 +97,9 @@ interface ChildDone {
   ms: number;
 }
 
-function startChild(mode: ChildMode, congestion: CongestionName = 'newreno'): Promise<{ child: ChildProcess; ready: ChildReady; done: Promise<ChildDone> }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--rudp-bench-child', mode, congestion], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+/** `size` is the raw datagram size, or the rudp path-MTU probing ceiling (0: none, 1200-byte datagrams). */
+function startChild(mode: ChildMode, congestion: CongestionName, size: number): Promise<{ child: ChildProcess; ready: ChildReady; done: Promise<ChildDone> }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--rudp-bench-child', mode, congestion, String(size)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     let resolveDone: (d: ChildDone) => void = () => {};
     const done = new Promise<ChildDone>((r) => (resolveDone = r));
@@ -119,8 +111,8 @@ function startChild(mode: ChildMode, congestion: CongestionName = 'newreno'): Pr
   });
 }
 
-/** Child side: a raw counter that acks every 32 datagrams, or a SecureSocket listener. */
-async function childMain(mode: ChildMode, congestion: CongestionName): Promise<void> {
+/** Child side: a raw counter that acks every few datagrams, or a SecureSocket listener. */
+async function childMain(mode: ChildMode, congestion: CongestionName, size: number): Promise<void> {
   const send = (m: unknown): void => void process.send!(m);
   if (mode === 'raw') {
     const socket = createSocket('udp4');
@@ -130,15 +122,16 @@ async function childMain(mode: ChildMode, congestion: CongestionName): Promise<v
     let packets = 0;
     let start = 0;
     const ack = Buffer.alloc(8);
+    const { ackEvery } = rawWindow(size);
     socket.on('message', (msg, rinfo) => {
       if (packets === 0) start = performance.now();
       packets++;
       bytes += msg.byteLength;
-      if (packets % 32 === 0 || msg.byteLength < DATAGRAM_BYTES) {
+      if (packets % ackEvery === 0 || msg.byteLength < size) {
         ack.writeUInt32BE(packets, 0);
         socket.send(ack, rinfo.port, rinfo.address);
       }
-      if (msg.byteLength < DATAGRAM_BYTES) {
+      if (msg.byteLength < size) {
         send({ done: { bytes, ms: performance.now() - start } });
         socket.close();
       }
@@ -147,7 +140,7 @@ async function childMain(mode: ChildMode, congestion: CongestionName): Promise<v
     return;
   }
   const identity = randomBytes(32);
-  const server = await SecureSocket.listen({ identity, bind: addr('127.0.0.1', 0), config: { ...LOOPBACK_CONFIG, congestion } });
+  const server = await SecureSocket.listen({ identity, bind: addr('127.0.0.1', 0), config: { pmtu_probe_max_bytes: size, congestion } });
   send({ ready: { port: server.address.port, publicKey: Buffer.from(server.publicKey).toString('hex') } });
   for await (const socket of server.accept()) {
     let bytes = 0;
@@ -159,19 +152,21 @@ async function childMain(mode: ChildMode, congestion: CongestionName): Promise<v
   }
 }
 
-async function rawBlast(size_bytes: number): Promise<number> {
-  const { child, ready, done } = await startChild('raw');
+/** MB/s of a raw node:dgram blast of `datagram_bytes` datagrams between two processes. */
+async function rawBlast(size_bytes: number, datagram_bytes: number): Promise<number> {
+  const { child, ready, done } = await startChild('raw', 'newreno', datagram_bytes);
   const socket = createSocket('udp4');
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
   socket.setSendBufferSize(8 << 20);
   socket.connect(ready.port, '127.0.0.1');
   await new Promise<void>((r) => socket.once('connect', () => r()));
-  const total = Math.ceil(size_bytes / DATAGRAM_BYTES);
-  const buf = Buffer.alloc(DATAGRAM_BYTES, 7);
+  const total = Math.ceil(size_bytes / datagram_bytes);
+  const buf = Buffer.alloc(datagram_bytes, 7);
+  const window = rawWindow(datagram_bytes).packets;
   let sent = 0;
   let acked = 0;
   const pump = (): void => {
-    while (sent < total - 1 && sent - acked < RAW_WINDOW_PACKETS) {
+    while (sent < total - 1 && sent - acked < window) {
       socket.send(buf);
       sent++;
     }
@@ -182,7 +177,7 @@ async function rawBlast(size_bytes: number): Promise<number> {
   });
   // Keep the window moving if acks are lost: nudge every 20 ms, and end with a short datagram.
   const nudge = setInterval(() => {
-    if (sent < total - 1) acked = Math.max(acked, sent - RAW_WINDOW_PACKETS / 2);
+    if (sent < total - 1) acked = Math.max(acked, sent - window / 2);
     pump();
     if (sent >= total - 1) socket.send(Buffer.alloc(8));
   }, 20);
@@ -194,12 +189,13 @@ async function rawBlast(size_bytes: number): Promise<number> {
   return result.bytes / result.ms / 1000; // MB/s
 }
 
-async function rudpLoopback(size_bytes: number, congestion: CongestionName): Promise<{ mbps: number; ok: boolean }> {
-  const { child, ready, done } = await startChild('rudp', congestion);
+/** MB/s of SecureSocket between two processes; `pmtu_bytes` 0 keeps 1200-byte datagrams. */
+async function rudpLoopback(size_bytes: number, congestion: CongestionName, pmtu_bytes: number): Promise<{ mbps: number; ok: boolean }> {
+  const { child, ready, done } = await startChild('rudp', congestion, pmtu_bytes);
   const client = await SecureSocket.connect(`127.0.0.1:${ready.port}`, {
     identity: randomBytes(32),
     expectedPeer: Uint8Array.from(Buffer.from(ready.publicKey!, 'hex')),
-    config: { ...LOOPBACK_CONFIG, congestion },
+    config: { pmtu_probe_max_bytes: pmtu_bytes, congestion },
   });
   const data = payload(2, size_bytes);
   const chunks: Uint8Array[] = [];
@@ -305,16 +301,24 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   }
 
   if (!options.args.includes('--skip-real')) {
-    options.log('real: raw node:dgram blast between two processes');
-    const raw = await rawBlast(realBytes);
-    options.log('real: SecureSocket between two processes (NewReno)');
-    const secure = await rudpLoopback(realBytes, 'newreno');
-    const realRatio = secure.mbps / raw;
-    notes.push('loopback: SecureSocket with path-MTU probing (finds 65000-byte datagrams); raw baseline: 1200-byte datagrams, 256 in flight, two processes');
-    figures.push({ name: `loopback encrypted goodput, ${realBytes >> 20} MiB (NewReno)`, value: secure.mbps, unit: 'MB/s', baseline: raw, ratio: realRatio, target: '>= 50% of raw dgram', met: secure.ok && realRatio >= 0.5 });
-    options.log('real: SecureSocket between two processes (BBR-style)');
-    const secureBbr = await rudpLoopback(realBytes, 'bbr');
-    figures.push({ name: `loopback encrypted goodput, ${realBytes >> 20} MiB (BBR-style)`, value: secureBbr.mbps, unit: 'MB/s', baseline: raw, ratio: secureBbr.mbps / raw, target: '>= 50% of raw dgram', met: secureBbr.ok && secureBbr.mbps / raw >= 0.5 });
+    const mib = realBytes >> 20;
+    // Same datagram size on both sides: what the secure transport costs per datagram.
+    options.log(`real: raw node:dgram blast of ${DATAGRAM_BYTES}-byte datagrams between two processes`);
+    const raw = await rawBlast(realBytes, DATAGRAM_BYTES);
+    for (const congestion of ['newreno', 'bbr'] as const) {
+      options.log(`real: SecureSocket, ${DATAGRAM_BYTES}-byte datagrams (${congestion})`);
+      const secure = await rudpLoopback(realBytes, congestion, 0);
+      const ratio = secure.mbps / raw;
+      figures.push({ name: `loopback encrypted goodput, ${mib} MiB, ${DATAGRAM_BYTES}-byte datagrams (${congestion === 'bbr' ? 'BBR-style' : 'NewReno'})`, value: secure.mbps, unit: 'MB/s', baseline: raw, ratio, target: `>= 50% of raw dgram at ${DATAGRAM_BYTES} B`, met: secure.ok && ratio >= 0.5 });
+    }
+    // Path-MTU probing finds loopback's 64 KiB MTU; the baseline then uses the same large datagrams.
+    options.log(`real: raw node:dgram blast of ${PMTU_DATAGRAM_BYTES}-byte datagrams`);
+    const rawBig = await rawBlast(realBytes, PMTU_DATAGRAM_BYTES);
+    options.log(`real: SecureSocket with path-MTU probing up to ${PMTU_DATAGRAM_BYTES} bytes (NewReno)`);
+    const big = await rudpLoopback(realBytes, 'newreno', PMTU_DATAGRAM_BYTES);
+    const bigRatio = big.mbps / rawBig;
+    figures.push({ name: `loopback encrypted goodput, ${mib} MiB, PMTU probing to ${PMTU_DATAGRAM_BYTES}-byte datagrams (NewReno)`, value: big.mbps, unit: 'MB/s', baseline: rawBig, ratio: bigRatio, target: `>= 50% of raw dgram at ${PMTU_DATAGRAM_BYTES} B`, met: big.ok && bigRatio >= 0.5 });
+    notes.push(`loopback: two processes; raw baselines keep ${rawWindow(DATAGRAM_BYTES).packets} (${DATAGRAM_BYTES} B) or ${rawWindow(PMTU_DATAGRAM_BYTES).packets} (${PMTU_DATAGRAM_BYTES} B) datagrams in flight, acked every ${rawWindow(DATAGRAM_BYTES).ackEvery} / ${rawWindow(PMTU_DATAGRAM_BYTES).ackEvery}; raw goodput counts only bytes that arrived`);
   }
 
   options.log('handshakes per CPU-second');
@@ -326,7 +330,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
 
 if (process.argv.includes('--rudp-bench-child')) {
   const at = process.argv.indexOf('--rudp-bench-child');
-  void childMain(process.argv[at + 1] as ChildMode, (process.argv[at + 2] ?? 'newreno') as CongestionName);
+  void childMain(process.argv[at + 1] as ChildMode, (process.argv[at + 2] ?? 'newreno') as CongestionName, Number(process.argv[at + 3] ?? DATAGRAM_BYTES));
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const result = await run({ json: false, args: process.argv.slice(2), log: (l) => console.error(l) });
   for (const f of result.figures) console.log(`${f.name}: ${f.value.toFixed(2)} ${f.unit} (baseline ${f.baseline?.toFixed(2)}, ratio ${f.ratio?.toFixed(3)}, ${f.target ?? ''} ${f.met === undefined ? '' : f.met ? 'met' : 'MISSED'})`);

@@ -63,7 +63,7 @@ const reports: SuiteReport[] = [natMatrixReport];
 
 /**
  * Suites whose scenarios take many seconds each. The determinism test runs them separately
- * (test/scenarios/determinism-slow.test.ts), only with PEERLAB_SLOW=1 or PEERLAB_REQUIRE_ALL=1.
+ * (test/scenarios/determinism-slow-*.test.ts, always), so the fast shards stay fast.
  */
 const SLOW_SUITES: string[] = ['transfer'];
 

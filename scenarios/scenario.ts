@@ -26,7 +26,7 @@ export interface Scenario {
   readonly figures?: readonly string[];
   /**
    * Takes many seconds of wall time per run (a 16 MiB transfer). The determinism test runs
-   * slow scenarios in a separate file, only when PEERLAB_SLOW=1 or PEERLAB_REQUIRE_ALL=1.
+   * slow scenarios in separate files (always), so the fast shards stay fast.
    */
   readonly slow?: boolean;
 }

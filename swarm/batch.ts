@@ -25,6 +25,8 @@ export interface SwarmSummary {
   invariants_checked: number;
   worst_outcome_ms: number;
   worst: { protocol: SwarmProtocol; seed: number } | undefined;
+  /** Worst virtual time to an outcome per protocol (each has its own bound). */
+  worst_ms_by_protocol: Partial<Record<SwarmProtocol, number>>;
   outcomes: Record<string, number>;
   injected: number;
   failures: SwarmFailure[];
@@ -32,7 +34,7 @@ export interface SwarmSummary {
 }
 
 export function emptySummary(): SwarmSummary {
-  return { runs: 0, seeds: 0, invariants_checked: 0, worst_outcome_ms: 0, worst: undefined, outcomes: {}, injected: 0, failures: [], unread_tables: [] };
+  return { runs: 0, seeds: 0, invariants_checked: 0, worst_outcome_ms: 0, worst: undefined, worst_ms_by_protocol: {}, outcomes: {}, injected: 0, failures: [], unread_tables: [] };
 }
 
 export function protocolsOf(choice: ProtocolChoice): readonly SwarmProtocol[] {
@@ -58,8 +60,9 @@ export function runBatch(choice: ProtocolChoice, seeds: readonly number[], optio
       s.invariants_checked += r.checks;
       s.injected += r.injected;
       for (const t of r.unread) unread.add(t);
-      const outcome = r.ok ? r.outcome.split(':')[0]! : `violation:${r.violation!.kind}`;
+      const outcome = r.ok ? r.outcome : `violation:${r.violation!.kind}`;
       s.outcomes[outcome] = (s.outcomes[outcome] ?? 0) + 1;
+      if (r.ok && r.outcome_ms > (s.worst_ms_by_protocol[protocol] ?? 0)) s.worst_ms_by_protocol[protocol] = r.outcome_ms;
       if (r.ok && r.outcome_ms > s.worst_outcome_ms) {
         s.worst_outcome_ms = r.outcome_ms;
         s.worst = { protocol, seed };
@@ -93,6 +96,9 @@ export function mergeSummaries(parts: readonly SwarmSummary[]): SwarmSummary {
       out.worst = p.worst;
     }
     for (const [k, v] of Object.entries(p.outcomes)) out.outcomes[k] = (out.outcomes[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(p.worst_ms_by_protocol) as Array<[SwarmProtocol, number]>) {
+      if (v > (out.worst_ms_by_protocol[k] ?? 0)) out.worst_ms_by_protocol[k] = v;
+    }
     out.failures.push(...p.failures);
     for (const t of p.unread_tables) unread.add(t);
   }

@@ -48,7 +48,11 @@ export function startStranger(sim: Simulator, index: number, at_ms: number, targ
   });
 }
 
-/** Watches one client's punch events: first peer with a path is its peer for good. */
+/**
+ * Watches one client's punch events: the first peer with a path is its peer for good, and a
+ * path only ever leads to that peer's own addresses (or the relay): a path to anywhere else
+ * means someone talked the client into sending its session elsewhere.
+ */
 export class PathWatch {
   peer: string | undefined;
   pathAt: number | undefined;
@@ -56,11 +60,17 @@ export class PathWatch {
   failure: string | undefined;
   failureAt = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** The peer's addresses plus the relay's; undefined: not checked. */
+    private readonly allowedIps?: ReadonlySet<string>,
+  ) {}
 
   onEvent(now: number, e: PunchEvent): void {
     if (e.type === 'path') {
       if (this.peer !== undefined && e.peer !== this.peer) violation('identity', `${this.name}: path to ${this.peer} replaced by a path to ${e.peer}`);
+      const ip = e.remote.startsWith('[') ? e.remote.slice(1, e.remote.indexOf(']')) : e.remote.slice(0, e.remote.lastIndexOf(':'));
+      if (this.allowedIps !== undefined && !this.allowedIps.has(ip)) violation('identity', `${this.name}: path to ${e.peer} leads to ${e.remote}, not one of its addresses`);
       this.peer = e.peer;
       this.pathAt ??= now;
     } else if (e.type === 'punch-start') {

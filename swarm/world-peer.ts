@@ -12,7 +12,7 @@ import { nodeCrypto } from '../runtime-node/node-crypto.ts';
 import type { LinkConfig } from '../runtime-sim/index.ts';
 import type { MachineHandle } from '../runtime-sim/driver.ts';
 import { ContractGuard, type GuardCommand } from './guard.ts';
-import { PEER_PORT, PathWatch, addRendezvous, startStranger } from './rendezvous-side.ts';
+import { PEER_PORT, PathWatch, SERVER_IPS, addRendezvous, startStranger } from './rendezvous-side.ts';
 import { StreamCheck, payloadBytes } from './stream-check.ts';
 import { checkTables, peerTables, punchTables, rendezvousTables } from './tables.ts';
 import { violation } from './violation.ts';
@@ -45,7 +45,7 @@ export function buildPeerWorld(ctx: WorldContext): SwarmWorld {
   let closedAt: number | undefined;
   let closeError: string | undefined;
 
-  const make = (name: 'a' | 'b', ip: string, secret: Uint8Array): { peer: Peer; handle: Handle; watch: PathWatch } => {
+  const make = (name: 'a' | 'b', ip: string, secret: Uint8Array, peerIps: readonly string[]): { peer: Peer; handle: Handle; watch: PathWatch } => {
     const peer = new Peer({
       id: name,
       token: sim.rng.fork(`token-${name}`).nextBytes(16),
@@ -58,7 +58,7 @@ export function buildPeerWorld(ctx: WorldContext): SwarmWorld {
       rng: sim.rng.fork(`peer-${name}`),
     });
     const handle: Handle = sim.run(name, new ContractGuard(name, peer, tally), { port: PEER_PORT });
-    const watch = new PathWatch(name);
+    const watch = new PathWatch(name, new Set([...peerIps, ...SERVER_IPS]));
     const want = hex(name === 'a' ? publicB : publicA);
     handle.onEvent((e) => {
       if (punchEventTypes.has(e.type)) watch.onEvent(sim.now, e as Parameters<PathWatch['onEvent']>[1]);
@@ -67,8 +67,8 @@ export function buildPeerWorld(ctx: WorldContext): SwarmWorld {
     });
     return { peer, handle, watch };
   };
-  const b = make('b', sideB.ip, secretB);
-  const a = make('a', sideA.ip, secretA);
+  const b = make('b', sideB.ip, secretB, sideA.ips);
+  const a = make('a', sideA.ip, secretA, sideB.ips);
   const call = (h: Handle, fn: (now: number) => void): void => h.command({ kind: 'call', call: fn });
 
   const pump = (now: number): void => {

@@ -8,7 +8,7 @@ import { PunchClient, type PunchCommand } from '../protocol/punch/punch-client.t
 import type { PunchEvent } from '../protocol/punch/punch-events.ts';
 import type { LinkConfig } from '../runtime-sim/index.ts';
 import { ContractGuard, type GuardCommand } from './guard.ts';
-import { PEER_PORT, PathWatch, addRendezvous, startStranger } from './rendezvous-side.ts';
+import { PEER_PORT, PathWatch, SERVER_IPS, addRendezvous, startStranger } from './rendezvous-side.ts';
 import { checkTables, punchTables, rendezvousTables } from './tables.ts';
 import { violation } from './violation.ts';
 import { addSide, rebindIp, type Outcome, type SwarmWorld, type WorldContext } from './world.ts';
@@ -22,16 +22,16 @@ export function buildPunchWorld(ctx: WorldContext): SwarmWorld {
   const sideB = addSide(sim, plan.topology, 'b', links);
   const clients: PunchClient[] = [];
   const watches: PathWatch[] = [];
-  const start = (name: 'a' | 'b', ip: string): void => {
+  const start = (name: 'a' | 'b', ip: string, peerIps: readonly string[]): void => {
     const client = new PunchClient({ id: name, token: sim.rng.fork(`token-${name}`).nextBytes(16), server: primary, local: addr(ip, PEER_PORT), ...(name === 'a' ? { connect_to: 'b' } : { accept_from: 'a' }) }, sim.rng.fork(`punch-${name}`));
     const handle = sim.run<GuardCommand<PunchCommand>, PunchEvent>(name, new ContractGuard(name, client, tally), { port: PEER_PORT });
-    const watch = new PathWatch(name);
+    const watch = new PathWatch(name, new Set([...peerIps, ...SERVER_IPS]));
     handle.onEvent((e) => watch.onEvent(sim.now, e));
     clients.push(client);
     watches.push(watch);
   };
-  start('b', sideB.ip);
-  start('a', sideA.ip);
+  start('b', sideB.ip, sideA.ips);
+  start('a', sideA.ip, sideB.ips);
   const rebind = rebindIp(sideA);
   if (plan.workload.rebind_at_ms !== undefined && rebind !== undefined) sim.at(plan.workload.rebind_at_ms, () => sim.rebind('a', rebind));
   const [watchB, watchA] = watches as [PathWatch, PathWatch];

@@ -56,6 +56,8 @@ export function faultLink(f: LinkFault): LinkConfig {
 export interface Side {
   readonly realm: Realm;
   readonly ip: string;
+  /** Every address the side's datagrams can come from: its host IPs and its NAT's outside. */
+  readonly ips: readonly string[];
 }
 
 /**
@@ -71,16 +73,17 @@ export function addSide(sim: Simulator, topology: Topology, name: 'a' | 'b', lin
     const link = accessLink(topology, access_ms);
     sim.addHost({ name, ips: [ip], link });
     links.set(name, link);
-    return { realm: sim.internet, ip };
+    return { realm: sim.internet, ip, ips: [ip] };
   }
   const natLink = accessLink(topology, access_ms);
-  const nat = sim.addNat({ name: `${name}-nat`, preset, externalIps: [`203.0.113.${10 + index}`], insideSubnet: `10.0.${index}.0/24`, link: natLink });
+  const external = `203.0.113.${10 + index}`;
+  const nat = sim.addNat({ name: `${name}-nat`, preset, externalIps: [external], insideSubnet: `10.0.${index}.0/24`, link: natLink });
   links.set(`${name}-nat`, natLink);
   const ip = `10.0.${index}.2`;
   const hostLink = fixedLink(1);
   sim.addHost({ name, realm: nat.inside, ips: [ip], link: hostLink });
   links.set(name, hostLink);
-  return { realm: nat.inside, ip };
+  return { realm: nat.inside, ip, ips: [ip, ip.replace(/\.2$/, '.3'), external] };
 }
 
 /** The address a rebinding host moves to (another one in its LAN). */

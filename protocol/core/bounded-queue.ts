@@ -39,22 +39,18 @@ export class BoundedQueue<T, P extends OverflowPolicy = OverflowPolicy> {
     return this.items.length - this.head;
   }
 
-  /**
-   * Queues `item`. Returns true when nothing was lost; false when the queue was full, in which
-   * case (per the policy) `item` was refused or the oldest item was evicted to make room.
-   */
-  push(item: T): boolean {
+  /** Queues `item`; when full, per the policy, refuses it or evicts the oldest (counted). */
+  push(item: T): void {
     if (this.items.length - this.head < this.capacity) {
       this.items.push(item);
-      return true;
+      return;
     }
     this.dropped++;
-    if (this.overflow === 'drop-newest') return false;
+    if (this.overflow === 'drop-newest') return;
     this.items[this.head] = undefined as T; // release the evicted item for the collector
     this.head++;
     this.items.push(item);
     this.compact();
-    return false;
   }
 
   peek(): T | undefined {

@@ -14,6 +14,11 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 /** One new array holding `parts` one after another. */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  return concatBytesList(parts);
+}
+
+/** concatBytes for a list of any length (a spread of thousands of parts would overflow). */
+export function concatBytesList(parts: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const part of parts) total += part.byteLength;
   const out = new Uint8Array(total);

@@ -52,6 +52,22 @@ export class Reader {
     return value;
   }
 
+  /**
+   * A QUIC variable-length integer (RFC 9000 section 16): the top two bits of the first byte
+   * give the length (1, 2, 4 or 8 bytes). Values beyond 2^53 - 1 are refused (JS numbers).
+   */
+  varint(field = 'varint'): number {
+    this.need(1, field);
+    const first = this.view.getUint8(this.offset);
+    const length = 1 << (first >>> 6);
+    this.need(length, field);
+    let value = first & 0x3f;
+    for (let i = 1; i < length; i++) value = value * 256 + this.view.getUint8(this.offset + i);
+    if (value > Number.MAX_SAFE_INTEGER) throw new DecodeError('invalid', field, 'varint beyond 2^53');
+    this.offset += length;
+    return value;
+  }
+
   /** A view into the datagram (no copy); copy it if it must outlive the datagram. */
   bytesView(count: number, field = 'bytes'): Uint8Array {
     if (count < 0 || !Number.isInteger(count)) throw new DecodeError('invalid', field, `length ${count}`);

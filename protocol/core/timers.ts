@@ -1,5 +1,7 @@
 // A table of named deadlines. A machine keeps one entry per purpose ("retransmit",
-// "keepalive", "idle") and reports the earliest as its pollTimeout().
+// "keepalive", "idle") and reports the earliest as its pollTimeout(). The stored deadline is
+// the one number used for both "when" (earliest) and "whether" (expire: now >= deadline), so
+// expire(earliest()) always fires it: no float rounding can leave a timer due for ever.
 import type { Millis } from './time.ts';
 
 export class TimerTable<Name extends string> {
@@ -38,7 +40,7 @@ export class TimerTable<Name extends string> {
   /** Removes and returns, earliest first, every timer due at or before `now`. */
   expire(now: Millis): Name[] {
     const due: Array<[Name, Millis]> = [];
-    for (const [name, at] of this.deadlines) if (at <= now) due.push([name, at]);
+    for (const [name, at] of this.deadlines) if (now >= at) due.push([name, at]);
     due.sort((a, b) => a[1] - b[1]);
     for (const [name] of due) this.deadlines.delete(name);
     return due.map(([name]) => name);

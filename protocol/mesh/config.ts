@@ -41,6 +41,8 @@ export interface MeshLimits {
   readonly graft_attempts_max: number;
   /** Fetched first deliveries in a row (no late tree copy) after which a GRAFT re-links the tree. */
   readonly repair_streak: number;
+  /** Swap a lazy link into the tree when it announces a message this many hops sooner (paper: 3; 0 = off: with one shared tree and many senders it oscillated in our runs). */
+  readonly optimise_hops: number;
   /**
    * Hop-by-hop ACK of eager payloads, retransmitted up to retransmits_max times (backing off
    * from ack_timeout_ms). For plain lossy datagrams; secure sessions are reliable already.
@@ -96,6 +98,7 @@ export const DEFAULT_LIMITS: MeshLimits = {
   graft_jitter: 3,
   graft_attempts_max: 12,
   repair_streak: 3,
+  optimise_hops: 0,
   eager_acks: false,
   ack_timeout_ms: 250,
   retransmits_max: 3,

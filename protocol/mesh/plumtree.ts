@@ -52,7 +52,10 @@ export class Plumtree {
   private readonly lazyQueue = new Map<Neighbour, Announcement[]>();
   private readonly ackQueue = new Map<Neighbour, Uint8Array[]>();
   private readonly fetched: ExpiringMap<true>;
+  /** Who pushed each recent first delivery, and how many hops it had travelled. */
+  private readonly arrivals: ExpiringMap<{ readonly from: Neighbour; readonly hops: number }>;
   readonly counters = {
+    swaps: 0,
     payloads_received: 0,
     payloads_sent: 0,
     duplicates: 0,
@@ -84,6 +87,7 @@ export class Plumtree {
     this.seen = new ExpiringMap(limits.seen_ttl_ms, limits.seen_max);
     this.store = new ExpiringMap(limits.store_ttl_ms, limits.store_max);
     this.fetched = new ExpiringMap(limits.seen_ttl_ms, limits.missing_max);
+    this.arrivals = new ExpiringMap(limits.graft_timeout_ms * 20, limits.missing_max);
   }
 
   /** We originate a broadcast. */
@@ -132,6 +136,7 @@ export class Plumtree {
     } else {
       this.fetchStreak = 0;
       if (this.mode === 'plumtree') from.eager = true;
+      this.arrivals.set(now, key, { from, hops: gossip.hops });
     }
     this.counters.delivered++;
     this.host.deliver(gossip, from);
@@ -183,7 +188,10 @@ export class Plumtree {
   onIHave(now: Millis, from: Neighbour, items: readonly Announcement[]): void {
     for (const item of items) {
       const key = hex(item.id);
-      if (this.seen.has(key)) continue;
+      if (this.seen.has(key)) {
+        this.optimise(from, key, item.hops);
+        continue;
+      }
       let entry = this.missing.get(key);
       if (entry === undefined) {
         if (this.missing.size >= this.limits.missing_max) {
@@ -197,6 +205,24 @@ export class Plumtree {
       }
       if (entry.announcers.length < this.limits.announcers_max && !entry.announcers.includes(from.addrKey)) entry.announcers.push(from.addrKey);
     }
+  }
+
+  /**
+   * The paper's optimisation: a lazy link that announces a message many hops sooner than the
+   * eager copy we took is a shortcut; swap it into the tree (GRAFT it, PRUNE the old parent).
+   */
+  private optimise(from: Neighbour, key: string, hops: number): void {
+    if (this.mode !== 'plumtree' || from.eager || this.limits.optimise_hops === 0) return;
+    const arrival = this.arrivals.get(key);
+    if (arrival === undefined || arrival.from === from || hops + this.limits.optimise_hops > arrival.hops) return;
+    this.arrivals.delete(key);
+    if (this.host.neighbour(arrival.from.addrKey) !== arrival.from) return;
+    this.counters.swaps++;
+    from.eager = true;
+    this.host.send(from, { t: T.Graft, repair: true, ids: [] });
+    arrival.from.eager = false;
+    this.counters.prunes_sent++;
+    this.host.send(arrival.from, { t: T.Prune });
   }
 
   onGraft(from: Neighbour, ids: readonly Uint8Array[], repair: boolean): void {
@@ -279,6 +305,7 @@ export class Plumtree {
     this.seen.expire(now);
     this.store.expire(now);
     this.fetched.expire(now);
+    this.arrivals.expire(now);
   }
 
   get missingCount(): number {

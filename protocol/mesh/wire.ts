@@ -334,15 +334,5 @@ export function decodeMesh(data: Uint8Array, l: DecodeLimits): MeshWire {
   return m;
 }
 
-const hexDigits = '0123456789abcdef';
-export function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.byteLength; i++) out += hexDigits[bytes[i]! >> 4]! + hexDigits[bytes[i]! & 15]!;
-  return out;
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+// The shared byte helpers (protocol/core/bytes.ts), under the names mesh code uses.
+export { hex, equalBytes as bytesEqual } from '../core/bytes.ts';

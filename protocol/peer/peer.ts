@@ -14,6 +14,7 @@
 // and switches too; a candidate that never answers is `path-rejected`. The session's peer
 // identity is fixed at `connected` and asserted on every later report.
 import { addr, addrEquals, formatAddr, type Addr } from '../core/addr.ts';
+import { equalBytes } from '../core/bytes.ts';
 import type { Crypto } from '../core/crypto.ts';
 import { FIRST_BYTE } from '../core/demux.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
@@ -309,11 +310,4 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
     }
     this.push(event);
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

@@ -25,11 +25,11 @@ import { PUNCH_DEFAULTS, type PunchClientConfig } from './punch-config.ts';
 import { PathKeeper, type PathState } from './path-keeper.ts';
 import type { NatPair, PunchEvent } from './punch-events.ts';
 import {
-  CONTROL_BYTES_MAX, decodeRendezvous, encodeRendezvous, ERROR_CODE, ID_BYTES_MAX, idProblem, MSG, NO_COOKIE, PROBE_KEEPALIVE, PROBE_NOMINATE, PROBE_SYNC, TOKEN_BYTES,
+  decodeRendezvous, encodeRendezvous, ID_BYTES_MAX, idProblem, MSG, PROBE_KEEPALIVE, PROBE_NOMINATE, PROBE_SYNC, TOKEN_BYTES,
   type Candidate, type RendezvousMessage,
 } from './rendezvous-wire.ts';
 import { PunchSession } from './punch-session.ts';
-import { RequestTable, type Request } from './rendezvous-requests.ts';
+import { RendezvousLink } from './rendezvous-link.ts';
 import { decodeStun } from './stun-codec.ts';
 
 export type PunchCommand =
@@ -46,11 +46,6 @@ export type { PathState } from './path-keeper.ts';
 
 type TimerName = 'start' | 'refresh' | 'keepalive' | 'upgrade' | 'pending';
 
-/** Nonces of our recent connects: a punch must carry one of them. */
-const CONNECT_NONCES_KEPT = 8;
-/** The shortest re-registration interval, whatever ttl the server claims. */
-const REFRESH_MIN_MS = 1_000;
-
 export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   readonly config: PunchClientConfig;
   readonly discovery: NatDiscovery;
@@ -61,16 +56,9 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   phase: 'idle' | 'discovering' | 'registering' | 'registered' | 'failed' = 'idle';
   observed: Addr | undefined;
   server_rtt_ms = 0;
-  /** One outstanding request of each type (register and connect may be in flight together). */
-  private readonly requests: RequestTable;
-  private connectTarget: string | undefined;
-  private readonly acceptFrom: string | undefined;
-  private connects = 0;
-  private pendingRetries = 0;
+  /** Registration, consent and their requests (rendezvous-link.ts). */
+  private readonly link: RendezvousLink;
   private upgrades = 0;
-  private cookie: Uint8Array = NO_COOKIE;
-  private readonly connectNonces: number[] = [];
-  private conflictReported = false;
   session: PunchSession | undefined;
   private readonly paths: PathKeeper;
   /** New destinations sent from the primary socket since discovery (shifts sequential prediction). */
@@ -80,12 +68,10 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.config = { ...PUNCH_DEFAULTS, ...config };
     this.transmits = BoundedQueue.dropNewest(this.config.transmits_max);
     this.events = BoundedQueue.dropNewest(this.config.events_max);
-    this.requests = new RequestTable(this.config.request_rto_ms, this.config.request_retries_max);
     this.drops = new DropCounter((e) => this.events.push(e));
     this.discovery = new NatDiscovery({ ...DEFAULT_DISCOVERY, ...this.config.discovery, server: this.config.server }, rng, (t) => this.transmit(t), (e) => this.events.push(e));
     this.paths = new PathKeeper(this, this.timers, rng);
-    this.connectTarget = this.config.connect_to;
-    this.acceptFrom = this.config.accept_from;
+    this.link = new RendezvousLink(this, rng);
     // Ids that cannot travel are reported as typed events at once (the server would drop them silently).
     for (const field of ['id', 'connect_to', 'accept_from'] as const) {
       const value = this.config[field];
@@ -117,7 +103,15 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
 
   /** The peer we dial or accept, if any. */
   get peer(): string | undefined {
-    return this.connectTarget ?? this.acceptFrom;
+    return this.link.peer;
+  }
+
+  get hasSession(): boolean {
+    return this.session !== undefined;
+  }
+
+  setTimer(name: 'refresh' | 'pending', at: Millis): void {
+    this.timers.set(name, at);
   }
 
   /** Sends a datagram of the composing protocol along the current path; false when there is none. */
@@ -162,10 +156,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       case 'connect': {
         const reason = idProblem(command.peer);
         if (reason) return this.emit({ type: 'id-invalid', field: 'peer', reason, bytes_max: ID_BYTES_MAX });
-        this.connectTarget = command.peer;
-        this.connects = 0;
-        if (this.phase === 'registered') this.sendRequest(now, 'connect');
-        return;
+        return this.link.dial(now, command.peer);
       }
       case 'path-validated':
         return this.paths.validated(now, command.remote);
@@ -205,11 +196,11 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     if (!addrEquals(remote, this.config.server)) return this.drops.drop('not-from-server', remote, m.type);
     switch (m.type) {
       case 'registered':
-        return this.onRegistered(now, m);
+        return this.link.onRegistered(now, m);
       case 'cookie':
-        return this.onCookie(now, m);
+        return this.link.onCookie(now, m);
       case 'error':
-        return this.onError(now, m);
+        return this.link.onError(now, m);
       case 'punch':
         return this.onPunch(now, m);
       case 'relay':
@@ -230,12 +221,12 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       if (name === 'start') {
         this.phase = 'discovering';
         this.discovery.start(now, this.config.local);
-      } else if (name === 'refresh') this.sendRequest(now, 'register');
+      } else if (name === 'refresh') this.link.register(now);
       else if (name === 'keepalive') this.paths.keepalive(now);
       else if (name === 'upgrade') this.upgrade(now);
-      else if (name === 'pending' && !this.session && this.pendingRetries++ < this.config.pending_retries_max) this.sendRequest(now, 'connect');
+      else if (name === 'pending') this.link.pendingDue(now);
     }
-    this.retryRequests(now);
+    this.link.retry(now);
     if (this.phase === 'discovering') {
       this.discovery.handleTimeout(now);
       this.afterDiscovery(now);
@@ -257,7 +248,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       if (at !== undefined && (best === undefined || at < best)) best = at;
     };
     if (this.phase === 'discovering') consider(this.discovery.nextDeadline());
-    consider(this.requests.nextDeadline());
+    consider(this.link.nextDeadline());
     consider(this.session?.nextDeadline());
     return best;
   }
@@ -271,9 +262,8 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.phase = 'registering';
     this.server_rtt_ms = this.discovery.rtt_ms ?? 0;
     this.destinations.clear();
-    this.sendRequest(now, 'register');
-    // The connect follows the registration once the server has stored it (after the cookie
-    // round trip), in onRegistered.
+    // The connect follows once the server has our cookie-checked registration (rendezvous-link.ts).
+    this.link.register(now);
   }
 
   /** Candidates: the host address, the reflexive one, and the predicted next port of a sequential NAT. */
@@ -293,101 +283,12 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     return out;
   }
 
-  private sendRequest(now: Millis, type: 'register' | 'connect'): void {
-    if (type === 'connect' && !this.peer) return;
-    const r = this.requests.start(now, type, this.rng.nextUint32());
-    if (type === 'connect') {
-      this.connectNonces.push(r.nonce);
-      if (this.connectNonces.length > CONNECT_NONCES_KEPT) this.connectNonces.shift();
-    }
-    this.sendRequestBytes(r);
-  }
-
-  private sendRequestBytes(r: Request): void {
-    const c = this.config;
-    // Connects are padded to the control limit: the server's answer (two punches) may not
-    // outweigh the request, so an unpadded connect would get its candidates cut.
-    const data =
-      r.type === 'register'
-        ? encodeRendezvous({ type: 'register', nonce: r.nonce, cookie: this.cookie, id: c.id, token: c.token, rtt_ms: this.server_rtt_ms, nat: this.nat, candidates: this.candidates() })
-        : encodeRendezvous({ type: 'connect', nonce: r.nonce, id: c.id, token: c.token, target: this.peer!, mode: this.connectTarget ? 'dial' : 'accept', pad_to: CONTROL_BYTES_MAX });
-    this.transmit({ remote: c.server, data });
-  }
-
-  private retryRequests(now: Millis): void {
-    const { resend, failed } = this.requests.expire(now);
-    for (const r of resend) this.sendRequestBytes(r);
-    for (const r of failed) {
-      this.emit({ type: 'rendezvous-error', code: 0 });
-      if (r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
-    }
-  }
-
-  /** The server wants proof that we receive at our address: send the registration again with its cookie. */
-  private onCookie(now: Millis, m: Extract<RendezvousMessage, { type: 'cookie' }>): void {
-    const r = this.requests.get('register');
-    if (!r || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server, 'cookie');
-    if (r.tries === 1) this.server_rtt_ms = now - r.sent_at;
-    this.cookie = m.cookie;
-    this.sendRequest(now, 'register');
-  }
-
-  private onRegistered(now: Millis, m: Extract<RendezvousMessage, { type: 'registered' }>): void {
-    const r = this.requests.get('register');
-    if (!r || r.nonce !== m.nonce) return this.drops.drop('stale-reply', this.config.server);
-    if (r.tries === 1 && this.phase !== 'registering') this.server_rtt_ms = now - r.sent_at;
-    this.requests.delete('register');
-    this.observed = m.observed;
-    this.conflictReported = false;
-    this.timers.set('refresh', now + Math.max(REFRESH_MIN_MS, Math.min(this.config.register_refresh_ms, m.ttl_ms / 3)));
-    const first = this.phase !== 'registered';
-    if (first) {
-      this.phase = 'registered';
-      this.emit({ type: 'registered', id: this.config.id, observed: formatAddr(m.observed), rtt_ms: this.server_rtt_ms, nat: natSummary(this.nat) });
-    }
-    if (this.connectTarget) {
-      if (first && !this.session && !this.requests.has('connect')) {
-        this.connects = 0;
-        this.connect(now);
-      }
-    } else if (this.acceptFrom && !this.requests.has('connect')) {
-      // Renew our consent with every registration: a registration the server lost (expired,
-      // evicted, restarted) comes back without it.
-      this.sendRequest(now, 'connect');
-    }
-  }
-
-  /** Asks the server for the peer (the initiator only). */
-  connect(now: Millis): void {
-    if (!this.connectTarget || this.connects >= this.config.connects_max) return;
-    this.connects++;
-    this.sendRequest(now, 'connect');
-  }
-
-  private onError(now: Millis, m: Extract<RendezvousMessage, { type: 'error' }>): void {
-    const r = this.requests.byNonce(m.nonce);
-    if (!r) return this.drops.drop('stale-reply', this.config.server);
-    this.requests.delete(r.type);
-    this.emit({ type: 'rendezvous-error', code: m.code });
-    if (m.code === ERROR_CODE.conflict && r.type === 'register' && !this.conflictReported) {
-      this.conflictReported = true;
-      this.emit({ type: 'register-conflict', id: this.config.id });
-    }
-    // Pending: the server sends the punch once the peer consents too; a dialer asks again now
-    // and then in case that punch is lost (the server re-sends the same one to a repeated request).
-    if (m.code === ERROR_CODE.pending && r.type === 'connect') {
-      if (this.connectTarget) this.timers.set('pending', now + this.config.pending_retry_ms);
-    } else if (r.type === 'register') this.timers.set('refresh', now + this.config.register_refresh_ms);
-  }
-
   // --- punch ----------------------------------------------------------------------------
 
   private onPunch(now: Millis, m: Extract<RendezvousMessage, { type: 'punch' }>): void {
     // Consent on our side too: only the peer we named, and only in answer to our own connect.
-    if (m.peer !== this.peer) return this.drops.drop('punch-unexpected-peer', this.config.server, m.peer);
-    if (!this.connectNonces.includes(m.nonce)) return this.drops.drop('punch-forged', this.config.server, 'nonce');
-    const r = this.requests.get('connect');
-    if (r && r.nonce === m.nonce) this.requests.delete('connect');
+    const verdict = this.link.checkPunch(m);
+    if (verdict !== 'ok') return this.drops.drop(verdict, this.config.server, m.peer);
     if (this.session?.id === m.session) {
       this.session.resync(now); // a repeat of the punch we are running: the peer may have missed it
       return;
@@ -469,10 +370,13 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   private upgrade(now: Millis): void {
     if (this.path?.kind === 'direct') return;
     this.upgrades++;
-    this.connects = 0;
     // Re-register first so the server hands the peer our current prediction, then ask again.
-    this.sendRequest(now, 'register');
-    this.connect(now);
+    this.link.upgrade(now);
+  }
+
+  /** The session heard nothing from the peer: ask the server to send both punches again. */
+  connect(now: Millis): void {
+    this.link.connect(now);
   }
 
   /** Exposed for the session: the check list of a fresh attempt. */

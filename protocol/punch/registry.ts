@@ -5,6 +5,7 @@
 // holder of an id's token may refresh or replace it. Global order equals expiry order
 // (refresh = re-insert), so expiry sweeps look only at the front.
 import type { Addr } from '../core/addr.ts';
+import { equalBytes } from '../core/bytes.ts';
 import type { Millis } from '../core/time.ts';
 import { FairTable, type Evicted } from './fair-table.ts';
 import type { NatReport } from './nat-report.ts';
@@ -32,12 +33,8 @@ export interface Registration {
 
 export type RegisterResult = 'created' | 'refreshed' | 'conflict';
 
-export function tokensEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
+/** Tokens are compared in constant time (the shared helper of protocol/core/bytes.ts). */
+export const tokensEqual = equalBytes;
 
 export class Registry {
   private readonly table: FairTable<Registration>;

@@ -1,6 +1,7 @@
 // STUN message framing (RFC 8489 sections 5, 14.5, 14.7): header, attribute TLVs with 4-byte
 // padding, MESSAGE-INTEGRITY (HMAC-SHA1 over the message with its length adjusted) and
 // FINGERPRINT (CRC-32 xor 0x5354554e). Decoding raises DecodeError on any framing fault.
+import { equalBytes } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import type { Crypto } from '../core/crypto.ts';
 import { STUN_MAGIC_COOKIE } from '../core/demux.ts';
@@ -95,13 +96,6 @@ export function findAttribute(message: StunMessage, type: number): Uint8Array | 
   return undefined;
 }
 
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
 /** The HMAC input: the message up to MESSAGE-INTEGRITY, length patched to end just after it. */
 function integrityInput(raw: Uint8Array, integrityOffset: number): Uint8Array {
   const input = raw.slice(0, integrityOffset);
@@ -114,7 +108,7 @@ export function verifyIntegrity(message: DecodedStun, key: Uint8Array, crypto: C
   if (message.integrityOffset === undefined) return false;
   const mac = crypto.hmacSha1(key, integrityInput(message.raw, message.integrityOffset));
   const carried = message.raw.subarray(message.integrityOffset + 4, message.integrityOffset + 4 + MESSAGE_INTEGRITY_BYTES);
-  return constantTimeEqual(mac, carried);
+  return equalBytes(mac, carried);
 }
 
 export interface EncodeOptions {
@@ -122,6 +116,8 @@ export interface EncodeOptions {
   readonly integrity?: { readonly key: Uint8Array; readonly crypto: Crypto };
   readonly fingerprint?: boolean;
   readonly bytes_max?: number;
+  /** The byte attribute values are padded with (RFC 8489 section 14: any value; default 0). */
+  readonly padding_byte?: number;
 }
 
 /** Encodes a message; MESSAGE-INTEGRITY and FINGERPRINT are appended last, in that order. */
@@ -134,7 +130,7 @@ export function encodeStun(message: StunMessage, options: EncodeOptions = {}): U
   for (const attribute of message.attributes) {
     if (attribute.value.byteLength > 0xffff) throw new RangeError('attribute too long');
     w.u16(attribute.type).u16(attribute.value.byteLength).bytes(attribute.value);
-    for (let pad = attribute.value.byteLength; pad % 4 !== 0; pad++) w.u8(0);
+    for (let pad = attribute.value.byteLength; pad % 4 !== 0; pad++) w.u8(options.padding_byte ?? 0);
   }
   if (options.integrity) {
     const at = w.length;

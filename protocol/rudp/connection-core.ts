@@ -73,7 +73,7 @@ export const CLOSE_REPLIES_MAX = 4;
 /** Floor of a pacing wake-up beyond now, so float rounding can never arm a wake at now. */
 const PACER_WAKE_MS_MIN = 0.001;
 
-export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+export { hex as toHex } from '../core/bytes.ts';
 
 export abstract class ConnectionCore {
   state: ConnectionState = 'handshake';

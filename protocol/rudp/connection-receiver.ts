@@ -25,8 +25,10 @@ export abstract class ConnectionReceiver extends ConnectionSender {
       }
       return this.ctx.drop('handshake-unexpected');
     }
+    // A connection that closed during its handshake has no keys: nothing can authenticate.
+    if (!this.protection) return this.ctx.drop('closed');
     // Authenticate before anything else, in every state: a stranger's packet gets no answer.
-    const plaintext = this.protection!.open(packet);
+    const plaintext = this.protection.open(packet);
     if (typeof plaintext === 'string') return this.ctx.drop(plaintext);
     if (this.state === 'closed') {
       // Our CLOSE was lost: repeat it, a bounded number of times, to the session's own path.

@@ -4,6 +4,7 @@
 // it for datagrams and deadlines. The rest lives in connection-core.ts (state, lifecycle,
 // timers), connection-sender.ts (packets out) and connection-receiver.ts (packets in).
 import { formatAddr, type Addr } from '../core/addr.ts';
+import { equalBytes } from '../core/bytes.ts';
 import type { Millis } from '../core/time.ts';
 import type { CipherState } from './cipher-state.ts';
 import type { StreamMode } from './config.ts';
@@ -18,13 +19,6 @@ import type { CookieReply, Final, Response } from './packet.ts';
 import { messageHeader, takeMessage } from './message-framing.ts';
 
 export { toHex, type ConnectionContext, type ConnectOptions, type ConnectionState, type Outgoing } from './connection-core.ts';
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
 
 export class Connection extends ConnectionReceiver {
   private readonly expectedPeer: Uint8Array | undefined;
@@ -82,7 +76,7 @@ export class Connection extends ConnectionReceiver {
     }
     const result = this.hs.readResponse(packet.noise);
     if (!result) return this.ctx.drop('handshake-decrypt');
-    if (this.expectedPeer && !bytesEqual(this.expectedPeer, result.remoteStatic)) {
+    if (this.expectedPeer && !equalBytes(this.expectedPeer, result.remoteStatic)) {
       return this.fail('identity-mismatch', `peer is ${toHex(result.remoteStatic)}, expected ${toHex(this.expectedPeer)}`);
     }
     if (this.ctx.acceptPeer && !this.ctx.acceptPeer(result.remoteStatic)) {
@@ -107,7 +101,7 @@ export class Connection extends ConnectionReceiver {
     if (this.ctx.acceptPeer && !this.ctx.acceptPeer(result.remoteStatic)) {
       // Identity before anything is reported: the application never hears `connected` for
       // a refused key. The initiator learns it from an authenticated CLOSE.
-      this.protection = new PacketProtection(this.ctx.crypto, keys.send, keys.receive, this.config.replay_window_packets, now);
+      this.protection = new PacketProtection(this.ctx.crypto, keys.send, keys.receive, this.config.replay_window_packets, now, this.config.rekey_after_ms);
       this.remote = remote;
       this.queueClose('peer-rejected', `refused identity ${toHex(result.remoteStatic)}`, CLOSE_CODE_REJECTED);
       return this.fail('peer-rejected', `refused identity ${toHex(result.remoteStatic)}`);
@@ -122,7 +116,7 @@ export class Connection extends ConnectionReceiver {
   private installKeys(now: Millis, result: HandshakeResult, keys: { send: CipherState; receive: CipherState }, mode: StreamMode): void {
     // A session never changes its peer's identity: keys are installed exactly once.
     if (this.protection || this.peerStatic) throw new Error(`invariant: connection ${this.id} keyed twice`);
-    this.protection = new PacketProtection(this.ctx.crypto, keys.send, keys.receive, this.config.replay_window_packets, now);
+    this.protection = new PacketProtection(this.ctx.crypto, keys.send, keys.receive, this.config.replay_window_packets, now, this.config.rekey_after_ms);
     this.peerStatic = result.remoteStatic;
     this.peerMaxData = result.params.window_bytes;
     this.mode = mode;

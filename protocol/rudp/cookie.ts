@@ -8,20 +8,13 @@ import { formatAddr } from '../core/addr.ts';
 import type { Crypto } from '../core/crypto.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
-import { concatBytes } from './hash-suite.ts';
+import { concatBytes, equalBytes } from '../core/bytes.ts';
 import { COOKIE_NONCE_BYTES, MAC_BYTES, type CookieReply, type Initiation } from './packet.ts';
 
 const textEncoder = new TextEncoder();
 
 export function mac16(crypto: Crypto, key: Uint8Array, data: Uint8Array): Uint8Array {
   return crypto.hmacBlake2s(key, data).subarray(0, MAC_BYTES);
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 export interface CookieKeys {
@@ -68,7 +61,7 @@ export class CookieChecker {
   }
 
   checkMac1(initiation: Initiation): boolean {
-    return equal(mac16(this.crypto, this.keys.mac1Key, initiation.macd1), initiation.mac1);
+    return equalBytes(mac16(this.crypto, this.keys.mac1Key, initiation.macd1), initiation.mac1);
   }
 
   private cookieFor(now: Millis, remote: Addr): Uint8Array {
@@ -81,7 +74,7 @@ export class CookieChecker {
 
   checkMac2(now: Millis, remote: Addr, initiation: Initiation): boolean {
     const cookie = this.cookieFor(now, remote);
-    return equal(mac16(this.crypto, cookie, initiation.macd2), initiation.mac2);
+    return equalBytes(mac16(this.crypto, cookie, initiation.macd2), initiation.mac2);
   }
 
   /** The sealed cookie for a reply: [nonce, sealed]. */

@@ -1,7 +1,10 @@
 // Frames inside a decrypted data packet (QUIC-like, varint fields). One packet carries any
 // mix of them; decodeFrames() turns a payload into frames or raises a typed DecodeError.
+// Decoding reads through protocol/core's Reader (bounds-checked, typed errors); encoding
+// writes in place into the packet buffer being built (varint.ts), so a packet costs no copies.
 import { DecodeError } from '../core/decode-error.ts';
-import { Cursor, varintSize, writeVarint } from './varint.ts';
+import { Reader } from '../core/reader.ts';
+import { varintSize, writeVarint } from './varint.ts';
 
 export const FRAME = {
   padding: 0x00,
@@ -51,13 +54,13 @@ const textDecoder = new TextDecoder();
 const textEncoder = new TextEncoder();
 
 export function decodeFrames(payload: Uint8Array): Frame[] {
-  const cursor = new Cursor(payload);
+  const cursor = new Reader(payload);
   const frames: Frame[] = [];
   while (cursor.remaining > 0) {
     const type = cursor.u8('frame.type');
     switch (type) {
       case FRAME.padding:
-        cursor.pos = payload.byteLength; // padding runs to the end
+        cursor.skip(cursor.remaining, 'padding'); // padding runs to the end
         break;
       case FRAME.ping:
         frames.push(PING);
@@ -87,28 +90,28 @@ export function decodeFrames(payload: Uint8Array): Frame[] {
         break;
       case FRAME.datagram: {
         const length = cursor.varint('datagram.length');
-        frames.push({ kind: 'datagram', data: cursor.bytes(length, 'datagram.data') });
+        frames.push({ kind: 'datagram', data: cursor.bytesView(length, 'datagram.data') });
         break;
       }
       case FRAME.stream:
       case FRAME.stream | 1: {
         const offset = cursor.varint('stream.offset');
         const length = cursor.varint('stream.length');
-        frames.push({ kind: 'stream', offset, data: cursor.bytes(length, 'stream.data'), fin: (type & 1) === 1 });
+        frames.push({ kind: 'stream', offset, data: cursor.bytesView(length, 'stream.data'), fin: (type & 1) === 1 });
         break;
       }
       case FRAME.close: {
         const code = cursor.varint('close.code');
         const length = cursor.varint('close.reason.length');
         if (length > CLOSE_REASON_BYTES_MAX) throw new DecodeError('oversize', 'close.reason');
-        frames.push({ kind: 'close', code, reason: textDecoder.decode(cursor.bytes(length, 'close.reason')) });
+        frames.push({ kind: 'close', code, reason: textDecoder.decode(cursor.bytesView(length, 'close.reason')) });
         break;
       }
       case FRAME.pathChallenge:
-        frames.push({ kind: 'path-challenge', data: cursor.bytes(PATH_DATA_BYTES, 'path-challenge.data').slice() });
+        frames.push({ kind: 'path-challenge', data: cursor.bytesView(PATH_DATA_BYTES, 'path-challenge.data').slice() });
         break;
       case FRAME.pathResponse:
-        frames.push({ kind: 'path-response', data: cursor.bytes(PATH_DATA_BYTES, 'path-response.data').slice() });
+        frames.push({ kind: 'path-response', data: cursor.bytesView(PATH_DATA_BYTES, 'path-response.data').slice() });
         break;
       default:
         throw new DecodeError('invalid', 'frame.type', `0x${type.toString(16)}`);

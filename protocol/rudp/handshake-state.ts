@@ -4,7 +4,8 @@ import type { Crypto } from '../core/crypto.ts';
 import type { Rng } from '../core/rng.ts';
 import type { CipherState } from './cipher-state.ts';
 import { TAG_BYTES } from './cipher-state.ts';
-import { concatBytes, type HashSuite } from './hash-suite.ts';
+import { concatBytes } from '../core/bytes.ts';
+import type { HashSuite } from './hash-suite.ts';
 import type { HandshakePattern, Token } from './handshake-pattern.ts';
 import { SymmetricState } from './symmetric-state.ts';
 

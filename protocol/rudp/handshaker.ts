@@ -33,7 +33,7 @@ export class Handshaker {
   readonly giveUp: Millis;
   /** Initiator: msg3, kept to answer a retransmitted msg2 until data arrives. */
   finalPacket: Uint8Array | undefined;
-  private cookie: { value: Uint8Array; received: Millis } | undefined;
+  private cookie: { value: Uint8Array; expires: Millis } | undefined;
   private lastMac1: Uint8Array | undefined;
   private localId = 0;
 
@@ -56,7 +56,7 @@ export class Handshaker {
 
   private sealInitiation(now: Millis): Uint8Array {
     const packet = encodeInitiation(this.localId, this.initiatorHs!.msg1);
-    const cookie = this.cookie && now - this.cookie.received < this.setup.config.cookie_lifetime_ms ? this.cookie.value : undefined;
+    const cookie = this.cookie && now < this.cookie.expires ? this.cookie.value : undefined;
     this.lastMac1 = sealInitiationMacs(this.setup.crypto, this.setup.cookieKeys, packet, cookie);
     return this.arm(now, packet);
   }
@@ -90,7 +90,7 @@ export class Handshaker {
     if (!this.initiatorHs || !this.lastMac1) return 'handshake-unexpected';
     const cookie = openCookieReply(this.setup.crypto, this.setup.cookieKeys, reply, this.lastMac1);
     if (!cookie) return 'bad-cookie-reply';
-    this.cookie = { value: cookie, received: now };
+    this.cookie = { value: cookie, expires: now + this.setup.config.cookie_lifetime_ms };
     this.retransmitted = true;
     return this.sealInitiation(now);
   }

@@ -1,5 +1,6 @@
 // The Noise hash function (HASH, HMAC-HASH, HKDF) as one value, so the symmetric state is
 // generic over BLAKE2s, SHA-256 or any other hash a test plugs in (BLAKE2b, SHA-512).
+import { concatBytes } from '../core/bytes.ts';
 import type { Crypto } from '../core/crypto.ts';
 
 export interface HashSuite {
@@ -18,18 +19,6 @@ export function hashSuite(crypto: Crypto, name: RudpHashName): HashSuite {
     return { name, hash_bytes: 32, hash: (d) => crypto.blake2s(d), hmac: (k, d) => crypto.hmacBlake2s(k, d) };
   }
   return { name, hash_bytes: 32, hash: (d) => crypto.sha256(d), hmac: (k, d) => crypto.hmacSha256(k, d) };
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.byteLength;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
 
 const ONE = Uint8Array.of(1);

@@ -3,7 +3,8 @@
 // a peer-supplied field: it is checked against message_bytes_max as soon as the header is
 // readable, so an oversized declaration is a protocol violation, never a stall.
 import type { ReceiveStream } from './receive-stream.ts';
-import { Cursor, varintSize, writeVarint } from './varint.ts';
+import { Reader } from '../core/reader.ts';
+import { varintSize, writeVarint } from './varint.ts';
 
 export function messageHeader(length: number): Uint8Array {
   const header = new Uint8Array(varintSize(length));
@@ -23,7 +24,7 @@ export function messageHead(stream: ReceiveStream, message_bytes_max: number): M
   if (head.byteLength === 0) return { kind: 'none' };
   const size = 1 << (head[0]! >>> 6);
   if (head.byteLength < size) return { kind: 'none' };
-  const length = new Cursor(head).varint('message.length');
+  const length = new Reader(head).varint('message.length');
   if (length > message_bytes_max) return { kind: 'oversize', length };
   return stream.readable_bytes >= size + length ? { kind: 'ready', header_bytes: size, length } : { kind: 'partial', length };
 }

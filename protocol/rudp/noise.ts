@@ -3,6 +3,7 @@
 // poisons the handshake. Handshake payloads carry the transport parameters.
 import type { Crypto } from '../core/crypto.ts';
 import { DecodeError } from '../core/decode-error.ts';
+import { Reader } from '../core/reader.ts';
 import type { Rng } from '../core/rng.ts';
 import type { CipherState } from './cipher-state.ts';
 import type { StreamMode } from './config.ts';
@@ -30,10 +31,13 @@ export function encodeParams(params: TransportParams): Uint8Array {
 
 export function decodeParams(data: Uint8Array): TransportParams {
   if (data.byteLength !== PARAMS_BYTES) throw new DecodeError('invalid', 'params.length');
-  if (data[0] !== PARAMS_VERSION) throw new DecodeError('invalid', 'params.version');
-  if (data[1]! > 1) throw new DecodeError('invalid', 'params.mode');
-  const window_bytes = new DataView(data.buffer, data.byteOffset).getUint32(2);
-  return { mode: data[1] === 1 ? 'message' : 'stream', window_bytes };
+  const reader = new Reader(data);
+  if (reader.u8('params.version') !== PARAMS_VERSION) throw new DecodeError('invalid', 'params.version');
+  const mode = reader.u8('params.mode');
+  if (mode > 1) throw new DecodeError('invalid', 'params.mode');
+  const window_bytes = reader.u32('params.window');
+  reader.end('params');
+  return { mode: mode === 1 ? 'message' : 'stream', window_bytes };
 }
 
 export interface HandshakeResult {

@@ -13,7 +13,8 @@ export class PacketProtection {
   private sendKey: Uint8Array;
   private sendPhase: 0 | 1 = 0;
   private sendPhaseStartPn = 0;
-  private sendPhaseStart_ms: Millis;
+  /** When the current send phase has lasted rekey_after_ms (a stored deadline). */
+  private sendRekeyAt: Millis;
   private receiveKey: Uint8Array;
   private receivePrevKey: Uint8Array | undefined;
   private receiveNextKey: Uint8Array | undefined;
@@ -28,11 +29,12 @@ export class PacketProtection {
     receive: CipherState,
     replayWindow_packets: number,
     now: Millis,
+    rekeyAfter_ms: number,
   ) {
     this.sendKey = send.keyBytes()!;
     this.receiveKey = receive.keyBytes()!;
     this.replay = new ReplayWindow(replayWindow_packets);
-    this.sendPhaseStart_ms = now;
+    this.sendRekeyAt = now + rekeyAfter_ms;
   }
 
   /** Header + AEAD(plaintext) as one datagram. */
@@ -81,12 +83,12 @@ export class PacketProtection {
    * acknowledged a packet of the current phase (so it never has to jump two phases).
    */
   maybeRekeySend(now: Millis, nextPn: number, largestAckedPn: number, afterMessages: number, after_ms: number): boolean {
-    const due = nextPn - this.sendPhaseStartPn >= afterMessages || now - this.sendPhaseStart_ms >= after_ms;
+    const due = nextPn - this.sendPhaseStartPn >= afterMessages || now >= this.sendRekeyAt;
     if (!due || largestAckedPn < this.sendPhaseStartPn) return false;
     this.sendKey = CipherState.rekeyBytes(this.crypto, this.sendKey);
     this.sendPhase = this.sendPhase === 0 ? 1 : 0;
     this.sendPhaseStartPn = nextPn;
-    this.sendPhaseStart_ms = now;
+    this.sendRekeyAt = now + after_ms;
     return true;
   }
 }

@@ -2,6 +2,7 @@
 // (0xC0-0xCF). Handshake messages carry Noise XX; data packets carry an explicit 64-bit
 // counter that is both the AEAD nonce and the packet number (RFC 9000-style, never reused).
 import { DecodeError } from '../core/decode-error.ts';
+import { Reader } from '../core/reader.ts';
 import { FIRST_BYTE } from '../core/demux.ts';
 
 export const PACKET = {
@@ -59,10 +60,6 @@ export interface DataPacket {
 }
 export type Packet = Initiation | Response | Final | CookieReply | DataPacket;
 
-function u32(data: Uint8Array, at: number): number {
-  return ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0;
-}
-
 export function putU32(buf: Uint8Array, at: number, value: number): void {
   buf[at] = value >>> 24;
   buf[at + 1] = (value >>> 16) & 0xff;
@@ -70,58 +67,60 @@ export function putU32(buf: Uint8Array, at: number, value: number): void {
   buf[at + 3] = value & 0xff;
 }
 
+/** Refuses a datagram shorter than a layout's fixed part before any field is read. */
 function need(data: Uint8Array, bytes: number, field: string): void {
   if (data.byteLength < bytes) throw new DecodeError('truncated', field, `${data.byteLength} < ${bytes}`);
 }
 
+/** Decodes one datagram through protocol/core's Reader: bounds-checked, typed DecodeErrors. */
 export function decodePacket(data: Uint8Array): Packet {
-  need(data, 1, 'rudp.type');
-  const type = data[0]!;
+  const r = new Reader(data);
+  const type = r.u8('rudp.type');
   switch (type) {
     case PACKET.initiation: {
-      const size = 1 + ID_BYTES + NOISE_MSG1_BYTES + 2 * MAC_BYTES;
-      need(data, size, 'initiation');
-      if (data.byteLength !== size) throw new DecodeError('trailing', 'initiation');
       const macAt = 1 + ID_BYTES + NOISE_MSG1_BYTES;
-      return {
-        kind: 'initiation',
-        sender: u32(data, 1),
-        noise: data.subarray(1 + ID_BYTES, macAt),
-        mac1: data.subarray(macAt, macAt + MAC_BYTES),
-        mac2: data.subarray(macAt + MAC_BYTES, macAt + 2 * MAC_BYTES),
-        macd1: data.subarray(0, macAt),
-        macd2: data.subarray(0, macAt + MAC_BYTES),
-      };
+      need(data, macAt + 2 * MAC_BYTES, 'initiation');
+      const sender = r.u32('initiation.sender');
+      const noise = r.bytesView(NOISE_MSG1_BYTES, 'initiation.e');
+      const mac1 = r.bytesView(MAC_BYTES, 'initiation.mac1');
+      const mac2 = r.bytesView(MAC_BYTES, 'initiation.mac2');
+      if (r.remaining !== 0) throw new DecodeError('trailing', 'initiation');
+      return { kind: 'initiation', sender, noise, mac1, mac2, macd1: data.subarray(0, macAt), macd2: data.subarray(0, macAt + MAC_BYTES) };
     }
-    case PACKET.response:
+    case PACKET.response: {
       need(data, 1 + 2 * ID_BYTES + 32, 'response');
       if (data.byteLength > HANDSHAKE_BYTES_MAX) throw new DecodeError('oversize', 'response');
-      return { kind: 'response', sender: u32(data, 1), receiver: u32(data, 5), noise: data.subarray(9) };
-    case PACKET.final:
+      const sender = r.u32('response.sender');
+      const receiver = r.u32('response.receiver');
+      return { kind: 'response', sender, receiver, noise: r.rest() };
+    }
+    case PACKET.final: {
       need(data, 1 + ID_BYTES + 48, 'final');
       if (data.byteLength > HANDSHAKE_BYTES_MAX) throw new DecodeError('oversize', 'final');
-      return { kind: 'final', receiver: u32(data, 1), noise: data.subarray(5) };
-    case PACKET.cookie:
+      const receiver = r.u32('final.receiver');
+      return { kind: 'final', receiver, noise: r.rest() };
+    }
+    case PACKET.cookie: {
       need(data, COOKIE_REPLY_BYTES, 'cookie');
       if (data.byteLength !== COOKIE_REPLY_BYTES) throw new DecodeError('trailing', 'cookie');
-      return {
-        kind: 'cookie',
-        receiver: u32(data, 1),
-        nonce: data.subarray(5, 5 + COOKIE_NONCE_BYTES),
-        sealed: data.subarray(5 + COOKIE_NONCE_BYTES),
-      };
+      const receiver = r.u32('cookie.receiver');
+      const nonce = r.bytesView(COOKIE_NONCE_BYTES, 'cookie.nonce');
+      return { kind: 'cookie', receiver, nonce, sealed: r.rest() };
+    }
     case PACKET.data0:
     case PACKET.data1: {
       need(data, DATA_HEADER_BYTES + 16, 'data');
-      const high = u32(data, 5);
+      const receiver = r.u32('data.receiver');
+      const high = r.u32('data.counter');
       if (high >= 0x20_0000) throw new DecodeError('invalid', 'data.counter', 'beyond 2^53');
+      const counter = high * 0x1_0000_0000 + r.u32('data.counter');
       return {
         kind: 'data',
-        receiver: u32(data, 1),
+        receiver,
         phase: type === PACKET.data1 ? 1 : 0,
-        counter: high * 0x1_0000_0000 + u32(data, 9),
+        counter,
         header: data.subarray(0, DATA_HEADER_BYTES),
-        ciphertext: data.subarray(DATA_HEADER_BYTES),
+        ciphertext: r.rest(),
       };
     }
     default:

@@ -5,6 +5,7 @@
 // cost at most a few tiny challenges, never the session's traffic. Bounded: one candidate
 // at a time, a few tries, a give-up deadline, a short queue of responses we owe.
 import { addrEquals, type Addr } from '../core/addr.ts';
+import { equalBytes } from '../core/bytes.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { PATH_DATA_BYTES } from './frame.ts';
@@ -75,7 +76,7 @@ export class PathValidator {
   /** A PATH_RESPONSE arrived (on any path, RFC 9000 section 8.2.2): the validated address, if it matches. */
   onResponse(data: Uint8Array): PathOutcome | undefined {
     const c = this.candidate;
-    if (!c || c.tries === 0 || !equal(c.data, data)) return undefined;
+    if (!c || c.tries === 0 || !equalBytes(c.data, data)) return undefined;
     this.candidate = undefined;
     return { kind: 'validated', remote: c.remote };
   }
@@ -111,11 +112,4 @@ export class PathValidator {
     this.candidate = undefined;
     return { kind: 'failed', remote: c.remote };
   }
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

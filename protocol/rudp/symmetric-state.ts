@@ -2,7 +2,8 @@
 // hash suite. Only ChaChaPoly is supported as the cipher (the one our Crypto provides).
 import type { Crypto } from '../core/crypto.ts';
 import { CipherState, KEY_BYTES } from './cipher-state.ts';
-import { concatBytes, hkdf, type HashSuite } from './hash-suite.ts';
+import { concatBytes } from '../core/bytes.ts';
+import { hkdf, type HashSuite } from './hash-suite.ts';
 
 const textEncoder = new TextEncoder();
 

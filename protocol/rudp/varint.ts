@@ -1,6 +1,6 @@
-// QUIC variable-length integers (RFC 9000 section 16): 1, 2, 4 or 8 bytes, the top two bits
-// of the first byte give the length. Values are JS numbers, safe up to 2^53 - 1.
-import { DecodeError } from '../core/decode-error.ts';
+// Writing QUIC variable-length integers (RFC 9000 section 16) in place into the packet being
+// built: 1, 2, 4 or 8 bytes, the top two bits of the first byte give the length. Values are JS
+// numbers, safe up to 2^53 - 1. Reading them is protocol/core's Reader.varint (one decoder).
 
 export const VARINT_MAX = Number.MAX_SAFE_INTEGER;
 
@@ -41,39 +41,4 @@ export function writeVarint(buf: Uint8Array, at: number, value: number): number 
   buf[at + 6] = (low >>> 8) & 0xff;
   buf[at + 7] = low & 0xff;
   return at + 8;
-}
-
-/** A cursor over one decrypted packet payload; every read is bounds-checked. */
-export class Cursor {
-  pos: number;
-  constructor(readonly buf: Uint8Array, pos = 0) {
-    this.pos = pos;
-  }
-
-  get remaining(): number {
-    return this.buf.byteLength - this.pos;
-  }
-
-  u8(field: string): number {
-    if (this.pos >= this.buf.byteLength) throw new DecodeError('truncated', field);
-    return this.buf[this.pos++]!;
-  }
-
-  varint(field: string): number {
-    const buf = this.buf;
-    const first = this.u8(field);
-    const length = 1 << (first >>> 6);
-    if (this.pos + length - 1 > buf.byteLength) throw new DecodeError('truncated', field);
-    let value = first & 0x3f;
-    for (let i = 1; i < length; i++) value = value * 256 + buf[this.pos++]!;
-    if (value > VARINT_MAX) throw new DecodeError('invalid', field, 'varint beyond 2^53');
-    return value;
-  }
-
-  bytes(count: number, field: string): Uint8Array {
-    if (count > this.remaining) throw new DecodeError('truncated', field, `need ${count}, have ${this.remaining}`);
-    const out = this.buf.subarray(this.pos, this.pos + count);
-    this.pos += count;
-    return out;
-  }
 }

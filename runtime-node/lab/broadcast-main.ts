@@ -1,6 +1,8 @@
 // Checks the driver's SO_BROADCAST support inside a lab namespace (never in the machine's
 // own): `send <bcast-ip:port>` sends a few datagrams to a LAN broadcast address through the
-// real Driver; `listen --port P --for ms` prints who it heard from. One JSON line on stdout.
+// real Driver; `listen --port P --for ms [--until N]` prints "bound" on stderr once its socket
+// is bound (so a test starts the sender on that line, not after a guessed delay), stops after
+// N datagrams or `--for` ms, and prints who it heard from. One JSON line on stdout.
 import { addr, formatAddr, parseAddr, type Addr } from '../../protocol/core/addr.ts';
 import type { Machine, Transmit } from '../../protocol/core/machine.ts';
 import { Driver } from '../driver.ts';
@@ -38,7 +40,13 @@ const port = Number(option('port', '0'));
 const driver = await Driver.start(new Beacon(), { bind: [addr('0.0.0.0', port)], broadcast: true });
 const heard = new Set<string>();
 const errors: string[] = [];
-driver.onEvent((e) => heard.add(e.from));
+const until = Number(option('until', '0'));
+let received = 0;
+let stopListening: (() => void) | undefined;
+driver.onEvent((e) => {
+  heard.add(e.from);
+  if (until > 0 && ++received >= until) stopListening?.();
+});
 driver.onDriverEvent((e) => {
   if (e.type === 'socket-error') errors.push(`${e.kind}: ${e.message}`);
 });
@@ -49,7 +57,14 @@ if (args[0] === 'send') {
     await new Promise((r) => setTimeout(r, 50));
   }
 } else {
-  await new Promise((r) => setTimeout(r, Number(option('for', '2000'))));
+  process.stderr.write(`bound ${driver.localAddresses.map(formatAddr).join(', ')}\n`);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, Number(option('for', '2000')));
+    stopListening = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
 }
 await driver.close();
 process.stdout.write(`${JSON.stringify({ heard: [...heard], errors })}\n`);

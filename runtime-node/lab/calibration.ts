@@ -36,8 +36,12 @@ export function sameSummary(x: ProbeSummary, y: ProbeSummary): boolean {
   return x.mapping_a === y.mapping_a && x.mapping_b === y.mapping_b && x.heard === y.heard;
 }
 
-export async function calibrateCase(session: LabSession, labCase: LabCase): Promise<CalibrationRow & { raw: { kernel: ProbeOutcome; sim: ProbeOutcome } }> {
-  const kernelOutcome = await probeCase(session, labCase);
+export async function calibrateCase(
+  session: LabSession,
+  labCase: LabCase,
+  log?: (line: string) => void,
+): Promise<CalibrationRow & { raw: { kernel: ProbeOutcome; sim: ProbeOutcome } }> {
+  const kernelOutcome = await probeCase(session, labCase, log);
   const simOutcome = simProbeCase(labCase);
   const kernel = summariseProbe(kernelOutcome);
   const sim = summariseProbe(simOutcome);

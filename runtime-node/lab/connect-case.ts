@@ -114,7 +114,9 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
   );
   const a = session.track(spawnIn(built.namespaces.get('a')!, 'peer-a', peerArgs('a', 'b', ['--send', file, '--bind', `${ipOf('a')}:${peer_port}`])));
   const done = Promise.all([a.exited, b.exited]);
-  const finished = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), peers_timeout_ms))]);
+  let deadline: NodeJS.Timeout | undefined;
+  const finished = await Promise.race([done.then(() => true), new Promise<boolean>((r) => (deadline = setTimeout(() => r(false), peers_timeout_ms)))]);
+  clearTimeout(deadline); // a pending 60 s timer would keep `peerlab lab` alive after the case
   if (!finished) {
     await Promise.all([a.stop(), b.stop()]);
     return { ok: false, path: 'none', technique: '-', error: `peers still running after ${peers_timeout_ms} ms\n${a.tail(5)}\n${b.tail(5)}` };

@@ -35,7 +35,8 @@ export const SIM_PRESET: Record<LabNatKind, NatPresetName> = {
  * first flow gets `SEQUENTIAL_FIRST_PORT`, like the simulator preset's allocator (49152..).
  */
 export const SEQUENTIAL_FIRST_PORT = 49_152;
-const SEQUENTIAL_PORTS = 16_384;
+/** Flows before the counter wraps (the simulator's range is larger; no lab case comes close). */
+const SEQUENTIAL_PORTS = 1_024;
 
 /**
  * The simulator NAT for a kernel router: the preset, adjusted where our router is a specific
@@ -58,7 +59,11 @@ export function natRuleset(kind: LabNatKind, options: { dnatTo?: string; wanIp?:
     if (!options.wanIp) throw new Error('symmetric-sequential needs the outside address to snat to');
     // The nat chain sees only the first datagram of each new conntrack flow, so the counter
     // steps once per new (destination, port): sequential, delta +1.
-    masquerade = `meta l4proto udp snat to ${options.wanIp}:numgen inc mod ${SEQUENTIAL_PORTS} offset ${SEQUENTIAL_FIRST_PORT}`;
+    // Through a map, not `offset`: numgen yields a host-order integer that the port field would
+    // take byte-swapped (49152 came out as port 192, the next flow as 448); a map's values are
+    // typed inet_service and come out right.
+    const ports = Array.from({ length: SEQUENTIAL_PORTS }, (_, i) => `${i} : ${SEQUENTIAL_FIRST_PORT + i}`).join(', ');
+    masquerade = `meta l4proto udp snat to ${options.wanIp}:numgen inc mod ${SEQUENTIAL_PORTS} map { ${ports} }`;
   }
   const nat = [
     'table ip peerlab_nat {',

@@ -19,10 +19,11 @@ export interface ProbeOutcome {
 /** Local port the probes use, so port preservation is visible in the mapped address. */
 const probe_port = 40_000;
 
-export async function probeCase(session: LabSession, labCase: LabCase): Promise<ProbeOutcome> {
+export async function probeCase(session: LabSession, labCase: LabCase, log?: (line: string) => void): Promise<ProbeOutcome> {
   const built = await buildTopology(session.net, labCase.topology);
   const coturn = await startCoturn({ namespace: built.internet, listenIp: INTERNET.serverIp, port: INTERNET.coturnPort });
   session.defer(coturn.stop);
+  log?.(`lab ${labCase.name}: coturn ready in ${built.internet}, probing`);
   const server = `${INTERNET.serverIp}:${INTERNET.coturnPort}`;
   const mapped: Record<string, string | undefined> = {};
   for (const host of ['a', 'b']) {

@@ -32,7 +32,8 @@ export function buildSimTopology(spec: LabTopologySpec, seed: number, scenario: 
     insides.set(nat.name, gateway.inside);
   }
   for (const host of spec.hosts) sim.addHost({ name: host.name, realm: insides.get(host.nat)!, ips: [host.ip] });
-  sim.addHost({ name: 'server', ips: [INTERNET.serverIp], role: 'server' });
+  // The alternate IP is there for RFC 5780 cases (the rendezvous's --alternate); unused otherwise.
+  sim.addHost({ name: 'server', ips: [INTERNET.serverIp, INTERNET.alternateIp], role: 'server' });
   return sim;
 }
 

@@ -1,6 +1,7 @@
 // A minimal pcapng writer: one Section Header Block, one Interface Description Block
 // (LINKTYPE_RAW, nanosecond timestamps), then Enhanced Packet Blocks with an optional
 // comment. Little-endian throughout; every block padded to 32 bits as the format requires.
+import { concatBytesList } from '../../protocol/core/bytes.ts';
 
 /** LINKTYPE_RAW: each packet starts with an IPv4 or IPv6 header (tcpdump.org linktypes). */
 export const LINKTYPE_RAW = 101;
@@ -30,18 +31,7 @@ function option(code: number, value: Uint8Array): Uint8Array {
 
 function options(list: Uint8Array[]): Uint8Array {
   if (list.length === 0) return new Uint8Array(0);
-  return concat([...list, new Uint8Array(4) /* opt_endofopt */]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const total = parts.reduce((n, p) => n + p.byteLength, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytesList([...list, new Uint8Array(4) /* opt_endofopt */]);
 }
 
 /** type + length + body + length, with the body padded. */
@@ -69,13 +59,13 @@ export class PcapngWriter {
     view.setUint16(4, 1, true); // major version
     view.setUint16(6, 0, true); // minor version
     view.setBigInt64(8, -1n, true); // section length unknown
-    this.parts.push(block(BLOCK_SHB, concat([shb, options([option(OPT_SHB_USERAPPL, utf8(application))])])));
+    this.parts.push(block(BLOCK_SHB, concatBytesList([shb, options([option(OPT_SHB_USERAPPL, utf8(application))])])));
     const idb = new Uint8Array(8);
     const idbView = new DataView(idb.buffer);
     idbView.setUint16(0, LINKTYPE_RAW, true);
     idbView.setUint32(4, SNAPLEN, true);
     const tsresol = option(OPT_IF_TSRESOL, Uint8Array.of(TSRESOL_NANOSECONDS));
-    this.parts.push(block(BLOCK_IDB, concat([idb, options([option(OPT_IF_NAME, utf8(interfaceName)), tsresol])])));
+    this.parts.push(block(BLOCK_IDB, concatBytesList([idb, options([option(OPT_IF_NAME, utf8(interfaceName)), tsresol])])));
   }
 
   /** Appends one packet at `time_ns` since the Unix epoch, with an optional comment. */
@@ -90,11 +80,11 @@ export class PcapngWriter {
     const data = new Uint8Array(pad4(packet.byteLength));
     data.set(packet);
     const opts = comment === undefined ? new Uint8Array(0) : options([option(OPT_COMMENT, utf8(comment.slice(0, COMMENT_BYTES_MAX)))]);
-    this.parts.push(block(BLOCK_EPB, concat([head, data, opts])));
+    this.parts.push(block(BLOCK_EPB, concatBytesList([head, data, opts])));
     this.frames++;
   }
 
   bytes(): Uint8Array {
-    return concat(this.parts);
+    return concatBytesList(this.parts);
   }
 }

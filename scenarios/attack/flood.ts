@@ -11,6 +11,7 @@ import { MSG } from '../../protocol/punch/rendezvous-wire.ts';
 import { decodeRendezvous } from '../../protocol/punch/rendezvous-wire.ts';
 import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
 import { tokensEqual } from '../../protocol/punch/registry.ts';
+import type { Rng } from '../../protocol/core/rng.ts';
 import type { Simulator } from '../../runtime-sim/index.ts';
 import { atMost, equal, holds } from '../expect.ts';
 import type { Outcome, Scenario } from '../scenario.ts';
@@ -66,10 +67,13 @@ export interface FloodResult {
 /** Honest public IPs: each in its own /24 of 198.19.0.0/16. */
 const honestIp = (i: number): string => `198.19.${i & 255}.${10 + (i >> 8)}`;
 
-export function runFlood(sim: Simulator, options: FloodOptions): FloodResult {
+/** Builds the server under attack (tests pass a deliberately weakened one to see the checks fail). */
+export type ServerFactory = (config: { primary: Addr; verbose_events: boolean }, rng: Rng) => RendezvousServer;
+
+export function runFlood(sim: Simulator, options: FloodOptions, makeServer: ServerFactory = (config, rng) => new RendezvousServer(config, rng)): FloodResult {
   const server = addr(SERVER_IP, SERVER_PORT);
   sim.addHost({ name: 'rendezvous', ips: [SERVER_IP], role: 'server', link: fixed(5) });
-  const rendezvous = new RendezvousServer({ primary: server, verbose_events: false }, sim.rng.fork('rendezvous'));
+  const rendezvous = makeServer({ primary: server, verbose_events: false }, sim.rng.fork('rendezvous'));
   sim.run('rendezvous', rendezvous, { port: SERVER_PORT });
   const end_ms = FLOOD_START_MS + options.duration_ms + SETTLE_MS;
   const tables = watchTables(sim, rendezvous, end_ms, STRANGER_IPS.map((ip) => addr(ip, PEER_PORT)));

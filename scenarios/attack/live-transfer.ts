@@ -1,7 +1,8 @@
 // attack/live-transfer: a pinned transfer between two NATed peers (a behind a port-restricted
 // NAT, b behind a full cone) while a stranger does everything it can short of breaking the
 // cryptography. It is a registered peer that asks to be punched with b and squats a's and b's
-// ids; and it watches the internet (an on-path observer), so it replays a's transport packets
+// ids; and it watches the internet (an on-path observer), so it completes a Noise handshake
+// with b under its own key (reading b's answers off the wire), replays a's transport packets
 // to b from a's own public address, flips bits in copies of them, forges NOMINATE probes with
 // the punch session key it read off the wire (from its own address and from another port of
 // a's), sends Noise initiations with every low-order ephemeral key, and forges a registration
@@ -13,6 +14,7 @@ import { Peer, type PeerEvent } from '../../protocol/peer/peer.ts';
 import { UNKNOWN_NAT } from '../../protocol/punch/nat-report.ts';
 import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
 import { decodeRendezvous, encodeRendezvous, MSG, PROBE_NOMINATE } from '../../protocol/punch/rendezvous-wire.ts';
+import { RudpEndpoint } from '../../protocol/rudp/endpoint.ts';
 import type { RudpEvent } from '../../protocol/rudp/events.ts';
 import { PACKET } from '../../protocol/rudp/packet.ts';
 import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
@@ -63,6 +65,9 @@ interface Captured {
 }
 
 const CAPTURE_MAX = 256;
+const IMPOSTOR_PORT = 5001;
+/** b's handshake answers and first packets the stranger copies to its impostor endpoint. */
+const IMPOSTOR_FORWARD_MAX = 256;
 
 export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: number): Outcome {
   const server = addr(SERVER_IP, SERVER_PORT);
@@ -147,6 +152,28 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
     if (src.ip === B_PUBLIC && dst.ip === SERVER_IP) captured.bPublic ??= src;
   });
 
+  // An impostor: a full Noise handshake to b under the stranger's own key. b answers along its
+  // path (towards a); the stranger reads the answers off the wire and feeds them to itself.
+  const impostorAddr = addr(STRANGER_IPS[0], IMPOSTOR_PORT);
+  const impostor = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('impostor'), staticSecret: sim.rng.fork('key-impostor').nextBytes(32), accept: false });
+  const hi = sim.run(STRANGER_HOST, impostor, { addresses: [impostorAddr] });
+  let impostorHandshakes = 0;
+  let impostorForwarded = 0;
+  const impostorEvents: string[] = [];
+  hi.onEvent((e) => {
+    if (e.type === 'connected') impostorHandshakes++;
+    if (impostorEvents.length < 8) impostorEvents.push(e.type === 'closed' ? `closed:${e.error ?? ''}` : e.type);
+  });
+  port.observe((_realm, src, _dst, bytes) => {
+    const first = bytes[0];
+    if (src.ip !== B_PUBLIC || first === undefined || impostorForwarded >= IMPOSTOR_FORWARD_MAX) return;
+    if (first < PACKET.initiation || first > PACKET.data1) return;
+    impostorForwarded++;
+    const copy = bytes.slice();
+    sim.after(0, () => port.inject(src, impostorAddr, copy));
+  });
+  let impostorStarted = false;
+
   // A registered stranger asking for b, and squatters on the live ids a and b.
   const stranger: ClientRecord[] = [];
   sim.at(100, () => {
@@ -166,6 +193,10 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
   let forgedRegistration = false;
   const inject = (): void => {
     const { aPublic, bPublic, session } = captured;
+    if (bPublic && !impostorStarted) {
+      impostorStarted = true;
+      hi.command({ type: 'connect', remote: bPublic });
+    }
     if (aPublic && bPublic) {
       if (lowOrderSent < lowOrder.length) {
         port.inject(aPublic, bPublic, lowOrder[lowOrderSent++]!);
@@ -225,6 +256,9 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
     stranger_punches_to_honest: strangerPunches,
     squatted_live_ids: stranger.filter((s) => (s.id === 'a' || s.id === 'b') && s.registered_at !== undefined).length,
     low_order_sent: lowOrderSent,
+    impostor_handshakes: impostorHandshakes,
+    impostor_events: impostorEvents.join(' ') || 'none',
+    impostor_forwarded: impostorForwarded,
     replays_sent: counts.replays,
     bitflips_sent: counts.bitflips,
     nominations_sent: counts.nominations,
@@ -275,6 +309,7 @@ function attackedTransfer(size_bytes: number, name: string, slow: boolean): Scen
       equal('tables_over_limit', 'none'),
       // The attack really happened (else the expectations above prove nothing).
       atLeast('low_order_sent', LOW_ORDER_POINTS_HEX.length),
+      atLeast('impostor_handshakes', 1),
       atLeast('replays_sent', INJECTIONS_PER_KIND),
       atLeast('bitflips_sent', INJECTIONS_PER_KIND),
       atLeast('nominations_sent', INJECTIONS_PER_KIND),

@@ -6,6 +6,7 @@
 import { atLeast, atMost, equal } from '../expect.ts';
 import type { Outcome, Scenario } from '../scenario.ts';
 import type { Simulator } from '../../runtime-sim/index.ts';
+import type { MeshLimits } from '../../protocol/mesh/config.ts';
 import { percentile, round } from './delivery-log.ts';
 import { MeshWorld, perLinkLoss, type MeshPeer } from './world.ts';
 
@@ -17,6 +18,7 @@ export interface ChurnSpec {
   readonly broadcasts: number;
   readonly slow: boolean;
   readonly with_flood: boolean;
+  readonly limits?: Partial<MeshLimits>;
 }
 
 const join_spacing_ms = 20;
@@ -130,7 +132,7 @@ export function churnScenario(spec: ChurnSpec): Scenario {
     slow: spec.slow,
     figures: ['delivery', 'rmr', 'rmr_flood', 'ldh_max', 'latency_p50_ms', 'latency_p99_ms', 'dup_app', 'dgrams_per_bcast_peer', 'dgrams_per_bcast_peer_flood'],
     run(sim): Outcome {
-      const common = { peers: spec.peers, link_loss: perLinkLoss(spec.loss), latency_min_ms: 10, latency_max_ms: 40, join_spacing_ms } as const;
+      const common = { peers: spec.peers, link_loss: perLinkLoss(spec.loss), latency_min_ms: 10, latency_max_ms: 40, join_spacing_ms, limits: spec.limits } as const;
       const plum = new MeshWorld(sim, { ...common, mode: 'plumtree' });
       const flood = spec.with_flood ? new MeshWorld(sim, { ...common, mode: 'flood', prefix: 'f' }) : undefined;
       const start = spec.peers * join_spacing_ms + settle_ms;
@@ -144,6 +146,8 @@ export function churnScenario(spec: ChurnSpec): Scenario {
         rmr: round(p.rmr),
         rmr_flood: f ? round(f.rmr) : -1,
         delivery_flood: f ? round(f.delivery, 5) : -1,
+        ldh_max_flood: f ? f.ldh_max : -1,
+        latency_p50_ms_flood: f ? round(f.latency_p50_ms, 1) : -1,
         ldh_p50: p.ldh_p50,
         ldh_max: p.ldh_max,
         latency_p50_ms: round(p.latency_p50_ms, 1),

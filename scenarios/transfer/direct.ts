@@ -3,15 +3,12 @@
 // address changes; the connection id keeps the session), and a partition that heals within
 // the idle timeout (loss recovery backs off, then resumes).
 import { addr } from '../../protocol/core/addr.ts';
-import type { RudpCommand } from '../../protocol/rudp/endpoint.ts';
-import { RudpEndpoint } from '../../protocol/rudp/endpoint.ts';
-import type { RudpEvent } from '../../protocol/rudp/events.ts';
-import type { LinkConfig, MachineHandle, Simulator } from '../../runtime-sim/index.ts';
+import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
 import { nodeCrypto } from '../../runtime-node/node-crypto.ts';
 import { equal, holds } from '../expect.ts';
+import { startEndpointPair } from '../kit/endpoint-pair.ts';
 import type { Outcome, Scenario } from '../scenario.ts';
 import { hexDigest, payload } from './payload.ts';
-import { newProgress, onTransportEvent, type StreamIo } from './stream-script.ts';
 
 const SIZE_BYTES = 4 * 1024 * 1024;
 const SERVER = addr('198.51.100.7', 4000);
@@ -22,41 +19,26 @@ function link(ms: number): LinkConfig {
   return { latency: { kind: 'fixed', ms }, bandwidth_bps: 20e6, queue_bytes: 256 * 1024 };
 }
 
-function endpointIo(endpoint: RudpEndpoint, handle: MachineHandle<RudpCommand, RudpEvent>, conn: () => number): StreamIo {
-  // Through the driver (act): what a write or a read queues is sent at once, no no-op command.
-  return {
-    write: (_now, data) => handle.act((_m, now) => endpoint.write(now, conn(), data)),
-    read: () => handle.act(() => endpoint.read(conn())),
-    end: () => handle.command({ type: 'close', conn: conn() }),
-  };
-}
-
 type Fault = 'rebind' | 'partition';
 
 function runDirect(sim: Simulator, seed: number, fault: Fault): Outcome {
   const nat = sim.addNat({ name: 'nat', preset: 'port-restricted-cone', externalIps: ['203.0.113.10'], insideSubnet: '10.0.1.0/24', link: link(10) });
   sim.addHost({ name: 'client', realm: nat.inside, ips: ['10.0.1.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
   sim.addHost({ name: 'server', ips: [SERVER.ip], role: 'server', link: link(10) });
-  const config = { idle_timeout_ms: IDLE_TIMEOUT_MS };
-  const server = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('server'), staticSecret: sim.rng.fork('ks').nextBytes(32), config });
-  const client = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('client'), staticSecret: sim.rng.fork('kc').nextBytes(32), config, accept: false });
-  const hs = sim.run('server', server, { port: SERVER.port });
-  const hc = sim.run('client', client, { port: 5000 });
   const data = payload(seed, SIZE_BYTES);
-  const progress = newProgress();
-  let clientConn = -1;
-  let serverConn = -1;
-  const ioC = endpointIo(client, hc, () => clientConn);
-  const ioS = endpointIo(server, hs, () => serverConn);
   let pathChanges = 0;
-  hc.onEvent((e) => onTransportEvent(sim, 'sender', e, ioC, data, progress));
-  hs.onEvent((e) => {
-    if (e.type === 'connected') serverConn = e.conn;
-    if (e.type === 'path-changed') pathChanges++;
-    onTransportEvent(sim, 'receiver', e, ioS, data, progress);
-  });
-  sim.at(0, () => {
-    clientConn = hc.act((_m, now) => client.connect(now, SERVER));
+  const { progress } = startEndpointPair(sim, {
+    clientHost: 'client',
+    serverHost: 'server',
+    server: SERVER,
+    clientPort: 5000,
+    crypto: nodeCrypto,
+    config: { idle_timeout_ms: IDLE_TIMEOUT_MS },
+    data,
+    rngLabels: { client: 'client', server: 'server' },
+    onServerEvent: (event) => {
+      if (event.type === 'path-changed') pathChanges++;
+    },
   });
   if (fault === 'rebind') sim.at(1_000, () => sim.rebind('client', '10.0.1.77'));
   else sim.partition({ a: ['client'], b: ['server'], from: 1_000, until: 6_000 });

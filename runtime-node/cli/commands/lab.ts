@@ -56,6 +56,8 @@ function connectTable(rows: readonly ConnectRow[]): string {
       { title: 'kernel to path', align: 'right' },
       { title: 'sim to path', align: 'right' },
       { title: 'goodput', align: 'right' },
+      { title: 'kernel NAT a/b' },
+      { title: 'sim NAT a/b' },
       { title: 'agree' },
     ],
     rows.map((r) => [
@@ -67,6 +69,8 @@ function connectTable(rows: readonly ConnectRow[]): string {
       ms(r.kernel.time_to_path_ms),
       ms(r.sim.time_to_path_ms),
       r.kernel.goodput_mbps === undefined ? '-' : `${r.kernel.goodput_mbps.toFixed(1)} Mbit/s`,
+      `${r.kernel.nat_a ?? '-'} / ${r.kernel.nat_b ?? '-'}`,
+      `${r.sim.nat_a ?? '-'} / ${r.sim.nat_b ?? '-'}`,
       r.agree ? 'yes' : 'NO',
     ]),
   );
@@ -86,7 +90,7 @@ export const command: CliCommand = {
         const rows: CalibrationRow[] = [];
         for (const labCase of cases) {
           log(`lab ${labCase.name}: probing…`);
-          rows.push(await withLab((session) => calibrateCase(session, labCase)));
+          rows.push(await withLab((session) => calibrateCase(session, labCase, log)));
         }
         if (json) process.stdout.write(`${JSON.stringify({ mode: 'probe', cases: rows })}\n`);
         else process.stdout.write(`${probeTable(rows)}\n`);

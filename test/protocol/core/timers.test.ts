@@ -38,4 +38,21 @@ describe('TimerTable', () => {
       expect(timers.earliest()).toBe(rest.length ? Math.min(...rest) : undefined);
     },
   );
+
+  test.prop([fc.array(fc.tuple(fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e4, noNaN: true })), { minLength: 1, maxLength: 20 })])(
+    'deadlines stored as sent + delay fire at exactly earliest(), leaving the next one later',
+    (arms) => {
+      // The livelock shape: arm at a float sum, wake at exactly that sum. One expression decides.
+      const timers = new TimerTable<string>();
+      arms.forEach(([sent, delay], i) => timers.set(`t${i}`, sent + delay));
+      for (let guard = 0; guard <= arms.length; guard++) {
+        const now = timers.earliest();
+        if (now === undefined) return;
+        expect(timers.expire(now).length).toBeGreaterThan(0);
+        const next = timers.earliest();
+        if (next !== undefined) expect(next).toBeGreaterThan(now);
+      }
+      expect(timers.earliest()).toBeUndefined();
+    },
+  );
 });

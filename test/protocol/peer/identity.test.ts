@@ -88,3 +88,17 @@ describe('issue 9 #3: the accepting Peer never locks onto a refused key', () => 
     expect(formatAddr(bToward)).toContain('198.51.100.20');
   });
 });
+
+describe('Peer commands report their results (issue 10)', () => {
+  it('issue 10: a write before any session is a command-failed event, not a silent drop', () => {
+    const rng = new Simulator({ seed: 7, scenario: 'peer-write' }).rng;
+    const peer = new Peer({
+      id: 'solo', token: rng.fork('t').nextBytes(16), server: addr('203.0.113.1', 7000), local: addr('10.0.0.2', 5000),
+      staticSecret: rng.fork('k').nextBytes(32), crypto: nobleCrypto, rng: rng.fork('p'),
+    });
+    peer.handleCommand(0, { type: 'write', data: new Uint8Array(10) });
+    const events: PeerEvent[] = [];
+    for (let e = peer.pollEvent(); e; e = peer.pollEvent()) events.push(e);
+    expect(events.filter((e) => e.type === 'command-failed')).toMatchObject([{ command: 'write', error: 'unknown-connection' }]);
+  });
+});

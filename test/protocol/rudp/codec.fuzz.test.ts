@@ -12,7 +12,8 @@ import { decodeParams } from '../../../protocol/rudp/noise.ts';
 import { RangeSet } from '../../../protocol/rudp/range-set.ts';
 import { ReplayWindow } from '../../../protocol/rudp/replay-window.ts';
 import { RudpEndpoint } from '../../../protocol/rudp/endpoint.ts';
-import { Cursor, writeVarint } from '../../../protocol/rudp/varint.ts';
+import { Reader } from '../../../protocol/core/reader.ts';
+import { writeVarint } from '../../../protocol/rudp/varint.ts';
 import { Pipe, seededRng } from './pipe.ts';
 
 function onlyDecodeErrors(fn: () => unknown): void {
@@ -134,7 +135,7 @@ describe('rudp codec round trips and models', () => {
   it.prop([fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })])('varints round-trip', (value) => {
     const buf = new Uint8Array(8);
     const end = writeVarint(buf, 0, value);
-    const cursor = new Cursor(buf.subarray(0, end));
+    const cursor = new Reader(buf.subarray(0, end));
     expect(cursor.varint('v')).toBe(value);
   });
 });

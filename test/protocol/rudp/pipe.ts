@@ -63,6 +63,8 @@ export class Pipe {
   dropped = 0;
   /** Datagrams a machine addressed to neither side (e.g. path challenges to a stranger). */
   strayed = 0;
+  /** Sees each strayed datagram (e.g. to measure what a stranger's address is sent). */
+  onStray: (side: Side, remote: Addr, data: Uint8Array) => void = () => {};
   /** Intercepts every datagram (tamper/replay tests); return undefined to drop it. */
   tap: ((from: Side, data: Uint8Array) => Uint8Array | undefined) | undefined;
   /** The contract checker of each endpoint. */
@@ -117,7 +119,10 @@ export class Pipe {
         progress = true;
         // Only datagrams addressed to the other side reach it (a stranger's address is a void).
         if (addrEquals(t.remote, this.addrs[side === 0 ? 1 : 0])) this.send(side, t.data);
-        else this.strayed++;
+        else {
+          this.strayed++;
+          this.onStray(side, t.remote, t.data);
+        }
         call = 'pollTransmit';
       }
       call = 'pollEvent';

@@ -166,3 +166,20 @@ describe('issue 9 #2: an established session path moves only after PATH_CHALLENG
     expect(pipe.endpoints[1].connection(b)!.peerStatic).toBe(peerBefore);
   });
 });
+
+describe('a connection that closed during its handshake', () => {
+  it('drops data packets for it (no keys, nothing to authenticate) without throwing or answering', () => {
+    const pipe = new Pipe(907, { delay_ms: 5 }, { handshake_timeout_ms: 1_000 });
+    pipe.links = [{ delay_ms: 5, loss: 1 }, { delay_ms: 5, loss: 1 }];
+    const a = pipe.connect();
+    pipe.run(() => closedError(pipe, 0) !== undefined, 5_000);
+    expect(closedError(pipe, 0)).toBe('handshake-timeout');
+    const endpoint = pipe.endpoints[0];
+    const forged = new Uint8Array(13 + 40);
+    forged[0] = PACKET.data0;
+    new DataView(forged.buffer).setUint32(1, a);
+    expect(() => endpoint.handleDatagram(pipe.now, STRANGER, forged)).not.toThrow();
+    expect(endpoint.pollTransmit()).toBeUndefined();
+    expect(endpoint.counters['closed']).toBe(1);
+  });
+});

@@ -5,10 +5,9 @@ import { describe, expect } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
 import { addr } from '../../../protocol/core/addr.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
-import { RudpEndpoint } from '../../../protocol/rudp/endpoint.ts';
 import { Simulator, type LinkConfig } from '../../../runtime-sim/index.ts';
 import { hexDigest, payload } from '../../../scenarios/transfer/payload.ts';
-import { newProgress, onTransportEvent, type StreamIo } from '../../../scenarios/transfer/stream-script.ts';
+import { startEndpointPair } from '../../../scenarios/kit/endpoint-pair.ts';
 
 const p30 = fc.double({ min: 0, max: 0.3, noNaN: true });
 
@@ -16,29 +15,15 @@ function run(seed: number, size: number, link: LinkConfig) {
   const sim = new Simulator({ seed, scenario: 'rudp-property' });
   sim.addHost({ name: 'c', ips: ['198.51.100.1'], link });
   sim.addHost({ name: 's', ips: ['198.51.100.2'], link });
-  const config = { idle_timeout_ms: 20_000 };
-  const server = new RudpEndpoint({ crypto: nobleCrypto, rng: sim.rng.fork('s'), staticSecret: sim.rng.fork('ks').nextBytes(32), config });
-  const client = new RudpEndpoint({ crypto: nobleCrypto, rng: sim.rng.fork('c'), staticSecret: sim.rng.fork('kc').nextBytes(32), config, accept: false });
-  const hs = sim.run('s', server, { port: 4000 });
-  const hc = sim.run('c', client, { port: 5000 });
   const data = payload(seed, size);
-  const progress = newProgress();
-  let cConn = -1;
-  let sConn = -1;
-  const io = (e: RudpEndpoint, h: typeof hs, conn: () => number): StreamIo => ({
-    write: (_now, d) => h.act((_m, now) => e.write(now, conn(), d)),
-    read: () => h.act(() => e.read(conn())),
-    end: () => h.command({ type: 'close', conn: conn() }),
-  });
-  const ioC = io(client, hc, () => cConn);
-  const ioS = io(server, hs, () => sConn);
-  hc.onEvent((e) => onTransportEvent(sim, 'sender', e, ioC, data, progress));
-  hs.onEvent((e) => {
-    if (e.type === 'connected') sConn = e.conn;
-    onTransportEvent(sim, 'receiver', e, ioS, data, progress);
-  });
-  sim.at(0, () => {
-    cConn = hc.act((_m, now) => client.connect(now, addr('198.51.100.2', 4000)));
+  const { progress } = startEndpointPair(sim, {
+    clientHost: 'c',
+    serverHost: 's',
+    server: addr('198.51.100.2', 4000),
+    clientPort: 5000,
+    crypto: nobleCrypto,
+    config: { idle_timeout_ms: 20_000 },
+    data,
   });
   for (let t = 1_000; t <= 300_000 && (progress.senderClosedAt === undefined || progress.receiverClosedAt === undefined); t += 1_000) sim.runUntil(t);
   return { progress, data };

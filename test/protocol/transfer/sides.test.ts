@@ -78,7 +78,6 @@ describe('failures end both sides with the same typed outcome', () => {
     expect(r.receiverEnd).toMatchObject({ ok: false, error: 'protocol-violation' });
     expect(r.receiverEnd?.message).toMatch(/offer\.magic/);
     expect(r.now).toBe(0); // refused at the first six bytes, not after a timeout
-    expect(r.now).toBe(0); // refused at the first six bytes, not after a timeout
   });
 
   it('timeout: a receiver that never answers the offer ends the sender within two progress timeouts', () => {

@@ -26,6 +26,12 @@ export async function checkLabCase(name: string): Promise<ConnectRow> {
   expect(row.kernel.ok, `${reproduce}\nkernel: ${row.kernel.error}`).toBe(true);
   expect(row.kernel.path, reproduce).toBe(labCase.expectedPath);
   expect(row.sim.path, `${reproduce} (simulator mirror)`).toBe(labCase.expectedPath);
+  if (labCase.expectedNat) {
+    // Classified through the RFC 5780 rendezvous: the NAT each peer reports, and the technique
+    // its strategy led to, in the kernel and (by `agree`) in the simulator.
+    expect({ a: row.kernel.nat_a, b: row.kernel.nat_b }, `${reproduce}: NAT classification`).toEqual(labCase.expectedNat);
+    expect(row.kernel.technique, `${reproduce}: technique`).toBe(labCase.expectedTechnique);
+  }
   expect(row.agree, `${reproduce}: kernel ${JSON.stringify(row.kernel)} vs sim ${JSON.stringify(row.sim)}`).toBe(true);
   expect(listLabNamespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
   return row;

@@ -11,7 +11,7 @@ import { findCase } from '../../../runtime-node/lab/cases.ts';
 import { withLab } from '../../../runtime-node/lab/harness.ts';
 import { listLabNamespaces, sweepLeftovers } from '../../../runtime-node/lab/namespaces.ts';
 import { probeCase } from '../../../runtime-node/lab/probe-case.ts';
-import { nodeTs, runIn } from '../../../runtime-node/lab/exec.ts';
+import { nodeTs, runIn, spawnIn } from '../../../runtime-node/lab/exec.ts';
 import { buildTopology } from '../../../runtime-node/lab/topology.ts';
 import { missingPrerequisites } from '../prerequisites.ts';
 
@@ -46,19 +46,31 @@ describe.skipIf(skip !== undefined)('kernel-NAT lab plumbing (UDP probes)', () =
 
   it('peerlab lab interrupted by SIGINT leaves no namespace and no process behind', async () => {
     const bin = fileURLToPath(new URL('../../../bin/peerlab.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'lab', 'cone-cone', '--probe'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [bin, 'lab', 'cone-cone', '--probe'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const prefix = `plab${child.pid!.toString(36)}`;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const deadline = Date.now() + 20_000;
-      while (listLabNamespaces().filter((n) => n.startsWith(prefix)).length < 3 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      // Interrupt half-way: once the lab says coturn is up (namespaces built, a process in
+      // them) and the probes are starting, not after a guessed delay.
+      await new Promise<void>((resolve, reject) => {
+        let stderr = '';
+        const timer = setTimeout(() => reject(new Error(`no "coturn ready" from peerlab lab within 30 s:\n${stderr}`)), 30_000);
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString('utf8');
+          if (/coturn ready/.test(stderr)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`peerlab lab exited (${code}) before coturn was ready:\n${stderr}`));
+        });
+      });
       const ours = listLabNamespaces().filter((n) => n.startsWith(prefix));
       expect(ours.length).toBeGreaterThan(0);
-      // Give coturn (and the probes) a moment to start inside the namespaces.
-      await new Promise((r) => setTimeout(r, 1500));
       const pids = ours.flatMap((ns) => execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).split(/\s+/).filter(Boolean).map(Number));
+      expect(pids.length).toBeGreaterThan(0); // coturn at least: the teardown has something to kill
       child.kill('SIGINT');
       expect(await exited).toBe(130);
       expect(listLabNamespaces().filter((n) => n.startsWith(prefix))).toEqual([]);
@@ -80,10 +92,12 @@ describe.skipIf(skip !== undefined)('kernel-NAT lab plumbing (UDP probes)', () =
     const entry = fileURLToPath(new URL('../../../runtime-node/lab/broadcast-main.ts', import.meta.url));
     const result = await withLab(async (session) => {
       const built = await buildTopology(session.net, findCase('same-lan')!.topology);
-      const listener = runIn(built.namespaces.get('b')!, [...nodeTs(entry), 'listen', '--port', '41000', '--for', '4000']);
-      await new Promise((r) => setTimeout(r, 1500)); // let the listener bind
+      // The listener stops at its first datagram (--until 1); --for only bounds a failure.
+      const listener = session.track(spawnIn(built.namespaces.get('b')!, 'listener', [...nodeTs(entry), 'listen', '--port', '41000', '--for', '15000', '--until', '1']));
+      await listener.waitForOutput(/^bound /m, 20_000);
       const sender = await runIn(built.namespaces.get('a')!, [...nodeTs(entry), 'send', '10.0.1.255:41000', '--port', '41001']);
-      return { listener: JSON.parse((await listener).trim()) as { heard: string[] }, sender: JSON.parse(sender.trim()) as { errors: string[] } };
+      await listener.exited;
+      return { listener: JSON.parse(listener.stdout.trim()) as { heard: string[] }, sender: JSON.parse(sender.trim()) as { errors: string[] } };
     });
     expect(result.sender.errors).toEqual([]);
     expect(result.listener.heard).toContain('10.0.1.2:41001');
