@@ -54,9 +54,13 @@ export class ConnectNarrative {
         return undefined;
       case 'rendezvous-error':
         this.tried.push(`rendezvous refused: ${rendezvousErrorText(event.code)}`);
-        // Another process holds this id: waiting cannot help, so say so at once.
-        if (event.code === ERROR_CODE.conflict) return new ConnectFailure('rendezvous', `registration refused: ${rendezvousErrorText(event.code)}`, this.tried);
         return undefined;
+      case 'register-conflict':
+        // Another process holds this id: waiting cannot help, so say so at once.
+        return new ConnectFailure('rendezvous', `registration refused: ${rendezvousErrorText(ERROR_CODE.conflict)}`, this.tried);
+      case 'id-invalid':
+        // The CLI checks ids first (idArg); this is the machine's own word for the same mistake.
+        return new ConnectFailure('rendezvous', `the ${event.field === 'id' ? '--id' : '--peer'} cannot be sent: ${event.reason === 'empty' ? 'empty' : `longer than ${event.bytes_max} bytes`}`, this.tried);
       case 'path':
         if (!this.path || event.upgrade) {
           if (!this.path) this.pathAt_ms = now - this.started;

@@ -107,7 +107,8 @@ export function readIdentity(path: string): Identity {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new IdentityFileError(path, (error as Error).message);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new IdentityFileError(path, code === 'ENOENT' ? 'does not exist (make one with peerlab keygen --out <file>)' : error instanceof SyntaxError ? 'not JSON' : errnoText(error));
   }
   const object = parsed as { kind?: unknown; secret?: unknown; public?: unknown };
   if (object.kind !== IDENTITY_KIND || typeof object.secret !== 'string') throw new IdentityFileError(path, 'not a peerlab identity');

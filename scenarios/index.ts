@@ -24,15 +24,17 @@ import { natLifetime } from './nat-lifetime.ts';
 import { natMatrix } from './nat-matrix/index.ts';
 import { natMatrixReport } from './nat-matrix/report.ts';
 import { transferScenarios } from './transfer/index.ts';
+import { meshScenarios } from './mesh/index.ts';
 import { attackScenarios } from './attack/index.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
   default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
   link: 'every link feature: latency, jitter, loss, bursts, duplication, reordering, corruption, bandwidth, MTU, partitions, broadcast',
   nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
-  transfer: 'secure transport: 16 MiB punched transfers at 0/1/10% loss, NAT rebinding, partition healing',
+  transfer: 'the file transfer `peerlab connect` runs: 16 MiB punched at 0/1/10% loss and over a long-RTT path, 16 MiB relayed between symmetric NATs, a relay limit both sides report; NAT rebinding, partition healing',
   'nat-matrix': 'hole punching across every pair of NAT presets at 0% and 5% loss, plus same-LAN and shared-CGN peers',
   attack: 'strangers against the rendezvous and a live pinned transfer: spoofed floods, id squatting, stranger punches and nominations, injected packets, low-order handshakes',
+  mesh: 'mesh overlay + replicated dict: py2p parity over secure sessions, protocol mismatch, leases, churn and partitions (1,000 peers)',
 };
 
 const entries: ScenarioEntry[] = [
@@ -56,6 +58,7 @@ const entries: ScenarioEntry[] = [
   natMatrix,
   transferScenarios,
   attackScenarios,
+  meshScenarios,
 ];
 
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */

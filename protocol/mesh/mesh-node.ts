@@ -242,6 +242,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     const link = [...this.active.values()].find((n) => bytesEqual(n.key, sender.key));
     this.originated.set(now, hex(id), true);
     this.sendTo(link?.addr ?? sender.addr, wire, link, link ? undefined : sender.key);
+    this.emit({ type: 'sent', id: hex(id), flag: 'reply', msg_type: type, size_bytes: bytes.reduce((s, p) => s + p.byteLength, 0) });
     return { ok: true, id: hex(id) };
   }
 
@@ -362,7 +363,10 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
         return this.onLinkAnswer(now, remote, remoteKey, wire, authKey);
       case T.Mismatch: {
         if (!this.pending.delete(remoteKey)) return void this.counters.unsolicited++;
+        // Another mesh: never promote it, retry it or re-join through it.
         this.passive.delete(remoteKey);
+        this.rejoin.delete(remoteKey);
+        this.contacts.delete(remoteKey);
         this.emit({ type: 'protocol-mismatch', addr: remoteKey, local_id: this.hello.protocol, local_version: this.hello.version, remote_id: wire.mine, remote_version: wire.myVersion });
         return;
       }
@@ -572,7 +576,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       else if (now >= n.pingAt) this.sendTo(n.addr, { t: T.Ping }, n);
     }
     if (this.left) return;
-    if (this.active.size === 0 && this.passive.size === 0 && this.pending.size === 0 && now >= this.refillAt) {
+    if (this.active.size < 2 && this.passive.size === 0 && this.pending.size === 0 && now >= this.refillAt) {
       // Alone with nobody to promote: join again through a contact the application gave us.
       const contact = this.sample([...this.contacts.values()], 1)[0];
       if (contact) {
@@ -584,6 +588,8 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     if (this.active.size < this.limits.active_max && now >= this.refillAt && this.passive.size > 0) {
       const candidate = this.sample([...this.passive.values()].filter((p) => !this.pending.has(p.addrKey)), 1)[0];
       if (candidate) {
+        // High priority (the target evicts someone) only with at most one link: a wider rule
+        // (under half a view) set off eviction cascades that cut a 1,000-peer mesh apart.
         this.request(now, candidate.addr, candidate.key, this.active.size <= 1);
         this.debug('promote', candidate.addrKey);
       }

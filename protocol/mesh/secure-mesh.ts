@@ -60,6 +60,14 @@ export class SecureMesh implements Machine<MeshCommand, MeshEvent> {
     const m = this.mesh.pollTimeout();
     if (m !== undefined && now >= m) this.mesh.handleTimeout(now);
     this.settle(now);
+    // Messages the mesh sent during this call flag their sessions "send now" (a wake at now):
+    // let the endpoint take them in this call, so no deadline is left due behind us.
+    for (let i = 0; i < settle_rounds_max; i++) {
+      const again = this.rudp.pollTimeout();
+      if (again === undefined || again > now) break;
+      this.rudp.handleTimeout(now);
+      this.settle(now);
+    }
   }
 
   handleCommand(now: Millis, command: MeshCommand): void {

@@ -180,7 +180,9 @@ export class RendezvousLink {
     const r = this.requests.byNonce(m.nonce);
     if (!r) return host.drops.drop('stale-reply', host.config.server);
     this.requests.delete(r.type);
-    host.emit({ type: 'rendezvous-error', code: m.code });
+    // `pending` to an accept only confirms our consent is stored: nothing to report.
+    const consentStored = m.code === ERROR_CODE.pending && r.type === 'connect' && !this.connectTarget;
+    if (!consentStored) host.emit({ type: 'rendezvous-error', code: m.code });
     if (m.code === ERROR_CODE.conflict && r.type === 'register' && !this.conflictReported) {
       this.conflictReported = true;
       host.emit({ type: 'register-conflict', id: host.config.id });

@@ -181,7 +181,7 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
     if (this.config.verbose_events) this.events.push({ type: 'registered', id: m.id, addr: formatAddr(remote), fresh: result === 'created' });
   }
 
-  /** Lookup by id, for registered peers only (a token proves it), so ids cannot be enumerated anonymously. */
+  /** Lookup by id, for registered peers only (a token proves it) and only of a peer that named the caller. */
   private onLookup(now: Millis, remote: Addr, m: Extract<RendezvousMessage, { type: 'lookup' }>, local: Addr, request_bytes: number): void {
     this.stats.lookups++;
     const self = this.registry.lookup(now, m.id);
@@ -189,8 +189,10 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
       this.drops.drop('lookup-unauthorized', remote);
       return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.unauthorized }, local);
     }
+    // Addresses and candidates go only to the peer the target named (consent), else the
+    // answer is the same as for an absent id: nobody can map who is registered where.
     const target = this.registry.lookup(now, m.target);
-    if (!target) return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.notFound }, local);
+    if (!target || target.consent?.peer !== m.id) return this.send(remote, { type: 'error', nonce: m.nonce, code: ERROR_CODE.notFound }, local);
     // Cut the candidate list until the answer is no larger than the request.
     for (let n = target.candidates.length; n >= 0; n--) {
       const reply = encodeRendezvous({ type: 'peer', nonce: m.nonce, peer: target.id, observed: target.addr, nat: target.nat, candidates: target.candidates.slice(0, n) });
@@ -240,6 +242,7 @@ export class RendezvousServer implements Machine<never, RendezvousServerEvent> {
    */
   private issuePunch(now: Millis, a: Registration, b: Registration, requester: Addr, requestNonce: number, local: Addr, request_bytes: number): void {
     this.dials.delete(a.id);
+    this.dials.delete(b.id);
     const nonceOf = (r: Registration): number => r.consent?.nonce ?? 0;
     if (!this.punchLimiter.allow(now, sourcePrefix(a.addr)) || !this.punchLimiter.allow(now, sourcePrefix(b.addr))) {
       this.drops.drop('punch-rate-limited', requester);

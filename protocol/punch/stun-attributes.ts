@@ -2,7 +2,6 @@
 // RFC 5780 address attributes (same layout), ERROR-CODE, CHANGE-REQUEST and SOFTWARE.
 import { ipFromBytes, ipToBytes, type Addr } from '../core/addr.ts';
 import { DecodeError } from '../core/decode-error.ts';
-import { STUN_MAGIC_COOKIE } from '../core/demux.ts';
 import { Reader } from '../core/reader.ts';
 import { Writer } from '../core/writer.ts';
 import { CHANGE_IP_FLAG, CHANGE_PORT_FLAG, STUN_ATTR, STUN_TEXT_BYTES_MAX, type StunAttribute } from './stun-types.ts';

@@ -70,6 +70,8 @@ export const CLOSE_CODE_REJECTED = 3;
 const CLOSE_COPIES = 2;
 /** Authenticated packets a closed connection answers with its CLOSE again (RFC 9000 10.2.1), at most. */
 export const CLOSE_REPLIES_MAX = 4;
+/** Times the initiator repeats msg3 before it relies on its data and the idle timeout. */
+const FINAL_RETRIES_MAX = 6;
 /** Floor of a pacing wake-up beyond now, so float rounding can never arm a wake at now. */
 const PACER_WAKE_MS_MIN = 0.001;
 
@@ -107,6 +109,9 @@ export abstract class ConnectionCore {
   protected keepaliveDeadline: Millis;
   protected statsDeadline: Millis | undefined;
   protected drainDeadline: Millis | undefined;
+  /** Initiator: when msg3 is sent again (until anything from the responder is heard). */
+  protected finalRetryAt: Millis | undefined;
+  protected finalRetries = 0;
   // ---- lifecycle ----
   protected closePacket: Uint8Array | undefined;
   protected closeReplies = 0;
@@ -208,6 +213,22 @@ export abstract class ConnectionCore {
     if (packet.maxData) this.maxDataPending = true;
   }
 
+  /**
+   * Initiator: msg3 may have been lost, and the responder answers nothing it has not paid for
+   * (anti-amplification), so the initiator repeats msg3 itself, with back-off, until the
+   * responder is heard (it confirms with a PING at once) or FINAL_RETRIES_MAX is reached.
+   */
+  protected retryFinal(now: Millis): void {
+    const packet = this.hs.finalPacket;
+    if (!packet || this.receivedAnyData || this.finalRetries >= FINAL_RETRIES_MAX) {
+      this.finalRetryAt = undefined;
+      return;
+    }
+    this.finalRetries++;
+    this.urgent.push({ remote: this.remote, data: packet });
+    this.finalRetryAt = now + this.loss.rtt.pto_ms(this.config.max_ack_delay_ms) * 2 ** this.finalRetries;
+  }
+
   /** The path-validation retry interval: one PTO of the current path. */
   protected pathRetry_ms(): number {
     return this.loss.rtt.pto_ms(this.config.max_ack_delay_ms);
@@ -244,6 +265,7 @@ export abstract class ConnectionCore {
     consider(this.loss.timeout());
     if (this.state === 'draining') return best;
     consider(this.pacerWake);
+    consider(this.finalRetryAt);
     consider(this.paths.deadline());
     consider(this.idleDeadline);
     consider(this.keepaliveDeadline);
@@ -271,6 +293,7 @@ export abstract class ConnectionCore {
     }
     if (this.state === 'draining') return;
     if (now >= this.idleDeadline) return this.fail('idle-timeout', `nothing heard for ${this.config.idle_timeout_ms} ms`);
+    if (this.finalRetryAt !== undefined && now >= this.finalRetryAt) this.retryFinal(now);
     const outcome = this.paths.onTimeout(now);
     if (outcome) this.ctx.emit({ type: 'path-failed', conn: this.id, remote: formatAddr(outcome.remote) });
     if (now >= this.keepaliveDeadline) {

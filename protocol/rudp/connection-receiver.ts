@@ -14,14 +14,16 @@ import { messageHead } from './message-framing.ts';
 import { DATA_HEADER_BYTES, type DataPacket } from './packet.ts';
 import { TAG_BYTES } from './cipher-state.ts';
 
+const packet_bytes = (packet: DataPacket): number => packet.header.byteLength + packet.ciphertext.byteLength;
+
 export abstract class ConnectionReceiver extends ConnectionSender {
   onData(now: Millis, remote: Addr, packet: DataPacket): void {
     this.now = now;
     if (this.state === 'handshake') {
       // The initiator is already sending: our msg2 or its msg3 was lost. Nudge it.
-      if (this.role === 'responder' && now >= this.hs.sent_ms + this.loss.rtt.smoothed_ms) {
-        const packet = this.hs.nudge(now);
-        if (packet) this.urgent.push({ remote: this.remote, data: packet });
+      if (this.role === 'responder' && addrEquals(remote, this.remote) && now >= this.hs.sent_ms + this.loss.rtt.smoothed_ms) {
+        const response = this.hs.nudge(now, packet_bytes(packet));
+        if (response) this.urgent.push({ remote: this.remote, data: response });
       }
       return this.ctx.drop('handshake-unexpected');
     }
@@ -53,11 +55,15 @@ export abstract class ConnectionReceiver extends ConnectionSender {
     this.idleDeadline = now + this.config.idle_timeout_ms;
     this.receivedAnyData = true;
     this.hs.finalPacket = undefined;
+    this.finalRetryAt = undefined;
     const pn = packet.counter;
-    if (pn > this.acks.largestReceived && !addrEquals(remote, this.remote) && this.state === 'established') {
+    const size_bytes = packet_bytes(packet);
+    if (!addrEquals(remote, this.remote) && this.state === 'established') {
       // NAT rebinding, roaming, or a stranger replaying a captured packet from elsewhere:
-      // only a PATH_RESPONSE from the peer moves the path (RFC 9000 section 9).
-      this.paths.start(now, remote, pn, this.pathTimeout_ms());
+      // only a PATH_RESPONSE from the peer moves the path (RFC 9000 section 9), and the
+      // address is sent no more challenge bytes than it sent us.
+      if (pn > this.acks.largestReceived) this.paths.start(now, remote, pn, this.pathTimeout_ms(), size_bytes);
+      else this.paths.onReceived(remote, size_bytes);
     }
     let eliciting = false;
     for (const frame of frames) {

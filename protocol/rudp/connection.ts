@@ -50,9 +50,9 @@ export class Connection extends ConnectionReceiver {
     return this.hs.initiatorEphemeral;
   }
 
-  /** Responder: a duplicate initiation (our msg2 was lost): answer again. */
-  resendResponse(): void {
-    const packet = this.state === 'handshake' ? this.hs.nudge(this.now) : undefined;
+  /** Responder: a duplicate initiation of `size_bytes` (our msg2 was lost): answer again. */
+  resendResponse(size_bytes: number): void {
+    const packet = this.state === 'handshake' ? this.hs.nudge(this.now, size_bytes) : undefined;
     if (packet) this.urgent.push({ remote: this.remote, data: packet });
   }
 
@@ -65,7 +65,8 @@ export class Connection extends ConnectionReceiver {
     this.urgent.push({ remote: this.remote, data: result });
   }
 
-  onResponse(now: Millis, remote: Addr, packet: Response): void {
+  /** `_remote` is where msg2 came from: deliberately unused (see below). */
+  onResponse(now: Millis, _remote: Addr, packet: Response): void {
     this.now = now;
     if (this.role !== 'initiator') return this.ctx.drop('handshake-unexpected');
     if (this.state !== 'handshake') {
@@ -83,16 +84,19 @@ export class Connection extends ConnectionReceiver {
       return this.fail('peer-rejected', `refused identity ${toHex(result.remoteStatic)}`);
     }
     this.peerId = packet.sender;
-    this.remote = remote;
-    this.urgent.push({ remote, data: this.hs.writeFinal(this.peerId, this.params()) });
+    // The path stays the address we dialed: msg2 authenticates the peer, not the address it
+    // came from (a stranger could race a copy). A real move is validated like any other.
+    this.urgent.push({ remote: this.remote, data: this.hs.writeFinal(this.peerId, this.params()) });
     const rtt = this.hs.rttSample(now);
     if (rtt !== undefined) this.loss.rtt.update(rtt, 0);
+    this.finalRetryAt = now + this.loss.rtt.pto_ms(this.config.max_ack_delay_ms);
     if (this.resumeFrom) this.cc.resume?.(now, this.resumeFrom, this.loss.rtt);
     this.installKeys(now, result, this.hs.split(), this.mode);
     this.reportConnected(result);
   }
 
-  onFinal(now: Millis, remote: Addr, packet: Final): void {
+  /** `_remote` is where msg3 came from: deliberately unused (the path stays the initiation's source). */
+  onFinal(now: Millis, _remote: Addr, packet: Final): void {
     this.now = now;
     if (this.role !== 'responder' || this.state !== 'handshake') return this.ctx.drop('handshake-unexpected');
     const result = this.hs.readFinal(packet.noise);
@@ -102,14 +106,14 @@ export class Connection extends ConnectionReceiver {
       // Identity before anything is reported: the application never hears `connected` for
       // a refused key. The initiator learns it from an authenticated CLOSE.
       this.protection = new PacketProtection(this.ctx.crypto, keys.send, keys.receive, this.config.replay_window_packets, now, this.config.rekey_after_ms);
-      this.remote = remote;
       this.queueClose('peer-rejected', `refused identity ${toHex(result.remoteStatic)}`, CLOSE_CODE_REJECTED);
       return this.fail('peer-rejected', `refused identity ${toHex(result.remoteStatic)}`);
     }
     const rtt = this.hs.rttSample(now);
     if (rtt !== undefined) this.loss.rtt.update(rtt, 0);
-    this.remote = remote;
     this.installKeys(now, result, keys, result.params.mode);
+    // Confirms the handshake to the initiator at once (it stops repeating msg3).
+    this.pingPending = true;
     this.reportConnected(result);
   }
 
@@ -215,7 +219,7 @@ export class Connection extends ConnectionReceiver {
     this.now = now;
     if (this.state !== 'established') return false;
     this.paths.cancel();
-    this.paths.start(now, remote, Number.MAX_SAFE_INTEGER, this.pathTimeout_ms());
+    this.paths.start(now, remote, Number.MAX_SAFE_INTEGER, this.pathTimeout_ms(), Infinity);
     this.wake = true;
     return true;
   }

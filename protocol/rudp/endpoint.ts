@@ -1,7 +1,7 @@
 // The secure-transport Machine for one UDP port: routes datagrams to connections by
 // connection id (so sessions survive address changes), runs the responder side of the
 // handshake with WireGuard-style cookies under load, and exposes the application API.
-import { formatAddr, type Addr } from '../core/addr.ts';
+import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import type { Crypto } from '../core/crypto.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
@@ -17,7 +17,7 @@ import type { RudpCommandFailure, RudpCommandName, RudpEvent, StatsSample } from
 import { hashSuite, type HashSuite } from './hash-suite.ts';
 import { keyPairFromSecret, type KeyPair } from './handshake-state.ts';
 import { NewReno } from './newreno.ts';
-import { decodePacket, encodeCookieReply, type Initiation } from './packet.ts';
+import { decodePacket, encodeCookieReply, INITIATION_BYTES, type Initiation } from './packet.ts';
 
 export type RudpCommand =
   | { readonly type: 'connect'; readonly remote: Addr; readonly expectedPeer?: Uint8Array; readonly mode?: StreamMode }
@@ -159,7 +159,10 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
     if (known !== undefined) {
       const connection = this.connections.get(known);
       // A retransmitted initiation while we wait for msg3: answer again. Otherwise a replay.
-      if (connection && connection.state === 'handshake' && connection.peerId === initiation.sender) return connection.resendResponse();
+      // Only from the address it first came from: a copy from elsewhere earns no answer there.
+      if (connection && connection.state === 'handshake' && connection.peerId === initiation.sender && addrEquals(remote, connection.remote)) {
+        return connection.resendResponse(INITIATION_BYTES);
+      }
       return this.drop('replayed-initiation');
     }
     const pending = this.pendingHandshakes();

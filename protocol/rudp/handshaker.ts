@@ -10,7 +10,7 @@ import type { HashSuite } from './hash-suite.ts';
 import { HandshakeError, type KeyPair } from './handshake-state.ts';
 import type { CipherState } from './cipher-state.ts';
 import { InitiatorHandshake, ResponderHandshake, type HandshakeResult, type TransportParams } from './noise.ts';
-import { encodeFinal, encodeInitiation, encodeResponse, type CookieReply } from './packet.ts';
+import { encodeFinal, encodeInitiation, encodeResponse, INITIATION_BYTES, type CookieReply } from './packet.ts';
 
 export interface HandshakeSetup {
   readonly crypto: Crypto;
@@ -36,6 +36,12 @@ export class Handshaker {
   private cookie: { value: Uint8Array; expires: Millis } | undefined;
   private lastMac1: Uint8Array | undefined;
   private localId = 0;
+  /**
+   * Responder: bytes it may still send to the initiator's (unvalidated) address, earned by
+   * what arrived from there (initiations, early data). msg2 is never sent beyond it, so a
+   * spoofed initiation gets at most one answer no larger than itself.
+   */
+  private credit_bytes = 0;
 
   constructor(private readonly setup: HandshakeSetup, now: Millis) {
     this.rto_ms = setup.config.handshake_rto_ms;
@@ -69,12 +75,14 @@ export class Handshaker {
   }
 
   /** Responder: reads msg1 and returns the response packet, or why msg1 is unusable. */
-  startResponder(now: Millis, localId: number, sender: number, msg1: Uint8Array, params: TransportParams, ephemeralSecret?: Uint8Array): Uint8Array | 'handshake-low-order' | 'handshake-decrypt' {
+  startResponder(now: Millis, localId: number, sender: number, msg1: Uint8Array, params: TransportParams, ephemeralSecret?: Uint8Array, msg1Bytes = INITIATION_BYTES): Uint8Array | 'handshake-low-order' | 'handshake-decrypt' {
     this.localId = localId;
     const hs = ResponderHandshake.start(this.noiseSetup(ephemeralSecret), msg1, params);
     if (!(hs instanceof ResponderHandshake)) return hs instanceof HandshakeError && hs.failure === 'low-order' ? 'handshake-low-order' : 'handshake-decrypt';
     this.responderHs = hs;
-    return this.arm(now, encodeResponse(localId, sender, hs.msg2));
+    const response = encodeResponse(localId, sender, hs.msg2);
+    this.credit_bytes = msg1Bytes - response.byteLength;
+    return this.arm(now, response);
   }
 
   get initiatorEphemeral(): Uint8Array | undefined {
@@ -133,12 +141,23 @@ export class Handshaker {
     if (this.deadline === undefined || now < this.deadline || !this.packet) return undefined;
     this.retransmitted = true;
     this.rto_ms = Math.min(this.rto_ms * 2, this.setup.config.handshake_rto_max_ms);
-    return this.initiatorHs ? this.sealInitiation(now) : this.arm(now, this.packet);
+    if (this.initiatorHs) return this.sealInitiation(now);
+    if (this.credit_bytes < this.packet.byteLength) {
+      // No credit: the initiator's own retransmission (or its early data) will earn the
+      // answer. The deadline still moves on, so nothing stays due at now.
+      this.deadline = now + this.rto_ms;
+      return undefined;
+    }
+    this.credit_bytes -= this.packet.byteLength;
+    return this.arm(now, this.packet);
   }
 
-  /** Responder: resend the response now (early data or a duplicate initiation). */
-  nudge(now: Millis): Uint8Array | undefined {
+  /** Responder: `received_bytes` more arrived from the initiator (a duplicate initiation or early data); resend the response if they pay for it. */
+  nudge(now: Millis, received_bytes: number): Uint8Array | undefined {
     if (!this.packet) return undefined;
+    this.credit_bytes += received_bytes;
+    if (this.credit_bytes < this.packet.byteLength) return undefined;
+    this.credit_bytes -= this.packet.byteLength;
     this.sent_ms = now;
     return this.packet;
   }

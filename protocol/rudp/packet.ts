@@ -22,6 +22,17 @@ export const NOISE_MSG1_BYTES = 32;
 export const HANDSHAKE_BYTES_MAX = 512;
 export const COOKIE_NONCE_BYTES = 12;
 export const COOKIE_REPLY_BYTES = 1 + ID_BYTES + COOKIE_NONCE_BYTES + MAC_BYTES + 16;
+/** The response (msg2 with our 6-byte transport parameters): type, ids, e, enc(s), enc(params). */
+export const RESPONSE_BYTES = 1 + 2 * ID_BYTES + 32 + (32 + 16) + (6 + 16);
+/**
+ * The initiation is zero-padded to this size (WireGuard pads its initiation past its response,
+ * QUIC its Initial to 1200) so that the answer to it is never larger than it: a spoofed
+ * initiation cannot turn the responder into an amplifier.
+ */
+export const INITIATION_BYTES = 128;
+const INITIATION_PAD_AT = 1 + ID_BYTES + NOISE_MSG1_BYTES;
+const INITIATION_MAC_AT = INITIATION_BYTES - 2 * MAC_BYTES;
+if (RESPONSE_BYTES > INITIATION_BYTES || COOKIE_REPLY_BYTES > INITIATION_BYTES) throw new Error('invariant: a handshake answer outgrew the initiation');
 
 export interface Initiation {
   readonly kind: 'initiation';
@@ -78,10 +89,12 @@ export function decodePacket(data: Uint8Array): Packet {
   const type = r.u8('rudp.type');
   switch (type) {
     case PACKET.initiation: {
-      const macAt = 1 + ID_BYTES + NOISE_MSG1_BYTES;
-      need(data, macAt + 2 * MAC_BYTES, 'initiation');
+      const macAt = INITIATION_MAC_AT;
+      need(data, INITIATION_BYTES, 'initiation');
       const sender = r.u32('initiation.sender');
       const noise = r.bytesView(NOISE_MSG1_BYTES, 'initiation.e');
+      const padding = r.bytesView(INITIATION_MAC_AT - INITIATION_PAD_AT, 'initiation.padding');
+      for (let i = 0; i < padding.byteLength; i++) if (padding[i] !== 0) throw new DecodeError('invalid', 'initiation.padding');
       const mac1 = r.bytesView(MAC_BYTES, 'initiation.mac1');
       const mac2 = r.bytesView(MAC_BYTES, 'initiation.mac2');
       if (r.remaining !== 0) throw new DecodeError('trailing', 'initiation');
@@ -129,11 +142,11 @@ export function decodePacket(data: Uint8Array): Packet {
 }
 
 export function encodeInitiation(sender: number, noise: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + ID_BYTES + NOISE_MSG1_BYTES + 2 * MAC_BYTES);
+  const out = new Uint8Array(INITIATION_BYTES);
   out[0] = PACKET.initiation;
   putU32(out, 1, sender);
-  out.set(noise, 1 + ID_BYTES);
-  return out; // macs are filled in by the caller
+  out.set(noise.subarray(0, NOISE_MSG1_BYTES), 1 + ID_BYTES);
+  return out; // zero padding up to the macs; the macs are filled in by the caller
 }
 
 export function encodeResponse(sender: number, receiver: number, noise: Uint8Array): Uint8Array {

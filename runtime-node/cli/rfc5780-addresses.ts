@@ -35,10 +35,14 @@ export function fourPairs(primary: Addr, alternate: Addr): Addr[] {
   return [primary, addr(primary.ip, alternate.port), addr(alternate.ip, primary.port), alternate];
 }
 
+/** Why the last bindSocket failed, in words (for the one-line error). */
+let lastBindFailure = '';
+
 function bindSocket(at: Addr): Promise<{ socket: Socket; port: number } | undefined> {
   return new Promise((resolve) => {
     const socket = createSocket({ type: at.family === 6 ? 'udp6' : 'udp4', ipv6Only: at.family === 6 });
-    socket.once('error', () => {
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      lastBindFailure = error.code === 'EADDRINUSE' ? 'in use' : error.code === 'EADDRNOTAVAIL' ? 'not an address of this host' : (error.code ?? error.message);
       socket.close();
       resolve(undefined);
     });
@@ -57,11 +61,11 @@ export async function resolvePorts(listen: Addr, alternate: Addr): Promise<{ pri
     const held: Socket[] = [];
     try {
       const a = await bindSocket(listen);
-      if (!a) throw new EnvironmentError(`cannot bind ${formatAddr(listen)} (in use, or not an address of this host)`);
+      if (!a) throw new EnvironmentError(`cannot bind ${formatAddr(listen)}: ${lastBindFailure}`);
       held.push(a.socket);
       // The alternate port must be free on both IPs; ask the kernel on B, then test it on A.
       const b = await bindSocket(alternate);
-      if (!b) throw new EnvironmentError(`cannot bind ${formatAddr(alternate)} (in use, or not an address of this host)`);
+      if (!b) throw new EnvironmentError(`cannot bind ${formatAddr(alternate)}: ${lastBindFailure}`);
       held.push(b.socket);
       if (a.port === b.port) continue; // two ephemeral ports may coincide on two IPs
       const mixed = [addr(listen.ip, b.port), addr(alternate.ip, a.port)];

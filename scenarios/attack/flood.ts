@@ -40,9 +40,9 @@ export interface FloodOptions {
 }
 
 export const FLOOD_SCENARIO: FloodOptions = {
-  registrations: 40_000,
+  registrations: 24_000,
   sources: 4_000,
-  duration_ms: 8_000,
+  duration_ms: 6_000,
   honest: 24,
   squatters: 300,
   probe_sources_per_type: 32,
@@ -96,7 +96,7 @@ export function runFlood(sim: Simulator, options: FloodOptions, makeServer: Serv
   const squats: ClientRecord[] = [];
   const holders: StrangerRegistrant[] = [];
   sim.at(STRANGER_START_MS, () => {
-    sim.run(STRANGER_HOST, new StrangerRegistrant('mallory-big', sim.rng.fork('token:mallory-big').nextBytes(16), server), { addresses: [addr(STRANGER_IPS[1], 7000)] });
+    sim.run(STRANGER_HOST, new StrangerRegistrant('mallory-big', sim.rng.fork('token:mallory-big').nextBytes(16), server, undefined, 'mallory'), { addresses: [addr(STRANGER_IPS[1], 7000)] });
     stranger.push(startClient(sim, STRANGER_HOST, 'mallory', addr(STRANGER_IPS[0], PEER_PORT), server, STRANGER_IPS[0], { connect_to: 'b', token: strangerToken }));
     ['a', 'b'].forEach((id, i) => squats.push(startClient(sim, STRANGER_HOST, id, addr(STRANGER_IPS[i], 6000 + i), server, STRANGER_IPS[i])));
     const squatRng = sim.rng.fork('squatters');
@@ -144,8 +144,8 @@ export function runFlood(sim: Simulator, options: FloodOptions, makeServer: Serv
   const honestIps = new Map<string, string>();
   const partner = new Map<string, string>([['a', 'b'], ['b', 'a']]);
   let strangerPunches = 0;
-  port.observe((_realm, src, dst, data) => {
-    if (data[0] !== MSG.punch || src.ip !== SERVER_IP) return;
+  port.observe((_realm, src, dst, data, from) => {
+    if (from === STRANGER_HOST || data[0] !== MSG.punch || src.ip !== SERVER_IP) return;
     const id = honestIps.get(dst.ip);
     if (id === undefined) return;
     const m = decodeQuietly(data);

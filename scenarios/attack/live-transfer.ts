@@ -25,16 +25,16 @@ import { hexDigest, payload } from '../transfer/payload.ts';
 import { newProgress, onTransportEvent, type StreamIo } from '../transfer/stream-script.ts';
 import { lowOrderInitiations, LOW_ORDER_POINTS_HEX } from './low-order.ts';
 import { fixed, PEER_PORT, SERVER_IP, SERVER_PORT, startClient, STRANGER_HOST, STRANGER_IPS, type ClientRecord } from './punch-peers.ts';
-import { StrangerRegistrant } from './stranger-registrant.ts';
+import { INJECTIONS_PER_KIND, OnPathStranger } from './on-path-stranger.ts';
 import { watchTables } from './table-limits.ts';
 
 const A_PUBLIC = '203.0.113.10';
 const B_PUBLIC = '198.51.101.20';
 const ACCESS: LinkConfig = { latency: { kind: 'fixed', ms: 10 }, bandwidth_bps: 100e6, queue_bytes: 512 * 1024 };
 const LIMIT_MS = 120_000;
-/** Each injection kind is sent this many times, one of each per INJECT_EVERY_MS from the first capture. */
-export const INJECTIONS_PER_KIND = 64;
-const INJECT_EVERY_MS = 10;
+/** When the stranger starts: injecting (once it has seen a and b), and its own clients. */
+const INJECT_FROM_MS = 50;
+const STRANGER_START_MS = 100;
 /** The relay may carry the whole file if punching ever falls back to it. */
 const RELAY_CIRCUIT_BYTES = 64 * 1024 * 1024;
 const RELAY_RATE_PER_S = 20_000;
@@ -53,21 +53,6 @@ function peerIo(peer: Peer, command: (c: { type: 'write'; data: Uint8Array } | {
 }
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
-interface Captured {
-  /** Latest transport data packets a sent to b (as seen on the internet), for replays and flips. */
-  readonly data: Uint8Array[];
-  /** a's public address as b sees it. */
-  aPublic: Addr | undefined;
-  bPublic: Addr | undefined;
-  /** The punch session id and key, read off a probe between a and b. */
-  session: { id: number; key: Uint8Array } | undefined;
-}
-
-const CAPTURE_MAX = 256;
-const IMPOSTOR_PORT = 5001;
-/** b's handshake answers and first packets the stranger copies to its impostor endpoint. */
-const IMPOSTOR_FORWARD_MAX = 256;
 
 export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: number): Outcome {
   const server = addr(SERVER_IP, SERVER_PORT);
@@ -124,123 +109,27 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
     if (isRudp(e)) onTransportEvent(sim, 'receiver', e, ioB, data, progress);
   });
 
-  // --- the stranger ---------------------------------------------------------------------
+  // --- the stranger: registered, squatting, and on the path --------------------------------
   sim.addHost({ name: STRANGER_HOST, ips: [...STRANGER_IPS], link: fixed(5) });
   const port = sim.adversaryPort(STRANGER_HOST);
   const strangerAddr = addr(STRANGER_IPS[0], PEER_PORT);
-  const captured: Captured = { data: [], aPublic: undefined, bPublic: undefined, session: undefined };
-  let strangerPunches = 0;
-  port.observe((_realm, src, dst, bytes) => {
-    const first = bytes[0];
-    if (first === undefined) return;
-    if (src.ip === A_PUBLIC && dst.ip === B_PUBLIC) {
-      captured.aPublic ??= src;
-      captured.bPublic ??= dst;
-      if (first === PACKET.data0 || first === PACKET.data1) {
-        if (captured.data.length >= CAPTURE_MAX) captured.data.shift();
-        captured.data.push(bytes.slice());
-      }
-    }
-    if (first === MSG.probe && (src.ip === A_PUBLIC || src.ip === B_PUBLIC) && captured.session === undefined) {
-      const m = decodeQuietly(bytes);
-      if (m?.type === 'probe') captured.session = { id: m.session, key: m.key.slice() };
-    }
-    if (first === MSG.punch && src.ip === SERVER_IP && (dst.ip === A_PUBLIC || dst.ip === B_PUBLIC)) {
-      const m = decodeQuietly(bytes);
-      if (m?.type === 'punch' && m.peer !== 'a' && m.peer !== 'b') strangerPunches++;
-    }
-    if (src.ip === B_PUBLIC && dst.ip === SERVER_IP) captured.bPublic ??= src;
-  });
-
-  // An impostor: a full Noise handshake to b under the stranger's own key. b answers along its
-  // path (towards a); the stranger reads the answers off the wire and feeds them to itself.
-  const impostorAddr = addr(STRANGER_IPS[0], IMPOSTOR_PORT);
-  const impostor = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork('impostor'), staticSecret: sim.rng.fork('key-impostor').nextBytes(32), accept: false });
-  const hi = sim.run(STRANGER_HOST, impostor, { addresses: [impostorAddr] });
-  let impostorHandshakes = 0;
-  let impostorForwarded = 0;
-  const impostorEvents: string[] = [];
-  hi.onEvent((e) => {
-    if (e.type === 'connected') impostorHandshakes++;
-    if (impostorEvents.length < 8) impostorEvents.push(e.type === 'closed' ? `closed:${e.error ?? ''}` : e.type);
-  });
-  port.observe((_realm, src, _dst, bytes) => {
-    const first = bytes[0];
-    if (src.ip !== B_PUBLIC || first === undefined || impostorForwarded >= IMPOSTOR_FORWARD_MAX) return;
-    if (first < PACKET.initiation || first > PACKET.data1) return;
-    impostorForwarded++;
-    const copy = bytes.slice();
-    sim.after(0, () => port.inject(src, impostorAddr, copy));
-  });
-  let impostorStarted = false;
-
-  // A registered stranger asking for b, and squatters on the live ids a and b.
+  const onPath = new OnPathStranger(sim, port, { a_ip: A_PUBLIC, b_ip: B_PUBLIC, server, own: strangerAddr, bSessionOpen: () => bSessionOpen, until_ms: LIMIT_MS }, sim.rng.fork('stranger'));
+  onPath.start(INJECT_FROM_MS);
   const stranger: ClientRecord[] = [];
-  sim.at(100, () => {
+  sim.at(STRANGER_START_MS, () => {
     stranger.push(startClient(sim, STRANGER_HOST, 'mallory', strangerAddr, server, STRANGER_IPS[0], { connect_to: 'b' }));
     stranger.push(startClient(sim, STRANGER_HOST, 'a', addr(STRANGER_IPS[0], 6001), server, STRANGER_IPS[0]));
     stranger.push(startClient(sim, STRANGER_HOST, 'b', addr(STRANGER_IPS[1], 6002), server, STRANGER_IPS[1]));
   });
 
-  // Low-order initiations to b from a's public address (b's NAT lets a in), and to a's.
-  const lowOrder = lowOrderInitiations(sim.rng.fork('low-order').nextUint32());
-  let lowOrderSent = 0;
-  const counts = { replays: 0, bitflips: 0, nominations: 0 };
-  const rng = sim.rng.fork('injector');
-  // A forged registration from b's public address, then the same id from the stranger's own:
-  // b's relay circuit must not follow it.
-  const hijackToken = rng.nextBytes(16);
-  let forgedRegistration = false;
-  const inject = (): void => {
-    const { aPublic, bPublic, session } = captured;
-    if (bPublic && !impostorStarted) {
-      impostorStarted = true;
-      hi.command({ type: 'connect', remote: bPublic });
-    }
-    if (aPublic && bPublic) {
-      if (lowOrderSent < lowOrder.length) {
-        port.inject(aPublic, bPublic, lowOrder[lowOrderSent++]!);
-      }
-      const victim = captured.data.length > 0 ? captured.data[rng.nextInt(0, captured.data.length - 1)]! : undefined;
-      if (victim && counts.replays < INJECTIONS_PER_KIND) {
-        port.inject(aPublic, bPublic, victim.slice());
-        counts.replays++;
-      }
-      if (victim && counts.bitflips < INJECTIONS_PER_KIND) {
-        const flipped = victim.slice();
-        const bit = rng.nextInt(0, flipped.byteLength * 8 - 1);
-        flipped[bit >> 3]! ^= 1 << (bit & 7);
-        port.inject(aPublic, bPublic, flipped);
-        counts.bitflips++;
-      }
-      // Nominations target the live session: before it exists they could only delay the
-      // handshake (docs/security.md), after it they would steal the traffic.
-      if (session && bSessionOpen && counts.nominations < INJECTIONS_PER_KIND) {
-        const probe = encodeRendezvous({ type: 'probe', session: session.id, key: session.key, tx: rng.nextUint32(), flags: PROBE_NOMINATE });
-        // From the stranger's own address, and from a port of a's public IP that a never used.
-        const from = counts.nominations % 2 === 0 ? strangerAddr : addr(A_PUBLIC, 40_000 + counts.nominations);
-        port.inject(from, bPublic, probe);
-        counts.nominations++;
-      }
-    }
-    if (bPublic && !forgedRegistration && sim.now >= 500) {
-      forgedRegistration = true;
-      const forged = encodeRendezvous({ type: 'register', nonce: rng.nextUint32(), cookie: new Uint8Array(16), id: 'hijack', token: hijackToken, rtt_ms: 0, nat: UNKNOWN_NAT, candidates: [] });
-      port.inject(bPublic, server, forged);
-      sim.after(200, () => sim.run(STRANGER_HOST, new StrangerRegistrant('hijack', hijackToken, server), { addresses: [addr(STRANGER_IPS[0], 7001)] }));
-    }
-    const done = lowOrderSent >= lowOrder.length && counts.replays >= INJECTIONS_PER_KIND && counts.bitflips >= INJECTIONS_PER_KIND && counts.nominations >= INJECTIONS_PER_KIND;
-    if (!done && sim.now < LIMIT_MS) sim.after(INJECT_EVERY_MS, inject);
-  };
-  sim.at(50, inject);
-
   for (let t = 1_000; t <= LIMIT_MS && progress.senderClosedAt === undefined; t += 1_000) sim.runUntil(t);
   sim.runFor(1_000);
 
+  const f = onPath.figures;
   const hexA = hex(pubA);
   const hexB = hex(pubB);
   // a sends from one socket through an endpoint-independent mapping: any other remote is forged.
-  const aReal = captured.aPublic ? formatAddr(captured.aPublic) : 'unknown';
+  const aReal = f.a_public ? formatAddr(f.a_public) : 'unknown';
   const strangerPathsOnB = bPaths.filter((remote) => remote !== aReal).length;
   const circuit = relayEndpoints(rendezvous, sim.now);
   const outcome: Outcome = {
@@ -253,15 +142,14 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
     b_paths: bPaths.slice(0, 6).join(' ') || 'none',
     a_public: aReal,
     b_paths_to_stranger: strangerPathsOnB,
-    stranger_punches_to_honest: strangerPunches,
+    stranger_punches_to_honest: f.stranger_punches,
     squatted_live_ids: stranger.filter((s) => (s.id === 'a' || s.id === 'b') && s.registered_at !== undefined).length,
-    low_order_sent: lowOrderSent,
-    impostor_handshakes: impostorHandshakes,
-    impostor_events: impostorEvents.join(' ') || 'none',
-    impostor_forwarded: impostorForwarded,
-    replays_sent: counts.replays,
-    bitflips_sent: counts.bitflips,
-    nominations_sent: counts.nominations,
+    low_order_sent: f.low_order,
+    impostor_handshakes: f.impostor_handshakes,
+    impostor_events: f.impostor_events.join(' ') || 'none',
+    replays_sent: f.replays,
+    bitflips_sent: f.bitflips,
+    nominations_sent: f.nominations,
     relay_endpoints: circuit,
     relay_follows_stranger: circuit.includes(STRANGER_IPS[0]),
     tables: tables.summary(),
@@ -270,22 +158,15 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
   return outcome;
 }
 
-function decodeQuietly(bytes: Uint8Array): ReturnType<typeof decodeRendezvous> | undefined {
-  try {
-    return decodeRendezvous(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The a|b relay circuit's endpoints as text, when the server keeps them by address. */
+/** The a|b relay circuit's endpoints as text ('n/a' when the server does not expose them). */
 function relayEndpoints(server: RendezvousServer, now: number): string {
-  const relay = server.relay as unknown as { ofPair?: (now: number, pair: string) => { a?: unknown; b?: unknown } | undefined };
+  const relay = server.relay as unknown as { ofPair?: (now: number, pair: string) => { a?: unknown; b?: unknown; addrs?: unknown } | undefined };
   if (typeof relay.ofPair !== 'function') return 'n/a';
   const c = relay.ofPair(now, 'a\u0000b');
   if (!c) return 'none';
-  const show = (x: unknown): string => (typeof x === 'object' && x !== null && 'ip' in x && 'port' in x ? formatAddr(x as Addr) : String(x));
-  return `${show(c.a)} ${show(c.b)}`;
+  const isAddr = (x: unknown): x is Addr => typeof x === 'object' && x !== null && 'ip' in x && 'port' in x;
+  const ends = Array.isArray(c.addrs) ? c.addrs : [c.a, c.b];
+  return ends.map((x) => (isAddr(x) ? formatAddr(x) : '?')).join(' ');
 }
 
 function attackedTransfer(size_bytes: number, name: string, slow: boolean): Scenario {

@@ -1,6 +1,7 @@
 // A stranger's own registration, by default built for the biggest possible answers: one id
 // with the most candidates the wire allows, all IPv6 (20 bytes each). Forged lookups then
-// name this id, so any reply carrying its record is as large as a reply can be. Squatters use
+// name this id (which consents to the stranger's other id, so the server may answer with its
+// record), so any reply carrying it is as large as a reply can be. Squatters use
 // it with no candidates, one id per machine. It registers
 // from an address it really owns, so it can echo the server's return-routability cookie like
 // any client, and refreshes well inside the registration TTL.
@@ -29,6 +30,8 @@ export class StrangerRegistrant implements Machine<never, never> {
     private readonly server: Addr,
     /** Candidates to advertise (default: the most the wire allows, all IPv6). */
     candidates_count: number = CANDIDATES_MAX,
+    /** An id this one consents to be looked up and punched by (the stranger's other id). */
+    private readonly consent_to?: string,
   ) {
     this.candidates = Array.from({ length: candidates_count }, (_, i) => ({ kind: 'host' as const, addr: addr(`2001:db8:ffff:${i + 1}:ffff:ffff:ffff:ffff`, 65_000 + i) }));
   }
@@ -51,6 +54,10 @@ export class StrangerRegistrant implements Machine<never, never> {
       this.send();
       this.next = now + RETRY_MS;
     } else if (m.type === 'registered') {
+      if (this.consent_to) {
+        const consent = encodeRendezvous({ type: 'connect', nonce: this.nonce++, id: this.id, token: this.token, target: this.consent_to, mode: 'accept' });
+        this.out.push({ remote: this.server, data: consent });
+      }
       this.registered = true;
       this.next = now + REFRESH_MS;
     }

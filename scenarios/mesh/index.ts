@@ -1,6 +1,7 @@
 // The `mesh` suite: py2p parity over secure sessions, protocol identity, leases, churn with
 // loss (Plumtree against flooding in the same run) and a healed partition of sync replicas.
-// The 1,000-peer scenarios are slow (tens of seconds each) and run over plain datagrams.
+// The 1,000-peer scenarios are slow (tens of seconds each), run over plain datagrams in an
+// untraced simulator of their own and write their figures to the run's trace.
 import type { Scenario } from '../scenario.ts';
 import { churnScenario } from './churn.ts';
 import { leaseScenario } from './lease.ts';
@@ -9,11 +10,12 @@ import { partitionScenario } from './partition.ts';
 import { secureBroadcast } from './secure-broadcast.ts';
 
 export const meshScenarios: Scenario[] = [
-  secureBroadcast(50, 0.05),
+  secureBroadcast(12, 0.05, false),
+  secureBroadcast(50, 0.05, true),
   ...mismatchScenarios,
   leaseScenario,
-  churnScenario({ peers: 100, loss: 0.1, churn: 0.2, broadcasts: 20, slow: false, with_flood: true }),
-  partitionScenario({ peers: 100, slow: false }),
-  churnScenario({ peers: 1000, loss: 0.1, churn: 0.2, broadcasts: 60, slow: true, with_flood: true }),
-  partitionScenario({ peers: 1000, slow: true }),
+  churnScenario({ peers: 100, loss: 0.1, churn: 0.2, broadcasts: 20, slow: false, untraced: false, with_flood: true }),
+  partitionScenario({ peers: 100, slow: false, untraced: false }),
+  churnScenario({ peers: 1000, loss: 0.1, churn: 0.2, broadcasts: 40, slow: true, untraced: true, with_flood: true }),
+  partitionScenario({ peers: 1000, slow: true, untraced: true }),
 ];

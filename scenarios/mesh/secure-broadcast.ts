@@ -14,11 +14,12 @@ import type { Scenario } from '../scenario.ts';
 import { DeliveryLog, percentile, round } from './delivery-log.ts';
 import { MESH_PORT, MESH_PROTOCOL, MESH_VERSION, perLinkLoss } from './world.ts';
 
-export function secureBroadcast(peers: number, loss: number): Scenario {
+export function secureBroadcast(peers: number, loss: number, slow: boolean): Scenario {
   return {
     name: `mesh/secure-${peers}`,
     description: `${peers} peers over Noise sessions, ${loss * 100}% loss: broadcast once to all, whisper to neighbours only, reply to a non-neighbour sender`,
     suites: ['mesh'],
+    slow,
     figures: ['broadcast_delivery', 'dup_app', 'whisper_exact', 'replies_back', 'latency_p50_ms', 'latency_p99_ms', 'ldh_max', 'sessions'],
     run(sim) {
       const log = new DeliveryLog(() => sim.now);
@@ -83,6 +84,8 @@ export function secureBroadcast(peers: number, loss: number): Scenario {
         broadcast_delivery: round(b.delivered / Math.max(1, b.expected), 5),
         dup_app: b.duplicates + w.duplicates,
         whisper_exact: w.delivered === w.expected && w.unexpected === 0,
+        whisper_delivered: w.delivered,
+        whisper_unexpected: w.unexpected,
         whisper_expected: w.expected,
         replies_sent: repliesSent,
         replies_back: repliesBack,

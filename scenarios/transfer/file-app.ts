@@ -34,7 +34,8 @@ export function senderApp(sim: Simulator, handle: Handle, data: Uint8Array, stat
   handle.onEvent((event) => {
     if (event.type === 'need-data') {
       state.startedAt ??= sim.now;
-      handle.command({ type: 'data', data: data.subarray(event.offset, event.offset + event.max_bytes) });
+      const chunk = data.subarray(event.offset, event.offset + event.max_bytes);
+      handle.command(chunk.byteLength > 0 ? { type: 'data', data: chunk } : { type: 'source-failed', message: 'end of file before the offered size' });
     } else if (event.type === 'command-refused') {
       state.refused.push(`sender ${event.command}: ${event.reason}`);
     } else if (event.type === 'transfer-end') {

@@ -1,5 +1,7 @@
-// The transfer suite: 16 MiB between punched NATed peers at three loss rates, plus NAT
-// rebinding and partition healing on the bare transport.
+// The transfer suite: the FileTransfer machine of `peerlab connect` between NATed peers (16 MiB
+// at three loss rates, over a long-RTT path, through the relay between symmetric NATs, and a
+// relay limit both sides must report), plus NAT rebinding and partition healing on the bare
+// transport.
 import type { Scenario } from '../scenario.ts';
 import { transferFaults } from './direct.ts';
 import { transfer16MiB } from './punched.ts';

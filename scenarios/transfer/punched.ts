@@ -34,6 +34,8 @@ export interface TransferSpec {
   readonly size_bytes: number;
   /** Rendezvous settings beyond its defaults (none: the relay runs with its defaults). */
   readonly server?: Partial<Omit<RendezvousServerConfig, 'primary'>>;
+  /** What the sender claims instead of the truth (tests of the verdict). */
+  readonly offer?: { readonly sha256?: Uint8Array; readonly size_bytes?: number };
 }
 
 function access(spec: TransferSpec): LinkConfig {
@@ -78,7 +80,7 @@ export function runFileTransfer(sim: Simulator, seed: number, spec: TransferSpec
   const state = newFileAppState();
   const b = make('b', '10.0.2.2', keyB, { kind: 'receive' });
   const hb = sim.run<TransferCommand, TransferEvent>('b', b, { port: 5000 });
-  const a = make('a', '10.0.1.2', keyA, { kind: 'send', offer: { name: 'payload.bin', size_bytes: spec.size_bytes, sha256 } });
+  const a = make('a', '10.0.1.2', keyA, { kind: 'send', offer: { name: 'payload.bin', size_bytes: spec.size_bytes, sha256, ...spec.offer } });
   const ha = sim.run<TransferCommand, TransferEvent>('a', a, { port: 5000 });
   let path = 'none';
   ha.onEvent((e) => {

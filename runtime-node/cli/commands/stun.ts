@@ -71,7 +71,10 @@ export function formatStun(r: StunResult): string {
   for (const m of r.mapped) lines.push(`mapped   ${m.mapped}   (via ${m.server}, rtt ${m.rtt_ms} ms)`);
   if (r.mapped.length === 0) lines.push('mapped   none: the server never answered');
   const nat = r.nat;
-  if (nat && nat.open) lines.push('nat      none: the mapped address is the local one');
+  if (nat && nat.open) {
+    lines.push('nat      none: the mapped address is the local one');
+    if (nat.filtering !== 'unknown') lines.push(`         mapping ${nat.mapping}`, `         filtering ${nat.filtering}`);
+  }
   else if (nat && nat.filtering !== 'unknown') {
     lines.push(`nat      ${nat.summary}`, `         mapping ${nat.mapping}`, `         filtering ${nat.filtering}`, `         ports ${nat.allocation}${nat.delta ? ` (step ${nat.delta})` : ''}`);
   } else if (r.mapping_varies !== undefined) {

@@ -10,7 +10,7 @@ import type { PunchEvent } from '../../../protocol/punch/punch-events.ts';
 import { encodeRendezvous, ERROR_CODE, PROBE_NOMINATE } from '../../../protocol/punch/rendezvous-wire.ts';
 import { Simulator } from '../../../runtime-sim/index.ts';
 import { buildWorld, PEER_PORT, SERVER_IPS, STUN_PORT, type Peer } from '../../../scenarios/nat-matrix/world.ts';
-import { A, B, connect, EVIL, register, server, token } from './server-harness.ts';
+import { A, B, connect, EVIL, register, send, server, token } from './server-harness.ts';
 
 const SERVER_ADDR = addr(SERVER_IPS[0], STUN_PORT);
 const ofType = <T extends PunchEvent['type']>(p: Peer, type: T): Array<Extract<PunchEvent, { type: T }>> =>
@@ -44,6 +44,16 @@ describe('finding 2: consent at the rendezvous server', () => {
         [B, 'punch', false, 22],
       ]);
     }
+  });
+
+  it('finding-2: a registered stranger cannot look up a victim\'s addresses (same answer as an absent id)', () => {
+    const s = server();
+    register(s, 0, B, 'victim', token(2));
+    connect(s, 0, B, 'victim', token(2), 'friend', 'accept');
+    register(s, 0, EVIL, 'mallory', token(6));
+    const ask = (target: string) => send(s, 1, EVIL, { type: 'lookup', nonce: 3, id: 'mallory', token: token(6), target, pad_to: 300 }).map((x) => x.m);
+    expect(ask('victim')).toEqual([{ type: 'error', nonce: 3, code: ERROR_CODE.notFound }]);
+    expect(ask('victim')).toEqual(ask('nobody'));
   });
 
   it('finding-2: consenting to someone else withdraws consent (one peer per id)', () => {

@@ -42,6 +42,7 @@ function worstPair(s: RendezvousServer): { a: Addr; b: Addr; ida: string; idb: s
     const cookie = s.cookieFor(0, from);
     send(s, 0, from, { type: 'register', nonce: 1, cookie, id, token: tok, rtt_ms: 40, nat: NAT, candidates: candidates(n) });
   }
+  connect(s, 0, b, idb, token(2), ida, 'accept');
   return { a, b, ida, idb };
 }
 

@@ -55,16 +55,20 @@ describe('punch coordination', () => {
     expect(again.map((x) => (x.m.type === 'punch' ? x.m.session : -1))).toEqual([toA.session, toA.session]);
   });
 
-  it('looks a peer up by id for registered callers only', () => {
+  it('looks a peer up by id for registered callers it consented to only', () => {
     const s = server();
     register(s, 0, A, 'a', token(1));
     register(s, 0, B, 'b', token(2));
+    register(s, 0, EVIL, 'mallory', token(6));
+    connect(s, 0, B, 'b', token(2), 'a', 'accept');
     const lookup = (nonce: number, id: string, tok: Uint8Array, target: string): RendezvousMessage => ({ type: 'lookup', nonce, id, token: tok, target, pad_to: 200 });
     expect(send(s, 1, A, lookup(5, 'a', token(1), 'b'))[0]!.m).toEqual({
       type: 'peer', nonce: 5, peer: 'b', observed: B, nat: UNKNOWN_NAT, candidates: [{ kind: 'host', addr: B }],
     });
     expect(send(s, 1, A, lookup(6, 'a', token(1), 'zed'))[0]!.m).toMatchObject({ type: 'error', code: ERROR_CODE.notFound });
     expect(send(s, 1, EVIL, lookup(7, 'a', token(3), 'b'))[0]!.m).toMatchObject({ type: 'error', code: ERROR_CODE.unauthorized });
+    // A registered stranger learns nothing: the same answer as for an absent id.
+    expect(send(s, 1, EVIL, lookup(8, 'mallory', token(6), 'b'))[0]!.m).toMatchObject({ type: 'error', code: ERROR_CODE.notFound });
   });
 
   it('refuses connects without the token and punches when the dialed peer consents later', () => {

@@ -2,7 +2,7 @@
 // initiations, cookie retry under load, floods, timeouts and refused identities.
 import { describe, expect, it } from 'vitest';
 import { addr } from '../../../protocol/core/addr.ts';
-import { PACKET } from '../../../protocol/rudp/packet.ts';
+import { INITIATION_BYTES, PACKET } from '../../../protocol/rudp/packet.ts';
 import { RudpEndpoint } from '../../../protocol/rudp/endpoint.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
 import { Pipe, seededRng } from './pipe.ts';
@@ -99,7 +99,7 @@ describe('rudp handshake', () => {
     expect(cookies).toBe(32);
     expect(server.counters['cookie-required']).toBe(32);
     // Garbage with a bad mac1 costs no DH and no state.
-    const junk = new Uint8Array(69);
+    const junk = new Uint8Array(INITIATION_BYTES);
     junk[0] = PACKET.initiation;
     server.handleDatagram(2, addr('203.0.113.2', 1), junk);
     expect(server.counters['bad-mac1']).toBe(1);

@@ -183,3 +183,58 @@ describe('a connection that closed during its handshake', () => {
     expect(endpoint.counters['closed']).toBe(1);
   });
 });
+
+describe('issue 9 #2 and #4 during the handshake: no hijack, no amplification', () => {
+  it('issue 9 #2: a copy of msg2 raced from a stranger address does not move the initiator', () => {
+    const pipe = new Pipe(908, { delay_ms: 5 });
+    pipe.tap = (from, data) => {
+      if (from === 1 && data[0] === PACKET.response) {
+        // The stranger delivers its copy first, from its own address.
+        pipe.endpoints[0].handleDatagram(pipe.now, STRANGER, data.slice());
+        return undefined;
+      }
+      return data;
+    };
+    const a = pipe.connect();
+    pipe.run(() => pipe.endpoints[0].connection(a)?.state === 'established', 5_000);
+    pipe.tap = undefined;
+    expect(pipe.endpoints[0].remoteOf(a)).toBe('10.0.0.2:5000');
+    expect(pipe.run(() => connectedOn(pipe, 1) === 1, 5_000)).toBe(true);
+  });
+
+  it('issue 9 #2: a copy of msg3 raced from a stranger address does not move the responder', () => {
+    const pipe = new Pipe(909, { delay_ms: 5 });
+    pipe.tap = (from, data) => {
+      if (from === 0 && data[0] === PACKET.final) {
+        pipe.endpoints[1].handleDatagram(pipe.now, STRANGER, data.slice());
+        return undefined;
+      }
+      return data;
+    };
+    pipe.connect();
+    pipe.run(() => connectedOn(pipe, 1) === 1, 5_000);
+    pipe.tap = undefined;
+    const b = pipe.events[1].find((e) => e.type === 'connected')!.conn;
+    expect(pipe.endpoints[1].remoteOf(b)).toBe('10.0.0.1:4000');
+  });
+
+  it('issue 9 #4: a spoofed initiation gets one answer no larger than itself, never retransmitted unpaid', () => {
+    const pipe = new Pipe(910, { delay_ms: 5 }, { handshake_timeout_ms: 20_000 });
+    const listener = pipe.endpoints[1];
+    const initiator = pipe.endpoints[0];
+    initiator.connect(pipe.now, pipe.addrs[1]);
+    const initiation = initiator.pollTransmit()!.data;
+    listener.handleDatagram(pipe.now, STRANGER, initiation);
+    let sent = 0;
+    // Twenty seconds of the listener's timers, nothing more from the "initiator".
+    for (let guard = 0; guard < 1000; guard++) {
+      for (let t = listener.pollTransmit(); t; t = listener.pollTransmit()) sent += t.data.byteLength;
+      const at = listener.pollTimeout();
+      if (at === undefined || at > 20_000) break;
+      pipe.now = at;
+      listener.handleTimeout(at);
+    }
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(initiation.byteLength);
+  });
+});

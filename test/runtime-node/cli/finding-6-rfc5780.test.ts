@@ -139,6 +139,26 @@ describe('finding 6: peerlab rendezvous --alternate answers RFC 5780 from all fo
   }, stun_cli_timeout_ms + 5_000);
 });
 
+describe('finding 6: a mixed pair that cannot be bound is an error, not a silent fallback', () => {
+  it('fixed ports with (B.ip, A.port) taken: exit 1, one line, nothing left listening', async () => {
+    // Take a port on 127.0.0.2 and ask the server for that port as its primary port: the pair
+    // (127.0.0.2, A.port) is then unavailable, so the server must refuse to start.
+    const holder = createSocket('udp4');
+    const port = await new Promise<number>((r) => holder.bind(0, '127.0.0.2', () => r(holder.address().port)));
+    try {
+      const args = ['rendezvous', '--listen', `127.0.0.1:${port}`, '--alternate', `127.0.0.2:${port === 65_535 ? port - 1 : port + 1}`];
+      const result = await runCli(args, 20_000);
+      const why = `reproduce: node bin/peerlab.js ${args.join(' ')}\n${result.stdout}${result.stderr}`;
+      expect(result.code, why).toBe(1);
+      expect(result.stderr.trimEnd().split('\n'), why).toHaveLength(1);
+      expect(result.stderr, why).toMatch(/in use/);
+      expect(result.stdout, why).not.toMatch(/listening/);
+    } finally {
+      holder.close();
+    }
+  }, 30_000);
+});
+
 const coturnSkip = missingPrerequisites({ tools: ['turnserver'] });
 /** Fixed ports for coturn (its config names them); the alternate port is coturn's port + 1. */
 const coturn_port = 34_830;

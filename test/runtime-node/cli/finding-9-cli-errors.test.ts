@@ -121,7 +121,9 @@ describe('finding 9: a registration conflict is reported at once', () => {
     // "conflict" from the server and stop at once instead of waiting out its timeout.
     const second = procs.start([...args('someone'), '--json']);
     const started = Date.now();
-    const code = await Promise.race([second.exit, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000))]);
+    let bound: NodeJS.Timeout | undefined;
+    const code = await Promise.race([second.exit, new Promise<'hung'>((r) => (bound = setTimeout(() => r('hung'), 20_000)))]);
+    clearTimeout(bound);
     expect(code, `${second.stdout}\n${second.stderr}`).toBe(EXIT_FAILED);
     expect(Date.now() - started).toBeLessThan(timeout_ms / 3);
     expect(lastJson(second.stdout)).toMatchObject({ ok: false, error: 'rendezvous' });

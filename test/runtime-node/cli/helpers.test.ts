@@ -1,7 +1,8 @@
 // CLI helpers: argument parsing (seeds, ranges, unknown options), table rendering and the
 // progress indicator in both terminal and plain-log forms.
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parseSeed, parseSeedRange, SEED_RANGE_MAX } from '../../../runtime-node/cli/args.ts';
+import { addrArg, bindArg, idArg, parseArgs, parseSeed, parseSeedRange, SEED_RANGE_MAX } from '../../../runtime-node/cli/args.ts';
+import { ID_BYTES_MAX } from '../../../protocol/punch/rendezvous-wire.ts';
 import { UsageError } from '../../../runtime-node/cli/command.ts';
 import { formatNumber, renderTable } from '../../../runtime-node/cli/table.ts';
 import { ProgressBar } from '../../../runtime-node/cli/progress.ts';
@@ -31,6 +32,30 @@ describe('parseArgs', () => {
     expect(() => parseSeedRange('6..3')).toThrow(/empty/);
     expect(() => parseSeedRange('1-3')).toThrow(UsageError);
     expect(() => parseSeedRange(`1..${SEED_RANGE_MAX + 1}`)).toThrow(/more than/);
+  });
+});
+
+describe('address and id arguments (issue 9, finding 9)', () => {
+  it('bindArg takes ip:port, [ip6]:port, a bare port or a bare IP, and nothing else', () => {
+    expect(bindArg('127.0.0.1:7000', '--listen')).toEqual({ family: 4, ip: '127.0.0.1', port: 7000 });
+    expect(bindArg('[::1]:7000', '--listen')).toEqual({ family: 6, ip: '::1', port: 7000 });
+    expect(bindArg('7000', '--listen')).toEqual({ family: 4, ip: '0.0.0.0', port: 7000 });
+    expect(bindArg('10.0.0.1', '--listen')).toEqual({ family: 4, ip: '10.0.0.1', port: 0 });
+    for (const bad of ['foo:7000', '127.0.0.1:', '127.0.0.1:1e3', '127.0.0.1:+5', '127.0.0.1:65536', '[::1]x', '[::1]:', '']) {
+      expect(() => bindArg(bad, '--listen'), bad).toThrow(UsageError);
+    }
+  });
+
+  it('addrArg refuses port 0 (nothing can be sent there)', () => {
+    expect(addrArg('127.0.0.1:1', 'target').port).toBe(1);
+    expect(() => addrArg('127.0.0.1:0', 'target')).toThrow(/port 0/);
+  });
+
+  it('idArg counts UTF-8 bytes against the rendezvous limit', () => {
+    expect(idArg('a'.repeat(ID_BYTES_MAX), '--id')).toHaveLength(ID_BYTES_MAX);
+    expect(() => idArg('a'.repeat(ID_BYTES_MAX + 1), '--id')).toThrow(UsageError);
+    expect(() => idArg('é'.repeat(ID_BYTES_MAX / 2 + 1), '--id')).toThrow(/bytes/);
+    expect(() => idArg('', '--id')).toThrow(/empty/);
   });
 });
 
