@@ -10,6 +10,10 @@ export type DisseminationMode = 'plumtree' | 'flood';
 export interface MeshLimits {
   /** HyParView active view: the links messages travel on (paper: log10(N) + c; iroh: 5). */
   readonly active_max: number;
+  /** Extra links a node accepts on low-priority requests beyond active_max (never sought). */
+  readonly active_slack: number;
+  /** Period of a low-priority link request to a random passive peer, made even with a full view. */
+  readonly explore_interval_ms: number;
   /** HyParView passive view: known-but-unlinked peers used to repair the active view. */
   readonly passive_max: number;
   /** Active random walk length of a FORWARD_JOIN (paper ARWL). */
@@ -81,6 +85,8 @@ export interface MeshLimits {
 export const DEFAULT_LIMITS: MeshLimits = {
   active_max: 5,
   passive_max: 30,
+  active_slack: 1,
+  explore_interval_ms: 30_000,
   arwl: 6,
   prwl: 3,
   shuffle_interval_ms: 10_000,

@@ -84,6 +84,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   private shuffleUntil: Millis = -1;
   private refillAt: Millis = 0;
   private rejoinAt: Millis = 0;
+  private exploreAt: Millis;
   private left = false;
   /** Time handed in by the current (or last) handle* call; reply() from handlers uses it. */
   now: Millis = 0;
@@ -117,6 +118,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     });
     this.tickAt = this.limits.tick_ms * config.rng.nextFloat();
     this.shuffleAt = this.limits.shuffle_interval_ms * (0.5 + config.rng.nextFloat());
+    this.exploreAt = this.limits.explore_interval_ms * (0.5 + config.rng.nextFloat());
   }
 
   // ================= Machine =================
@@ -429,7 +431,10 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       }
       return;
     }
-    const accept = wire.high || this.active.size < this.limits.active_max || this.active.has(remoteKey);
+    // Low priority is accepted up to active_max + active_slack: a node below its target (or a
+    // small component cut off from the rest) can still link to full nodes, and views stay
+    // bounded. High priority (a node with at most one link) is always accepted.
+    const accept = wire.high || this.active.size < this.limits.active_max + this.limits.active_slack || this.active.has(remoteKey);
     if (accept) this.addNeighbour(now, remote, h.key, h.addr);
     else this.addPassive(h.key, h.addr);
     this.sendTo(remote, { t: T.NeighborReply, hello: this.hello, accepted: accept });
@@ -513,7 +518,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     for (const other of this.active.values()) {
       if (bytesEqual(other.key, key)) this.removeNeighbour(other, 'evicted', false); // same node, new address
     }
-    if (this.active.size >= this.limits.active_max) {
+    if (this.active.size >= this.limits.active_max + this.limits.active_slack) {
       const victim = this.randomNeighbour(() => true)!;
       this.sendTo(victim.addr, { t: T.Disconnect }, victim);
       this.removeNeighbour(victim, 'evicted', true);
@@ -594,6 +599,15 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
         this.debug('promote', candidate.addrKey);
       }
       this.refillAt = now + (this.active.size < 2 ? this.limits.tick_ms : this.limits.request_timeout_ms);
+    }
+    if (now >= this.exploreAt) {
+      // Now and then link to a random passive peer even with a full view (accepted only where
+      // there is slack): the overlay keeps mixing, so no group of peers stays cut off.
+      this.exploreAt = now + this.limits.explore_interval_ms * (0.5 + this.config.rng.nextFloat());
+      if (this.active.size < this.limits.active_max + this.limits.active_slack) {
+        const candidate = this.sample([...this.passive.values()].filter((p) => !this.pending.has(p.addrKey)), 1)[0];
+        if (candidate) this.request(now, candidate.addr, candidate.key, false);
+      }
     }
     if (now >= this.rejoinAt && this.rejoin.size > 0) {
       for (const [key, p] of this.rejoin) if (now >= p.until || this.active.has(key)) this.rejoin.delete(key);

@@ -1,31 +1,25 @@
 // attack/live-transfer: a pinned transfer between two NATed peers (a behind a port-restricted
-// NAT, b behind a full cone) while a stranger does everything it can short of breaking the
-// cryptography. It is a registered peer that asks to be punched with b and squats a's and b's
-// ids; and it watches the internet (an on-path observer), so it completes a Noise handshake
-// with b under its own key (reading b's answers off the wire), replays a's transport packets
-// to b from a's own public address, flips bits in copies of them, forges NOMINATE probes with
-// the punch session key it read off the wire (from its own address and from another port of
-// a's), sends Noise initiations with every low-order ephemeral key, and forges a registration
-// from b's public address before re-registering that id from its own. Expectations: the file
-// arrives with the right sha256 and both sessions keep the pinned peer; b's path never moves
-// to an address the stranger chose; no stranger punch reaches a or b; tables stay in limits.
+// NAT, b behind a full cone) through a rendezvous server with default limits, while a stranger
+// does everything it can short of breaking the cryptography: it is a registered peer that asks
+// to be punched with b and squats a's and b's ids, and it is on the path (on-path-stranger.ts:
+// an impostor handshake, replays, bit flips, forged nominations, low-order initiations, a
+// forged registration from b's address). Expectations: the file arrives with the right sha256
+// and both sessions keep the pinned peer; b's path never moves to an address the stranger
+// chose; no stranger punch reaches a or b; the relay circuit stays with a and b; tables stay
+// within their limits; and every attack was really sent.
 import { addr, formatAddr, type Addr } from '../../protocol/core/addr.ts';
 import { Peer, type PeerEvent } from '../../protocol/peer/peer.ts';
-import { UNKNOWN_NAT } from '../../protocol/punch/nat-report.ts';
 import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
-import { decodeRendezvous, encodeRendezvous, MSG, PROBE_NOMINATE } from '../../protocol/punch/rendezvous-wire.ts';
-import { RudpEndpoint } from '../../protocol/rudp/endpoint.ts';
 import type { RudpEvent } from '../../protocol/rudp/events.ts';
-import { PACKET } from '../../protocol/rudp/packet.ts';
 import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
 import { nodeCrypto } from '../../runtime-node/node-crypto.ts';
 import { atLeast, equal, holds } from '../expect.ts';
 import type { Outcome, Scenario } from '../scenario.ts';
 import { hexDigest, payload } from '../transfer/payload.ts';
 import { newProgress, onTransportEvent, type StreamIo } from '../transfer/stream-script.ts';
-import { lowOrderInitiations, LOW_ORDER_POINTS_HEX } from './low-order.ts';
-import { fixed, PEER_PORT, SERVER_IP, SERVER_PORT, startClient, STRANGER_HOST, STRANGER_IPS, type ClientRecord } from './punch-peers.ts';
+import { LOW_ORDER_POINTS_HEX } from './low-order.ts';
 import { INJECTIONS_PER_KIND, OnPathStranger } from './on-path-stranger.ts';
+import { fixed, PEER_PORT, SERVER_IP, SERVER_PORT, startClient, STRANGER_HOST, STRANGER_IPS, type ClientRecord } from './punch-peers.ts';
 import { watchTables } from './table-limits.ts';
 
 const A_PUBLIC = '203.0.113.10';
@@ -35,9 +29,6 @@ const LIMIT_MS = 120_000;
 /** When the stranger starts: injecting (once it has seen a and b), and its own clients. */
 const INJECT_FROM_MS = 50;
 const STRANGER_START_MS = 100;
-/** The relay may carry the whole file if punching ever falls back to it. */
-const RELAY_CIRCUIT_BYTES = 64 * 1024 * 1024;
-const RELAY_RATE_PER_S = 20_000;
 
 const isRudp = (e: PeerEvent): e is RudpEvent =>
   ['connected', 'readable', 'writable', 'end', 'closed', 'finished', 'datagram', 'path-changed', 'rekeyed', 'cookie', 'stats'].includes(e.type) && 'conn' in e;
@@ -57,10 +48,8 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: number): Outcome {
   const server = addr(SERVER_IP, SERVER_PORT);
   sim.addHost({ name: 'rendezvous', ips: [SERVER_IP], role: 'server', link: fixed(5) });
-  const rendezvous = new RendezvousServer(
-    { primary: server, circuit_bytes_max: RELAY_CIRCUIT_BYTES, circuit_duration_ms: LIMIT_MS, rate_per_s: RELAY_RATE_PER_S, rate_burst: RELAY_RATE_PER_S, verbose_events: false },
-    sim.rng.fork('rendezvous'),
-  );
+  // The server as shipped: every limit at its default.
+  const rendezvous = new RendezvousServer({ primary: server, verbose_events: false }, sim.rng.fork('rendezvous'));
   sim.run('rendezvous', rendezvous, { port: SERVER_PORT });
   const tables = watchTables(sim, rendezvous, LIMIT_MS);
 
