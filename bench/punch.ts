@@ -94,6 +94,9 @@ function rendezvousServer(registrations_max: number): RendezvousServer {
       primary: SERVER, registrations_max, registrations_per_prefix_max: registrations_max, circuits_max: registrations_max, circuits_per_id_max: registrations_max,
       pending_max: 1_000, pending_per_prefix_max: 1_000, rate_per_s: 1e9, rate_burst: 1e9, punch_rate_per_s: 1e9, punch_rate_burst: 1e9,
       sources_max: 4_096, verbose_events: false, events_max: 64, transmits_max: 64,
+      // One cookie bucket for the whole run: the cookies are computed ahead by a twin server
+      // whose secret matches only until the first rotation (rotations draw from the rng).
+      cookie_bucket_ms: 1e9,
     },
     xorshift(1),
   );

@@ -14,7 +14,9 @@ export type ConnectFailureKind =
   | 'relay-limit'
   | 'rendezvous'
   /** --send / --recv cannot work (found before any network step). */
-  | 'file';
+  | 'file'
+  /** SIGINT / SIGTERM: the peer is told (abort) and a partial --recv file is removed. */
+  | 'interrupted';
 
 export class ConnectFailure extends Error {
   constructor(

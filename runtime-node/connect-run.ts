@@ -39,6 +39,8 @@ export interface ConnectOptions {
   crypto?: Crypto;
   /** Progress in percent, at most once per percent. */
   onProgress?: (percent: number, bytes: number) => void;
+  /** Aborting it ends the run at once: the peer is told, a partial --recv file is removed. */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -134,6 +136,7 @@ function untilEnd(driver: Driver<TransferCommand, TransferEvent>, files: Connect
       clearTimeout(timer);
       settle();
     };
+    options.signal?.addEventListener('abort', () => finish(() => reject(new ConnectFailure('interrupted', 'interrupted', narrative.tried))), { once: true });
     driver.onDriverEvent((event) => {
       if (event.type === 'socket-error' && event.kind !== 'send-buffer-full') options.log?.(`socket: ${event.kind} (${event.code}) ${event.message}`);
     });
@@ -154,6 +157,7 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
   const clock = new RealClock();
   let driver: Driver<TransferCommand, TransferEvent> | undefined;
   let trace: TraceFile | undefined;
+  let gaveUp = 'gave up';
   try {
     const bind = await resolveBind(options);
     trace = options.tracePath
@@ -170,6 +174,9 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
     const end = await untilEnd(driver, files, narrative, options);
     if (!end.ok) throw failureOf(end, { peer: options.peer, idle_timeout_ms: options.idle_timeout_ms ?? default_idle_timeout_ms, tried: narrative.tried });
     return result(options, bind, machine, narrative, end, clock.now());
+  } catch (error) {
+    if (error instanceof ConnectFailure) gaveUp = error.message;
+    throw error;
   } finally {
     files.close();
     if (driver) {
@@ -177,7 +184,7 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
       // A run that ends before the transfer did (timeout, rendezvous refusal) tears the session down.
       d.act((m, now) => {
         const t = m as FileTransfer;
-        if (!t.ended) t.handleCommand(now, { type: 'abort', reason: 'the other side gave up' });
+        if (!t.ended) t.handleCommand(now, { type: 'abort', reason: gaveUp });
         else if (t.side.role === 'session-only') t.peer.handleCommand(now, { type: 'end' });
       });
       // Let the datagrams just queued (the last ACK, a CLOSE) leave before the socket closes.

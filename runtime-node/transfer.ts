@@ -109,7 +109,8 @@ export class FileSink {
     }
     this.tempPath = join(dir, `.${basename(this.path)}.peerlab-${randomBytes(4).toString('hex')}.part`);
     try {
-      this.fd = openSync(this.tempPath, 'wx', 0o600);
+      // Default permissions (0666 less the umask), as a plain create of F would have had.
+      this.fd = openSync(this.tempPath, 'wx', 0o666);
     } catch (error) {
       throw new FileProblem(`cannot receive into ${path}: cannot create a file in ${dir}: ${reason(error)}`);
     }

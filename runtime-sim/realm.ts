@@ -30,6 +30,11 @@ export const BROADCAST = 2;
 export const NO_ROUTE = 3;
 export const LIMITED_BROADCAST = '255.255.255.255';
 
+/** 224.0.0.0/24 (RFC 5771 local network control block) or ff02::/16 (link-local scope). */
+export function isLinkLocalMulticast(ip: string): boolean {
+  return ip.startsWith('224.0.0.') || ip.toLowerCase().startsWith('ff02:');
+}
+
 export class Realm {
   /** Node at each IP of this realm. */
   readonly byIp = new Map<string, Attachment>();
@@ -58,9 +63,13 @@ export class Realm {
     this.pool = this.subnet ?? new Subnet(internet_pool);
   }
 
-  /** True when `ip` is a broadcast address of this realm. */
+  /**
+   * True when `ip` is a broadcast address of this realm, or a link-local multicast group
+   * (224.0.0.0/24, ff02::/16: mDNS uses 224.0.0.251 and ff02::fb). Link-local multicast is
+   * modelled as broadcast: every host with the port bound hears it, and no router forwards it.
+   */
   isBroadcast(ip: string): boolean {
-    return ip === LIMITED_BROADCAST || (this.subnet !== undefined && ip === this.subnet.broadcast);
+    return ip === LIMITED_BROADCAST || (this.subnet !== undefined && ip === this.subnet.broadcast) || isLinkLocalMulticast(ip);
   }
 
   /** True when a datagram to `ip` must stay inside (no gateway, or the IP is on this LAN). */

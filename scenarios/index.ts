@@ -26,6 +26,7 @@ import { natMatrixReport } from './nat-matrix/report.ts';
 import { transferScenarios } from './transfer/index.ts';
 import { meshScenarios } from './mesh/index.ts';
 import { attackScenarios } from './attack/index.ts';
+import { discoveryScenarios } from './discovery/index.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
   default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
@@ -34,6 +35,7 @@ export const SUITES: Readonly<Record<string, string>> = {
   transfer: 'the file transfer `peerlab connect` runs: 16 MiB punched at 0/1/10% loss and over a long-RTT path, 16 MiB relayed between symmetric NATs, a relay limit both sides report; NAT rebinding, partition healing',
   'nat-matrix': 'hole punching across every pair of NAT presets at 0% and 5% loss, plus same-LAN and shared-CGN peers',
   attack: 'strangers against the rendezvous and a live pinned transfer: spoofed floods, id squatting, stranger punches and nominations, injected packets, low-order handshakes',
+  discovery: 'LAN discovery: mDNS/DNS-SD (20 lossy hosts, NAT boundary, invisible, goodbye, expiry, name conflicts), peerpy PING/PONG, typed connections, direct connect of a LAN peer',
   mesh: 'mesh overlay + replicated dict: py2p parity over secure sessions, protocol mismatch, leases, churn and partitions (1,000 peers)',
 };
 
@@ -59,6 +61,7 @@ const entries: ScenarioEntry[] = [
   transferScenarios,
   attackScenarios,
   meshScenarios,
+  discoveryScenarios,
 ];
 
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */

@@ -17,6 +17,8 @@ export const SERVER_IPS = ['198.51.100.7', '198.51.100.8'] as const;
 export const STUN_PORT = 3478;
 export const STUN_ALT_PORT = 3479;
 export const PEER_PORT = 5000;
+/** How long a typed failure must stand, with no progress, before it is the run's outcome. */
+export const failure_settle_ms = 30_000;
 /** Strangers live at 192.0.2.200 + their schedule index. */
 const STRANGER_IP_BASE = 200;
 
@@ -66,7 +68,18 @@ export class PathWatch {
     private readonly allowedIps?: ReadonlySet<string>,
   ) {}
 
+  /**
+   * The typed failure, once it has stood for `settle_ms` with no progress since: a client
+   * that retries (a connect that raced its own registration, a punch the server repeats)
+   * is not failed yet.
+   */
+  settledFailure(now: number, settle_ms: number): string | undefined {
+    return this.failure !== undefined && now - this.failureAt >= settle_ms ? this.failure : undefined;
+  }
+
   onEvent(now: number, e: PunchEvent): void {
+    // Progress clears an earlier failure: it was not the end.
+    if (e.type === 'registered' || e.type === 'punch-start' || e.type === 'path') this.failure = undefined;
     if (e.type === 'path') {
       if (this.peer !== undefined && e.peer !== this.peer) violation('identity', `${this.name}: path to ${this.peer} replaced by a path to ${e.peer}`);
       const ip = e.remote.startsWith('[') ? e.remote.slice(1, e.remote.indexOf(']')) : e.remote.slice(0, e.remote.lastIndexOf(':'));
@@ -76,6 +89,7 @@ export class PathWatch {
     } else if (e.type === 'punch-start') {
       if (this.peer !== undefined && e.peer !== this.peer) violation('identity', `${this.name}: session with ${this.peer} taken over by a punch from ${e.peer}`);
     } else if (this.pathAt === undefined && this.failure === undefined) {
+      // The first failure since the last progress: repeats do not restart the settle time.
       if ((e.type === 'rendezvous-error' && e.code !== ERROR_CODE.pending) || e.type === 'punch-failed') {
         this.failure = e.type === 'punch-failed' ? 'punch-failed' : `rendezvous-error-${e.code}`;
         this.failureAt = now;

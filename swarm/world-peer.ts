@@ -12,7 +12,7 @@ import { nodeCrypto } from '../runtime-node/node-crypto.ts';
 import type { LinkConfig } from '../runtime-sim/index.ts';
 import type { MachineHandle } from '../runtime-sim/driver.ts';
 import { ContractGuard, type GuardCommand } from './guard.ts';
-import { PEER_PORT, PathWatch, SERVER_IPS, addRendezvous, startStranger } from './rendezvous-side.ts';
+import { PEER_PORT, PathWatch, SERVER_IPS, failure_settle_ms, addRendezvous, startStranger } from './rendezvous-side.ts';
 import { StreamCheck, payloadBytes } from './stream-check.ts';
 import { checkTables, peerTables, punchTables, rendezvousTables } from './tables.ts';
 import { violation } from './violation.ts';
@@ -26,7 +26,7 @@ function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 
-const punchEventTypes = new Set(['path', 'punch-start', 'rendezvous-error', 'punch-failed']);
+const punchEventTypes = new Set(['registered', 'path', 'punch-start', 'rendezvous-error', 'punch-failed']);
 
 export function buildPeerWorld(ctx: WorldContext): SwarmWorld {
   const { sim, plan, tally } = ctx;
@@ -110,7 +110,8 @@ export function buildPeerWorld(ctx: WorldContext): SwarmWorld {
     },
     outcome(): Outcome | undefined {
       if (closedAt !== undefined) return closeError === undefined ? { kind: 'success', at_ms: closedAt } : { kind: 'error', code: closeError, at_ms: closedAt };
-      if (a.watch.failure !== undefined && a.peer.conn === undefined) return { kind: 'error', code: a.watch.failure, at_ms: a.watch.failureAt };
+      const failure = a.watch.settledFailure(sim.now, failure_settle_ms);
+      if (failure !== undefined && a.peer.conn === undefined) return { kind: 'error', code: failure, at_ms: a.watch.failureAt };
       return undefined;
     },
     finish() {

@@ -8,7 +8,7 @@ import { PunchClient, type PunchCommand } from '../protocol/punch/punch-client.t
 import type { PunchEvent } from '../protocol/punch/punch-events.ts';
 import type { LinkConfig } from '../runtime-sim/index.ts';
 import { ContractGuard, type GuardCommand } from './guard.ts';
-import { PEER_PORT, PathWatch, SERVER_IPS, addRendezvous, startStranger } from './rendezvous-side.ts';
+import { PEER_PORT, PathWatch, SERVER_IPS, failure_settle_ms, addRendezvous, startStranger } from './rendezvous-side.ts';
 import { checkTables, punchTables, rendezvousTables } from './tables.ts';
 import { violation } from './violation.ts';
 import { addSide, rebindIp, type Outcome, type SwarmWorld, type WorldContext } from './world.ts';
@@ -46,7 +46,10 @@ export function buildPunchWorld(ctx: WorldContext): SwarmWorld {
     },
     outcome(): Outcome | undefined {
       if (watchA.pathAt !== undefined && watchB.pathAt !== undefined) return { kind: 'success', at_ms: Math.max(watchA.pathAt, watchB.pathAt) };
-      for (const w of [watchA, watchB]) if (w.failure !== undefined) return { kind: 'error', code: `${w.name}:${w.failure}`, at_ms: w.failureAt };
+      for (const w of [watchA, watchB]) {
+        const failure = w.settledFailure(sim.now, failure_settle_ms);
+        if (failure !== undefined) return { kind: 'error', code: `${w.name}:${failure}`, at_ms: w.failureAt };
+      }
       return undefined;
     },
     finish() {

@@ -107,7 +107,8 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
       rng: config.rng,
       staticSecret: config.staticSecret,
       config: config.rudp,
-      // Only the initiator dials; the other side accepts exactly one session.
+      // Only the initiator dials; the other side accepts one session at a time (a refused
+      // identity never takes the slot: the transport checks it before reporting `connected`).
       accept: !this.initiator,
       acceptPeer: (key) => (expected ? equalBytes(key, expected) : true) && (this.initiator || this.conn === undefined),
     });

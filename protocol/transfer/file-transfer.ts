@@ -56,7 +56,9 @@ function peerStream(peer: Peer): TransferStream {
     write: (now, data) => peer.write(now, data),
     read: (max_bytes) => peer.read(max_bytes),
     end: (now) => peer.handleCommand(now, { type: 'end' }),
-    abort: (now, reason) => peer.handleCommand(now, { type: 'abort', reason }),
+    // The transport's own abort, so its CLOSE (with the reason) still leaves along the current
+    // path: the Peer's `abort` command also closes the punch client, which drops that CLOSE.
+    abort: (now, reason) => (peer.conn !== undefined ? peer.rudp.abort(now, peer.conn, reason) : peer.handleCommand(now, { type: 'abort', reason })),
     deliveredBytes: () => peer.stats()?.delivered_bytes ?? 0,
   };
 }

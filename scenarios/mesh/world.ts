@@ -111,8 +111,15 @@ export class MeshWorld {
       sim.at(at, () => {
         const live = this.peers.filter((p) => p !== peer && p.goneAt === Infinity && p.joinedAt <= sim.now);
         if (live.length === 0) return;
-        const contact = live[sim.rng.nextInt(0, live.length - 1)]!;
-        handle.command({ type: 'connect', addr: contact.addr });
+        // Two bootstrap contacts (distinct when possible), so one that crashes at once cannot
+        // strand the joiner.
+        const first = live[sim.rng.nextInt(0, live.length - 1)]!;
+        handle.command({ type: 'connect', addr: first.addr });
+        const rest = live.filter((p) => p !== first);
+        if (rest.length > 0) sim.at(sim.now + 2_000, () => {
+          const second = rest[sim.rng.nextInt(0, rest.length - 1)]!;
+          if (peer.goneAt === Infinity && second.goneAt === Infinity) handle.command({ type: 'connect', addr: second.addr });
+        });
       });
     }
     return peer;

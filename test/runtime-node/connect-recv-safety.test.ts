@@ -52,6 +52,26 @@ describe('finding 3: --recv never damages an existing file', () => {
     expect(readdirSync(dir)).toEqual(['F.bin']);
   }, 60_000);
 
+  it('the receiver is interrupted (SIGTERM): F untouched, no temporary file, and the sender is told at once', async () => {
+    const { dir, file } = existingFile('interrupted');
+    const send = join(loopback.dir(), 'interrupted-send.bin');
+    writeFileSync(send, randomBytes(24 * 1024 * 1024));
+    const recv = procs.start(connectArgs('r-int', 's-int', ['--recv', file]));
+    const sender = procs.start(connectArgs('s-int', 'r-int', ['--send', send]));
+    await procs.waitFor(recv, /receiving .*: [1-9]\d*\/100/, 30_000);
+    recv.child.kill('SIGTERM');
+    const stoppedAt = Date.now();
+    expect(await recv.exit).toBe(1);
+    expect(lastJson(recv.stdout)).toMatchObject({ ok: false, error: 'interrupted' });
+    expect(readFileSync(file, 'utf8')).toBe(ORIGINAL);
+    expect(readdirSync(dir)).toEqual(['F.bin']);
+    // The sender hears the abort rather than waiting out its 30 s idle timeout.
+    expect(await sender.exit).toBe(1);
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(lastJson(sender.stdout)).toMatchObject({ ok: false, error: 'peer-gone', transfer_error: 'peer-aborted' });
+    expect(String(lastJson(sender.stdout).message)).toMatch(/interrupted/);
+  }, 60_000);
+
   it('a verified transfer replaces F, and both sides report the acknowledged end', async () => {
     const { dir, file } = existingFile('replaced');
     const send = join(loopback.dir(), 'replaced-send.bin');

@@ -1,5 +1,7 @@
 // Loopback end to end through the real CLI: `peerlab rendezvous` and two `peerlab connect`
-// processes on 127.0.0.1 move a 16 MiB file and both verify its sha256.
+// processes on 127.0.0.1 move a 16 MiB file; the receiver verifies its sha256 and both sides
+// report the acknowledged end (the sender on the receiver's verdict, the receiver on the
+// sender's confirmation).
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,8 +26,8 @@ describe('peerlab connect on loopback: transfer', () => {
     expect(sendCode, send.stderr).toBe(0);
     expect(recvCode, recv.stderr).toBe(0);
     const sha = createHash('sha256').update(data).digest('hex');
-    expect(sent).toMatchObject({ ok: true, role: 'sender', bytes: data.byteLength, sha256: sha, path: 'direct' });
-    expect(got).toMatchObject({ ok: true, role: 'receiver', bytes: data.byteLength, sha256: sha });
+    expect(sent).toMatchObject({ ok: true, role: 'sender', bytes: data.byteLength, sha256: sha, path: 'direct', confirmed: true });
+    expect(got).toMatchObject({ ok: true, role: 'receiver', bytes: data.byteLength, sha256: sha, confirmed: true });
     expect(createHash('sha256').update(readFileSync(out)).digest('hex')).toBe(sha);
     expect(sent.goodput_mbps as number).toBeGreaterThan(0);
   }, 60_000);

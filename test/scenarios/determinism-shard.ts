@@ -11,7 +11,7 @@ import type { Scenario } from '../../scenarios/scenario.ts';
 export const DETERMINISM_SEED = 7;
 export const DETERMINISM_SHARDS = 2;
 /** Slow scenarios (16 MiB transfers, seconds each, twice over) are dealt into this many files. */
-export const SLOW_SHARDS = 5;
+export const SLOW_SHARDS = 7;
 
 /** Scenarios that are not slow, dealt round-robin into DETERMINISM_SHARDS shards. */
 export function determinismShard(shard: number): void {

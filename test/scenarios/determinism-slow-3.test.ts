@@ -1,4 +1,4 @@
-// Same scenario + same seed = byte-identical trace, for slow shard 3 of 5 (16 MiB transfers and
+// Same scenario + same seed = byte-identical trace, for slow shard 3 of 7 (16 MiB transfers and
 // the other slow scenarios; see determinism-shard.ts). Always runs: no opt-in variable.
 import { slowDeterminismShard } from './determinism-shard.ts';
 

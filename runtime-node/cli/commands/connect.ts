@@ -90,6 +90,11 @@ export const command: CliCommand = {
     if (!json) log(`my public key ${encodeKey(identity.publicKey)}${keyPath ? '' : ' (ephemeral; use --key to keep one)'}`);
     const bar = send || recv ? new ProgressBar(100, send ? `sending ${send}` : `receiving ${recv}`) : undefined;
     let ticked = 0;
+    // Ctrl-C / kill: tell the peer and remove a partial --recv file instead of dying mid-write.
+    const interrupt = new AbortController();
+    const onSignal = (): void => interrupt.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     try {
       const result = await runConnect({
         rendezvous,
@@ -104,6 +109,7 @@ export const command: CliCommand = {
         timeout_ms: positiveIntFlag(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? 60_000,
         idle_timeout_ms: positiveIntFlag(stringFlag(parsed, 'idle-timeout-ms'), 'idle-timeout-ms'),
         log: json ? undefined : log,
+        signal: interrupt.signal,
         onProgress: (percent) => {
           while (bar && ticked < percent) {
             bar.tick();
@@ -124,6 +130,9 @@ export const command: CliCommand = {
         return EXIT_FAILED;
       }
       throw error;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   },
 };

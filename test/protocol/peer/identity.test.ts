@@ -9,7 +9,9 @@ import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
 import { Peer, type PeerEvent } from '../../../protocol/peer/peer.ts';
 import { PunchClient } from '../../../protocol/punch/punch-client.ts';
 import { RendezvousServer } from '../../../protocol/punch/rendezvous-server.ts';
-import { PACKET } from '../../../protocol/rudp/packet.ts';
+import { cookieKeys, sealInitiationMacs } from '../../../protocol/rudp/cookie.ts';
+import { encodeInitiation, PACKET } from '../../../protocol/rudp/packet.ts';
+import { LOW_ORDER_POINTS } from '../rudp/low-order-points.ts';
 import { RudpEndpoint } from '../../../protocol/rudp/endpoint.ts';
 import { toHex } from '../../../protocol/rudp/connection.ts';
 import { Simulator } from '../../../runtime-sim/index.ts';
@@ -17,7 +19,7 @@ import { Simulator } from '../../../runtime-sim/index.ts';
 const SEED = 41;
 
 describe('issue 9 #3: the accepting Peer never locks onto a refused key', () => {
-  it('issue 9 #3: a refused identity leaves sessionOpen false; the pinned peer is accepted afterwards', () => {
+  it('issue 9 #3 (and #1): low-order initiations and a refused identity leave sessionOpen false; the pinned peer is accepted afterwards', () => {
     const sim = new Simulator({ seed: SEED, scenario: 'peer-identity' });
     const natA = sim.addNat({ name: 'nat-a', preset: 'port-restricted-cone', externalIps: ['203.0.113.10'], insideSubnet: '10.0.1.0/24' });
     const natB = sim.addNat({ name: 'nat-b', preset: 'port-restricted-cone', externalIps: ['198.51.100.20'], insideSubnet: '10.0.2.0/24' });
@@ -68,6 +70,17 @@ describe('issue 9 #3: the accepting Peer never locks onto a refused key', () => 
       for (let t = endpoint.pollTransmit(); t; t = endpoint.pollTransmit()) port.inject(aPublic!, bToward, t.data);
       return endpoint;
     };
+
+    // Issue 9 #1 at the Peer: the 12 low-order initiations (valid mac1) from the same on-path
+    // spot neither throw (the simulator's driver would fail the run) nor take the session slot.
+    LOW_ORDER_POINTS.forEach((point, i) => {
+      const initiation = encodeInitiation(0x7000 + i, point.encoding);
+      sealInitiationMacs(nobleCrypto, cookieKeys(nobleCrypto, peerB.rudp.config.network_key), initiation, undefined);
+      port.inject(aPublic!, bToward, initiation);
+    });
+    sim.runFor(1_000);
+    expect(peerB.rudp.counters['handshake-low-order']).toBe(LOW_ORDER_POINTS.filter((p) => p.zeroSecret).length);
+    expect(peerB.sessionOpen).toBe(false);
 
     dial(wrongSecret);
     sim.runFor(3_000);

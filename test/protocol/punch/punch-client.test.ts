@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { addr } from '../../../protocol/core/addr.ts';
 import { rngFromFloat } from '../../../protocol/core/rng.ts';
+import { checked } from '../../../protocol/core/checked-machine.ts';
 import { PunchClient } from '../../../protocol/punch/punch-client.ts';
 import type { PathEvent, PunchEvent } from '../../../protocol/punch/punch-events.ts';
 import { encodeRendezvous } from '../../../protocol/punch/rendezvous-wire.ts';
@@ -101,7 +102,7 @@ describe('punch client fuzz', () => {
   }
   const from = fc.constantFrom(SERVER, addr('203.0.113.9', 7), addr('10.0.0.3', 5000));
   fcTest.prop([fc.array(fc.tuple(from, fc.uint8Array({ maxLength: 600 })), { maxLength: 40 })], { numRuns: 300 })('random datagrams never throw', (datagrams) => {
-    const c = client();
+    const c = checked(client(), 'punch client fuzz'); // the contract checker + spin guard
     let now = 0;
     for (const [remote, data] of datagrams) {
       c.handleDatagram((now += 50), remote, data, LOCAL);

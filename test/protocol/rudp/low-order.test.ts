@@ -9,7 +9,7 @@ import { handshakePattern } from '../../../protocol/rudp/handshake-pattern.ts';
 import { HandshakeError, HandshakeState, keyPairFromSecret } from '../../../protocol/rudp/handshake-state.ts';
 import { hashSuite } from '../../../protocol/rudp/hash-suite.ts';
 import { nodeCrypto } from '../../../runtime-node/node-crypto.ts';
-import { KNOWN_HEX, LOW_ORDER_POINTS } from './low-order-points.ts';
+import { encodeU, KNOWN_HEX, LOW_ORDER_POINTS, LOW_ORDER_SOURCE, ORDER8, SOURCE_INTEGERS } from './low-order-points.ts';
 import { seededRng } from './pipe.ts';
 
 /** What a responder's `-> e` then `<- e, ee, s, es` does with `e` = point: 'ok', a HandshakeError failure, or 'plain <message>'. */
@@ -33,9 +33,15 @@ function respondTo(crypto: Crypto, ephemeral: Uint8Array): string {
 }
 
 describe('issue 9 #1: low-order X25519 keys in the Noise handshake', () => {
-  it('the 12 vectors encode the published points (cr.yp.to/ecdh.html)', () => {
-    expect(LOW_ORDER_POINTS).toHaveLength(12);
+  it('the 12 vectors in test/vectors/x25519-low-order.json are the published integers, encoded little-endian', () => {
+    expect(LOW_ORDER_SOURCE).toContain('cr.yp.to/ecdh.html');
+    expect(LOW_ORDER_POINTS.map((p) => p.u)).toEqual(SOURCE_INTEGERS);
+    for (const point of LOW_ORDER_POINTS) expect(point.hex, point.name).toBe(encodeU(point.u));
     for (const [name, hex] of Object.entries(KNOWN_HEX)) expect(LOW_ORDER_POINTS.find((p) => p.name === name)!.hex).toBe(hex);
+    // Masked to 255 bits, exactly the first seven are low-order: 0, 1, the order-8 pair, p-1, p, p+1.
+    const masked = (u: bigint): bigint => (u & ((1n << 255n) - 1n)) % (2n ** 255n - 19n);
+    const lowOrder = new Set([0n, 1n, ORDER8[0], ORDER8[1], 2n ** 255n - 20n]);
+    for (const point of LOW_ORDER_POINTS) expect(lowOrder.has(masked(point.u)), point.name).toBe(point.zeroSecret);
   });
 
   for (const [providerName, crypto] of [

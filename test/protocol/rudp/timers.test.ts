@@ -59,4 +59,22 @@ describe('rudp timers are stored deadlines (issue 10)', () => {
     expect(pipe.endpoints[0].connectionCount + pipe.endpoints[1].connectionCount).toBe(0);
     expect(pipe.endpoints[0].pollTimeout()).toBeUndefined();
   });
+
+  it('issue 10: a pacing wake-up is never armed at now (float rounding at a large clock and a tiny RTT)', () => {
+    // At now = 1e12 ms one ulp is ~1.2e-4 ms; on a zero-delay link the RTT floor (0.001 ms)
+    // makes the pacing rate so high that `now + deficit / rate` rounds back to now.
+    const pipe = new Pipe(1003, { delay_ms: 0 });
+    pipe.now = 1e12;
+    const a = pipe.connect();
+    pipe.run(() => pipe.endpoints[0].connection(a)?.state === 'established', 5_000);
+    pipe.endpoints[0].write(pipe.now, a, new Uint8Array(4_000_000));
+    let received = 0;
+    const b = pipe.events[1].find((e) => e.type === 'connected')!.conn;
+    // The pipe's contract checker throws if a deadline is left at now after handleTimeout.
+    pipe.run(() => {
+      for (let c = pipe.endpoints[1].read(b); c; c = pipe.endpoints[1].read(b)) received += c.byteLength;
+      return received === 4_000_000;
+    }, 5_000);
+    expect(received).toBe(4_000_000);
+  });
 });

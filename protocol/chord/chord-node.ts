@@ -1,0 +1,609 @@
+// The Chord node (Stoica et al., SIGCOMM 2001 / ToN 2003) as a Sans-IO machine: join through
+// any known node, periodic stabilize / notify / fixFingers / checkPredecessor on stored,
+// jittered deadlines, iterative lookups (this node drives every hop, so a dead hop is retried
+// via the next-best candidate the previous hop named), and r-way replication with refresh,
+// hand-over to a new predecessor and on graceful leave. The dict operations (py2p's
+// get/set/delete/update) live in dict-client.ts on top of lookup() and request().
+// Over plain datagrams the machine talks to addresses; never throws from handle*.
+import { formatAddr, type Addr } from '../core/addr.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
+import { DecodeError } from '../core/decode-error.ts';
+import type { Machine, Transmit } from '../core/machine.ts';
+import type { Millis } from '../core/time.ts';
+import { TimerTable } from '../core/timers.ts';
+import { CHORD_VERSION, m_bits_default, resolveLimits, ChordConfigError, type ChordConfig, type ChordLimits } from './config.ts';
+import { DictClient, type DictCommand } from './dict-client.ts';
+import { identityText, type ChordDropReason, type ChordErrorCode, type ChordEvent, type NodeInfo } from './events.ts';
+import { fingerStart, hashToId, idText, inHalfOpen, inOpen, type ChordId } from './id.ts';
+import { RequestTable } from './requests.ts';
+import { RoutingTable } from './routing.ts';
+import { ChordStore } from './store.ts';
+import { decodeChord, encodeChord, refBytes, RING_TAG_BYTES, T, validMBits, type ChordWire, type Identity, type Item, type NodeRef } from './wire.ts';
+
+export type ChordCommand =
+  | { readonly type: 'create' }
+  | { readonly type: 'join'; readonly via: Addr }
+  | { readonly type: 'leave' }
+  | DictCommand;
+
+type TimerName = 'stabilize' | 'fix-fingers' | 'check-predecessor' | 'replicate';
+
+export interface LookupResult {
+  readonly nodes: readonly NodeRef[];
+  readonly hops: number;
+  readonly path: readonly NodeRef[];
+  readonly timeouts: number;
+}
+
+interface Lookup {
+  readonly target: ChordId;
+  readonly candidates: NodeRef[];
+  readonly tried: Set<bigint>;
+  hops: number;
+  timeouts: number;
+  readonly path: NodeRef[];
+  readonly deadline: Millis;
+  readonly done: (now: Millis, result: LookupResult) => void;
+  readonly fail: (now: Millis, code: ChordErrorCode, detail: string) => void;
+}
+
+export interface ChordCounters {
+  datagrams_sent: number;
+  maintenance_sent: number;
+  lookup_sent: number;
+  data_sent: number;
+  lookups_started: number;
+  lookups_failed: number;
+  hop_timeouts: number;
+  replicated_items: number;
+  drops: Record<ChordDropReason, number>;
+}
+
+export class ChordNode implements Machine<ChordCommand, ChordEvent> {
+  readonly limits: ChordLimits;
+  readonly m_bits: number;
+  readonly identity: Identity;
+  readonly self: NodeRef;
+  readonly routing: RoutingTable;
+  readonly store: ChordStore;
+  readonly counters: ChordCounters = {
+    datagrams_sent: 0,
+    maintenance_sent: 0,
+    lookup_sent: 0,
+    data_sent: 0,
+    lookups_started: 0,
+    lookups_failed: 0,
+    hop_timeouts: 0,
+    replicated_items: 0,
+    drops: { malformed: 0, mismatch: 0, unsolicited: 0, 'stale-reply': 0, 'events-full': 0, 'transmits-full': 0, 'store-full': 0 },
+  };
+  readonly requests: RequestTable;
+  private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
+  private readonly events: BoundedQueue<ChordEvent, 'drop-newest'>;
+  private readonly timers = new TimerTable<TimerName>();
+  private readonly dict: DictClient;
+  private joinedFlag = false;
+  private closed = false;
+  private nextFinger = 1;
+  private fixing = false;
+  private stabilizing = false;
+  private pinging = false;
+
+  constructor(readonly config: ChordConfig) {
+    this.limits = resolveLimits(config.limits);
+    this.m_bits = config.m_bits ?? m_bits_default;
+    if (!validMBits(this.m_bits)) throw new ChordConfigError(`m_bits ${this.m_bits} not in 3..256`);
+    const tag = config.crypto.sha256(new TextEncoder().encode(config.ring)).subarray(0, RING_TAG_BYTES);
+    this.identity = { version: CHORD_VERSION, m_bits: this.m_bits, ring_tag: tag.slice() };
+    this.self = { id: hashToId(config.crypto, config.publicKey, this.m_bits), addr: config.local };
+    this.routing = new RoutingTable(this.self, this.m_bits, this.limits.successors, config.route_via_successors ?? true);
+    this.store = new ChordStore(this.limits.store_keys_max);
+    this.requests = new RequestTable(config.rng, this.limits.pending_max * 2 + 16);
+    this.transmits = BoundedQueue.dropNewest(this.limits.transmits_max);
+    this.events = BoundedQueue.dropNewest(this.limits.events_max);
+    this.dict = new DictClient(this);
+  }
+
+  get joined(): boolean {
+    return this.joinedFlag;
+  }
+
+  get idText(): string {
+    return idText(this.self.id, this.m_bits);
+  }
+
+  keyId(key: Uint8Array): ChordId {
+    return hashToId(this.config.crypto, key, this.m_bits);
+  }
+
+  info(ref: NodeRef): NodeInfo {
+    return { id: idText(ref.id, this.m_bits), addr: formatAddr(ref.addr) };
+  }
+
+  // ---- the contract ----
+
+  handleDatagram(now: Millis, remote: Addr, data: Uint8Array): void {
+    if (this.closed) return;
+    let decoded;
+    try {
+      decoded = decodeChord(data, this.identity, this.limits);
+    } catch (error) {
+      if (error instanceof DecodeError) {
+        this.counters.drops.malformed++;
+        return;
+      }
+      throw error;
+    }
+    const message = decoded.message;
+    if (message === undefined) {
+      this.onForeign(remote, decoded.identity, data.byteLength, decoded);
+      return;
+    }
+    this.onMessage(now, remote, message);
+  }
+
+  handleTimeout(now: Millis): void {
+    if (this.closed) return;
+    for (const request of this.requests.expire(now)) request.onTimeout(now);
+    for (const name of this.timers.expire(now)) {
+      if (name === 'stabilize') this.stabilize(now);
+      else if (name === 'fix-fingers') this.fixFingers(now);
+      else if (name === 'check-predecessor') this.checkPredecessor(now);
+      else this.replicate(now);
+    }
+  }
+
+  handleCommand(now: Millis, command: ChordCommand): void {
+    if (this.closed) return;
+    switch (command.type) {
+      case 'create':
+        if (!this.joinedFlag) this.becomeJoined(now);
+        return;
+      case 'join':
+        this.join(now, command.via);
+        return;
+      case 'leave':
+        this.leave(now);
+        return;
+      default:
+        this.dict.handle(now, command);
+    }
+  }
+
+  pollTransmit(): Transmit | undefined {
+    return this.transmits.shift();
+  }
+
+  pollEvent(): ChordEvent | undefined {
+    return this.events.shift();
+  }
+
+  pollTimeout(): Millis | undefined {
+    if (this.closed) return undefined;
+    const a = this.timers.earliest();
+    const b = this.requests.earliest();
+    if (a === undefined) return b;
+    if (b === undefined) return a;
+    return a < b ? a : b;
+  }
+
+  isClosed(): boolean {
+    return this.closed && this.transmits.length === 0 && this.events.length === 0;
+  }
+
+  // ---- output ----
+
+  emit(event: ChordEvent): void {
+    if (this.events.length >= this.events.capacity) this.counters.drops['events-full']++;
+    this.events.push(event);
+  }
+
+  send(to: Addr, message: ChordWire, kind: 'maintenance' | 'lookup' | 'data'): void {
+    if (this.transmits.length >= this.transmits.capacity) {
+      this.counters.drops['transmits-full']++;
+      return;
+    }
+    this.transmits.push({ remote: to, data: encodeChord(this.identity, message, this.limits.datagram_bytes_max) });
+    this.counters.datagrams_sent++;
+    if (kind === 'maintenance') this.counters.maintenance_sent++;
+    else if (kind === 'lookup') this.counters.lookup_sent++;
+    else this.counters.data_sent++;
+  }
+
+  /** Sends a request and arms its per-hop deadline. False when the request table is full. */
+  request(
+    now: Millis,
+    to: Addr,
+    build: (rid: number) => ChordWire,
+    kind: 'maintenance' | 'lookup' | 'data',
+    onReply: (now: Millis, message: ChordWire) => void,
+    onTimeout: (now: Millis) => void,
+  ): boolean {
+    if (this.requests.full) return false;
+    const rid = this.requests.freshId();
+    this.requests.add({ rid, to, deadline: now + this.limits.hop_timeout_ms, onReply, onTimeout });
+    this.send(to, build(rid), kind);
+    return true;
+  }
+
+  /** Padding for a request whose answer is a list of refs, so the answer never outweighs it. */
+  private listPad(count: number): number {
+    return 12 + 2 + count * refBytes(this.m_bits) + refBytes(this.m_bits);
+  }
+
+  // ---- lookups (iterative) ----
+
+  /** Finds successor(target): `done` gets the responsible node's successor list, first = successor(target). */
+  lookup(now: Millis, target: ChordId, done: Lookup['done'], fail: Lookup['fail'], bootstrap?: Addr): void {
+    this.counters.lookups_started++;
+    const lk: Lookup = { target, candidates: [], tried: new Set(), hops: 0, timeouts: 0, path: [], deadline: now + this.limits.operation_timeout_ms, done, fail };
+    if (bootstrap === undefined) {
+      if (this.routing.successorOwns(target)) {
+        done(now, { nodes: this.routing.successorsForReply(this.limits.successors), hops: 0, path: [], timeouts: 0 });
+        return;
+      }
+      lk.candidates.push(...this.routing.closestPreceding(target, this.limits.candidates_max));
+      if (lk.candidates.length === 0) lk.candidates.push(this.routing.successor);
+    } else {
+      // The contact's id is unknown until it answers: a placeholder ref that is never "tried" by id.
+      lk.candidates.push({ id: -1n, addr: bootstrap });
+    }
+    this.lookupStep(now, lk);
+  }
+
+  private lookupStep(now: Millis, lk: Lookup): void {
+    if (now >= lk.deadline || lk.hops + lk.timeouts >= this.limits.lookup_hops_max) {
+      this.counters.lookups_failed++;
+      lk.fail(now, 'timeout', `lookup gave up after ${lk.hops} hops and ${lk.timeouts} timeouts`);
+      return;
+    }
+    let next: NodeRef | undefined;
+    while ((next = lk.candidates.shift()) !== undefined) if (!lk.tried.has(next.id) && next.id !== this.self.id) break;
+    if (next === undefined) {
+      this.counters.lookups_failed++;
+      lk.fail(now, 'timeout', `no live candidate left after ${lk.hops} hops and ${lk.timeouts} timeouts`);
+      return;
+    }
+    const hop = next;
+    lk.tried.add(hop.id);
+    const sent = this.request(
+      now,
+      hop.addr,
+      (rid) => ({ t: T.FindSucc, rid, target: lk.target, pad: this.listPad(Math.max(this.limits.successors, this.limits.candidates_max)) }),
+      'lookup',
+      (at, reply) => this.lookupReply(at, lk, hop, reply),
+      (at) => {
+        lk.timeouts++;
+        this.counters.hop_timeouts++;
+        if (hop.id >= 0n) this.routing.forgetFinger(hop.id);
+        this.lookupStep(at, lk);
+      },
+    );
+    if (!sent) lk.fail(now, 'busy', 'request table full');
+  }
+
+  private lookupReply(now: Millis, lk: Lookup, hop: NodeRef, reply: ChordWire): void {
+    if (reply.t === T.Mismatch) {
+      lk.fail(now, 'mismatch', `${formatAddr(hop.addr)} runs another ring, m or version`);
+      return;
+    }
+    if (reply.t !== T.FindSuccReply) {
+      this.counters.drops.unsolicited++;
+      this.lookupStep(now, lk);
+      return;
+    }
+    lk.hops++;
+    lk.path.push(hop);
+    if (reply.done) {
+      if (reply.nodes.length === 0) {
+        this.lookupStep(now, lk);
+        return;
+      }
+      lk.done(now, { nodes: reply.nodes, hops: lk.hops, path: lk.path, timeouts: lk.timeouts });
+      return;
+    }
+    // Only nodes strictly closer to the target than the hop that named them: no loops.
+    const fresh = reply.nodes.filter((n) => !lk.tried.has(n.id) && n.id !== this.self.id && (hop.id < 0n || inOpen(n.id, hop.id, lk.target)));
+    lk.candidates.unshift(...fresh);
+    this.lookupStep(now, lk);
+  }
+
+  // ---- join, leave ----
+
+  private join(now: Millis, via: Addr): void {
+    if (this.joinedFlag) return;
+    this.lookup(
+      now,
+      this.self.id,
+      (at, result) => {
+        this.routing.setSuccessors(result.nodes);
+        if (result.nodes.some((n) => n.id === this.self.id && formatAddr(n.addr) !== formatAddr(this.self.addr))) {
+          this.emit({ type: 'error', op: 0, operation: 'join', code: 'mismatch', detail: 'another node holds our id' });
+        }
+        this.becomeJoined(at);
+      },
+      (at, code, detail) => this.emit({ type: 'error', op: 0, operation: 'join', code, detail }),
+      via,
+    );
+  }
+
+  private becomeJoined(now: Millis): void {
+    this.joinedFlag = true;
+    this.emit({ type: 'joined', id: this.idText, successor: this.info(this.routing.successor) });
+    // The first stabilize soon, so the successor learns of us at once.
+    this.timers.set('stabilize', now + 1);
+    this.timers.set('fix-fingers', this.jittered(now, this.limits.fix_fingers_ms));
+    this.timers.set('check-predecessor', this.jittered(now, this.limits.check_predecessor_ms));
+    this.timers.set('replicate', this.jittered(now, this.limits.replicate_ms));
+  }
+
+  /** Graceful leave: hand every primary key to the successor, tell both neighbours, stop. */
+  private leave(now: Millis): void {
+    if (!this.joinedFlag) {
+      this.closed = true;
+      return;
+    }
+    const succ = this.routing.successor;
+    const pred = this.routing.predecessor;
+    if (succ.id !== this.self.id) {
+      const items: Item[] = [];
+      for (const entry of this.store.values()) if (this.routing.isPrimary(entry.keyId)) items.push(this.store.toItem(entry));
+      this.pushItems(succ.addr, items);
+      const leave: ChordWire = { t: T.Leave, rid: 0, self: this.self, pred, successors: this.routing.successors.slice(0, this.limits.successors) };
+      this.send(succ.addr, leave, 'maintenance');
+      if (pred && pred.id !== succ.id) this.send(pred.addr, leave, 'maintenance');
+    }
+    this.emit({ type: 'left' });
+    this.closed = true;
+    this.requests.clear();
+    for (const name of ['stabilize', 'fix-fingers', 'check-predecessor', 'replicate'] as const) this.timers.clear(name);
+  }
+
+  // ---- maintenance ----
+
+  jittered(now: Millis, period_ms: number): Millis {
+    const j = this.limits.jitter_fraction;
+    return now + period_ms * (1 - j + 2 * j * this.config.rng.nextFloat());
+  }
+
+  private stabilize(now: Millis): void {
+    this.timers.set('stabilize', this.jittered(now, this.limits.stabilize_ms));
+    const succ = this.routing.successor;
+    if (succ.id === this.self.id) {
+      const pred = this.routing.predecessor;
+      if (pred) this.setSuccessors([pred]);
+      return;
+    }
+    if (this.stabilizing) return;
+    this.stabilizing = true;
+    const sent = this.request(
+      now,
+      succ.addr,
+      (rid) => ({ t: T.GetPred, rid, pad: this.listPad(this.limits.successors) }),
+      'maintenance',
+      (at, reply) => {
+        this.stabilizing = false;
+        if (reply.t !== T.GetPredReply) return;
+        const x = reply.pred;
+        const list = x && x.id !== this.self.id && inOpen(x.id, this.self.id, succ.id) ? [x, succ, ...reply.successors] : [succ, ...reply.successors];
+        this.setSuccessors(list);
+        this.send(this.routing.successor.addr, { t: T.Notify, rid: 0, self: this.self }, 'maintenance');
+      },
+      (at) => {
+        this.stabilizing = false;
+        this.routing.remove(succ.id);
+        this.successorMaybeChanged(succ);
+        // Try the next successor at once rather than a whole period later.
+        this.timers.set('stabilize', at + 1);
+      },
+    );
+    if (!sent) this.stabilizing = false;
+  }
+
+  private setSuccessors(list: readonly NodeRef[]): void {
+    const before = this.routing.successor;
+    this.routing.setSuccessors(list);
+    this.successorMaybeChanged(before);
+  }
+
+  private successorMaybeChanged(before: NodeRef): void {
+    const after = this.routing.successor;
+    if (after.id !== before.id) this.emit({ type: 'successor-changed', successor: this.info(after) });
+  }
+
+  private fixFingers(now: Millis): void {
+    this.timers.set('fix-fingers', this.jittered(now, this.limits.fix_fingers_ms));
+    if (this.fixing) return;
+    // Fingers resolved locally cost nothing: walk on until one needs a lookup (at most m steps).
+    for (let steps = 0; steps < this.m_bits; steps++) {
+      const i = this.nextFinger;
+      const start = fingerStart(this.self.id, i, this.m_bits);
+      if (this.routing.successorOwns(start)) {
+        this.nextFinger = this.routing.setFinger(i, this.routing.successor);
+        if (this.nextFinger === 0) this.nextFinger = 1;
+        if (this.nextFinger <= i) return; // wrapped: every finger visited this round
+        continue;
+      }
+      this.fixing = true;
+      this.lookup(
+        now,
+        start,
+        (_at, result) => {
+          this.fixing = false;
+          const node = result.nodes[0]!;
+          this.nextFinger = this.routing.setFinger(i, node);
+          if (this.nextFinger === 0) this.nextFinger = 1;
+        },
+        () => {
+          this.fixing = false;
+          this.nextFinger = (i + 1) % this.m_bits || 1;
+        },
+      );
+      return;
+    }
+  }
+
+  private checkPredecessor(now: Millis): void {
+    this.timers.set('check-predecessor', this.jittered(now, this.limits.check_predecessor_ms));
+    const pred = this.routing.predecessor;
+    if (!pred || this.pinging) return;
+    this.pinging = true;
+    const sent = this.request(
+      now,
+      pred.addr,
+      (rid) => ({ t: T.Ping, rid }),
+      'maintenance',
+      () => {
+        this.pinging = false;
+      },
+      () => {
+        this.pinging = false;
+        if (this.routing.predecessor?.id === pred.id) {
+          this.routing.predecessor = undefined;
+          this.emit({ type: 'predecessor-changed', predecessor: undefined });
+        }
+      },
+    );
+    if (!sent) this.pinging = false;
+  }
+
+  /** Re-replication: every key this node is primary for goes to its r-1 successors. */
+  private replicate(now: Millis): void {
+    this.timers.set('replicate', this.jittered(now, this.limits.replicate_ms));
+    this.store.expire(now, (id) => this.routing.isPrimary(id), this.limits.replica_ttl_ms, this.limits.tombstone_ttl_ms);
+    const items: Item[] = [];
+    for (const entry of this.store.values()) if (this.routing.isPrimary(entry.keyId)) items.push(this.store.toItem(entry));
+    if (items.length === 0) return;
+    for (const succ of this.routing.successors.slice(0, this.limits.successors - 1)) this.pushItems(succ.addr, items);
+  }
+
+  /** Sends items in REPLICATE datagrams, as many per datagram as fit. */
+  pushItems(to: Addr, items: readonly Item[]): void {
+    let batch: Item[] = [];
+    let size = 13;
+    const flush = (): void => {
+      if (batch.length === 0) return;
+      this.send(to, { t: T.Replicate, rid: 0, items: batch }, 'data');
+      this.counters.replicated_items += batch.length;
+      batch = [];
+      size = 13;
+    };
+    for (const item of items) {
+      const bytes = 1 + 4 + 2 + item.key.byteLength + (item.value ? 2 + item.value.byteLength : 0);
+      if (size + bytes > this.limits.datagram_bytes_max || batch.length >= 64) flush();
+      batch.push(item);
+      size += bytes;
+    }
+    flush();
+  }
+
+  // ---- input ----
+
+  private onForeign(remote: Addr, theirs: Identity, size_bytes: number, decoded: { message: ChordWire | undefined }): void {
+    this.counters.drops.mismatch++;
+    void decoded;
+    this.emit({ type: 'mismatch', side: 'inbound', remote: formatAddr(remote), ours: identityText(this.identity), theirs: identityText(theirs) });
+    // Tell the sender, in a reply no larger than what it sent (it carries our identity).
+    if (size_bytes >= 19) this.send(remote, { t: T.Mismatch, rid: 0, theirs }, 'maintenance');
+  }
+
+  private onMessage(now: Millis, remote: Addr, m: ChordWire): void {
+    switch (m.t) {
+      case T.FindSuccReply:
+      case T.GetPredReply:
+      case T.Pong:
+      case T.GetReply:
+      case T.PutReply: {
+        const request = this.requests.take(m.rid, remote);
+        if (request === undefined) {
+          this.counters.drops['stale-reply']++;
+          return;
+        }
+        request.onReply(now, m);
+        return;
+      }
+      case T.Mismatch: {
+        // Our request reached another ring: fail it with a typed error (outbound side).
+        this.emit({ type: 'mismatch', side: 'outbound', remote: formatAddr(remote), ours: identityText(this.identity), theirs: identityText(m.theirs) });
+        this.counters.drops.mismatch++;
+        return;
+      }
+      case T.FindSucc:
+        this.onFindSucc(remote, m.rid, m.target, m.pad);
+        return;
+      case T.GetPred: {
+        const max = Math.floor((m.pad - 12 - 2 - refBytes(this.m_bits)) / refBytes(this.m_bits));
+        this.send(remote, { t: T.GetPredReply, rid: m.rid, pred: this.routing.predecessor, successors: this.routing.successors.slice(0, Math.max(0, Math.min(max, this.limits.successors))) }, 'maintenance');
+        return;
+      }
+      case T.Notify:
+        this.onNotify(m.self);
+        return;
+      case T.Ping:
+        this.send(remote, { t: T.Pong, rid: m.rid }, 'maintenance');
+        return;
+      case T.Get:
+        this.dict.onGet(remote, m.rid, m.key, m.pad);
+        return;
+      case T.Put:
+        this.dict.onPut(now, remote, m.rid, m.item);
+        return;
+      case T.Replicate:
+        for (const item of m.items) {
+          if (this.store.apply(now, item, this.keyId(item.key)) === 'full') this.counters.drops['store-full']++;
+        }
+        return;
+      case T.Leave:
+        this.onLeave(m.self, m.pred, m.successors);
+        return;
+    }
+  }
+
+  private onFindSucc(remote: Addr, rid: number, target: ChordId, pad: number): void {
+    const fit = Math.max(0, Math.floor((pad - 12 - 2) / refBytes(this.m_bits)));
+    if (!this.joinedFlag) return;
+    if (this.routing.successorOwns(target)) {
+      const nodes = this.routing.successorsForReply(Math.min(fit, this.limits.successors));
+      this.send(remote, { t: T.FindSuccReply, rid, done: true, nodes }, 'lookup');
+      return;
+    }
+    const nodes = this.routing.closestPreceding(target, Math.min(fit, this.limits.candidates_max));
+    if (nodes.length === 0) nodes.push(this.routing.successor);
+    this.send(remote, { t: T.FindSuccReply, rid, done: false, nodes }, 'lookup');
+  }
+
+  private onNotify(n: NodeRef): void {
+    if (!this.joinedFlag || n.id === this.self.id) return;
+    const old = this.routing.predecessor;
+    if (old !== undefined && old.id !== n.id && !inOpen(n.id, old.id, this.self.id)) return;
+    if (old?.id === n.id) return;
+    this.routing.predecessor = n;
+    this.emit({ type: 'predecessor-changed', predecessor: this.info(n) });
+    // A node alone takes its first partner as successor too (the two-node ring forms at once).
+    if (this.routing.successor.id === this.self.id) this.setSuccessors([n]);
+    // Hand-over: keys now in the new predecessor's range go to it (we keep a replica).
+    const items: Item[] = [];
+    for (const entry of this.store.values()) {
+      if (inHalfOpen(entry.keyId, n.id, this.self.id)) continue;
+      if (old === undefined || inHalfOpen(entry.keyId, old.id, n.id)) items.push(this.store.toItem(entry));
+    }
+    if (items.length > 0) this.pushItems(n.addr, items);
+  }
+
+  private onLeave(leaver: NodeRef, pred: NodeRef | undefined, successors: readonly NodeRef[]): void {
+    if (this.routing.predecessor?.id === leaver.id) {
+      this.routing.predecessor = pred && pred.id !== this.self.id ? pred : undefined;
+      this.emit({ type: 'predecessor-changed', predecessor: this.routing.predecessor ? this.info(this.routing.predecessor) : undefined });
+    }
+    if (this.routing.successor.id === leaver.id) {
+      const before = this.routing.successor;
+      const rest = successors.filter((s) => s.id !== leaver.id && s.id !== this.self.id);
+      if (rest.length > 0) this.routing.setSuccessors(rest);
+      else this.routing.remove(leaver.id);
+      this.routing.forgetFinger(leaver.id);
+      this.successorMaybeChanged(before);
+    } else {
+      this.routing.forgetFinger(leaver.id);
+    }
+  }
+}

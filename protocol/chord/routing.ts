@@ -1,0 +1,142 @@
+// The routing state of one Chord node: predecessor, successor list (length r) and finger
+// table (m entries, finger i = successor(n + 2^i)). All bounded by construction (m and r are
+// fixed). It answers "who is the closest node preceding a target" from both the fingers and
+// the successor list (ToN 2003), best first, so a failed hop can be retried via the next best.
+import { distance, fingerStart, inHalfOpen, inOpen, type ChordId } from './id.ts';
+import type { NodeRef } from './wire.ts';
+
+export class RoutingTable {
+  predecessor: NodeRef | undefined;
+  private successorList: NodeRef[] = [];
+  readonly fingers: Array<NodeRef | undefined>;
+
+  constructor(
+    readonly self: NodeRef,
+    readonly m_bits: number,
+    readonly successors_max: number,
+    readonly route_via_successors = true,
+  ) {
+    this.fingers = new Array<NodeRef | undefined>(m_bits).fill(undefined);
+  }
+
+  /** The first successor, or self when the node is alone. */
+  get successor(): NodeRef {
+    return this.successorList[0] ?? this.self;
+  }
+
+  get successors(): readonly NodeRef[] {
+    return this.successorList;
+  }
+
+  /** The successor list with self at the end when it is not full (what we tell others). */
+  successorsForReply(count: number): NodeRef[] {
+    const out = this.successorList.slice(0, count);
+    if (out.length === 0) out.push(this.self);
+    return out;
+  }
+
+  /** Replaces the successor list (deduplicated, self removed, cut to r, clockwise order kept). */
+  setSuccessors(list: readonly NodeRef[]): void {
+    const seen = new Set<bigint>();
+    const out: NodeRef[] = [];
+    for (const ref of list) {
+      if (ref.id === this.self.id || seen.has(ref.id)) continue;
+      seen.add(ref.id);
+      out.push(ref);
+      if (out.length >= this.successors_max) break;
+    }
+    this.successorList = out;
+    if (out[0]) this.fingers[0] = out[0];
+  }
+
+  /** Forgets a node everywhere (it failed to answer). Returns true when it was the successor. */
+  remove(id: ChordId): boolean {
+    const wasSuccessor = this.successorList[0]?.id === id;
+    this.successorList = this.successorList.filter((r) => r.id !== id);
+    for (let i = 0; i < this.fingers.length; i++) if (this.fingers[i]?.id === id) this.fingers[i] = undefined;
+    if (this.predecessor?.id === id) this.predecessor = undefined;
+    if (this.successorList.length === 0) {
+      // Fall back to the closest finger we still have, so one failure never isolates us.
+      const next = this.closestFollowing();
+      if (next) this.successorList = [next];
+    }
+    if (this.successorList[0]) this.fingers[0] = this.successorList[0];
+    return wasSuccessor;
+  }
+
+  /** Forgets a node in the finger table only (a lookup hop timed out; stabilize owns the successor list). */
+  forgetFinger(id: ChordId): void {
+    for (let i = 1; i < this.fingers.length; i++) if (this.fingers[i]?.id === id) this.fingers[i] = undefined;
+  }
+
+  private closestFollowing(): NodeRef | undefined {
+    let best: NodeRef | undefined;
+    for (const f of this.fingers) {
+      if (!f || f.id === this.self.id) continue;
+      if (!best || distance(this.self.id, f.id, this.m_bits) < distance(this.self.id, best.id, this.m_bits)) best = f;
+    }
+    return best;
+  }
+
+  /** Is `id` in (self, successor]: this node can answer a lookup for it at once. */
+  successorOwns(id: ChordId): boolean {
+    return this.successorList.length === 0 || inHalfOpen(id, this.self.id, this.successor.id);
+  }
+
+  /** Is this node the primary for `id` (id in (predecessor, self]); true when it knows no predecessor. */
+  isPrimary(id: ChordId): boolean {
+    return this.predecessor === undefined || inHalfOpen(id, this.predecessor.id, this.self.id);
+  }
+
+  /**
+   * Known nodes strictly between self and `target`, closest to the target first (the paper's
+   * closest_preceding_node, extended to a ranked list over fingers and successors).
+   */
+  closestPreceding(target: ChordId, count: number, exclude?: ReadonlySet<bigint>): NodeRef[] {
+    const seen = new Set<bigint>();
+    const found: NodeRef[] = [];
+    const consider = (ref: NodeRef | undefined): void => {
+      if (!ref || seen.has(ref.id) || ref.id === this.self.id || exclude?.has(ref.id)) return;
+      seen.add(ref.id);
+      if (inOpen(ref.id, this.self.id, target)) found.push(ref);
+    };
+    for (let i = this.fingers.length - 1; i >= 0; i--) consider(this.fingers[i]);
+    if (this.route_via_successors) for (const ref of this.successorList) consider(ref);
+    const byDistance = (a: NodeRef, b: NodeRef): number => {
+      const da = distance(a.id, target, this.m_bits);
+      const db = distance(b.id, target, this.m_bits);
+      return da < db ? -1 : da > db ? 1 : 0;
+    };
+    found.sort(byDistance);
+    if (!this.route_via_successors) {
+      // Fingers only for the best hops (the paper's routing); successors stay as fall-backs.
+      const extra: NodeRef[] = [];
+      for (const ref of this.successorList) {
+        if (seen.has(ref.id) || ref.id === this.self.id || exclude?.has(ref.id)) continue;
+        seen.add(ref.id);
+        if (inOpen(ref.id, this.self.id, target)) extra.push(ref);
+      }
+      found.push(...extra.sort(byDistance));
+    }
+    return found.slice(0, count);
+  }
+
+  /** Sets finger i and every later finger whose start also falls in (self, node]. Returns the next index to fix. */
+  setFinger(i: number, node: NodeRef): number {
+    let j = i;
+    while (j < this.m_bits && (j === i || inHalfOpen(fingerStart(this.self.id, j, this.m_bits), this.self.id, node.id))) {
+      this.fingers[j] = node.id === this.self.id ? undefined : node;
+      j++;
+    }
+    return j % this.m_bits;
+  }
+
+  /** Distinct nodes we know (fingers, successors, predecessor): for the viewer and tests. */
+  known(): NodeRef[] {
+    const map = new Map<bigint, NodeRef>();
+    for (const f of this.fingers) if (f) map.set(f.id, f);
+    for (const s of this.successorList) map.set(s.id, s);
+    if (this.predecessor) map.set(this.predecessor.id, this.predecessor);
+    return [...map.values()];
+  }
+}
