@@ -1,7 +1,7 @@
 // `peerlab bench mesh`: the mesh overlay at 1,000 peers in the simulator (plain datagrams, 1%
 // loss, tracing off), Plumtree against plain flooding measured in the same run:
 //   1. virtual-time compression: virtual seconds simulated per CPU-second (target >= 1,000x);
-//   2. dissemination datagrams (GOSSIP, IHAVE, GRAFT, PRUNE, ACK) per broadcast per peer;
+//   2. dissemination datagrams (GOSSIP, IHAVE, GRAFT, PRUNE, ACK) and bytes per broadcast per peer;
 //   3. payload redundancy (RMR = payloads received / first deliveries - 1);
 //   4. heap per peer (mesh machine + simulated host), after a forced GC.
 // Rates are per CPU-second of this process (process.cpuUsage), so neighbours on the shared
@@ -22,6 +22,7 @@ const TARGET_COMPRESSION = 1_000;
 interface Measured {
   readonly virtual_s_per_cpu_s: number;
   readonly datagrams_per_broadcast_per_peer: number;
+  readonly bytes_per_broadcast_per_peer: number;
   readonly rmr: number;
   readonly heap_bytes_per_peer: number;
   readonly delivered: number;
@@ -49,6 +50,7 @@ function measure(mode: 'plumtree' | 'flood', log: (line: string) => void): Measu
   const heap_bytes_per_peer = (process.memoryUsage().heapUsed - heapBefore) / PEERS;
   const sum = (f: (p: (typeof world.peers)[0]) => number): number => world.peers.reduce((s, p) => s + f(p), 0);
   const datagrams0 = sum((p) => p.node.counters.dissemination_datagrams);
+  const bytes0 = sum((p) => p.node.counters.dissemination_bytes);
   const payloads0 = sum((p) => p.node.plumtree.counters.payloads_received);
   const delivered0 = sum((p) => p.node.plumtree.counters.delivered);
   for (let b = 0; b < BROADCASTS; b++) {
@@ -62,6 +64,7 @@ function measure(mode: 'plumtree' | 'flood', log: (line: string) => void): Measu
   const m: Measured = {
     virtual_s_per_cpu_s: virtual_ms / 1_000 / cpu,
     datagrams_per_broadcast_per_peer: (sum((p) => p.node.counters.dissemination_datagrams) - datagrams0) / BROADCASTS / PEERS,
+    bytes_per_broadcast_per_peer: (sum((p) => p.node.counters.dissemination_bytes) - bytes0) / BROADCASTS / PEERS,
     rmr: (sum((p) => p.node.plumtree.counters.payloads_received) - payloads0) / delivered - 1,
     heap_bytes_per_peer,
     delivered: delivered / (BROADCASTS * (PEERS - 1)),
@@ -86,6 +89,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     figures: [
       figure('virtual-time compression, 1,000 peers, 1 broadcast/s (Plumtree; baseline flooding)', 'virtual s / CPU s', plum.virtual_s_per_cpu_s, flood.virtual_s_per_cpu_s, `>= ${TARGET_COMPRESSION}`, plum.virtual_s_per_cpu_s >= TARGET_COMPRESSION),
       figure('dissemination datagrams per broadcast per peer (Plumtree; baseline flooding)', 'datagrams', plum.datagrams_per_broadcast_per_peer, flood.datagrams_per_broadcast_per_peer, '< flooding', plum.datagrams_per_broadcast_per_peer < flood.datagrams_per_broadcast_per_peer),
+      figure('dissemination bytes per broadcast per peer, 13-byte payload (Plumtree; baseline flooding)', 'bytes', plum.bytes_per_broadcast_per_peer, flood.bytes_per_broadcast_per_peer, '< flooding', plum.bytes_per_broadcast_per_peer < flood.bytes_per_broadcast_per_peer),
       figure('payload redundancy RMR (Plumtree; baseline flooding)', 'RMR', plum.rmr, flood.rmr, '<= 0.2', plum.rmr <= 0.2),
       figure('heap per peer, mesh machine + simulated host (Plumtree; baseline flooding)', 'bytes', plum.heap_bytes_per_peer, flood.heap_bytes_per_peer),
       figure('delivery ratio (Plumtree; baseline flooding)', 'ratio', plum.delivered, flood.delivered, '= 1', plum.delivered >= 0.9999),

@@ -381,7 +381,8 @@ export class Driver<Command, Event> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = at;
-    if (at === undefined) return;
+    // A non-finite deadline has been reported as a machine error; it never arms a timer.
+    if (at === undefined || !Number.isFinite(at)) return;
     const now = this.now();
     let delay_ms = Math.max(0, Math.ceil(at - now), Math.ceil(this.timeoutBackoffUntil - now));
     if (delay_ms === 0 && ++this.timerSpins > timer_spin_max) {

@@ -19,7 +19,13 @@ export interface LinkFault {
   readonly corrupt_p: number;
 }
 
-export type ScheduleEntry =
+/**
+ * One entry of a fault schedule. `id` is its index in the seed's drawn schedule and names
+ * its hosts and random streams, so dropping other entries (shrinking) leaves it unchanged.
+ */
+export type ScheduleEntry = ScheduleKind & { readonly id: number };
+
+type ScheduleKind =
   /** `node`'s link has `fault` from at_ms until until_ms (absent: the change stays). */
   | { readonly kind: 'link'; readonly node: string; readonly at_ms: number; readonly until_ms?: number; readonly fault: LinkFault }
   /** Datagrams between the two sides are cut from at_ms until until_ms (a partition that heals). */
@@ -118,7 +124,7 @@ function nodesOf(protocol: SwarmProtocol, topology: Topology): { links: string[]
   return { links, sides: [[['a'], ['b']], [['a', 'b'], ['rendezvous']], [['a'], ['rendezvous']], [['b'], ['rendezvous']]] };
 }
 
-function drawEntry(rng: SimRng, protocol: SwarmProtocol, topology: Topology): ScheduleEntry {
+function drawEntry(rng: SimRng, protocol: SwarmProtocol, topology: Topology): ScheduleKind {
   const { links, sides } = nodesOf(protocol, topology);
   const at_ms = rng.nextInt(0, rng.chance(0.8) ? fault_window_ms : fault_window_late_ms);
   const roll = rng.nextFloat();
@@ -173,6 +179,6 @@ export function drawPlan(protocol: SwarmProtocol, seed: number): Plan {
   };
   const schedule: ScheduleEntry[] = [];
   const entries = rng.nextInt(0, schedule_entries_max);
-  for (let i = 0; i < entries; i++) schedule.push(drawEntry(rng, protocol, topology));
+  for (let id = 0; id < entries; id++) schedule.push({ ...drawEntry(rng, protocol, topology), id });
   return { protocol, seed, topology, workload, schedule, bound_ms: bound_ms[protocol] };
 }

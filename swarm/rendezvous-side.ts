@@ -9,6 +9,7 @@ import type { PunchEvent } from '../protocol/punch/punch-events.ts';
 import { RendezvousServer } from '../protocol/punch/rendezvous-server.ts';
 import { ERROR_CODE } from '../protocol/punch/rendezvous-wire.ts';
 import type { LinkConfig, Simulator } from '../runtime-sim/index.ts';
+import type { SimRng } from '../runtime-sim/random.ts';
 import { ContractGuard, type CheckTally, type GuardCommand } from './guard.ts';
 import { violation } from './violation.ts';
 import { fixedLink } from './world.ts';
@@ -34,15 +35,15 @@ export function addRendezvous(sim: Simulator, server_ms: number, links: Map<stri
 
 /**
  * Starts, at `at_ms`, a registered stranger `mallory-<index>` (its own id and token, on host
- * `stranger-<index>`) that asks the rendezvous for a punch to `target`.
+ * `stranger-<index>`, drawn from `streams`) that asks the rendezvous for a punch to `target`.
  */
-export function startStranger(sim: Simulator, index: number, at_ms: number, target: string, server: Addr, tally: CheckTally, clients: PunchClient[]): void {
+export function startStranger(sim: Simulator, index: number, at_ms: number, target: string, server: Addr, tally: CheckTally, clients: PunchClient[], streams: SimRng): void {
   const id = `mallory-${index}`;
   const host = `stranger-${index}`;
   const ip = `192.0.2.${STRANGER_IP_BASE + (index % 50)}`;
   sim.addHost({ name: host, ips: [ip], link: fixedLink(10) });
-  const token = sim.rng.fork(`token-${id}`).nextBytes(16);
-  const rng = sim.rng.fork(`punch-${id}`);
+  const token = streams.fork('token').nextBytes(16);
+  const rng = streams.fork('punch');
   sim.at(at_ms, () => {
     const client = new PunchClient({ id, token, server, local: addr(ip, PEER_PORT), connect_to: target }, rng);
     clients.push(client);

@@ -56,7 +56,7 @@ export function runPlan(plan: Plan): RunResult {
   });
   try {
     world = builders[plan.protocol]({ sim, plan, tally });
-    adversaries = applySchedule(sim, world, plan.schedule);
+    adversaries = applySchedule(sim, world, plan.schedule, seedName(plan.protocol, plan.seed));
     let end: number | undefined;
     for (let t = step_ms; end === undefined || t <= end; t += step_ms) {
       sim.runUntil(t);

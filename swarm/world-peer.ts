@@ -100,7 +100,7 @@ export function buildPeerWorld(ctx: WorldContext): SwarmWorld {
   return {
     unread,
     baseLink: (node) => links.get(node),
-    stranger: (index, at_ms) => startStranger(sim, index, at_ms, 'b', primary, tally, strangers),
+    stranger: (id, at_ms, rng) => startStranger(sim, id, at_ms, 'b', primary, tally, strangers, rng),
     check() {
       let n = checkTables(rendezvousTables('rendezvous', server), unread);
       n += checkTables(peerTables('a', a.peer), unread);

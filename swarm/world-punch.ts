@@ -38,7 +38,7 @@ export function buildPunchWorld(ctx: WorldContext): SwarmWorld {
   return {
     unread,
     baseLink: (node) => links.get(node),
-    stranger: (index, at_ms) => startStranger(sim, index, at_ms, 'b', primary, tally, clients),
+    stranger: (id, at_ms, rng) => startStranger(sim, id, at_ms, 'b', primary, tally, clients, rng),
     check() {
       let n = checkTables(rendezvousTables('rendezvous', server), unread);
       clients.forEach((c) => (n += checkTables(punchTables(c.config.id, c), unread)));

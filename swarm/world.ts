@@ -2,6 +2,7 @@
 // share: a side behind a drawn NAT preset, base links, and fault links built from a plan.
 import type { LinkConfig, Simulator } from '../runtime-sim/index.ts';
 import type { Realm } from '../runtime-sim/realm.ts';
+import type { SimRng } from '../runtime-sim/random.ts';
 import type { LinkFault, Plan, Topology } from './plan.ts';
 import type { CheckTally } from './guard.ts';
 
@@ -18,7 +19,7 @@ export interface SwarmWorld {
   /** The link a node had before any fault (faults restore it when they heal). */
   baseLink(node: string): LinkConfig | undefined;
   /** Runs a stranger that asks the rendezvous to punch to the accepting peer (punch/peer worlds). */
-  stranger?(index: number, at_ms: number): void;
+  stranger?(id: number, at_ms: number, rng: SimRng): void;
   /** Tables found missing (field renamed): reported, never silently passed. */
   readonly unread: Set<string>;
 }

@@ -8,6 +8,7 @@
 import { formatAddr, type Addr } from '../core/addr.ts';
 import { BoundedQueue } from '../core/bounded-queue.ts';
 import { DecodeError } from '../core/decode-error.ts';
+import { EncodeLimitError } from '../core/writer.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
 import { TimerTable } from '../core/timers.ts';
@@ -75,7 +76,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     lookups_failed: 0,
     hop_timeouts: 0,
     replicated_items: 0,
-    drops: { malformed: 0, mismatch: 0, unsolicited: 0, 'stale-reply': 0, 'events-full': 0, 'transmits-full': 0, 'store-full': 0 },
+    drops: { malformed: 0, mismatch: 0, unsolicited: 0, 'stale-reply': 0, 'events-full': 0, 'transmits-full': 0, 'store-full': 0, 'too-large': 0 },
   };
   readonly requests: RequestTable;
   private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
@@ -203,7 +204,18 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       this.counters.drops['transmits-full']++;
       return;
     }
-    this.transmits.push({ remote: to, data: encodeChord(this.identity, message, this.limits.datagram_bytes_max) });
+    let data: Uint8Array;
+    try {
+      data = encodeChord(this.identity, message, this.limits.datagram_bytes_max);
+    } catch (error) {
+      // Only a list longer than a datagram gets here (m = 256 with a long successor list).
+      if (error instanceof EncodeLimitError) {
+        this.counters.drops['too-large']++;
+        return;
+      }
+      throw error;
+    }
+    this.transmits.push({ remote: to, data });
     this.counters.datagrams_sent++;
     if (kind === 'maintenance') this.counters.maintenance_sent++;
     else if (kind === 'lookup') this.counters.lookup_sent++;
@@ -385,9 +397,12 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
         this.stabilizing = false;
         if (reply.t !== T.GetPredReply) return;
         const x = reply.pred;
-        const list = x && x.id !== this.self.id && inOpen(x.id, this.self.id, succ.id) ? [x, succ, ...reply.successors] : [succ, ...reply.successors];
-        this.setSuccessors(list);
+        const closer = x !== undefined && x.id !== this.self.id && inOpen(x.id, this.self.id, succ.id);
+        this.setSuccessors(closer ? [x, succ, ...reply.successors] : [succ, ...reply.successors]);
         this.send(this.routing.successor.addr, { t: T.Notify, rid: 0, self: this.self }, 'maintenance');
+        // A closer successor appeared (joins): walk on to it now rather than a period later,
+        // so a run of concurrent joins resolves in round trips, not in stabilize periods.
+        if (closer) this.timers.setEarlier('stabilize', at + this.limits.stabilize_fast_ms);
       },
       (at) => {
         this.stabilizing = false;
@@ -428,11 +443,14 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       this.lookup(
         now,
         start,
-        (_at, result) => {
+        (at, result) => {
           this.fixing = false;
           const node = result.nodes[0]!;
+          const changed = this.routing.fingers[i]?.id !== node.id;
           this.nextFinger = this.routing.setFinger(i, node);
           if (this.nextFinger === 0) this.nextFinger = 1;
+          // While fingers are still moving (a join, a failure), fix the next one soon.
+          if (changed) this.timers.setEarlier('fix-fingers', at + this.limits.fix_fingers_fast_ms);
         },
         () => {
           this.fixing = false;

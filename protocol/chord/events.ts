@@ -17,7 +17,7 @@ export type ChordErrorCode =
 export type ChordOp = 'get' | 'set' | 'delete' | 'update' | 'lookup' | 'join';
 
 /** Counted, typed reasons for dropping input from the network. */
-export type ChordDropReason = 'malformed' | 'mismatch' | 'unsolicited' | 'stale-reply' | 'events-full' | 'transmits-full' | 'store-full';
+export type ChordDropReason = 'malformed' | 'mismatch' | 'unsolicited' | 'stale-reply' | 'events-full' | 'transmits-full' | 'store-full' | 'too-large';
 
 export interface NodeInfo {
   readonly id: string;

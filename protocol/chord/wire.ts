@@ -151,7 +151,7 @@ const zeros = new Uint8Array(2_048);
 
 function pad(w: Writer, to_bytes: number): void {
   const count = Math.min(Math.max(0, to_bytes - w.length), w.remaining);
-  if (count > 0) w.bytes(zeros.subarray(0, count));
+  if (count > 0) w.bytes(count <= zeros.byteLength ? zeros.subarray(0, count) : new Uint8Array(count));
 }
 
 /** One writer reused for every message (finish() copies out the exact bytes). */

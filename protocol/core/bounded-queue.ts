@@ -9,12 +9,15 @@
 
 export type OverflowPolicy = 'drop-newest' | 'drop-oldest';
 
-/** Slots consumed at the head before the backing array is compacted. */
-const compact_after_items = 64;
+/** First backing-array size once an item arrives (idle machines allocate nothing). */
+const initial_slots = 4;
 
 export class BoundedQueue<T, P extends OverflowPolicy = OverflowPolicy> {
-  private items: T[] = [];
+  // A ring that grows by doubling up to `capacity` and never shrinks: once a machine's queue
+  // has reached its working size, pushing and draining allocate nothing.
+  private items: Array<T | undefined> = [];
   private head = 0;
+  private count = 0;
   /** Items lost to overflow: refused (drop-newest) or evicted (drop-oldest). */
   dropped = 0;
 
@@ -36,44 +39,50 @@ export class BoundedQueue<T, P extends OverflowPolicy = OverflowPolicy> {
   }
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.count;
   }
 
   /** Queues `item`; when full, per the policy, refuses it or evicts the oldest (counted). */
   push(item: T): void {
-    if (this.items.length - this.head < this.capacity) {
-      this.items.push(item);
+    const items = this.items;
+    if (this.count === this.capacity) {
+      this.dropped++;
+      if (this.overflow === 'drop-newest') return;
+      // Full means the ring spans exactly `capacity` slots: overwrite the oldest.
+      items[this.head] = item;
+      this.head = this.head + 1 === items.length ? 0 : this.head + 1;
       return;
     }
-    this.dropped++;
-    if (this.overflow === 'drop-newest') return;
-    this.items[this.head] = undefined as T; // release the evicted item for the collector
-    this.head++;
-    this.items.push(item);
-    this.compact();
+    if (this.count === items.length) this.grow();
+    const slots = this.items.length;
+    const at = this.head + this.count;
+    this.items[at < slots ? at : at - slots] = item;
+    this.count++;
   }
 
   peek(): T | undefined {
-    return this.head < this.items.length ? this.items[this.head] : undefined;
+    return this.count === 0 ? undefined : this.items[this.head];
   }
 
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head]!;
-    this.items[this.head] = undefined as T;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items.length = 0; // empty again: reuse the array
-      this.head = 0;
-    } else this.compact();
+    if (this.count === 0) return undefined;
+    const items = this.items;
+    const item = items[this.head];
+    items[this.head] = undefined; // release it for the collector
+    this.count--;
+    this.head = this.count === 0 || this.head + 1 === items.length ? 0 : this.head + 1;
     return item;
   }
 
-  private compact(): void {
-    // Compact now and then so the array does not grow with everything ever queued.
-    if (this.head > compact_after_items && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+  private grow(): void {
+    const old = this.items;
+    const slots = Math.min(this.capacity, Math.max(initial_slots, old.length * 2));
+    const next = new Array<T | undefined>(slots);
+    for (let i = 0; i < this.count; i++) {
+      const at = this.head + i;
+      next[i] = old[at < old.length ? at : at - old.length];
     }
+    this.items = next;
+    this.head = 0;
   }
 }

@@ -37,7 +37,7 @@ export interface LanPingerConfig {
 export const LAN_PINGER_DEFAULTS: Omit<LanPingerConfig, 'peer' | 'broadcast'> = {
   invisible: false,
   seek_timeout_ms: 500,
-  pings_per_seek: 3,
+  pings_per_seek: 4,
   ping_interval_ms: 100,
   peers_max: 256,
   pongs_per_second_max: 64,

@@ -1,6 +1,6 @@
 // Configuration, limits and events of the mDNS / DNS-SD machine (mdns-node.ts). Timing
-// follows RFC 6762: three probes 250 ms apart (§8.1), two announcements one second apart
-// (§8.3), shared answers delayed 20-120 ms (§6), a record multicast at most once a second
+// follows RFC 6762: three probes 250 ms apart (§8.1), announcements one, then two seconds apart
+// (§8.3: at least two, gaps doubling), shared answers delayed 20-120 ms (§6), a record multicast at most once a second
 // (§6, 250 ms for probe defence), queries that start at one second and double (§5.2).
 import { addr, type Addr } from '../core/addr.ts';
 import type { ServiceInfo } from './service.ts';
@@ -20,6 +20,7 @@ export interface MdnsConfig {
   readonly own_addrs: readonly Addr[];
   readonly probe_interval_ms: number;
   readonly probes: number;
+  /** The first gap between announcements; each later gap doubles (§8.3). */
   readonly announce_interval_ms: number;
   readonly announcements: number;
   /** After losing a simultaneous-probe tiebreak (§8.2), probe again this much later. */
@@ -48,7 +49,7 @@ export const MDNS_DEFAULTS: Omit<MdnsConfig, 'group' | 'own_addrs'> = {
   probe_interval_ms: 250,
   probes: 3,
   announce_interval_ms: 1_000,
-  announcements: 2,
+  announcements: 3,
   tiebreak_defer_ms: 1_000,
   query_interval_first_ms: 1_000,
   query_interval_max_ms: 3_600_000,

@@ -186,7 +186,7 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
     this.sendResponse(now, answers, []);
     this.announcementsSent++;
     if (this.announcementsSent >= this.config.announcements) this.phase = 'published';
-    else this.timers.set('announce', now + this.config.announce_interval_ms);
+    else this.timers.set('announce', now + this.config.announce_interval_ms * 2 ** (this.announcementsSent - 1));
   }
 
   private rename(now: Millis, cause: 'probe-tiebreak-lost' | 'answer-differs'): void {

@@ -40,7 +40,7 @@ interface SenderInfo {
 export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   readonly id: string;
   readonly limits: MeshLimits;
-  readonly counters: Record<MeshDropReason | 'handler-error' | 'sent_datagrams' | 'dissemination_datagrams', number> = {
+  readonly counters: Record<MeshDropReason | 'handler-error' | 'sent_datagrams' | 'dissemination_datagrams' | 'dissemination_bytes', number> = {
     malformed: 0,
     'not-a-neighbour': 0,
     unsolicited: 0,
@@ -56,6 +56,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     sent_datagrams: 0,
     /** GOSSIP, IHAVE, GRAFT, PRUNE, ACK: the cost of broadcasting (membership excluded). */
     dissemination_datagrams: 0,
+    dissemination_bytes: 0,
   };
   readonly plumtree: Plumtree;
   private readonly config: MeshConfig;
@@ -701,10 +702,13 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       this.pinned.set(formatAddr(to), pin);
       if (this.pinned.size > this.limits.pending_requests_max * 4) this.pinned.delete(this.pinned.keys().next().value!);
     }
-    this.transmits.push({ remote: to, data: encodeMesh(wire, this.limits.message_bytes_max) });
+    const data = encodeMesh(wire, this.limits.message_bytes_max);
+    this.transmits.push({ remote: to, data });
     this.counters.sent_datagrams++;
-    if (wire.t >= T.Gossip && wire.t <= T.Prune) this.counters.dissemination_datagrams++;
-    else if (wire.t === T.Ack) this.counters.dissemination_datagrams++;
+    if ((wire.t >= T.Gossip && wire.t <= T.Prune) || wire.t === T.Ack) {
+      this.counters.dissemination_datagrams++;
+      this.counters.dissemination_bytes += data.byteLength;
+    }
     if (n) n.pingAt = this.now + this.limits.keepalive_ms;
   }
 

@@ -241,7 +241,8 @@ export abstract class ConnectionCore {
 
   /** Pacing said "not yet": wake strictly after now (float rounding must not arm a wake at now). */
   protected armPacer(now: Millis, at: Millis): void {
-    this.pacerWake = at > now ? at : now + PACER_WAKE_MS_MIN;
+    // |now| × EPSILON is at least one ulp of now, so the sum is strictly greater at any clock.
+    this.pacerWake = at > now ? at : now + Math.max(PACER_WAKE_MS_MIN, Math.abs(now) * Number.EPSILON);
   }
 
   // ================= timers =================

@@ -12,7 +12,8 @@ import { resolveTransferConfig, type TransferConfig } from './config.ts';
 import type { TransferCommand, TransferEvent, TransferOwnEvent } from './events.ts';
 import { TransferReceiver } from './receiver.ts';
 import { TransferSender } from './sender.ts';
-import { SideBase, type TransferSide, type TransferStream } from './stream.ts';
+import { SideBase, type TransferSide } from './side.ts';
+import type { TransferStream } from './stream.ts';
 import type { Offer } from './wire.ts';
 
 export type TransferPlan = { readonly kind: 'send'; readonly offer: Offer } | { readonly kind: 'receive' } | { readonly kind: 'session-only' };
@@ -161,7 +162,9 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
     const name: string = event.type;
     if (name === 'relay-limit') {
       this.events.push(event);
-      return side.fail(now, 'relay-limit', relayLimitText(event));
+      // Only while the session rides the relay: after a relay -> direct upgrade it is news only.
+      if (this.peer.path?.path !== 'direct') side.fail(now, 'relay-limit', relayLimitText(event));
+      return;
     }
     if ('conn' in event && typeof event.conn === 'number' && this.peer.conn !== undefined && event.conn !== this.peer.conn) {
       this.events.push(event); // another connection (a refused stranger): not our session

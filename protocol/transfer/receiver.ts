@@ -8,7 +8,8 @@ import { DecodeError } from '../core/decode-error.ts';
 import type { Millis } from '../core/time.ts';
 import type { Sha256Stream, TransferConfig } from './config.ts';
 import type { TransferCommand, TransferErrorCode, TransferOwnEvent } from './events.ts';
-import { equalBytes, SideBase, toHex, type TransferSide, type TransferStream } from './stream.ts';
+import { SideBase, type TransferSide } from './side.ts';
+import { equalBytes, toHex, type TransferStream } from './stream.ts';
 import { decodeOffer, encodeVerdict, offerBytesWanted, SHA256_BYTES, type Offer, type VerdictCode } from './wire.ts';
 
 type ReceiverState = 'idle' | 'awaiting-offer' | 'deciding' | 'receiving' | 'committing' | 'confirming';

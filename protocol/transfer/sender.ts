@@ -7,7 +7,8 @@ import { DecodeError } from '../core/decode-error.ts';
 import type { Millis } from '../core/time.ts';
 import type { TransferConfig } from './config.ts';
 import type { TransferCommand, TransferErrorCode, TransferOwnEvent } from './events.ts';
-import { equalBytes, SideBase, toHex, type TransferSide, type TransferStream } from './stream.ts';
+import { SideBase, type TransferSide } from './side.ts';
+import { equalBytes, toHex, type TransferStream } from './stream.ts';
 import { decodeVerdict, encodeOffer, verdictBytesWanted, type Offer, type Verdict } from './wire.ts';
 
 type SenderState = 'idle' | 'sending' | 'awaiting-verdict' | 'closing';

@@ -88,8 +88,14 @@ export function runFlood(sim: Simulator, options: FloodOptions, makeServer: Serv
   }
 
   // The stranger: a registered attacker that asks to punch b, squatters on the live ids a and
-  // b, and as many fresh ids as it can hold from each of its addresses (it can echo cookies).
-  sim.addHost({ name: STRANGER_HOST, ips: [...STRANGER_IPS], link: fixed(5) });
+  // b, and as many fresh ids as it can hold from its /24 and its /64 (it can echo cookies).
+  // Squatters spread over 100 addresses of the stranger's /24 and one address each in its /64
+  // (rotating IPv6 addresses must not buy more than one prefix's quota).
+  const squatterAddr = (k: number, i: number): Addr =>
+    k === 0 ? addr(`192.0.2.${100 + (i % 100)}`, 10_000 + i) : addr(`2001:db8:ffff::${(0x1000 + i).toString(16)}`, 10_000 + i);
+  const squatterIps = new Set<string>();
+  for (let i = 0; i < options.squatters; i++) for (const k of [0, 1]) squatterIps.add(squatterAddr(k, i).ip);
+  sim.addHost({ name: STRANGER_HOST, ips: [...STRANGER_IPS, ...squatterIps], link: fixed(5) });
   const port = sim.adversaryPort(STRANGER_HOST);
   const strangerToken = sim.rng.fork('token:mallory').nextBytes(16);
   const stranger: ClientRecord[] = [];
@@ -101,10 +107,10 @@ export function runFlood(sim: Simulator, options: FloodOptions, makeServer: Serv
     ['a', 'b'].forEach((id, i) => squats.push(startClient(sim, STRANGER_HOST, id, addr(STRANGER_IPS[i], 6000 + i), server, STRANGER_IPS[i])));
     const squatRng = sim.rng.fork('squatters');
     for (let i = 0; i < options.squatters; i++) {
-      for (const [k, ip] of STRANGER_IPS.entries()) {
+      for (const k of [0, 1]) {
         const holder = new StrangerRegistrant(`squat-${k}-${i}`, squatRng.nextBytes(16), server, 0);
         holders.push(holder);
-        sim.run(STRANGER_HOST, holder, { addresses: [addr(ip, 10_000 + i)] });
+        sim.run(STRANGER_HOST, holder, { addresses: [squatterAddr(k, i)] });
       }
     }
   });
@@ -165,6 +171,11 @@ export function runFlood(sim: Simulator, options: FloodOptions, makeServer: Serv
     return entry !== undefined && tokensEqual(entry.token, r.client.config.token);
   };
   const totals = ledger.totals(RATIO_EXEMPT);
+  // A per-prefix limit bounds the answers to each forged prefix over the flood (plus one
+  // second for cookie echoes in flight), however many of its addresses are forged.
+  const perPrefix = ledger.repliesPerPrefix(new Set<RequestType>(['register']));
+  const busiest = [...perPrefix].reduce<[string, number]>((best, entry) => (entry[1] > best[1] ? entry : best), ['none', 0]);
+  const budget = Math.floor(rendezvous.config.rate_burst + (rendezvous.config.rate_per_s * (options.duration_ms + 1_000)) / 1_000);
   const outcome: Outcome = {
     honest_registered: honestRegistered,
     honest_total: honest.length,
@@ -184,6 +195,9 @@ export function runFlood(sim: Simulator, options: FloodOptions, makeServer: Serv
     forged_request_bytes: totals.request_bytes,
     forged_reply_bytes: totals.reply_bytes,
     reflection_ratio: round(totals.reply_bytes / Math.max(1, totals.request_bytes)),
+    replies_to_busiest_forged_prefix: busiest[1],
+    busiest_forged_prefix: busiest[0],
+    reply_budget_per_prefix: budget,
   };
   for (const type of types) {
     const f = ledger.figures(type);
@@ -231,6 +245,11 @@ function floodScenario(name: string, options: FloodOptions, who: string, slow: b
       equal('squatted_live_ids', 0),
       equal('stranger_punches_to_honest', 0),
       atMost('reflection_ratio', 1),
+      holds('answers to each forged prefix stay within its rate budget', (o) =>
+        Number(o.replies_to_busiest_forged_prefix) <= Number(o.reply_budget_per_prefix)
+          ? true
+          : `${o.busiest_forged_prefix} got ${o.replies_to_busiest_forged_prefix} answers, budget rate_burst + rate_per_s x flood = ${o.reply_budget_per_prefix}`,
+      ),
       ...ratioExpectations,
     ],
   };

@@ -4,7 +4,7 @@
 // server sends them. Each spoofed source sends one message type only, so its replies are
 // attributed without decoding them (a new reply format cannot escape the count). The worst
 // reply/request ratio per type is the figure the attack suite and `bench punch` check.
-import type { Addr } from '../../protocol/core/addr.ts';
+import { ipToBytes, type Addr } from '../../protocol/core/addr.ts';
 import type { Machine, Transmit } from '../../protocol/core/machine.ts';
 import type { Millis } from '../../protocol/core/time.ts';
 
@@ -14,6 +14,12 @@ export type RequestType = (typeof REQUEST_TYPES)[number];
 
 /** STUN Binding answers carry the mapped address and are allowed to be larger (RFC 8489); still rate-limited. */
 export const RATIO_EXEMPT: ReadonlySet<RequestType> = new Set<RequestType>(['stun-binding', 'stun-change-request']);
+
+/** The /24 of an IPv4 address or the /64 of an IPv6 one, as text. */
+export function prefixOf(ip: string): string {
+  const bytes = ipToBytes(ip);
+  return bytes.byteLength === 4 ? `${bytes[0]}.${bytes[1]}.${bytes[2]}.0/24` : `${Buffer.from(bytes.subarray(0, 8)).toString('hex')}/64`;
+}
 
 interface SourceBook {
   readonly type: RequestType;
@@ -88,6 +94,20 @@ export class ReplyLedger {
       worst = Math.max(worst, single, total);
     }
     return { type, sources, requests, request_bytes, replies, reply_bytes, worst_ratio: worst, reply_bytes_max: reply_max };
+  }
+
+  /**
+   * Datagrams received per source prefix (IPv4 /24, IPv6 /64) by sources of `types`: what a
+   * per-prefix rate limit bounds, however many addresses of the prefix are forged.
+   */
+  repliesPerPrefix(types: ReadonlySet<RequestType>): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [ip, book] of this.books) {
+      if (!types.has(book.type)) continue;
+      const key = prefixOf(ip);
+      out.set(key, (out.get(key) ?? 0) + book.replies);
+    }
+    return out;
   }
 
   /** Bytes the spoofed sources received and "sent" (reflection), leaving out `exempt` types. */

@@ -17,8 +17,13 @@ function listSizes(hosts: readonly LanPresence[]): number[] {
   return hosts.map((h) => h.mdns.peers().length);
 }
 
-/** 20 hosts, 5% loss on every link in each direction (about 10% per hop): all find all within 8 s. */
-export const FIND_ALL_WITHIN_MS = 8_000;
+/**
+ * 20 hosts, 5% loss on every link in each direction (about 10% per hop): all find all within
+ * 16 s. RFC 6762 paces a responder to one multicast of a record per second and queries double
+ * (1, 2, 4, 8 s), so a peer whose first announcements were all lost to one listener waits for
+ * the next query round; typically all are found near 3.5 s.
+ */
+export const FIND_ALL_WITHIN_MS = 16_000;
 const HOSTS = 20;
 
 const twentyHosts: Scenario = {
@@ -34,7 +39,7 @@ const twentyHosts: Scenario = {
       const host = sim.addHost({ name: `h${i}`, realm: nat.inside, ips: [ip], link: lossy(0.05) });
       hosts.push(startPresence(sim, host, `h${i}`, ip, sim.rng));
     }
-    sim.runUntil(12_000);
+    sim.runUntil(20_000);
     const times = hosts.map((h) => timeToCount(h, HOSTS - 1));
     const sizes = listSizes(hosts);
     return {

@@ -15,7 +15,7 @@ export const meshScenarios: Scenario[] = [
   ...mismatchScenarios,
   leaseScenario,
   churnScenario({ peers: 100, loss: 0.1, churn: 0.2, broadcasts: 20, slow: false, untraced: false, with_flood: true }),
-  partitionScenario({ peers: 100, slow: false, untraced: false }),
+  partitionScenario({ peers: 60, slow: false, untraced: false }),
   churnScenario({ peers: 1000, loss: 0.1, churn: 0.2, broadcasts: 40, slow: true, untraced: true, with_flood: true }),
   partitionScenario({ peers: 1000, slow: true, untraced: true }),
 ];

@@ -14,7 +14,8 @@ export const leaseScenario: Scenario = {
   suites: ['mesh'],
   figures: ['refused_code', 'refused_owner_ok', 'refused_expiry_ok', 'after_expiry', 'renewed_refused', 'freed_by_delete', 'replicas_equal', 'virtual_hours'],
   run(sim) {
-    const world = new MeshWorld(sim, { peers: 3, mode: 'plumtree', link_loss: 0, latency_min_ms: 10, latency_max_ms: 20, join_spacing_ms: 200, sync: { lease_ms, ae_interval_ms: 10_000 } });
+    const world = new MeshWorld(sim, { peers: 3, mode: 'plumtree', link_loss: 0, latency_min_ms: 10, latency_max_ms: 20, join_spacing_ms: 200, sync: { lease_ms, ae_interval_ms: 60_000 }, limits: { keepalive_ms: 20_000, dead_ms: 60_000, shuffle_interval_ms: 120_000, explore_interval_ms: 300_000 } });
+    // Three peers on clean links for 1.5 virtual hours: slow keepalives keep the trace short.
     const [a, b, c] = world.peers as [(typeof world.peers)[0], (typeof world.peers)[0], (typeof world.peers)[0]];
     const errors: SyncEvent[] = [];
     b.handle.onEvent((e) => {

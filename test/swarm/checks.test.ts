@@ -131,7 +131,7 @@ describe('shrinkSchedule', () => {
     const fails = needed.every((e) => plan.schedule.includes(e));
     return { protocol: 'rudp', seed: 1, ok: !fails, outcome: 'none', outcome_ms: 0, checks: 0, unread: [], injected: 0, ...(fails ? { violation: { kind: 'data', detail: 'x' } } : {}) };
   };
-  const entry = (at_ms: number): ScheduleEntry => ({ kind: 'partition', a: ['a'], b: ['b'], one_way: false, at_ms, until_ms: at_ms + 1 });
+  const entry = (id: number): ScheduleEntry => ({ kind: 'partition', a: ['a'], b: ['b'], one_way: false, at_ms: id, until_ms: id + 1, id });
   const original = [0, 1, 2, 3, 4, 5].map(entry);
 
   it('keeps exactly the entries the failure needs (ddmin)', () => {

@@ -61,10 +61,10 @@ describe('rudp timers are stored deadlines (issue 10)', () => {
   });
 
   it('issue 10: a pacing wake-up is never armed at now (float rounding at a large clock and a tiny RTT)', () => {
-    // At now = 1e12 ms one ulp is ~1.2e-4 ms; on a zero-delay link the RTT floor (0.001 ms)
+    // At now = 1e15 ms one ulp is 0.125 ms; on a zero-delay link the RTT floor (0.001 ms)
     // makes the pacing rate so high that `now + deficit / rate` rounds back to now.
     const pipe = new Pipe(1003, { delay_ms: 0 });
-    pipe.now = 1e12;
+    pipe.now = 1e15;
     const a = pipe.connect();
     pipe.run(() => pipe.endpoints[0].connection(a)?.state === 'established', 5_000);
     pipe.endpoints[0].write(pipe.now, a, new Uint8Array(4_000_000));

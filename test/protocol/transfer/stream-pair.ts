@@ -9,7 +9,8 @@ import { resolveTransferConfig, type TransferConfig } from '../../../protocol/tr
 import type { TransferCommand, TransferEnd, TransferOwnEvent } from '../../../protocol/transfer/events.ts';
 import { TransferReceiver } from '../../../protocol/transfer/receiver.ts';
 import { TransferSender } from '../../../protocol/transfer/sender.ts';
-import type { TransferSide, TransferStream } from '../../../protocol/transfer/stream.ts';
+import type { TransferSide } from '../../../protocol/transfer/side.ts';
+import type { TransferStream } from '../../../protocol/transfer/stream.ts';
 import type { Offer } from '../../../protocol/transfer/wire.ts';
 
 type Who = 'sender' | 'receiver';
