@@ -45,6 +45,8 @@ function measure(mode: 'plumtree' | 'flood', log: (line: string) => void): Measu
   const sim = new Simulator({ seed: 'bench-mesh' });
   const world = new MeshWorld(sim, { peers: PEERS, mode, link_loss: perLinkLoss(0.01), latency_min_ms: 10, latency_max_ms: 40, join_spacing_ms: JOIN_SPACING_MS });
   const start = PEERS * JOIN_SPACING_MS + SETTLE_MS;
+  // Five warm-up broadcasts during the settle: RMR is measured after the tree settles.
+  for (let w = 0; w < 5; w++) sim.at(start - 6_000 + w * 1_000, () => world.peers[(w * 101) % PEERS]!.handle.command({ type: 'send', packets: [`warm-up ${w}`] }));
   sim.runUntil(start);
   gc();
   const heap_bytes_per_peer = (process.memoryUsage().heapUsed - heapBefore) / PEERS;

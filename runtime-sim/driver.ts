@@ -74,7 +74,13 @@ export class Driver<Command = unknown, Event = unknown> implements MachineHandle
     this.addresses = addresses;
     this.primary = addresses[0]!;
     this.slot = k.reserve(EV_TIMER, this);
-    this.checker = new ContractChecker(`${host.name} (${machine.constructor?.name ?? 'machine'})`, machine);
+    // The driver names the machine lazily (toString below): no string per machine up front.
+    this.checker = new ContractChecker(this, machine);
+  }
+
+  /** The machine's name in violations: its host, and its class. */
+  toString(): string {
+    return `${this.host.name} (${this.machine.constructor?.name ?? 'machine'})`;
   }
 
   /** The contract violation that stopped this machine, if any. */

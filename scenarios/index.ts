@@ -26,7 +26,9 @@ import { natMatrixReport } from './nat-matrix/report.ts';
 import { transferScenarios } from './transfer/index.ts';
 import { meshScenarios } from './mesh/index.ts';
 import { attackScenarios } from './attack/index.ts';
+import { chordScenarios } from './chord/index.ts';
 import { discoveryScenarios } from './discovery/index.ts';
+import { typedScenarios } from './typed/index.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
   default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
@@ -35,7 +37,9 @@ export const SUITES: Readonly<Record<string, string>> = {
   transfer: 'the file transfer `peerlab connect` runs: 16 MiB punched at 0/1/10% loss and over a long-RTT path, 16 MiB relayed between symmetric NATs, a relay limit both sides report; NAT rebinding, partition healing',
   'nat-matrix': 'hole punching across every pair of NAT presets at 0% and 5% loss, plus same-LAN and shared-CGN peers',
   attack: 'strangers against the rendezvous and a live pinned transfer: spoofed floods, id squatting, stranger punches and nominations, injected packets, low-order handshakes',
+  typed: 'peerpy-style typed connections over the secure transport through a NAT at 5% loss: accept, deny, strict, fixed-size streams, max connections, dial timeout, a peer vanishing mid-message',
   discovery: 'LAN discovery: mDNS/DNS-SD (20 lossy hosts, NAT boundary, invisible, goodbye, expiry, name conflicts), peerpy PING/PONG, typed connections, direct connect of a LAN peer',
+  chord: 'Chord DHT: path length vs ½·log2 N for N = 2^6…2^12 (paper Fig. 10), 50% failures (Fig. 11), churn with replicated data and a ring consistency check, py2p dict API, protocol identity, graceful hand-over',
   mesh: 'mesh overlay + replicated dict: py2p parity over secure sessions, protocol mismatch, leases, churn and partitions (1,000 peers)',
 };
 
@@ -61,7 +65,9 @@ const entries: ScenarioEntry[] = [
   transferScenarios,
   attackScenarios,
   meshScenarios,
+  chordScenarios,
   discoveryScenarios,
+  typedScenarios,
 ];
 
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */

@@ -38,6 +38,8 @@ export interface LookupResult {
 
 interface Lookup {
   readonly target: ChordId;
+  /** Nodes wanted in the final answer (1 for a finger, r for a data operation). */
+  readonly want: number;
   readonly candidates: NodeRef[];
   readonly tried: Set<bigint>;
   hops: number;
@@ -137,7 +139,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     }
     const message = decoded.message;
     if (message === undefined) {
-      this.onForeign(remote, decoded.identity, data.byteLength, decoded);
+      this.onForeign(remote, decoded.identity, decoded.rid, data.byteLength);
       return;
     }
     this.onMessage(now, remote, message);
@@ -246,10 +248,12 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
   // ---- lookups (iterative) ----
 
   /** Finds successor(target): `done` gets the responsible node's successor list, first = successor(target). */
-  lookup(now: Millis, target: ChordId, done: Lookup['done'], fail: Lookup['fail'], bootstrap?: Addr): void {
+  lookup(now: Millis, target: ChordId, done: Lookup['done'], fail: Lookup['fail'], bootstrap?: Addr, from?: NodeRef, want = 1): void {
     this.counters.lookups_started++;
-    const lk: Lookup = { target, candidates: [], tried: new Set(), hops: 0, timeouts: 0, path: [], deadline: now + this.limits.operation_timeout_ms, done, fail };
-    if (bootstrap === undefined) {
+    const lk: Lookup = { target, want, candidates: [], tried: new Set(), hops: 0, timeouts: 0, path: [], deadline: now + this.limits.operation_timeout_ms, done, fail };
+    if (from !== undefined) {
+      lk.candidates.push(from, ...this.routing.closestPreceding(target, this.limits.candidates_max));
+    } else if (bootstrap === undefined) {
       if (this.routing.successorOwns(target)) {
         done(now, { nodes: this.routing.successorsForReply(this.limits.successors), hops: 0, path: [], timeouts: 0 });
         return;
@@ -281,7 +285,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     const sent = this.request(
       now,
       hop.addr,
-      (rid) => ({ t: T.FindSucc, rid, target: lk.target, pad: this.listPad(Math.max(this.limits.successors, this.limits.candidates_max)) }),
+      (rid) => ({ t: T.FindSucc, rid, target: lk.target, pad: this.listPad(Math.max(lk.want, this.limits.candidates_max)) }),
       'lookup',
       (at, reply) => this.lookupReply(at, lk, hop, reply),
       (at) => {
@@ -336,6 +340,8 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       },
       (at, code, detail) => this.emit({ type: 'error', op: 0, operation: 'join', code, detail }),
       via,
+      undefined,
+      this.limits.successors,
     );
   }
 
@@ -436,7 +442,11 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       if (this.routing.successorOwns(start)) {
         this.nextFinger = this.routing.setFinger(i, this.routing.successor);
         if (this.nextFinger === 0) this.nextFinger = 1;
-        if (this.nextFinger <= i) return; // wrapped: every finger visited this round
+        if (this.nextFinger <= i) {
+          // Wrapped: every finger visited this round. Check our successor from afar too.
+          this.checkSuccessor(now);
+          return;
+        }
         continue;
       }
       this.fixing = true;
@@ -447,7 +457,9 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
           this.fixing = false;
           const node = result.nodes[0]!;
           const changed = this.routing.fingers[i]?.id !== node.id;
+          this.adoptCloser(result.nodes);
           this.nextFinger = this.routing.setFinger(i, node);
+          if (this.nextFinger <= i) this.checkSuccessor(at);
           if (this.nextFinger === 0) this.nextFinger = 1;
           // While fingers are still moving (a join, a failure), fix the next one soon.
           if (changed) this.timers.setEarlier('fix-fingers', at + this.limits.fix_fingers_fast_ms);
@@ -459,6 +471,46 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       );
       return;
     }
+  }
+
+  /**
+   * Looks our own successor up starting from our farthest finger, so the answer comes from the
+   * node before us as the rest of the ring sees it. Concurrent joins can leave a "loopy" ring
+   * (every node's successor skips one node: two interleaved cycles, each consistent, which
+   * stabilize alone never repairs; Liben-Nowell, Balakrishnan, Karger, PODC 2002); this check
+   * finds the skipped node.
+   */
+  private checkSuccessor(now: Millis): void {
+    if (this.fixing) return;
+    let far: NodeRef | undefined;
+    for (let i = this.m_bits - 1; i >= 1 && far === undefined; i--) far = this.routing.fingers[i];
+    if (far === undefined || far.id === this.routing.successor.id) return;
+    this.fixing = true;
+    const target = (this.self.id + 1n) & ((1n << BigInt(this.m_bits)) - 1n);
+    this.lookup(
+      now,
+      target,
+      (_at, result) => {
+        this.fixing = false;
+        this.adoptCloser(result.nodes);
+      },
+      () => {
+        this.fixing = false;
+      },
+      undefined,
+      far,
+    );
+  }
+
+  /** A node a lookup named that lies between us and our successor becomes our successor. */
+  private adoptCloser(nodes: readonly NodeRef[]): void {
+    const succ = this.routing.successor;
+    let best: NodeRef | undefined;
+    for (const n of nodes) {
+      if (n.id === this.self.id) continue;
+      if (succ.id === this.self.id || inOpen(n.id, this.self.id, best?.id ?? succ.id)) best = n;
+    }
+    if (best !== undefined && best.id !== succ.id) this.setSuccessors([best, ...this.routing.successors]);
   }
 
   private checkPredecessor(now: Millis): void {
@@ -517,12 +569,11 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
 
   // ---- input ----
 
-  private onForeign(remote: Addr, theirs: Identity, size_bytes: number, decoded: { message: ChordWire | undefined }): void {
+  private onForeign(remote: Addr, theirs: Identity, rid: number, size_bytes: number): void {
     this.counters.drops.mismatch++;
-    void decoded;
     this.emit({ type: 'mismatch', side: 'inbound', remote: formatAddr(remote), ours: identityText(this.identity), theirs: identityText(theirs) });
     // Tell the sender, in a reply no larger than what it sent (it carries our identity).
-    if (size_bytes >= 19) this.send(remote, { t: T.Mismatch, rid: 0, theirs }, 'maintenance');
+    if (size_bytes >= 19) this.send(remote, { t: T.Mismatch, rid, theirs }, 'maintenance');
   }
 
   private onMessage(now: Millis, remote: Addr, m: ChordWire): void {
@@ -544,6 +595,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
         // Our request reached another ring: fail it with a typed error (outbound side).
         this.emit({ type: 'mismatch', side: 'outbound', remote: formatAddr(remote), ours: identityText(this.identity), theirs: identityText(m.theirs) });
         this.counters.drops.mismatch++;
+        this.requests.take(m.rid, remote)?.onReply(now, m);
         return;
       }
       case T.FindSucc:

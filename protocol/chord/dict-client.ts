@@ -150,7 +150,7 @@ export class DictClient {
   }
 
   private locate(now: Millis, key: Uint8Array, fail: (code: ChordErrorCode, detail: string) => void, found: (now: Millis, r: LookupResult) => void): void {
-    this.node.lookup(now, this.node.keyId(key), found, (_at, code, detail) => fail(code, detail));
+    this.node.lookup(now, this.node.keyId(key), found, (_at, code, detail) => fail(code, detail), undefined, undefined, this.node.limits.successors);
   }
 
   /** Reads from the replicas in order: the first that has it answers; silence moves on. */

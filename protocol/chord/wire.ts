@@ -78,6 +78,8 @@ export type ChordWire =
 
 export interface Decoded {
   readonly identity: Identity;
+  /** The request id, read before the identity check (a MISMATCH answer echoes it). */
+  readonly rid: number;
   /** undefined when the identity differs from ours (only the header was read). */
   readonly message: ChordWire | undefined;
 }
@@ -251,9 +253,9 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
   if (t === T.Mismatch) {
     const theirs = readIdentity(r, 'theirs');
     r.end();
-    return { identity, message: { t, rid, theirs } };
+    return { identity, rid, message: { t, rid, theirs } };
   }
-  if (!sameIdentity(identity, ours)) return { identity, message: undefined };
+  if (!sameIdentity(identity, ours)) return { identity, rid, message: undefined };
   const mb = ours.m_bits;
   let m: ChordWire;
   switch (t) {
@@ -261,7 +263,7 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
       const target = idFromBytes(r.bytesView(idBytes(mb), 'target'));
       if (target >> BigInt(mb) !== 0n) throw new DecodeError('invalid', 'target', 'beyond 2^m');
       r.rest();
-      return { identity, message: { t, rid, target, pad: data.byteLength } };
+      return { identity, rid, message: { t, rid, target, pad: data.byteLength } };
     }
     case T.FindSuccReply: {
       const done = r.u8('done');
@@ -271,7 +273,7 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
     }
     case T.GetPred:
       r.rest();
-      return { identity, message: { t, rid, pad: data.byteLength } };
+      return { identity, rid, message: { t, rid, pad: data.byteLength } };
     case T.GetPredReply: {
       const has = r.u8('has_pred');
       if (has > 1) throw new DecodeError('invalid', 'has_pred');
@@ -290,7 +292,7 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
       const key = r.bytesPrefixed16(limits.key_bytes_max, 'key');
       if (key.byteLength === 0) throw new DecodeError('invalid', 'key', 'empty');
       r.rest();
-      return { identity, message: { t, rid, key, pad: data.byteLength } };
+      return { identity, rid, message: { t, rid, key, pad: data.byteLength } };
     }
     case T.GetReply: {
       const status = GET_STATUS[r.u8('status')];
@@ -333,7 +335,7 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
   // Ids carried in refs must lie on the ring.
   const refs = m.t === T.FindSuccReply ? m.nodes : m.t === T.GetPredReply ? [...(m.pred ? [m.pred] : []), ...m.successors] : m.t === T.Notify ? [m.self] : m.t === T.Leave ? [m.self, ...(m.pred ? [m.pred] : []), ...m.successors] : [];
   for (const ref of refs) if (ref.id >> BigInt(mb) !== 0n) throw new DecodeError('invalid', 'ref.id', 'beyond 2^m');
-  return { identity, message: m };
+  return { identity, rid, message: m };
 }
 
 export function validMBits(m_bits: number): boolean {

@@ -72,11 +72,20 @@ export class ContractChecker {
   private closedSeen = false;
   private readonly closable: boolean;
 
+  /**
+   * `label` names the machine in violations; an object's toString() is only called when a
+   * violation is built, so a simulator with 100,000 machines builds no name strings.
+   */
   constructor(
-    readonly name: string,
+    private readonly label: string | { toString(): string },
     private readonly machine: Machine<never, unknown>,
   ) {
     this.closable = typeof machine.isClosed === 'function';
+  }
+
+  /** The machine's name as violations report it. */
+  get name(): string {
+    return String(this.label);
   }
 
   /** True once a drain ended with the machine saying it is closed. */
@@ -142,7 +151,7 @@ export interface SpinLimits {
 }
 
 export const spin_steps_per_instant_max_default = 100_000;
-export const spin_steps_max_default = 20_000_000;
+export const spin_steps_max_default = 5_000_000;
 
 /**
  * A loop guard for harnesses that drive machines: a loop that stops advancing time (or never

@@ -72,7 +72,7 @@ export class LanPinger implements Machine<LanPingerCommand, LanPingerEvent> {
     this.events = BoundedQueue.dropNewest(this.config.events_max);
   }
 
-  handleDatagram(now: Millis, remote: Addr, data: Uint8Array): void {
+  handleDatagram(now: Millis, remote: Addr, data: Uint8Array, _local?: Addr): void {
     let message;
     try {
       message = decodePing(data);

@@ -77,7 +77,7 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
 
   // ---------------- Machine ----------------
 
-  handleDatagram(now: Millis, remote: Addr, data: Uint8Array): void {
+  handleDatagram(now: Millis, remote: Addr, data: Uint8Array, _local?: Addr): void {
     if (this.phase === 'stopped') return;
     if (this.config.own_addrs.some((a) => addrEquals(a, remote))) return void this.counters.own++;
     let message: DnsMessage;

@@ -272,7 +272,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     this.contacts.delete(key);
     this.contacts.set(key, to);
     while (this.contacts.size > this.limits.contacts_max) this.contacts.delete(this.contacts.keys().next().value!);
-    this.pending.set(key, { kind: 'join', addr: to, deadline: now + this.limits.request_timeout_ms, high: true, attempts: 1 });
+    this.pending.set(key, { kind: 'join', addr: to, deadline: now + this.limits.request_timeout_ms, high: true, lazy: false, attempts: 1 });
     this.sendTo(to, { t: T.Join, hello: this.hello });
     this.debug('join', key);
     return { ok: true, id: '' };
@@ -436,7 +436,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     // small component cut off from the rest) can still link to full nodes, and views stay
     // bounded. High priority (a node with at most one link) is always accepted.
     const accept = wire.high || this.active.size < this.limits.active_max + this.limits.active_slack || this.active.has(remoteKey);
-    if (accept) this.addNeighbour(now, remote, h.key, h.addr);
+    if (accept) this.addNeighbour(now, remote, h.key, h.addr, wire.lazy);
     else this.addPassive(h.key, h.addr);
     this.sendTo(remote, { t: T.NeighborReply, hello: this.hello, accepted: accept });
   }
@@ -457,7 +457,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       return;
     }
     this.rejoin.delete(remoteKey);
-    this.addNeighbour(now, remote, h.key, h.addr);
+    this.addNeighbour(now, remote, h.key, h.addr, request.lazy);
   }
 
   private onForwardJoin(now: Millis, from: Neighbour, ttl: number, joiner: PeerEntry): void {
@@ -499,17 +499,17 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
 
   // ================= membership =================
 
-  private request(now: Millis, to: Addr, key: Uint8Array, high: boolean): void {
+  private request(now: Millis, to: Addr, key: Uint8Array, high: boolean, lazy = false): void {
     const addrKey = formatAddr(to);
     if (this.pending.has(addrKey) || this.pending.size >= this.limits.pending_requests_max) return;
     if (addrEquals(to, this.config.local) || addrEquals(to, this.hello.addr)) return;
     this.pinned.set(addrKey, key);
     if (this.pinned.size > this.limits.pending_requests_max * 4) this.pinned.delete(this.pinned.keys().next().value!);
-    this.pending.set(addrKey, { kind: 'neighbor', addr: to, deadline: now + this.limits.request_timeout_ms, high, attempts: 1 });
-    this.sendTo(to, { t: T.Neighbor, hello: this.hello, high });
+    this.pending.set(addrKey, { kind: 'neighbor', addr: to, deadline: now + this.limits.request_timeout_ms, high, lazy, attempts: 1 });
+    this.sendTo(to, { t: T.Neighbor, hello: this.hello, high, lazy });
   }
 
-  private addNeighbour(now: Millis, addr: Addr, key: Uint8Array, advertised: Addr): Neighbour | undefined {
+  private addNeighbour(now: Millis, addr: Addr, key: Uint8Array, advertised: Addr, lazy = false): Neighbour | undefined {
     const addrKey = formatAddr(addr);
     const existing = this.active.get(addrKey);
     if (existing) {
@@ -529,7 +529,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     const n: Neighbour = { id: nodeId(this.config.crypto, key), key, addr, addrKey, advertised, eager: true, pingAt: now + this.limits.keepalive_ms, deadAt: now + this.limits.dead_ms };
     this.active.set(addrKey, n);
     this.emit({ type: 'neighbor-up', peer: n.id, addr: addrKey });
-    this.plumtree.neighbourUp(n);
+    this.plumtree.neighbourUp(n, lazy);
     return n;
   }
 
@@ -571,7 +571,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       if (p.attempts < this.limits.request_attempts_max) {
         p.attempts++;
         p.deadline = now + this.limits.request_timeout_ms;
-        this.sendTo(p.addr, p.kind === 'join' ? { t: T.Join, hello: this.hello } : { t: T.Neighbor, hello: this.hello, high: p.high });
+        this.sendTo(p.addr, p.kind === 'join' ? { t: T.Join, hello: this.hello } : { t: T.Neighbor, hello: this.hello, high: p.high, lazy: p.lazy });
         continue;
       }
       this.pending.delete(key);
@@ -586,7 +586,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       // Alone with nobody to promote: join again through a contact the application gave us.
       const contact = this.sample([...this.contacts.values()], 1)[0];
       if (contact) {
-        this.pending.set(formatAddr(contact), { kind: 'join', addr: contact, deadline: now + this.limits.request_timeout_ms, high: true, attempts: 1 });
+        this.pending.set(formatAddr(contact), { kind: 'join', addr: contact, deadline: now + this.limits.request_timeout_ms, high: true, lazy: false, attempts: 1 });
         this.sendTo(contact, { t: T.Join, hello: this.hello });
       }
       this.refillAt = now + this.limits.request_timeout_ms * this.limits.request_attempts_max;
@@ -596,6 +596,8 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       if (candidate) {
         // High priority (the target evicts someone) only with at most one link: a wider rule
         // (under half a view) set off eviction cascades that cut a 1,000-peer mesh apart.
+        // Eager like every new link (making refills lazy left the tree too sparse: more
+        // fetches, later deliveries, more duplicates in our runs).
         this.request(now, candidate.addr, candidate.key, this.active.size <= 1);
         this.debug('promote', candidate.addrKey);
       }
@@ -607,7 +609,8 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       this.exploreAt = now + this.limits.explore_interval_ms * (0.5 + this.config.rng.nextFloat());
       if (this.active.size < this.limits.active_max + this.limits.active_slack) {
         const candidate = this.sample([...this.passive.values()].filter((p) => !this.pending.has(p.addrKey)), 1)[0];
-        if (candidate) this.request(now, candidate.addr, candidate.key, false);
+        // A lazy link: it adds paths for repair and mixing, not a tree cycle to prune.
+        if (candidate) this.request(now, candidate.addr, candidate.key, false, true);
       }
     }
     if (now >= this.rejoinAt && this.rejoin.size > 0) {
@@ -719,6 +722,11 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
 
   private debug(what: 'graft' | 'prune' | 'join' | 'forward-join' | 'shuffle' | 'promote' | 'rejoin', peer: string): void {
     if (this.config.debug_events) this.emit({ type: 'mesh-debug', what, peer });
+  }
+
+  private hasEager(): boolean {
+    for (const n of this.active.values()) if (n.eager) return true;
+    return false;
   }
 
   private randomNeighbour(ok: (n: Neighbour) => boolean): Neighbour | undefined {

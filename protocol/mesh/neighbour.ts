@@ -31,6 +31,8 @@ export interface PendingRequest {
   readonly addr: Addr;
   deadline: Millis;
   readonly high: boolean;
+  /** An exploratory link: it starts lazy on both ends (no tree cycle to prune). */
+  readonly lazy: boolean;
   /** Sends so far (requests are retried: a lost JOIN must not strand a node). */
   attempts: number;
 }

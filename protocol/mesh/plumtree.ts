@@ -240,10 +240,13 @@ export class Plumtree {
     if (this.mode === 'plumtree') from.eager = false;
   }
 
-  neighbourUp(n: Neighbour): void {
+  neighbourUp(n: Neighbour, lazy: boolean): void {
     // New links start eager (as in the paper): the first duplicate prunes the cycle, and the
-    // tree that remains follows first arrivals, i.e. the fastest paths.
-    n.eager = true;
+    // tree that remains follows first arrivals, i.e. the fastest paths. Exploratory links
+    // (lazy) join as lazy links unless we have no tree link at all.
+    let anyEager = false;
+    if (lazy) for (const other of this.host.neighbours()) if (other !== n) anyEager ||= other.eager;
+    n.eager = this.mode === 'flood' || !lazy || !anyEager;
     // Re-announce what we still hold: a healed partition or a late link fetches it by GRAFT.
     for (const [, gossip] of this.store.newest(this.limits.reannounce_max)) this.queue(this.lazyQueue, n, { id: gossip.id, hops: gossip.hops });
   }

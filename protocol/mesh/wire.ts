@@ -57,7 +57,7 @@ export interface Announcement {
 export type MeshWire =
   | { readonly t: T.Join; readonly hello: Hello }
   | { readonly t: T.Welcome; readonly hello: Hello }
-  | { readonly t: T.Neighbor; readonly hello: Hello; readonly high: boolean }
+  | { readonly t: T.Neighbor; readonly hello: Hello; readonly high: boolean; readonly lazy: boolean }
   | { readonly t: T.NeighborReply; readonly hello: Hello; readonly accepted: boolean }
   | { readonly t: T.ForwardJoin; readonly ttl: number; readonly joiner: PeerEntry }
   | { readonly t: T.Disconnect }
@@ -127,7 +127,7 @@ export function encodeMesh(m: MeshWire, limit_bytes = 65_507): Uint8Array {
       break;
     case T.Neighbor:
       writeHello(w, m.hello);
-      w.u8(m.high ? 1 : 0);
+      w.u8((m.high ? 1 : 0) | (m.lazy ? 2 : 0));
       break;
     case T.NeighborReply:
       writeHello(w, m.hello);
@@ -250,9 +250,13 @@ export function decodeMesh(data: Uint8Array, l: DecodeLimits): MeshWire {
     case T.Welcome:
       m = { t: t as T.Join | T.Welcome, hello: readHello(r, l) };
       break;
-    case T.Neighbor:
-      m = { t: T.Neighbor, hello: readHello(r, l), high: readFlag(r, 'neighbor.high') };
+    case T.Neighbor: {
+      const hello = readHello(r, l);
+      const flags = r.u8('neighbor.flags');
+      if (flags > 3) throw new DecodeError('invalid', 'neighbor.flags', String(flags));
+      m = { t: T.Neighbor, hello, high: (flags & 1) === 1, lazy: (flags & 2) === 2 };
       break;
+    }
     case T.NeighborReply:
       m = { t: T.NeighborReply, hello: readHello(r, l), accepted: readFlag(r, 'reply.accepted') };
       break;

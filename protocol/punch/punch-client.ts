@@ -336,6 +336,10 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   }
 
   private onPeerMessage(now: Millis, m: Extract<RendezvousMessage, { type: 'probe' | 'probe-ack' }>, remote: Addr, local: Addr, relayed: boolean): void {
+    // A probe "from" one of our own addresses is our own probe reflected back (an on-path
+    // attacker replaying it with our source): never the peer, and answering it would make us
+    // our own path (found by `peerlab swarm --protocol punch --seeds 33..33`).
+    if (!relayed && this.isOwnAddress(remote)) return this.drops.drop('probe-reflected', remote);
     const s = this.session;
     if (!s || m.session !== s.id) return this.drops.drop('probe-unknown-session', remote);
     if (!s.keyMatches(m.key)) return this.drops.drop('probe-forged', remote);
@@ -358,6 +362,13 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     const result = s.acked(now, m.tx);
     if (result === undefined) return this.drops.drop('probe-ack-unknown', remote);
     this.paths.setDirect(now, local, remote, result.rtt_ms, result.kind);
+  }
+
+  private isOwnAddress(a: Addr): boolean {
+    const c = this.config;
+    if (addrEquals(a, c.local) || c.spares.some((spare) => addrEquals(a, spare))) return true;
+    const mapped = this.observed ?? this.discovery.mapped;
+    return mapped !== undefined && addrEquals(a, mapped);
   }
 
   /** The session gave up on a direct path: stay relayed and let the initiator try again later. */

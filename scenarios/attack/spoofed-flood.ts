@@ -3,7 +3,7 @@
 // hosting provider), a registration flood from them, and a few hundred requests of every
 // other type (connect and lookup carrying a registered stranger's valid token, STUN Binding
 // with and without CHANGE-REQUEST, relay frames, probes). Datagrams go out through the
-// simulator's adversary port (runtime-sim/adversary.ts: a host allowed to spoof); the forged
+// simulator's adversary port (Simulator.adversaryPort: a host allowed to spoof); the forged
 // addresses belong to a sink host that only counts replies (reply-ledger.ts).
 import { addr, type Addr } from '../../protocol/core/addr.ts';
 import { STUN_MAGIC_COOKIE } from '../../protocol/core/demux.ts';

@@ -87,14 +87,14 @@ export function partitionScenario(spec: PartitionSpec): Scenario {
       });
       const snapshot = (): string[] => world.live().map((p) => p.sync!.replica.digest(nobleDigestCrypto).join(','));
       let convergedAt = -1;
-      for (let t = healAt; t <= healAt + bound_ms * 3; t += 1_000) {
+      for (let t = healAt; t <= healAt + bound_ms; t += 1_000) {
         sim.at(t, () => {
           if (convergedAt >= 0) return;
           const digests = new Set(snapshot());
           if (digests.size === 1) convergedAt = sim.now;
         });
       }
-      sim.runUntil(healAt + bound_ms * 3);
+      sim.runUntil(healAt + bound_ms + 1_000);
       const digests = snapshot();
       const majority = mode(digests);
       // The expected winner of each conflict: the canonical fold over every write made.

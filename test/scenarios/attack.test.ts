@@ -1,5 +1,6 @@
 // The attack suite's own instruments, and its transfer scenario end to end:
-//   - the reply ledger attributes bytes to forged sources and computes the worst ratio per type;
+//   - the reply ledger attributes bytes to forged sources, computes the worst ratio per type and
+//     adds up answers per source prefix;
 //   - the table watch reports a table over its named limit;
 //   - the forged sources really span the prefixes they claim and collide with no real host;
 //   - every crafted low-order initiation carries a valid mac1 and a key no DH accepts;
@@ -16,7 +17,7 @@ import { registry } from '../../scenarios/index.ts';
 import { runScenario } from '../../scenarios/runner.ts';
 import { LOW_ORDER_POINTS_HEX, lowOrderInitiations } from '../../scenarios/attack/low-order.ts';
 import { SERVER_IP, STRANGER_IPS } from '../../scenarios/attack/punch-peers.ts';
-import { RATIO_EXEMPT, ReplyLedger } from '../../scenarios/attack/reply-ledger.ts';
+import { prefixOf, RATIO_EXEMPT, ReplyLedger } from '../../scenarios/attack/reply-ledger.ts';
 import { spoofedSources } from '../../scenarios/attack/spoofed-flood.ts';
 import { watchTables } from '../../scenarios/attack/table-limits.ts';
 
@@ -50,6 +51,22 @@ describe('reply ledger', () => {
     expect(ledger.unsolicited_bytes).toBe(10);
     expect(ledger.totals(RATIO_EXEMPT)).toEqual({ request_bytes: 0, reply_bytes: 10 });
     expect(ledger.totals()).toEqual({ request_bytes: 20, reply_bytes: 74 });
+  });
+
+  it('adds up answers per /24 and per /64, whatever the addresses inside', () => {
+    const ledger = new ReplyLedger();
+    for (const ip of ['45.0.1.1', '45.0.1.200', '2001:db8:3::1', '2001:db8:3::ffff:1', '2001:db8:4::1']) {
+      ledger.request(addr(ip, 4444), 'register', 50);
+      ledger.reply(addr(ip, 4444), 21);
+    }
+    ledger.request(addr('45.0.1.7', 4444), 'stun-binding', 20);
+    ledger.reply(addr('45.0.1.7', 4444), 64);
+    const counts = ledger.repliesPerPrefix(new Set(['register']));
+    expect(counts.get(prefixOf('45.0.1.9'))).toBe(2);
+    expect(counts.get(prefixOf('2001:db8:3::9'))).toBe(2);
+    expect(counts.get(prefixOf('2001:db8:4::9'))).toBe(1);
+    expect(counts.size).toBe(3);
+    expect(prefixOf('45.0.1.9')).toBe('45.0.1.0/24');
   });
 
   it('refuses a source that changes request type (its replies could not be attributed)', () => {

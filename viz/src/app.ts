@@ -3,9 +3,9 @@
 // replaces the App; its listeners go with an AbortController.
 
 import { TimeScale } from './layout/timescale.ts';
-import { countsAt } from './model/counts.ts';
+import { RunningCounts } from './model/counts.ts';
 import { formatMs } from './model/describe.ts';
-import { applyFilter, defaultFilter, isErrorMark, type FilterState } from './model/filter.ts';
+import { applyFilter, defaultFilter, eventShown, isErrorMark, type FilterState } from './model/filter.ts';
 import type { Datagram, Mark, TraceModel } from './model/model.ts';
 import { PathCache } from './model/path.ts';
 import { ChartsPanel } from './ui/charts-panel.ts';
@@ -13,6 +13,7 @@ import { DiagramView, type DiagramState } from './ui/diagram-view.ts';
 import { byId, clear } from './ui/dom.ts';
 import { buildFilterControls } from './ui/filter-controls.ts';
 import { renderInspector } from './ui/inspector.ts';
+import { renderOutcomeHeader, type JumpTarget } from './ui/outcome-header.ts';
 import { renderSummary } from './ui/summary-panel.ts';
 import { TopologyPanel } from './ui/topology-panel.ts';
 
@@ -32,6 +33,8 @@ export class App {
   /** Built on the first panel frame, after the diagram's first frame (they take ~0.2 s on a big trace). */
   private topology: TopologyPanel | undefined;
   private charts: ChartsPanel | undefined;
+  /** running counts for the panels, rebuilt when the filters change */
+  private counts: RunningCounts | undefined;
   private readonly nodes: string[];
   private playing = false;
   private speed = 1;
@@ -55,6 +58,7 @@ export class App {
     renderInspector(byId('inspector'), model, undefined);
     buildFilterControls(byId('filters'), model, filter, (f) => this.setFilter(f), this.abort.signal);
     this.bindToolbar();
+    renderOutcomeHeader(byId('outcome'), model, (to) => this.jumpTo(to), this.abort.signal);
     this.setCursor(model.t_max);
     // A big trace opens at its beginning, as Wireshark and qvis do; "fit" shows it all.
     const first = model.datagrams[Math.min(model.datagrams.length, OPEN_DATAGRAMS_MAX) - 1];
@@ -64,6 +68,7 @@ export class App {
   dispose(): void {
     this.playing = false;
     this.abort.abort();
+    this.view.dispose();
   }
 
   private bindToolbar(): void {
@@ -86,6 +91,8 @@ export class App {
     byId('next-drop').addEventListener('click', () => this.nextDrop(), { signal });
     byId('next-error').addEventListener('click', () => this.nextError(), { signal });
     byId('fit').addEventListener('click', () => this.view.fit(), { signal });
+    byId('match-next').addEventListener('click', () => this.stepMatch(1), { signal });
+    byId('match-prev').addEventListener('click', () => this.stepMatch(-1), { signal });
     const compress = byId<HTMLInputElement>('compress');
     compress.addEventListener(
       'change',
@@ -135,7 +142,8 @@ export class App {
       if (this.abort.signal.aborted) return;
       this.topology ??= new TopologyPanel(byId('topology'), this.model);
       this.charts ??= new ChartsPanel(byId('charts'), this.model);
-      const counts = countsAt(this.model.trace.events, this.nodes, this.state.cursor_ms);
+      this.counts ??= new RunningCounts(this.model.trace.events, this.nodes, (e) => eventShown(this.model, this.state.masks, e));
+      const counts = this.counts.at(this.state.cursor_ms);
       this.topology.update(counts);
       renderSummary(byId('summary'), counts, this.nodes);
       this.charts.update(this.state.cursor_ms);
@@ -146,11 +154,64 @@ export class App {
     this.state.selected = item;
     renderInspector(byId('inspector'), this.model, item);
     this.view.requestDraw();
+    this.onMatches();
   }
 
   setFilter(f: FilterState): void {
     this.state.masks = applyFilter(this.model, f);
+    this.counts = undefined;
     this.view.requestDraw();
+    this.queuePanels();
+    this.onMatches();
+  }
+
+  /** Moves the cursor to an event of the outcome header, centres it and opens its details. */
+  jumpTo(to: JumpTarget): void {
+    this.setCursor(to.t);
+    if (to.kind === 'drop') {
+      const d = this.model.datagramById.get(to.id);
+      if (d !== undefined) this.view.reveal(d);
+      this.select(d);
+      return;
+    }
+    this.view.centreOn(to.t, Math.max(this.view.viewport.zoom.k, 4));
+    this.select(this.model.marks.find((m) => m.event === to));
+  }
+
+  /** Shows the search's match count ("3 / 17" once one is selected). */
+  private onMatches(): void {
+    const matches = this.state.masks.matches;
+    const el = byId('match-count');
+    const query = byId<HTMLInputElement>('filter-text').value.trim();
+    if (query === '') {
+      el.textContent = '';
+      return;
+    }
+    const sel = this.state.selected;
+    const i = sel === undefined ? -1 : matches.findIndex((m) => ('datagram' in m ? m.datagram : m.mark) === sel);
+    el.textContent = matches.length === 0 ? 'no match' : i >= 0 ? `${i + 1} / ${matches.length}` : `${matches.length} match${matches.length === 1 ? '' : 'es'}`;
+  }
+
+  /** Moves to the next (or previous) search match after (before) the cursor, wrapping. */
+  stepMatch(direction: 1 | -1): void {
+    const matches = this.state.masks.matches;
+    if (matches.length === 0) return;
+    const sel = this.state.selected;
+    const current = sel === undefined ? -1 : matches.findIndex((m) => ('datagram' in m ? m.datagram : m.mark) === sel);
+    let i: number;
+    if (current >= 0) i = (current + direction + matches.length) % matches.length;
+    else if (direction === 1) {
+      i = matches.findIndex((m) => m.t > this.state.cursor_ms + 1e-9);
+      if (i < 0) i = 0;
+    } else {
+      i = matches.length - 1;
+      while (i > 0 && matches[i]!.t >= this.state.cursor_ms - 1e-9) i--;
+    }
+    const m = matches[i]!;
+    this.setCursor(m.t);
+    if ('datagram' in m) this.view.reveal(m.datagram);
+    else this.view.centreOn(m.t);
+    this.select('datagram' in m ? m.datagram : m.mark);
   }
 
   togglePlay(): void {

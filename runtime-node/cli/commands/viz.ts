@@ -3,7 +3,7 @@
 // viewer with the trace loaded. Runs until interrupted.
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 import { parseArgs, stringFlag } from '../args.ts';
@@ -98,7 +98,8 @@ export async function serveViewer(options: { trace?: string; port?: number; dist
     // the default port may be taken by another viewer; any free port will do then
     port = await listen(server, PORT_DEFAULT).catch(() => listen(server, 0));
   }
-  const url = `http://${HOST}:${port}/${trace === undefined ? '' : `?trace=${encodeURIComponent(TRACE_PATH)}`}`;
+  // `name` is the file's own name, so the viewer shows it rather than the served path
+  const url = `http://${HOST}:${port}/${trace === undefined ? '' : `?trace=${encodeURIComponent(TRACE_PATH)}&name=${encodeURIComponent(basename(trace))}`}`;
   return {
     url,
     port,

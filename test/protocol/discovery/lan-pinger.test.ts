@@ -2,6 +2,7 @@
 // port 0), a seek that collects only PONGs echoing its own nonce, `invisible` answering
 // nothing, and the PONG rate limit (an answer never outweighs its PING: same size).
 import { describe, expect, it } from 'vitest';
+import { SpinGuard } from '../../../protocol/core/contract.ts';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { addr } from '../../../protocol/core/addr.ts';
 import { DecodeError } from '../../../protocol/core/decode-error.ts';
@@ -56,7 +57,11 @@ describe('PING/PONG', () => {
     const forged = encodePing({ kind: 'pong', nonce: new Uint8Array(8), peer: addr('10.0.0.66', 7000) });
     seeker.handleDatagram(2, addr('10.0.0.66', 4354), forged);
     seeker.handleDatagram(2, addr('10.0.0.2', 4354), pong.data);
-    for (let at = seeker.pollTimeout(); at !== undefined; at = seeker.pollTimeout()) seeker.handleTimeout(at);
+    const guard = new SpinGuard('lan-pinger seeker'); // a deadline that never moves on fails instead of hanging
+    for (let at = seeker.pollTimeout(); at !== undefined; at = seeker.pollTimeout()) {
+      guard.step(at);
+      seeker.handleTimeout(at);
+    }
     const events = [];
     for (let e = seeker.pollEvent(); e; e = seeker.pollEvent()) events.push(e);
     expect(events).toEqual([{ type: 'local-peers', peers: ['10.0.0.2:7000'], truncated: false }]);

@@ -34,7 +34,7 @@ const ids = fc.array(bytes(16), { maxLength: 5 });
 const message: fc.Arbitrary<MeshWire> = fc.oneof(
   hello.map((h) => ({ t: T.Join, hello: h }) as MeshWire),
   hello.map((h) => ({ t: T.Welcome, hello: h }) as MeshWire),
-  fc.record({ hello, high: fc.boolean() }).map((m) => ({ t: T.Neighbor, ...m }) as MeshWire),
+  fc.record({ hello, high: fc.boolean(), lazy: fc.boolean() }).map((m) => ({ t: T.Neighbor, ...m }) as MeshWire),
   fc.record({ hello, accepted: fc.boolean() }).map((m) => ({ t: T.NeighborReply, ...m }) as MeshWire),
   fc.record({ ttl: fc.nat(255), joiner: entry }).map((m) => ({ t: T.ForwardJoin, ...m }) as MeshWire),
   fc.constantFrom<MeshWire>({ t: T.Disconnect }, { t: T.Ping }, { t: T.Prune }),

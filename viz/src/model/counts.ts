@@ -31,41 +31,74 @@ export function eventsUpTo(events: readonly TraceEvent[], cursor_ms: number): nu
   return lo;
 }
 
-export function countsAt(events: readonly TraceEvent[], nodes: readonly string[], cursor_ms: number): CountsAt {
-  const byNode = new Map<string, NodeCounts>(nodes.map((n) => [n, empty()]));
-  const totals = empty();
-  const reasons = new Set<string>();
-  const end = eventsUpTo(events, cursor_ms);
-  for (let i = 0; i < end; i++) {
-    const e = events[i]!;
-    let c = byNode.get(e.node);
-    if (c === undefined) {
-      c = empty();
-      byNode.set(e.node, c);
-    }
-    switch (e.kind) {
-      case 'send':
-        c.sent++;
-        totals.sent++;
-        break;
-      case 'deliver':
-        c.delivered++;
-        totals.delivered++;
-        break;
-      case 'nat':
-        c.natted++;
-        totals.natted++;
-        break;
-      case 'drop':
-        c.dropped++;
-        totals.dropped++;
-        c.dropsByReason.set(e.reason, (c.dropsByReason.get(e.reason) ?? 0) + 1);
-        totals.dropsByReason.set(e.reason, (totals.dropsByReason.get(e.reason) ?? 0) + 1);
-        reasons.add(e.reason);
-        break;
-      default:
-        break;
-    }
+export function countsAt(events: readonly TraceEvent[], nodes: readonly string[], cursor_ms: number, include?: (e: TraceEvent) => boolean): CountsAt {
+  return new RunningCounts(events, nodes, include).at(cursor_ms);
+}
+
+/**
+ * Counts up to a cursor that mostly moves forwards (playback): each call adds only the
+ * events since the last one, and starts over only when the cursor goes back. The returned
+ * counts are live: read them before the next call.
+ */
+export class RunningCounts {
+  private byNode = new Map<string, NodeCounts>();
+  private totals = empty();
+  private reasons = new Set<string>();
+  /** events[0, next) are counted */
+  private next = 0;
+
+  constructor(
+    private readonly events: readonly TraceEvent[],
+    private readonly nodes: readonly string[],
+    private readonly include: ((e: TraceEvent) => boolean) | undefined,
+  ) {
+    this.reset();
   }
-  return { byNode, reasons: [...reasons].sort(), totals };
+
+  private reset(): void {
+    this.byNode = new Map<string, NodeCounts>(this.nodes.map((n) => [n, empty()]));
+    this.totals = empty();
+    this.reasons = new Set();
+    this.next = 0;
+  }
+
+  at(cursor_ms: number): CountsAt {
+    const end = eventsUpTo(this.events, cursor_ms);
+    if (end < this.next) this.reset();
+    const { byNode, totals, reasons, include } = this;
+    for (let i = this.next; i < end; i++) {
+      const e = this.events[i]!;
+      if (include !== undefined && !include(e)) continue;
+      let c = byNode.get(e.node);
+      if (c === undefined) {
+        c = empty();
+        byNode.set(e.node, c);
+      }
+      switch (e.kind) {
+        case 'send':
+          c.sent++;
+          totals.sent++;
+          break;
+        case 'deliver':
+          c.delivered++;
+          totals.delivered++;
+          break;
+        case 'nat':
+          c.natted++;
+          totals.natted++;
+          break;
+        case 'drop':
+          c.dropped++;
+          totals.dropped++;
+          c.dropsByReason.set(e.reason, (c.dropsByReason.get(e.reason) ?? 0) + 1);
+          totals.dropsByReason.set(e.reason, (totals.dropsByReason.get(e.reason) ?? 0) + 1);
+          reasons.add(e.reason);
+          break;
+        default:
+          break;
+      }
+    }
+    this.next = end;
+    return { byNode, reasons: [...reasons].sort(), totals };
+  }
 }

@@ -63,3 +63,37 @@ export function datagramSummary(d: Datagram): string {
   const via = d.nats.length > 0 ? ` via ${d.nats.map((n) => n.node).join(', ')}` : '';
   return `${head}${via}: ${outcomes.join('; ')}`;
 }
+
+const LABEL_FIELDS_MAX = 2;
+const LABEL_VALUE_CHARS_MAX = 28;
+
+function short(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.length > LABEL_VALUE_CHARS_MAX ? `${v.slice(0, LABEL_VALUE_CHARS_MAX - 1)}…` : v;
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(1)));
+  if (typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+/**
+ * An app event's label with its key value: "path: relay via 198.51.100.7:3478", "NAT type:
+ * APDM/APDF/random" (the classification, not a translation), else the name and its first
+ * scalar fields ("punch-start: peer=b strategy=relay-only").
+ */
+export function eventLabel(name: string, data: unknown): string {
+  const d = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+  const s = (k: string): string | undefined => short(d[k]);
+  if (name === 'path' && s('path') !== undefined) {
+    const technique = s('technique');
+    const via = s('path') === 'relay' ? s('remote') : technique;
+    return `path: ${s('path')}${via !== undefined ? ` via ${via}` : ''}${s('elapsed_ms') !== undefined ? ` after ${formatMs(Number(d.elapsed_ms))}` : ''}`;
+  }
+  if (name === 'nat' && s('summary') !== undefined) return `NAT type: ${s('summary')}`;
+  if (name === 'session-open' && s('path') !== undefined) return `session open: ${s('path')}${s('technique') !== undefined ? ` (${s('technique')})` : ''}`;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(d)) {
+    if (k === 'type' || parts.length >= LABEL_FIELDS_MAX) continue;
+    const text = short(v);
+    if (text !== undefined) parts.push(`${k}=${text}`);
+  }
+  return parts.length > 0 ? `${name}: ${parts.join(' ')}` : name;
+}

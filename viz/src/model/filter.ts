@@ -2,6 +2,7 @@
 // once per filter change into byte masks, so drawing and hit-testing stay a lookup.
 
 import type { Datagram, Mark, TraceModel } from './model.ts';
+import type { PacketId } from '../trace/types.ts';
 
 /** Kinds the user can toggle: datagram outcomes, NAT hop labels, and mark kinds. */
 export const FILTER_KINDS = ['delivered', 'dropped', 'nat', 'nat-map', 'nat-expire', 'event', 'timer', 'log', 'fault'] as const;
@@ -12,7 +13,9 @@ export interface FilterState {
   readonly node: string;
   readonly protos: ReadonlySet<string>;
   readonly kinds: ReadonlySet<FilterKind>;
-  /** case-insensitive substring of the events' JSON; '' for none */
+  /** search: highlights (never hides) what matches; words are case-insensitive substrings of
+   * the events' JSON, `field=value` words match a field exactly (`reason=nat-filtered
+   * node=b-nat`); every word must match; '' for none */
   readonly text: string;
 }
 
@@ -52,26 +55,86 @@ export interface FilterMasks {
   readonly marks: Uint8Array;
   readonly showNatHops: boolean;
   readonly showFaults: boolean;
+  /** search matches (1 = highlighted), among what the other filters show */
+  readonly matchedDatagrams: Uint8Array;
+  readonly matchedMarks: Uint8Array;
+  /** the matches in time order, for the count and previous/next */
+  readonly matches: readonly SearchMatch[];
+}
+
+export type SearchMatch = { readonly t: number; readonly datagram: Datagram } | { readonly t: number; readonly mark: Mark };
+
+type Matcher = (records: readonly Readonly<Record<string, unknown>>[], json: () => string) => boolean;
+
+/** Compiles a search: plain words are substrings of the JSON, `k=v` words exact field values. */
+export function compileSearch(query: string): Matcher | undefined {
+  const words = query.trim().toLowerCase().split(/\s+/).filter((w) => w !== '');
+  if (words.length === 0) return undefined;
+  const fields: [string, string][] = [];
+  const plain: string[] = [];
+  for (const w of words) {
+    const eq = w.indexOf('=');
+    if (eq > 0 && eq < w.length - 1) fields.push([w.slice(0, eq), w.slice(eq + 1)]);
+    else plain.push(w);
+  }
+  return (records, json) => {
+    for (const [k, v] of fields) {
+      if (!records.some((r) => r[k] !== undefined && String(r[k]).toLowerCase() === v)) return false;
+    }
+    if (plain.length === 0) return true;
+    const text = json();
+    return plain.every((w) => text.includes(w));
+  };
+}
+
+function datagramRecords(d: Datagram): Readonly<Record<string, unknown>>[] {
+  const out: Readonly<Record<string, unknown>>[] = [];
+  if (d.send) out.push(d.send.raw);
+  for (const n of d.nats) out.push(n.raw);
+  for (const e of d.ends) out.push(e.raw);
+  return out;
 }
 
 export function applyFilter(model: TraceModel, f: FilterState): FilterMasks {
-  const text = f.text.trim().toLowerCase();
+  const search = compileSearch(f.text);
   const datagrams = new Uint8Array(model.datagrams.length);
+  const matchedDatagrams = new Uint8Array(model.datagrams.length);
+  const matches: SearchMatch[] = [];
   for (const d of model.datagrams) {
     const kind: FilterKind = datagramDropped(d) ? 'dropped' : 'delivered';
     let ok = f.protos.has(d.proto) && f.kinds.has(kind);
     if (ok && f.node !== '') ok = touches(d, f.node);
-    if (ok && text !== '') ok = datagramText(d).includes(text);
     datagrams[d.index] = ok ? 1 : 0;
+    if (ok && search !== undefined && search(datagramRecords(d), () => datagramText(d))) {
+      matchedDatagrams[d.index] = 1;
+      matches.push({ t: d.t0, datagram: d });
+    }
   }
   const marks = new Uint8Array(model.marks.length);
+  const matchedMarks = new Uint8Array(model.marks.length);
   for (const m of model.marks) {
     let ok = f.kinds.has(m.event.kind as FilterKind);
     if (ok && f.node !== '') ok = m.event.node === f.node;
-    if (ok && text !== '') ok = JSON.stringify(m.event.raw).toLowerCase().includes(text);
     marks[m.index] = ok ? 1 : 0;
+    if (ok && search !== undefined) {
+      const raw = m.event.raw;
+      const data = (raw.data ?? {}) as Readonly<Record<string, unknown>>;
+      if (search(typeof data === 'object' && data !== null ? [raw, data] : [raw], () => JSON.stringify(raw).toLowerCase())) {
+        matchedMarks[m.index] = 1;
+        matches.push({ t: m.event.t, mark: m });
+      }
+    }
   }
-  return { datagrams, marks, showNatHops: f.kinds.has('nat'), showFaults: f.kinds.has('fault') };
+  matches.sort((a, b) => a.t - b.t);
+  return { datagrams, marks, showNatHops: f.kinds.has('nat'), showFaults: f.kinds.has('fault'), matchedDatagrams, matchedMarks, matches };
+}
+
+/** Whether a datagram event (send, nat, deliver, drop) belongs to a datagram the filters show;
+ * other events always count. For the summary and topology panels. */
+export function eventShown(model: TraceModel, masks: FilterMasks, e: { readonly kind: string; readonly id?: PacketId }): boolean {
+  if (e.kind !== 'send' && e.kind !== 'nat' && e.kind !== 'deliver' && e.kind !== 'drop') return true;
+  const d = e.id === undefined ? undefined : model.datagramById.get(e.id);
+  return d === undefined || masks.datagrams[d.index] === 1;
 }
 
 /** Marks that count as errors for "next error": error/warn logs and failure-named events. */

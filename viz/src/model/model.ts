@@ -167,6 +167,13 @@ export function buildModel(trace: ParsedTrace): TraceModel {
         }
         break;
       }
+      case 'event':
+        // rudp reports its congestion/RTT samples as application events named `stats`
+        // (protocol/rudp/events.ts): chart them, do not draw thousands of dots
+        if (e.name === 'stats' && typeof e.data === 'object' && e.data !== null && !Array.isArray(e.data)) {
+          stats.push({ kind: 'stats', t: e.t, node: e.node, line: e.line, raw: e.raw, data: e.data as Readonly<Record<string, unknown>> });
+        } else markEvents.push(e);
+        break;
       default:
         markEvents.push(e);
     }

@@ -42,6 +42,30 @@ function headedFor(model: TraceModel, d: Datagram, drop: DropEvent): number | un
   return node === undefined ? undefined : model.laneOf.get(node);
 }
 
+/**
+ * Where a drop on a named link sits: on that link, half a lane from its node towards the
+ * other end. `up:x` is x's uplink (towards x's NAT, or towards where the datagram was headed
+ * for a public node); `down:x` is the link into x (from the hop the datagram came from).
+ */
+function linkDropLane(model: TraceModel, d: Datagram, drop: DropEvent, lastLane: number): number | undefined {
+  const m = drop.where === undefined ? null : /^(up|down):(.+)$/.exec(drop.where);
+  if (m === null) return undefined;
+  const lane = model.laneOf.get(m[2]!);
+  if (lane === undefined) return undefined;
+  let other: number | undefined;
+  if (m[1] === 'up') {
+    const gateway = model.lanes[lane]?.gateway;
+    other = gateway !== undefined ? model.laneOf.get(gateway) : headedFor(model, d, drop);
+  } else {
+    other = lastLane !== lane ? lastLane : (() => {
+      const gateway = model.lanes[lane]?.gateway;
+      return gateway !== undefined ? model.laneOf.get(gateway) : undefined;
+    })();
+  }
+  if (other === undefined || other === lane) return undefined;
+  return lane + Math.sign(other - lane) * LINK_DROP_LANES;
+}
+
 export function datagramPath(model: TraceModel, d: Datagram): DatagramPath {
   const laneOf = (node: string): number => model.laneOf.get(node) ?? 0;
   const chain: PathPoint[] = [];
@@ -61,7 +85,9 @@ export function datagramPath(model: TraceModel, d: Datagram): DatagramPath {
       continue;
     }
     let at: PathPoint = { lane: endLane, t: end.t };
-    if (last !== undefined && endLane === last.lane) {
+    const onLink = last === undefined ? undefined : linkDropLane(model, d, end, last.lane);
+    if (onLink !== undefined) at = { lane: onLink, t: end.t };
+    else if (last !== undefined && endLane === last.lane) {
       const target = headedFor(model, d, end);
       if (target !== undefined && target !== last.lane) {
         at = { lane: last.lane + Math.sign(target - last.lane) * LINK_DROP_LANES, t: end.t };

@@ -16,6 +16,8 @@ export function protoColor(proto: string): string {
 
 export const COLORS = {
   background: '#ffffff',
+  /** search matches: a highlighter band under the arrow or mark */
+  match: 'rgba(255,212,0,0.55)',
   laneHost: '#9aa4b1',
   laneNat: '#0f8b8d',
   laneServer: '#3a5fcd',

@@ -6,6 +6,7 @@
 import type { FilterMasks } from '../model/filter.ts';
 import { lowerBound, type Datagram, type Mark, type TraceModel } from '../model/model.ts';
 import type { PathCache } from '../model/path.ts';
+import { eventLabel } from '../model/describe.ts';
 import type { NatEvent } from '../trace/types.ts';
 import { COLORS, protoColor } from './colors.ts';
 import { LabelGate } from './labels.ts';
@@ -16,9 +17,9 @@ import { GUTTER_PX, HEADER_PX, PAD_PX, type Viewport } from './viewport.ts';
 export const LOD_ARROWS_MIN = 4000;
 /** Arrowheads, drop labels, NAT labels and mark labels only below these counts. */
 const ARROWHEADS_MAX = 3000;
-const DROP_LABELS_MAX = 600;
-const NAT_LABELS_MAX = 400;
 const MARK_LABELS_MAX = 600;
+/** Drops (or NAT hops) of one kind on one lane within this many pixels share one label. */
+const CLUSTER_PX = 22;
 const FUTURE_ALPHA = 0.18;
 /** Above this many marks in view, draw one per pixel row, lane and kind. */
 const MARKS_DEDUPE_MIN = 2000;
@@ -30,6 +31,39 @@ export interface DrawnCounts {
   natHops: number;
   marks: number;
   lod: boolean;
+}
+
+/** One label standing for `n` drops or NAT hops of one kind close together on one lane. */
+interface LabelCluster {
+  readonly x: number;
+  readonly y: number;
+  readonly lane: number;
+  readonly text: string;
+  readonly future: boolean;
+  n: number;
+}
+
+function cluster(into: Map<string, LabelCluster>, key: string, x: number, y: number, lane: number, text: string, future: boolean): LabelCluster {
+  let c = into.get(key);
+  if (c === undefined) {
+    c = { x, y, lane, text, future, n: 0 };
+    into.set(key, c);
+  }
+  c.n++;
+  return c;
+}
+
+/** `text`, cut with an ellipsis to fit `max_px` (labels stay inside their lane). */
+export function fitText(ctx: CanvasRenderingContext2D, text: string, max_px: number): string {
+  if (ctx.measureText(text).width <= max_px) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= max_px) lo = mid;
+    else hi = mid - 1;
+  }
+  return `${text.slice(0, lo)}…`;
 }
 
 /** Index range of datagrams that may overlap [from, to]. */
@@ -106,9 +140,13 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   const X = (lane: number): number => left + laneW * lane;
   const batches = new Map<string, Batch>();
   const crosses: Batch = { past: [], future: [] };
+  /** segments of search matches, drawn under everything as a yellow band */
+  const matched: number[] = [];
   const diamonds: Batch = { past: [], future: [] };
-  const dropLabels: { x: number; y: number; lane: number; reason: string; future: boolean }[] = [];
-  const hopLabels: { x: number; y: number; lane: number; event: NatEvent; future: boolean }[] = [];
+  // labels are summarised per lane, kind and band of CLUSTER_PX: one drop reads "nat-filtered",
+  // a dense spray "1,024 × nat-no-mapping" (never blank, however many are in view)
+  const dropLabels = new Map<string, LabelCluster>();
+  const hopLabels = new Map<string, LabelCluster & { event: NatEvent }>();
   const heads: { x0: number; y0: number; x1: number; y1: number; color: string; future: boolean }[] = [];
   for (let i = start; i < end; i++) {
     const d = model.datagrams[i]!;
@@ -120,6 +158,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       batch = { past: [], future: [] };
       batches.set(color, batch);
     }
+    if (masks.matchedDatagrams[d.index] === 1) for (const s of path.segments) matched.push(X(s.from.lane), Y(s.from.t), X(s.to.lane), Y(s.to.t));
     for (const s of path.segments) {
       const y0 = Y(s.from.t);
       if (lod && !segmentCells.add(y0, Math.round(s.from.lane * 2) * halfLanes + Math.round(s.to.lane * 2))) continue;
@@ -136,9 +175,9 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       const x = X(dr.at.lane);
       const y = Y(dr.at.t);
       const future = dr.at.t > cursor_ms;
+      cluster(dropLabels, `${dr.at.lane}|${dr.event.reason}|${Math.floor(y / CLUSTER_PX)}`, x, y, dr.at.lane, dr.event.reason, future);
       if (lod && !dotCells.add(y, Math.round(x) * 2 + (future ? 1 : 0))) continue;
       (future ? crosses.future : crosses.past).push(x, y);
-      if (dropLabels.length <= DROP_LABELS_MAX) dropLabels.push({ x, y, lane: dr.at.lane, reason: dr.event.reason, future });
     }
     if (masks.showNatHops) {
       for (const h of path.natHops) {
@@ -146,11 +185,24 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
         const x = X(h.at.lane);
         const y = Y(h.at.t);
         const future = h.at.t > cursor_ms;
+        const c = cluster(hopLabels as Map<string, LabelCluster>, `${h.at.lane}|${h.event.dir}|${Math.floor(y / CLUSTER_PX)}`, x, y, h.at.lane, `NAT ${h.event.dir}`, future);
+        (c as LabelCluster & { event?: NatEvent }).event ??= h.event;
         if (lod && !dotCells.add(y, Math.round(x) * 2 + (future ? 1 : 0))) continue;
         (future ? diamonds.future : diamonds.past).push(x, y);
-        if (hopLabels.length <= NAT_LABELS_MAX) hopLabels.push({ x, y, lane: h.at.lane, event: h.event, future });
       }
     }
+  }
+  if (matched.length > 0) {
+    ctx.strokeStyle = COLORS.match;
+    ctx.lineWidth = 8;
+    ctx.lineCap = 'round';
+    ctx.beginPath();
+    for (let i = 0; i < matched.length; i += 4) {
+      ctx.moveTo(matched[i]!, matched[i + 1]!);
+      ctx.lineTo(matched[i + 2]!, matched[i + 3]!);
+    }
+    ctx.stroke();
+    ctx.lineCap = 'butt';
   }
   ctx.lineWidth = 1.3;
   for (const [color, batch] of batches) {
@@ -172,8 +224,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   }
   const gate = dc.labels;
   // drop reasons claim their label space first: they matter more than NAT rewrites
-  const labelDrops = counts.drops <= DROP_LABELS_MAX;
-  const dropLabelled = dropLabels.map((dr) => labelDrops && gate.admit(`r${dr.lane}`, dr.y));
+  const dropLabelled = [...dropLabels.values()].filter((c) => gate.admit(`r${c.lane}`, c.y));
   // NAT translations: a diamond on the NAT lane, labelled with the rewrite when few.
   ctx.font = FONT;
   ctx.textAlign = 'left';
@@ -190,16 +241,22 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
     }
     ctx.fill();
   });
-  if (counts.natHops <= NAT_LABELS_MAX) {
-    for (const h of hopLabels) {
-      if (!gate.admit(`r${h.lane}`, h.y)) continue;
-      const e = h.event;
-      ctx.globalAlpha = h.future ? FUTURE_ALPHA : 1;
-      const [before, after] = e.dir === 'in' ? [e.dst, e.to_dst] : [e.src, e.to_src];
-      // keep the label inside its lane: drop the "before" side when it would spill over
-      let label = `${before}⇒${after}`;
-      if (ctx.measureText(label).width > laneW - 10) label = `⇒${after}`;
-      ctx.fillText(label, h.x + 6, h.y - 3);
+  const labelMax_px = laneW - 10;
+  for (const c of hopLabels.values()) {
+    if (!gate.admit(`r${c.lane}`, c.y)) continue;
+    ctx.globalAlpha = c.future ? FUTURE_ALPHA : 1;
+    if (c.n > 1) {
+      ctx.fillText(fitText(ctx, `${c.n.toLocaleString('en-US')} × ${c.text}`, labelMax_px), c.x + 6, c.y - 3);
+      continue;
+    }
+    const e = c.event;
+    const [before, after] = e.dir === 'in' ? [e.dst, e.to_dst] : [e.src, e.to_src];
+    const label = `${before}⇒${after}`;
+    // a narrow lane gets the rewrite on two lines (before, then ⇒ after), never half of it
+    if (ctx.measureText(label).width <= labelMax_px) ctx.fillText(label, c.x + 6, c.y - 3);
+    else {
+      ctx.fillText(fitText(ctx, before, labelMax_px), c.x + 6, c.y - 3);
+      ctx.fillText(fitText(ctx, `⇒${after}`, labelMax_px), c.x + 6, c.y + 8);
     }
   }
   // Drops: a red cross where the datagram died, with the reason.
@@ -218,11 +275,10 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
     ctx.stroke();
   });
   ctx.fillStyle = COLORS.drop;
-  dropLabels.forEach((dr, i) => {
-    if (dropLabelled[i] !== true) return;
-    ctx.globalAlpha = dr.future ? FUTURE_ALPHA + 0.1 : 1;
-    ctx.fillText(dr.reason, dr.x + 7, dr.y + 4);
-  });
+  for (const c of dropLabelled) {
+    ctx.globalAlpha = c.future ? FUTURE_ALPHA + 0.1 : 1;
+    ctx.fillText(fitText(ctx, c.n > 1 ? `${c.n.toLocaleString('en-US')} × ${c.text}` : c.text, labelMax_px), c.x + 7, c.y + 4);
+  }
   ctx.globalAlpha = 1;
   if (dc.selected !== undefined && 'proto' in dc.selected) highlight(ctx, vp, dc.paths, dc.selected);
   return counts;
@@ -282,7 +338,7 @@ function markLabel(m: Mark): string {
     case 'nat-expire':
       return `expire ${e.external}`;
     case 'event':
-      return e.name;
+      return eventLabel(e.name, e.data);
     case 'log':
       return e.message.slice(0, 40);
     case 'timer':
@@ -351,6 +407,16 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
     }
     g.points.push(x, y);
   }
+  ctx.fillStyle = COLORS.match;
+  ctx.beginPath();
+  for (const m of visible) {
+    if (dc.masks.matchedMarks[m.index] !== 1) continue;
+    const x = vp.x(m.lane);
+    const y = vp.y(m.event.t);
+    ctx.moveTo(x + 9, y);
+    ctx.arc(x, y, 9, 0, Math.PI * 2);
+  }
+  ctx.fill();
   ctx.lineWidth = 1.5;
   for (const g of groups.values()) {
     ctx.globalAlpha = g.future ? FUTURE_ALPHA + 0.1 : 1;
@@ -366,7 +432,7 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
     for (const m of visible) {
       const e = m.event;
       const y = vp.y(e.t);
-      const text = markLabel(m);
+      const text = fitText(ctx, markLabel(m), vp.laneWidth_px - 12);
       // NAT mappings label to the right (beside the translations), the rest to the left
       const right = e.kind === 'nat-map' || e.kind === 'nat-expire';
       if (y < HEADER_PX || text === '' || !gate.admit(`${right ? 'r' : 'l'}${m.lane}`, y)) continue;

@@ -15,6 +15,12 @@ const M = { left: 44, right: 8, top: 14, bottom: 16 };
 
 type Series = Map<string, [number, number][]>;
 
+/** Fields charted first when a sample has more than CHARTS_MAX (qvis's congestion view:
+ * window and bytes in flight, RTTs, then delivery and loss). */
+const PREFERRED = ['cwnd_bytes', 'bytes_in_flight', 'srtt_ms', 'min_rtt_ms', 'rtt_ms', 'delivered_bytes', 'lost', 'retransmitted', 'goodput'];
+/** Identifiers, not quantities. */
+const NOT_CHARTED = new Set(['conn', 'id', 'session']);
+
 /** Numeric fields of stats data (one level of nesting flattened as a.b). */
 function numericFields(data: Readonly<Record<string, unknown>>, out: [string, number][], prefix = ''): void {
   for (const [k, v] of Object.entries(data)) {
@@ -27,22 +33,24 @@ export class ChartsPanel {
   private readonly cursors: { x: ScaleLinear<number, number>; rule: Selection<SVGLineElement, unknown, null, undefined> }[] = [];
 
   constructor(host: HTMLElement, model: TraceModel) {
-    const byField = new Map<string, Series>();
+    const all = new Map<string, Series>();
     for (const e of model.stats) {
       const fields: [string, number][] = [];
       numericFields(e.data, fields);
       for (const [k, v] of fields) {
-        let series = byField.get(k);
+        if (NOT_CHARTED.has(k)) continue;
+        let series = all.get(k);
         if (series === undefined) {
-          if (byField.size >= CHARTS_MAX) continue;
           series = new Map();
-          byField.set(k, series);
+          all.set(k, series);
         }
         const points = series.get(e.node) ?? [];
         points.push([e.t, v]);
         series.set(e.node, points);
       }
     }
+    const rank = (k: string): number => (PREFERRED.includes(k) ? PREFERRED.indexOf(k) : PREFERRED.length);
+    const byField = new Map([...all].sort((a, b) => rank(a[0]) - rank(b[0])).slice(0, CHARTS_MAX));
     if (byField.size === 0) {
       host.append(h('p', { class: 'hint' }, 'No stats events in this trace.'));
       return;
@@ -57,7 +65,7 @@ export class ChartsPanel {
         .domain([lo, hi])
         .nice()
         .range([H - M.bottom, M.top]);
-      const svg = select(host).append('svg').attr('viewBox', `0 0 ${W} ${H}`).attr('width', '100%').attr('class', 'chart');
+      const svg = select(host).append('svg').attr('viewBox', `0 0 ${W} ${H}`).attr('width', '100%').attr('class', 'chart').attr('data-field', field);
       svg.append('text').attr('x', M.left).attr('y', 10).attr('font-size', 10).attr('font-weight', 'bold').text(field);
       for (const tick of y.ticks(3)) {
         svg.append('text').attr('x', M.left - 4).attr('y', y(tick) + 3).attr('font-size', 9).attr('text-anchor', 'end').attr('fill', '#5b6570').text(String(tick));

@@ -35,6 +35,8 @@ export class DiagramView {
   /** level-of-detail views pan by blitting a cached layer (render/pan-cache.ts) */
   private readonly panCache = new PanCache();
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly resizeObserver: ResizeObserver;
+  private disposed = false;
   /** counts of what the last frame drew, and how long it took */
   lastDrawn: DrawnCounts = { arrows: 0, drops: 0, natHops: 0, marks: 0, lod: false };
   lastFrame_ms = 0;
@@ -74,8 +76,20 @@ export class DiagramView {
       if (y < HEADER_PX) return;
       this.onPick(hitTest(this.viewport, state.model, state.paths, state.masks, x, y));
     });
-    new ResizeObserver(() => this.resize()).observe(host);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(host);
     this.resize();
+  }
+
+  /** Lets go of everything that outlives the canvas: the observer (which holds this view and
+   * so the whole model), the settle timer and any queued frame. */
+  dispose(): void {
+    this.disposed = true;
+    this.resizeObserver.disconnect();
+    if (this.settleTimer !== undefined) clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
+    this.panCache.invalidate();
+    this.canvas.remove();
   }
 
   private resize(): void {
@@ -138,7 +152,7 @@ export class DiagramView {
   }
 
   requestDraw(): void {
-    if (this.frameRequested) return;
+    if (this.frameRequested || this.disposed) return;
     this.frameRequested = true;
     requestAnimationFrame(() => {
       this.frameRequested = false;

@@ -48,7 +48,18 @@ export function buildFilterControls(host: HTMLElement, model: TraceModel, initia
     );
     popup.append(h('label', {}, box, ` ${k}`));
   }
-  const text = h('input', { id: 'filter-text', type: 'search', placeholder: 'filter text…' });
+  // the kinds popup closes on any click outside it (it would otherwise cover the details)
+  document.addEventListener(
+    'pointerdown',
+    (ev) => {
+      if (kindBoxes.open && !(ev.target instanceof Node && kindBoxes.contains(ev.target))) kindBoxes.open = false;
+    },
+    { signal },
+  );
+  const text = h('input', { id: 'filter-text', type: 'search', placeholder: 'search: text or reason=… node=…', title: 'highlights matches; words must all match; field=value matches a field exactly; Enter: next match' });
+  const count = h('span', { id: 'match-count', class: 'match-count' });
+  const prev = h('button', { id: 'match-prev', type: 'button', title: 'previous match (shift+Enter)' }, '▲');
+  const next = h('button', { id: 'match-next', type: 'button', title: 'next match (Enter)' }, '▼');
   let timer: ReturnType<typeof setTimeout> | undefined;
   text.addEventListener(
     'input',
@@ -58,5 +69,18 @@ export function buildFilterControls(host: HTMLElement, model: TraceModel, initia
     },
     { signal },
   );
-  host.append(node, protos, kindBoxes, text);
+  text.addEventListener(
+    'keydown',
+    (ev) => {
+      if (ev.key !== 'Enter') return;
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+        emit({ text: text.value });
+      }
+      (ev.shiftKey ? prev : next).click();
+    },
+    { signal },
+  );
+  host.append(node, protos, kindBoxes, text, count, prev, next);
 }

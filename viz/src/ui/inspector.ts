@@ -4,6 +4,7 @@
 
 import { datagramHops, datagramSummary, formatMs } from '../model/describe.ts';
 import type { Datagram, Mark, TraceModel } from '../model/model.ts';
+import { explainNatDrop } from '../model/nat-explain.ts';
 import { protoColor } from '../render/colors.ts';
 import { clear, h } from './dom.ts';
 
@@ -60,6 +61,16 @@ export function renderInspector(host: HTMLElement, model: TraceModel, selected: 
       list.append(li);
     }
     host.append(list);
+    if (dropped?.kind === 'drop') {
+      const x = explainNatDrop(model, dropped);
+      if (x !== undefined) {
+        const box = h('div', { class: 'nat-explain', 'data-testid': 'nat-explain' }, h('h4', {}, `Why ${x.nat} dropped it`), h('div', { class: 'why' }, x.why), h('div', {}, `${x.nat}${x.preset ? ` (${x.preset})` : ''}: ${x.rule}`));
+        const maps = h('ul', { class: 'hops' });
+        for (const m of x.mappings) maps.append(h('li', {}, `${m.internal} ⇒ ${m.external}${m.remote ? ` for ${m.remote}` : ''}; sent to ${m.sentTo.length === 0 ? 'nobody' : m.sentTo.join(', ')}`));
+        box.append(h('div', {}, `mappings live at ${formatMs(dropped.t)}: ${x.mappingsLive}${x.mappingsLive > x.mappings.length ? ` (first ${x.mappings.length})` : ''}`), maps);
+        host.append(box);
+      }
+    }
     const records = [...(d.send ? [d.send] : []), ...d.nats, ...d.ends].sort((a, b) => a.line - b.line);
     host.append(rawBlock(records));
     return;

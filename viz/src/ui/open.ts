@@ -57,7 +57,9 @@ export async function loadFromQuery(load: LoadFn, fail: (message: string) => voi
     fetchTiming.started_ms = early?.started_ms ?? performance.now();
     const response = await (early?.response ?? fetch(url));
     if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} for ${url}`);
-    await load(response.body, decodeURIComponent(url.split('/').pop() ?? url));
+    // `peerlab viz` serves any file at /trace.jsonl and passes its real name as `name`
+    const name = new URLSearchParams(window.location.search).get('name');
+    await load(response.body, name !== null && name !== '' ? name : decodeURIComponent(url.split('/').pop() ?? url));
   } catch (err) {
     fail(`could not load ${url}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -10,6 +10,10 @@ import { COLORS } from '../render/colors.ts';
 const WIDTH_PX = 340;
 const ROW_PX = 62;
 const TOP_PX = 26;
+/** Columns narrower than this stagger their nodes. */
+const STAGGER_BELOW_PX = 90;
+/** Longest node name shown in full. */
+const NAME_CHARS_MAX = 14;
 
 export class TopologyPanel {
   private readonly labels = new Map<string, SVGTextElement>();
@@ -17,10 +21,12 @@ export class TopologyPanel {
   constructor(host: HTMLElement, model: TraceModel) {
     const lanes = model.lanes;
     const depthMax = lanes.reduce((m, l) => Math.max(m, l.depth), 0);
-    const height = TOP_PX + ROW_PX * (depthMax + 1) + 40;
+    const height = TOP_PX + ROW_PX * (depthMax + 1) + 40 + ROW_PX / 2 + 12;
     const svg = select(host).append('svg').attr('viewBox', `0 0 ${WIDTH_PX} ${height}`).attr('width', '100%').attr('data-testid', 'topology');
     const step = WIDTH_PX / Math.max(1, lanes.length);
-    const pos = new Map(lanes.map((l) => [l.name, { x: step * (l.index + 0.5), y: TOP_PX + 40 + ROW_PX * l.depth }]));
+    // narrow columns: every other node half a row lower, so names and counts never run together
+    const stagger = step < STAGGER_BELOW_PX ? ROW_PX / 2 : 0;
+    const pos = new Map(lanes.map((l) => [l.name, { x: step * (l.index + 0.5), y: TOP_PX + 40 + ROW_PX * l.depth + (l.index % 2) * stagger }]));
     const internet = { x: WIDTH_PX / 2, y: 16 };
     const edges = svg.append('g');
     for (const l of lanes) {
@@ -37,8 +43,8 @@ export class TopologyPanel {
       const color = l.type === 'nat' ? COLORS.laneNat : l.type === 'server' ? COLORS.laneServer : '#5b6570';
       if (l.type === 'nat') g.append('rect').attr('x', -9).attr('y', -9).attr('width', 18).attr('height', 18).attr('fill', color);
       else g.append('circle').attr('r', 8).attr('fill', color);
-      g.append('text').attr('y', 21).attr('text-anchor', 'middle').attr('font-size', 10).attr('font-weight', 'bold').text(l.name);
-      const counts = g.append('text').attr('y', 33).attr('text-anchor', 'middle').attr('font-size', 9).attr('fill', '#5b6570');
+      g.append('text').attr('y', 21).attr('text-anchor', 'middle').attr('font-size', 10).attr('font-weight', 'bold').text(l.name.length > NAME_CHARS_MAX ? `${l.name.slice(0, NAME_CHARS_MAX - 1)}…` : l.name).append('title').text(l.name);
+      const counts = g.append('text').attr('y', 33).attr('text-anchor', 'middle').attr('font-size', 9).attr('fill', '#5b6570').attr('data-node', l.name);
       this.labels.set(l.name, counts.node()!);
     }
   }
@@ -47,7 +53,19 @@ export class TopologyPanel {
     for (const [name, el] of this.labels) {
       const c = counts.byNode.get(name);
       if (c === undefined) continue;
-      el.textContent = c.natted > 0 ? `⇄${c.natted} ✕${c.dropped}` : `↑${c.sent} ↓${c.delivered} ✕${c.dropped}`;
+      // two short lines (traffic, then drops), so wide counts do not run into the neighbour's
+      const first = c.natted > 0 ? `⇄${c.natted}` : `↑${c.sent} ↓${c.delivered}`;
+      const second = `✕${c.dropped}`;
+      if (el.dataset.text === `${first}|${second}`) continue;
+      el.dataset.text = `${first}|${second}`;
+      el.textContent = '';
+      for (const [i, line] of [first, second].entries()) {
+        const span = document.createElementNS('http://www.w3.org/2000/svg', 'tspan');
+        span.setAttribute('x', '0');
+        span.setAttribute('dy', i === 0 ? '0' : '10');
+        span.textContent = line;
+        el.append(span);
+      }
     }
   }
 }

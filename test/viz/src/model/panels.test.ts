@@ -39,8 +39,18 @@ describe('applyFilter', () => {
     const dropsOnly = applyFilter(model, { ...f, kinds: new Set(['dropped']) });
     expect(dropsOnly.datagrams.reduce((n, x) => n + x, 0)).toBe(model.drops.length);
     expect(dropsOnly.showNatHops).toBe(false);
+    // search highlights, never hides: every datagram stays, the nat-filtered ones match
+    const filtered = model.drops.filter((d) => d.reason === 'nat-filtered').length;
     const text = applyFilter(model, { ...f, text: 'NAT-FILTERED' });
-    expect(text.datagrams.reduce((n, x) => n + x, 0)).toBe(model.drops.filter((d) => d.reason === 'nat-filtered').length);
+    expect(text.datagrams).toEqual(all.datagrams);
+    expect(text.matchedDatagrams.reduce((n, x) => n + x, 0)).toBe(filtered);
+    // field queries match a field exactly; words combine with and
+    const field = applyFilter(model, { ...f, text: 'reason=nat-filtered' });
+    expect(field.matchedDatagrams.reduce((n, x) => n + x, 0)).toBe(filtered);
+    expect(applyFilter(model, { ...f, text: 'reason=nat-filter' }).matches.length).toBe(0);
+    const dropNode = model.drops.find((d) => d.reason === 'nat-filtered')!.node;
+    const both = applyFilter(model, { ...f, text: `reason=nat-filtered node=${dropNode}` });
+    expect(both.matchedDatagrams.reduce((n, x) => n + x, 0)).toBe(model.drops.filter((d) => d.reason === 'nat-filtered' && d.node === dropNode).length);
   });
 
   it('treats error logs and failure-named events as errors', () => {

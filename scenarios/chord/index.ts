@@ -1,0 +1,17 @@
+// The `chord` suite: the paper's path lengths (N = 2^6 … 2^12), lookups after 50% of nodes
+// fail at once, churn with replicated data and the ring consistency checker, py2p's dict API
+// with typed errors, protocol identity, graceful hand-over. All over plain datagrams (the
+// simulator's hosts speak ChordNode directly; docs/chord.md says why).
+import type { Scenario } from '../scenario.ts';
+import { churnScenario } from './churn.ts';
+import { dictScenarios } from './dict.ts';
+import { failureScenario } from './failures.ts';
+import { pathLengthScenarios } from './path-length.ts';
+
+export const chordScenarios: Scenario[] = [
+  ...dictScenarios,
+  ...pathLengthScenarios,
+  failureScenario(512),
+  churnScenario({ nodes: 200, lifetime_s: 600, churn_s: 120, slow: false }),
+  churnScenario({ nodes: 1000, lifetime_s: 3600, churn_s: 300, slow: true }),
+];
