@@ -8,6 +8,7 @@ import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
 import type { Crypto } from '../protocol/core/crypto.ts';
 import type { Machine } from '../protocol/core/machine.ts';
 import { Peer, type PeerEvent } from '../protocol/peer/peer.ts';
+import { DirectPeer } from '../protocol/direct/direct-peer.ts';
 import type { TransferCommand, TransferEnd, TransferEvent } from '../protocol/transfer/events.ts';
 import { FileTransfer, type TransferPlan } from '../protocol/transfer/file-transfer.ts';
 import { ConnectFiles } from './connect-files.ts';
@@ -42,6 +43,12 @@ export interface ConnectOptions {
   /** Aborting it ends the run at once: the peer is told, a partial --recv file is removed. */
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /**
+   * srudp-style direct connect (`--direct`): no rendezvous; both sides probe each other's
+   * address from their fixed port for `timeout_ms`, then open the session. `rendezvous` is
+   * then only used to pick the local address (set it to the same address).
+   */
+  direct?: Addr;
 }
 
 const default_idle_timeout_ms = 30_000;
@@ -106,6 +113,20 @@ async function resolveBind(options: ConnectOptions): Promise<Addr> {
 
 function makeMachine(options: ConnectOptions, local: Addr, plan: TransferPlan): FileTransfer {
   const rng = new NodeRng();
+  if (options.direct) {
+    const idle_ms = options.idle_timeout_ms;
+    const direct = new DirectPeer({
+      local,
+      remote: options.direct,
+      staticSecret: options.identity.secretKey,
+      expectedPeer: options.expectPeer,
+      crypto: options.crypto ?? nodeCrypto,
+      rng,
+      open_timeout_ms: options.timeout_ms,
+      rudp: idle_ms ? { idle_timeout_ms: idle_ms, keepalive_interval_ms: Math.max(200, Math.floor(idle_ms / 3)) } : undefined,
+    });
+    return new FileTransfer({ peer: direct, plan, config: { sha256: nodeSha256 } });
+  }
   // One side dials, the other accepts; both sides agree without talking by comparing ids.
   const initiator = options.id < options.peer;
   const idle = options.idle_timeout_ms;
@@ -176,6 +197,10 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
     return result(options, bind, machine, narrative, end, clock.now());
   } catch (error) {
     if (error instanceof ConnectFailure) gaveUp = error.message;
+    const peer = driver ? (driver.machine as FileTransfer).peer : undefined;
+    if (error instanceof ConnectFailure && error.kind === 'timeout' && peer instanceof DirectPeer) {
+      throw new ConnectFailure('timeout', `${error.message}: ${peer.diagnosis()} (both sides must run it within the window; a symmetric NAT on either side defeats it: use --rendezvous)`, error.tried);
+    }
     throw error;
   } finally {
     files.close();

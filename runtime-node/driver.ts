@@ -32,6 +32,12 @@ export interface DriverOptions {
   readonly clock?: RealClock;
   /** SO_BROADCAST on IPv4 sockets (LAN discovery). */
   readonly broadcast?: boolean;
+  /**
+   * Join these IPv4 multicast groups (mDNS: 224.0.0.251) on each socket, sending from
+   * `interface` (an address of ours), TTL 255, with SO_REUSEADDR so another responder on the
+   * host (avahi-daemon) can share the port. Bind 0.0.0.0 to receive the group's datagrams.
+   */
+  readonly multicast?: { readonly groups: readonly string[]; readonly interface?: string };
   /** Kernel socket buffers; bulk transfers need more than the 200 KiB default. */
   readonly socket_buffer_bytes?: number;
   /** Bytes handed to the kernel but not yet confirmed sent; past it a send is dropped. */
@@ -141,7 +147,7 @@ export class Driver<Command, Event> {
       const socket = createSocket({
         type: local.family === 6 ? 'udp6' : 'udp4',
         ipv6Only: local.family === 6,
-        reuseAddr: false,
+        reuseAddr: options.multicast !== undefined,
       });
       const onBindError = (error: NodeJS.ErrnoException): void => {
         socket.close();
@@ -149,7 +155,7 @@ export class Driver<Command, Event> {
         reject(new DriverError(kind, error.code ?? 'UNKNOWN', local, bindMessage(kind, local, error)));
       };
       socket.once('error', onBindError);
-      socket.bind({ address: local.ip, port: local.port, exclusive: true }, () => {
+      socket.bind({ address: local.ip, port: local.port, exclusive: options.multicast === undefined }, () => {
         socket.off('error', onBindError);
         const info = socket.address();
         const bound = { socket, local: addr(local.ip, info.port) };
@@ -161,6 +167,13 @@ export class Driver<Command, Event> {
           /* keep the defaults */
         }
         if (options.broadcast && local.family === 4) socket.setBroadcast(true);
+        if (options.multicast && local.family === 4) {
+          const iface = options.multicast.interface;
+          for (const group of options.multicast.groups) socket.addMembership(group, iface);
+          if (iface) socket.setMulticastInterface(iface);
+          socket.setMulticastTTL(255);
+          socket.setMulticastLoopback(true);
+        }
         socket.on('message', (data, rinfo) => this.onMessage(bound.local, data, rinfo.address, rinfo.port));
         socket.on('error', (error: NodeJS.ErrnoException) => this.onSocketError(error, bound.local, undefined));
         resolve(bound);

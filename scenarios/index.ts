@@ -4,6 +4,7 @@
 // and add a SuiteReport (scenarios/report.ts) to `reports` for a summary under the table.
 import { ScenarioRegistry, type ScenarioEntry } from './registry.ts';
 import type { SuiteReport } from './report.ts';
+import type { Scenario } from './scenario.ts';
 import { echoBasic } from './echo-basic.ts';
 import { linkLatency } from './link-latency.ts';
 import { linkLoss } from './link-loss.ts';
@@ -29,9 +30,10 @@ import { attackScenarios } from './attack/index.ts';
 import { chordScenarios } from './chord/index.ts';
 import { discoveryScenarios } from './discovery/index.ts';
 import { typedScenarios } from './typed/index.ts';
+import { directMatrix } from './nat-matrix/direct.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
-  default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs',
+  default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs, a punch across two NATs, a relayed pair and a secure transfer at 1% loss',
   link: 'every link feature: latency, jitter, loss, bursts, duplication, reordering, corruption, bandwidth, MTU, partitions, broadcast',
   nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
   transfer: 'the file transfer `peerlab connect` runs: 16 MiB punched at 0/1/10% loss and over a long-RTT path, 16 MiB relayed between symmetric NATs, a relay limit both sides report; NAT rebinding, partition healing',
@@ -40,6 +42,7 @@ export const SUITES: Readonly<Record<string, string>> = {
   typed: 'peerpy-style typed connections over the secure transport through a NAT at 5% loss: accept, deny, strict, fixed-size streams, max connections, dial timeout, a peer vanishing mid-message',
   discovery: 'LAN discovery: mDNS/DNS-SD (20 lossy hosts, NAT boundary, invisible, goodbye, expiry, name conflicts), peerpy PING/PONG, typed connections, direct connect of a LAN peer',
   chord: 'Chord DHT: path length vs ½·log2 N for N = 2^6…2^12 (paper Fig. 10), 50% failures (Fig. 11), churn with replicated data and a ring consistency check, py2p dict API, protocol identity, graceful hand-over',
+  'chord-large': 'Chord at scale (slow, minutes): path length for N = 2,048 and 4,096, churn of 1,000 nodes with 1-hour mean lifetimes',
   mesh: 'mesh overlay + replicated dict: py2p parity over secure sessions, protocol mismatch, leases, churn and partitions (1,000 peers)',
 };
 
@@ -68,6 +71,7 @@ const entries: ScenarioEntry[] = [
   chordScenarios,
   discoveryScenarios,
   typedScenarios,
+  directMatrix,
 ];
 
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */
@@ -79,4 +83,12 @@ const reports: SuiteReport[] = [natMatrixReport];
  */
 const SLOW_SUITES: string[] = ['transfer'];
 
-export const registry = new ScenarioRegistry(entries, SUITES, reports, SLOW_SUITES);
+/**
+ * What `npm start` adds to the default suite's tour of links and NATs (issue 14): two peers
+ * behind different NATs punching (port prediction), a pair that needs the relay, and a
+ * secure transfer at 1% loss with its goodput.
+ */
+const DEFAULT_TOUR = new Set(['nat-matrix/port-restricted-cone+symmetric-sequential/loss0', 'nat-matrix/symmetric+symmetric/loss0', 'transfer-16mib/loss-1']);
+const inDefaultTour = (s: Scenario): Scenario => (DEFAULT_TOUR.has(s.name) && !s.suites.includes('default') ? { ...s, suites: [...s.suites, 'default'] } : s);
+
+export const registry = new ScenarioRegistry((entries.flat() as Scenario[]).map(inDefaultTour), SUITES, reports, SLOW_SUITES);

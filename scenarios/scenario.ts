@@ -29,4 +29,10 @@ export interface Scenario {
    * slow scenarios in separate files (always), so the fast shards stay fast.
    */
   readonly slow?: boolean;
+  /**
+   * Minutes of wall time, or a run kept out of the trace (a 1,000-peer network): too heavy for
+   * the always-on determinism files. test/scenarios/determinism-heavy.test.ts checks these,
+   * with PEERLAB_HEAVY=1 or PEERLAB_REQUIRE_ALL=1 (CI).
+   */
+  readonly heavy?: boolean;
 }

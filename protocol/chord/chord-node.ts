@@ -27,7 +27,7 @@ export type ChordCommand =
   | { readonly type: 'leave' }
   | DictCommand;
 
-type TimerName = 'stabilize' | 'fix-fingers' | 'check-predecessor' | 'replicate';
+type TimerName = 'stabilize' | 'fix-fingers' | 'check-predecessor' | 'check-successor' | 'replicate';
 
 export interface LookupResult {
   readonly nodes: readonly NodeRef[];
@@ -152,6 +152,10 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       if (name === 'stabilize') this.stabilize(now);
       else if (name === 'fix-fingers') this.fixFingers(now);
       else if (name === 'check-predecessor') this.checkPredecessor(now);
+      else if (name === 'check-successor') {
+        this.timers.set('check-successor', this.jittered(now, this.limits.check_successor_ms));
+        this.checkSuccessor(now);
+      }
       else this.replicate(now);
     }
   }
@@ -352,6 +356,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     this.timers.set('stabilize', now + 1);
     this.timers.set('fix-fingers', this.jittered(now, this.limits.fix_fingers_ms));
     this.timers.set('check-predecessor', this.jittered(now, this.limits.check_predecessor_ms));
+    this.timers.set('check-successor', this.jittered(now, this.limits.check_successor_ms));
     this.timers.set('replicate', this.jittered(now, this.limits.replicate_ms));
   }
 
@@ -374,7 +379,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     this.emit({ type: 'left' });
     this.closed = true;
     this.requests.clear();
-    for (const name of ['stabilize', 'fix-fingers', 'check-predecessor', 'replicate'] as const) this.timers.clear(name);
+    for (const name of ['stabilize', 'fix-fingers', 'check-predecessor', 'check-successor', 'replicate'] as const) this.timers.clear(name);
   }
 
   // ---- maintenance ----
@@ -442,11 +447,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       if (this.routing.successorOwns(start)) {
         this.nextFinger = this.routing.setFinger(i, this.routing.successor);
         if (this.nextFinger === 0) this.nextFinger = 1;
-        if (this.nextFinger <= i) {
-          // Wrapped: every finger visited this round. Check our successor from afar too.
-          this.checkSuccessor(now);
-          return;
-        }
+        if (this.nextFinger <= i) return; // wrapped: every finger visited this round
         continue;
       }
       this.fixing = true;
@@ -459,7 +460,6 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
           const changed = this.routing.fingers[i]?.id !== node.id;
           this.adoptCloser(result.nodes);
           this.nextFinger = this.routing.setFinger(i, node);
-          if (this.nextFinger <= i) this.checkSuccessor(at);
           if (this.nextFinger === 0) this.nextFinger = 1;
           // While fingers are still moving (a join, a failure), fix the next one soon.
           if (changed) this.timers.setEarlier('fix-fingers', at + this.limits.fix_fingers_fast_ms);
@@ -490,9 +490,10 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     this.lookup(
       now,
       target,
-      (_at, result) => {
+      (at, result) => {
         this.fixing = false;
-        this.adoptCloser(result.nodes);
+        // Found a skipped node: look again soon, the loop may skip more than one.
+        if (this.adoptCloser(result.nodes)) this.timers.setEarlier('check-successor', at + this.limits.stabilize_fast_ms);
       },
       () => {
         this.fixing = false;
@@ -503,14 +504,16 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
   }
 
   /** A node a lookup named that lies between us and our successor becomes our successor. */
-  private adoptCloser(nodes: readonly NodeRef[]): void {
+  private adoptCloser(nodes: readonly NodeRef[]): boolean {
     const succ = this.routing.successor;
     let best: NodeRef | undefined;
     for (const n of nodes) {
       if (n.id === this.self.id) continue;
       if (succ.id === this.self.id || inOpen(n.id, this.self.id, best?.id ?? succ.id)) best = n;
     }
-    if (best !== undefined && best.id !== succ.id) this.setSuccessors([best, ...this.routing.successors]);
+    if (best === undefined || best.id === succ.id) return false;
+    this.setSuccessors([best, ...this.routing.successors]);
+    return true;
   }
 
   private checkPredecessor(now: Millis): void {

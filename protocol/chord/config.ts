@@ -16,6 +16,8 @@ export interface ChordLimits {
   readonly fix_fingers_ms: number;
   /** After a fix that changed a finger, the next fix comes this soon (fast convergence after joins). */
   readonly fix_fingers_fast_ms: number;
+  /** Period of the successor check from afar (repairs "loopy" rings after concurrent joins). */
+  readonly check_successor_ms: number;
   /** Period of checkPredecessor (ping it; clear it when silent). */
   readonly check_predecessor_ms: number;
   /** Period of re-replication: a primary refreshes its keys on its r-1 successors. */
@@ -77,6 +79,7 @@ export const default_limits: ChordLimits = {
   fix_fingers_ms: 1_000,
   fix_fingers_fast_ms: 50,
   check_predecessor_ms: 2_000,
+  check_successor_ms: 5_000,
   replicate_ms: 5_000,
   jitter_fraction: 0.2,
   hop_timeout_ms: 500,
@@ -106,7 +109,7 @@ export function resolveLimits(limits: Partial<ChordLimits> | undefined): ChordLi
   if (!Number.isInteger(l.successors) || l.successors < 1 || l.successors > 32) throw new ChordConfigError(`successors ${l.successors} not in 1..32`);
   if (l.candidates_max < 1 || l.candidates_max > 16) throw new ChordConfigError(`candidates_max ${l.candidates_max} not in 1..16`);
   if (l.jitter_fraction < 0 || l.jitter_fraction >= 1) throw new ChordConfigError(`jitter_fraction ${l.jitter_fraction} not in [0,1)`);
-  for (const key of ['stabilize_ms', 'stabilize_fast_ms', 'fix_fingers_ms', 'fix_fingers_fast_ms', 'check_predecessor_ms', 'replicate_ms', 'hop_timeout_ms', 'operation_timeout_ms'] as const) {
+  for (const key of ['stabilize_ms', 'stabilize_fast_ms', 'fix_fingers_ms', 'fix_fingers_fast_ms', 'check_successor_ms', 'check_predecessor_ms', 'replicate_ms', 'hop_timeout_ms', 'operation_timeout_ms'] as const) {
     if (!(l[key] > 0) || !Number.isFinite(l[key])) throw new ChordConfigError(`${key} ${l[key]} must be > 0`);
   }
   // A value plus its key, the header and the framing must fit one datagram.

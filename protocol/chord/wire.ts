@@ -74,6 +74,7 @@ export type ChordWire =
   | { readonly t: T.PutReply; readonly rid: number; readonly status: PutStatus; readonly version: number }
   | { readonly t: T.Replicate; readonly rid: number; readonly items: readonly Item[] }
   | { readonly t: T.Leave; readonly rid: number; readonly self: NodeRef; readonly pred: NodeRef | undefined; readonly successors: readonly NodeRef[] }
+  /** Encoding: `theirs` is the identity the refused request carried; decoding: the refuser's own. */
   | { readonly t: T.Mismatch; readonly rid: number; readonly theirs: Identity };
 
 export interface Decoded {
@@ -251,9 +252,10 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
   // A MISMATCH is read whatever identity it carries (it is the one message between rings),
   // and is never answered, so two rings cannot ping-pong mismatches.
   if (t === T.Mismatch) {
-    const theirs = readIdentity(r, 'theirs');
+    // The body repeats what the sender saw from us; the sender's own identity is the header.
+    readIdentity(r, 'seen');
     r.end();
-    return { identity, rid, message: { t, rid, theirs } };
+    return { identity, rid, message: { t, rid, theirs: identity } };
   }
   if (!sameIdentity(identity, ours)) return { identity, rid, message: undefined };
   const mb = ours.m_bits;

@@ -47,7 +47,7 @@ export interface DirectPeerConfig {
 
 export const DIRECT_DEFAULTS = { open_timeout_ms: 30_000, probe_interval_ms: 200 } as const;
 
-type TimerName = 'probe' | 'give-up';
+type TimerName = 'probe';
 
 function encodeProbe(nonce: Uint8Array, echo: Uint8Array | undefined): Uint8Array {
   const w = new Writer(DIRECT_PROBE_BYTES, DIRECT_PROBE_BYTES);
@@ -85,6 +85,9 @@ export class DirectPeer implements Machine<PeerCommand, PeerEvent> {
   private readonly transmits: Transmit[] = [];
   private readonly events: PeerEvent[] = [];
   private started: Millis | undefined;
+  /** Probing stops at this deadline (set at the first probe). */
+  private giveUpAt: Millis | undefined;
+  private stopped = false;
   private readonly open_timeout_ms: number;
   private readonly probe_interval_ms: number;
   readonly counters = { probes_sent: 0, probes_heard: 0, echoes_heard: 0, strangers: 0, malformed: 0 };
@@ -173,13 +176,14 @@ export class DirectPeer implements Machine<PeerCommand, PeerEvent> {
   handleTimeout(now: Millis): void {
     this.started ??= now;
     for (const name of this.timers.expire(now)) {
-      if (name === 'probe' && !this.sessionOpen) {
-        if (this.timers.get('give-up') === undefined && this.counters.probes_sent === 0) this.timers.set('give-up', now + this.open_timeout_ms);
-        this.sendProbe();
-        this.timers.set('probe', now + this.probe_interval_ms);
-      } else if (name === 'give-up' && !this.sessionOpen) {
-        this.timers.clear('probe');
+      if (name !== 'probe' || this.sessionOpen || this.stopped) continue;
+      this.giveUpAt ??= now + this.open_timeout_ms;
+      if (now >= this.giveUpAt) {
+        this.stopped = true;
+        continue;
       }
+      this.sendProbe();
+      this.timers.set('probe', Math.min(now + this.probe_interval_ms, this.giveUpAt));
     }
     const at = this.rudp.pollTimeout();
     if (at !== undefined && now >= at) this.rudp.handleTimeout(now);
@@ -198,7 +202,7 @@ export class DirectPeer implements Machine<PeerCommand, PeerEvent> {
       case 'abort':
         if (this.conn !== undefined) this.rudp.abort(now, this.conn, command.reason);
         this.timers.clear('probe');
-        this.timers.clear('give-up');
+        this.stopped = true;
         break;
       case 'connect':
         break;
@@ -216,7 +220,6 @@ export class DirectPeer implements Machine<PeerCommand, PeerEvent> {
           this.sessionOpen = true;
           this.peerKeyHex = e.peer;
           this.timers.clear('probe');
-          this.timers.clear('give-up');
           this.events.push(e);
           this.events.push({ type: 'session-open', path: 'direct', technique: 'simultaneous-open', remote: formatAddr(this.config.remote), peer_key_hex: e.peer });
           continue;
@@ -244,7 +247,7 @@ export class DirectPeer implements Machine<PeerCommand, PeerEvent> {
 
   /** True once the probing window has passed with no session. */
   get gaveUp(): boolean {
-    return !this.sessionOpen && this.timers.get('probe') === undefined && this.counters.probes_sent > 0;
+    return !this.sessionOpen && this.stopped && this.giveUpAt !== undefined;
   }
 
   write(now: Millis, data: Uint8Array): number {

@@ -22,7 +22,7 @@ import { MDNS_DEFAULTS, MDNS_PORT, type DiscoveredPeer, type MdnsCommand, type M
 import { RecordCache } from './record-cache.ts';
 import { hostName, instanceName, parseTxt, SERVICE_TYPE, serviceRecords, type ServiceInfo } from './service.ts';
 
-type TimerName = 'probe' | 'announce' | 'query' | 'respond' | 'expire' | 'refresh';
+type TimerName = 'probe' | 'announce' | 'query' | 'respond' | 'expire' | 'refresh' | 'resolve';
 type Phase = 'idle' | 'probing' | 'announcing' | 'published' | 'failed' | 'stopped';
 
 interface OwnRecords {
@@ -32,6 +32,11 @@ interface OwnRecords {
   readonly addresses: readonly DnsRecord[];
   readonly meta: DnsRecord;
 }
+
+/** Resolve queries per half-known instance, one a second. */
+const resolve_attempts_max = 5;
+/** Questions in one resolve query. */
+const resolve_questions_max = 24;
 
 /** Questions per refresh query (each at most ~270 bytes: well inside one datagram). */
 const refresh_questions_per_query = 4;
@@ -58,6 +63,8 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
   /** What we last reported per instance (key), to emit found/lost on change only. */
   private readonly reported = new Map<string, string>();
   private readonly goodbyeSeen = new Set<string>();
+  /** Direct resolve queries sent per instance (RFC 6763 §12), bounded. */
+  private readonly resolveTries = new Map<string, number>();
   readonly counters: Record<MdnsDropReason | 'queries_sent' | 'responses_sent' | 'known_answer_suppressed' | 'rate_limited', number> = {
     decode: 0, own: 0, 'source-port': 0, 'legacy-unicast': 0, 'cache-full': 0, 'peers-full': 0, 'transmits-full': 0, 'events-full': 0,
     queries_sent: 0, responses_sent: 0, known_answer_suppressed: 0, rate_limited: 0,
@@ -104,6 +111,7 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
       else if (name === 'query') this.onQueryTimer(now);
       else if (name === 'respond') this.flushResponse(now);
       else if (name === 'refresh') this.sendRefreshes(now);
+      else if (name === 'resolve') this.onResolveTimer(now);
     }
     const gone = this.cache.expire(now);
     if (gone.length > 0) this.refreshPeers();
@@ -215,7 +223,7 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
       goodbyes = records.length;
     }
     this.phase = 'stopped';
-    for (const name of ['probe', 'announce', 'query', 'respond', 'expire', 'refresh'] as const) this.timers.clear(name);
+    for (const name of ['probe', 'announce', 'query', 'respond', 'expire', 'refresh', 'resolve'] as const) this.timers.clear(name);
     this.cache.clear();
     this.emit({ type: 'stopped', goodbyes });
   }
@@ -245,6 +253,8 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
     if (changed) {
       this.refreshPeers();
       this.armExpiry();
+      // Something arrived that may leave an instance half-known: ask for the rest soon.
+      if (!this.timers.has('resolve')) this.timers.set('resolve', now + this.rng.nextInt(this.config.response_delay_min_ms, this.config.response_delay_max_ms));
     }
   }
 
@@ -347,7 +357,10 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
   private onQueryTimer(now: Millis): void {
     if (!this.config.browse) return;
     const question: DnsQuestion = { name: SERVICE_TYPE, qtype: TYPE.PTR, unicastResponse: false };
-    const known = this.cache.knownAnswers(now, SERVICE_TYPE, TYPE.PTR);
+    // Only instances we can fully resolve are known answers: suppressing the PTR of one whose
+    // SRV, TXT or address we lack would suppress the additionals that complete it.
+    const complete = new Set(this.peers().map((p) => nameKey(instanceName(p.instance))));
+    const known = this.cache.knownAnswers(now, SERVICE_TYPE, TYPE.PTR).filter((r) => r.data.type === 'PTR' && complete.has(nameKey(r.data.name)));
     // Known answers that do not fit one datagram are left out (they are then answered again).
     let answers = known;
     for (;;) {
@@ -362,6 +375,35 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
     this.counters.queries_sent++;
     this.timers.set('query', now + this.queryInterval_ms);
     this.queryInterval_ms = Math.min(this.queryInterval_ms * 2, this.config.query_interval_max_ms);
+  }
+
+  /**
+   * RFC 6763 §12: an instance whose PTR we hold but whose SRV, TXT or address is missing is
+   * asked for directly, once a second, at most `resolve_attempts_max` times.
+   */
+  private onResolveTimer(now: Millis): void {
+    const questions: DnsQuestion[] = [];
+    for (const ptr of this.cache.find(SERVICE_TYPE, TYPE.PTR)) {
+      if (ptr.record.data.type !== 'PTR' || questions.length >= resolve_questions_max) continue;
+      const name = ptr.record.data.name;
+      const key = nameKey(name);
+      const tries = this.resolveTries.get(key) ?? 0;
+      if (tries >= resolve_attempts_max || (this.own && nameEquals(name, this.own.srv.name))) continue;
+      const srv = this.cache.find(name, TYPE.SRV)[0]?.record.data;
+      const missing: DnsQuestion[] = [];
+      if (srv?.type !== 'SRV') missing.push({ name, qtype: TYPE.SRV, unicastResponse: false });
+      if (this.cache.find(name, TYPE.TXT).length === 0) missing.push({ name, qtype: TYPE.TXT, unicastResponse: false });
+      if (srv?.type === 'SRV' && this.cache.find(srv.target, TYPE.A).length + this.cache.find(srv.target, TYPE.AAAA).length === 0) {
+        missing.push({ name: srv.target, qtype: TYPE.A, unicastResponse: false });
+      }
+      if (missing.length === 0) continue;
+      this.resolveTries.set(key, tries + 1);
+      questions.push(...missing);
+    }
+    if (questions.length === 0) return;
+    this.send({ id: 0, response: false, authoritative: false, truncated: false, questions, answers: [], authorities: [], additionals: [] });
+    this.counters.queries_sent++;
+    this.timers.set('resolve', now + 1_000);
   }
 
   /** Our view of the peers, rebuilt from the cache. */

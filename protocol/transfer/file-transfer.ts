@@ -8,6 +8,12 @@ import type { Addr } from '../core/addr.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
 import type { Peer, PeerEvent } from '../peer/peer.ts';
+
+/**
+ * What the transfer needs of its peer: the Peer (punch + rendezvous), or any machine with the
+ * same public surface (protocol/direct's DirectPeer: srudp-style connect with no rendezvous).
+ */
+export type TransferPeer = Pick<Peer, 'handleDatagram' | 'handleTimeout' | 'handleCommand' | 'pollTransmit' | 'pollEvent' | 'pollTimeout' | 'write' | 'read' | 'stats' | 'conn' | 'rudp' | 'path' | 'peerKeyHex'>;
 import { resolveTransferConfig, type TransferConfig } from './config.ts';
 import type { TransferCommand, TransferEvent, TransferOwnEvent } from './events.ts';
 import { TransferReceiver } from './receiver.ts';
@@ -19,7 +25,7 @@ import type { Offer } from './wire.ts';
 export type TransferPlan = { readonly kind: 'send'; readonly offer: Offer } | { readonly kind: 'receive' } | { readonly kind: 'session-only' };
 
 export interface FileTransferOptions {
-  readonly peer: Peer;
+  readonly peer: TransferPeer;
   readonly plan: TransferPlan;
   readonly config?: Partial<TransferConfig>;
 }
@@ -52,7 +58,7 @@ class SessionOnly extends SideBase implements TransferSide {
   }
 }
 
-function peerStream(peer: Peer): TransferStream {
+function peerStream(peer: TransferPeer): TransferStream {
   return {
     write: (now, data) => peer.write(now, data),
     read: (max_bytes) => peer.read(max_bytes),
@@ -65,7 +71,7 @@ function peerStream(peer: Peer): TransferStream {
 }
 
 export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
-  readonly peer: Peer;
+  readonly peer: TransferPeer;
   readonly config: TransferConfig;
   readonly side: TransferSide;
   private readonly events: TransferEvent[] = [];

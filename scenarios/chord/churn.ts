@@ -28,8 +28,9 @@ export function churnScenario(spec: ChurnSpec): Scenario {
   return {
     name,
     description: `${n} nodes, mean lifetime ${spec.lifetime_s} s (${round(rate_per_s, 2)} crashes + joins/s) for ${spec.churn_s} s, r = ${r}: lookups and reads >= 99% correct, then a consistent ring`,
-    suites: ['chord'],
-    slow: spec.slow,
+    suites: [spec.slow ? 'chord-large' : 'chord'],
+    slow: true,
+    heavy: true,
     figures: ['crashes', 'lookups_correct', 'reads_correct', 'keys_lost', 'wrong_successor', 'wrong_successor_list', 'under_replicated'],
     run(outer, seed): Outcome {
       const sim = new Simulator({ seed: `${seed}:${name}` });

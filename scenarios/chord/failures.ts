@@ -20,6 +20,8 @@ export function failureScenario(n: number): Scenario {
     name,
     description: `${n} nodes, r = ${r}: 50% crash at once; lookups before and after stabilization (paper Fig. 11), every key still readable`,
     suites: ['chord'],
+    slow: true,
+    heavy: true,
     figures: ['failed_before_stab', 'paper_fig11_failed', 'lookups_correct_after', 'reads_correct_after', 'keys_lost', 'wrong_successor'],
     run(outer, seed): Outcome {
       const sim = new Simulator({ seed: `${seed}:${name}` });

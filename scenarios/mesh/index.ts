@@ -11,11 +11,11 @@ import { secureBroadcast } from './secure-broadcast.ts';
 
 export const meshScenarios: Scenario[] = [
   secureBroadcast(12, 0.05, false),
-  secureBroadcast(50, 0.05, true),
+  { ...secureBroadcast(50, 0.05, true), heavy: true },
   ...mismatchScenarios,
   leaseScenario,
   churnScenario({ peers: 100, loss: 0.1, churn: 0.2, broadcasts: 20, slow: false, untraced: false, with_flood: true }),
   partitionScenario({ peers: 60, slow: false, untraced: false }),
-  churnScenario({ peers: 1000, loss: 0.1, churn: 0.2, broadcasts: 40, slow: true, untraced: true, with_flood: true }),
-  partitionScenario({ peers: 1000, slow: true, untraced: true }),
+  { ...churnScenario({ peers: 1000, loss: 0.1, churn: 0.2, broadcasts: 40, slow: true, untraced: true, with_flood: true }), heavy: true },
+  { ...partitionScenario({ peers: 1000, slow: true, untraced: true }), heavy: true },
 ];

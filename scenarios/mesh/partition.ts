@@ -37,6 +37,7 @@ export function partitionScenario(spec: PartitionSpec): Scenario {
     description: `${spec.peers} sync peers cut in two halves for 60 s with conflicting writes; replicas converge within ${bound_ms / 1000} s of healing`,
     suites: ['mesh'],
     slow: spec.slow,
+    heavy: spec.untraced,
     figures: ['converged_after_ms', 'bound_ms', 'replicas', 'disagreeing', 'conflicts_wrong', 'cut_broadcast_delivery'],
     run(outer, seed) {
       const sim = spec.untraced ? new Simulator({ seed: `${seed}:mesh/partition-${spec.peers}` }) : outer;

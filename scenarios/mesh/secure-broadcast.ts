@@ -20,6 +20,7 @@ export function secureBroadcast(peers: number, loss: number, slow: boolean): Sce
     description: `${peers} peers over Noise sessions, ${loss * 100}% loss: broadcast once to all, whisper to neighbours only, reply to a non-neighbour sender`,
     suites: ['mesh'],
     slow,
+    heavy: slow,
     figures: ['broadcast_delivery', 'dup_app', 'whisper_exact', 'replies_back', 'latency_p50_ms', 'latency_p99_ms', 'ldh_max', 'sessions'],
     run(outer, seed) {
       // The slow 50-peer variant runs untraced in a simulator of its own (its trace would hold

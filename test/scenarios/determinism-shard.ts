@@ -2,7 +2,8 @@
 // same seed and must give byte-identical traces (and meet its expectations). The scenarios
 // are dealt round-robin into shards, one per test file, so vitest runs the shards in
 // parallel and each file stays well under its time budget as suites grow. Slow scenarios
-// (Scenario.slow or a slow suite) have shards of their own, and always run.
+// (Scenario.slow or a slow suite: seconds each) have shards of their own and always run;
+// heavy ones (Scenario.heavy: minutes, or kept out of the trace) run on request.
 import { describe, expect, it } from 'vitest';
 import { registry } from '../../scenarios/index.ts';
 import { runScenario } from '../../scenarios/runner.ts';
@@ -15,7 +16,7 @@ export const SLOW_SHARDS = 7;
 
 /** Scenarios that are not slow, dealt round-robin into DETERMINISM_SHARDS shards. */
 export function determinismShard(shard: number): void {
-  const fast = registry.scenarios().filter((scenario) => !registry.isSlow(scenario));
+  const fast = registry.scenarios().filter((scenario) => !registry.isSlow(scenario) && !scenario.heavy);
   const mine = fast.filter((_, i) => i % DETERMINISM_SHARDS === shard);
   determinismSuite(`determinism of registered scenarios (shard ${shard + 1}/${DETERMINISM_SHARDS})`, mine);
 }
@@ -29,8 +30,17 @@ export function slowDeterminismShard(shard: number): void {
 }
 
 export function slowShardScenarios(shard: number): Scenario[] {
-  const slow = registry.scenarios().filter((scenario) => registry.isSlow(scenario));
-  return slow.filter((_, i) => i % SLOW_SHARDS === shard);
+  return slowScenarios().filter((_, i) => i % SLOW_SHARDS === shard);
+}
+
+/** Slow but not heavy: seconds per run, checked on every `npm test`. */
+export function slowScenarios(): Scenario[] {
+  return registry.scenarios().filter((scenario) => registry.isSlow(scenario) && !scenario.heavy);
+}
+
+/** Heavy (Scenario.heavy): minutes, or untraced; checked by determinism-heavy.test.ts on request. */
+export function heavyScenarios(): Scenario[] {
+  return registry.scenarios().filter((scenario) => scenario.heavy === true);
 }
 
 export function determinismSuite(title: string, scenarios: readonly Scenario[]): void {

@@ -22,11 +22,14 @@ export interface ViewerSession {
  * fresh build goes into a private directory (so a parallel test never sees a half-written
  * viz/dist); otherwise viz/dist is used, built first if missing.
  */
-export async function openViewer(traceText: string, options: { width?: number; height?: number; rebuild?: boolean } = {}): Promise<ViewerSession> {
+export async function openViewer(traceText: string, options: { width?: number; height?: number; rebuild?: boolean; name?: string } = {}): Promise<ViewerSession> {
   const dir = mkdtempSync(join(tmpdir(), 'peerlab-viz-'));
-  const dist = options.rebuild === true ? join(dir, 'dist') : undefined;
-  await ensureViewerBuilt(options.rebuild ?? false, () => undefined, dist);
-  const tracePath = join(dir, 'trace.jsonl');
+  // PEERLAB_VIZ_DIST serves a ready build instead (e.g. the viewer of an older commit, to
+  // check that a test fails on it)
+  const prebuilt = process.env.PEERLAB_VIZ_DIST;
+  const dist = prebuilt !== undefined && prebuilt !== '' ? prebuilt : options.rebuild === true ? join(dir, 'dist') : undefined;
+  if (prebuilt === undefined || prebuilt === '') await ensureViewerBuilt(options.rebuild ?? false, () => undefined, dist);
+  const tracePath = join(dir, options.name ?? 'trace.jsonl');
   writeFileSync(tracePath, traceText);
   const server = await serveViewer({ trace: tracePath, port: 0, dist });
   const profile = join(dir, 'profile');

@@ -30,6 +30,9 @@ export interface PeerlabHook {
   rafFrameTimes(n: number, dy: number): Promise<number[]>;
   /** zooms so about `span_ms` of the trace around `t` fills the view */
   zoomTo(t: number, span_ms: number): void;
+  /** lane index of a node, and the (fractional) lane where a datagram's first drop is drawn */
+  laneIndex(name: string): number | undefined;
+  dropLane(id: PacketId): number | undefined;
 }
 
 export function installHook(getApp: () => App | undefined): PeerlabHook {
@@ -91,6 +94,12 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
     zoomTo: (t, span_ms) => {
       app().view.showRange(t - span_ms / 2, t + span_ms / 2);
       app().view.draw();
+    },
+    laneIndex: (name) => app().model.laneOf.get(name),
+    dropLane: (id) => {
+      const a = app();
+      const d = a.model.datagramById.get(id);
+      return d === undefined ? undefined : a.state.paths.get(d).drops[0]?.at.lane;
     },
     rafFrameTimes: (n, dy) =>
       new Promise((resolve) => {

@@ -10,6 +10,7 @@ import { ProgressBar } from '../progress.ts';
 const usage = `usage: peerlab connect --rendezvous <host:port> --id <me> --peer <other>
                        [--send <file> | --recv <file>] [--key <file>] [--expect-peer <pubkey>]
                        [--bind <host:port>] [--trace <file>] [--timeout-ms <n>] [--idle-timeout-ms <n>] [--json]
+       peerlab connect --direct <other-host:port> --bind <host:port> [--send <file> | --recv <file>] [...]
 
 Finds a path to <other> (hole punching, or the rendezvous's relay), opens a secure session
 over it (Noise, pinned to --expect-peer when given) and sends or receives one file, checking
@@ -22,7 +23,12 @@ verified, so an existing <file> is replaced only by a complete, verified copy.
   --trace         JSONL trace of this run (world "real"), for 'peerlab viz'
   --timeout-ms    give up when no session is open after this long (default 60000)
   --idle-timeout-ms  a silent peer ends the session after this long (default 30000)
-  --json          print the result (or the failure) as one JSON object`;
+  --json          print the result (or the failure) as one JSON object
+  --direct        srudp-style: no rendezvous. Both sides run it with each other's address and a
+                  fixed --bind port, in any order within --timeout-ms (default 30000): probes
+                  open both NATs (simultaneous open), then the same secure session and transfer.
+                  Works across endpoint-independent-mapping NATs (full/restricted/port-restricted
+                  cone) that keep the bound port; a symmetric NAT on either side defeats it.`;
 
 function formatResult(r: ConnectResult): string {
   const lines = [
@@ -57,13 +63,22 @@ export const command: CliCommand = {
       'timeout-ms': 'string',
       'idle-timeout-ms': 'string',
       json: 'boolean',
+      direct: 'string',
     });
-    const rendezvousText = stringFlag(parsed, 'rendezvous');
-    const id = stringFlag(parsed, 'id');
-    const peer = stringFlag(parsed, 'peer');
+    const directText = stringFlag(parsed, 'direct');
+    if (directText !== undefined && (stringFlag(parsed, 'rendezvous') || stringFlag(parsed, 'id') || stringFlag(parsed, 'peer'))) {
+      throw new UsageError('--direct needs no rendezvous: give --direct and --bind, not --rendezvous/--id/--peer');
+    }
+    if (directText !== undefined && !stringFlag(parsed, 'bind')) throw new UsageError('--direct needs --bind <host:port> (a fixed port the other side names)');
+    const direct = directText === undefined ? undefined : addrArg(directText, '--direct');
+    const rendezvousText = directText ?? stringFlag(parsed, 'rendezvous');
+    const id = directText !== undefined ? `direct-${stringFlag(parsed, 'bind')}` : stringFlag(parsed, 'id');
+    const peer = directText ?? stringFlag(parsed, 'peer');
     if (!rendezvousText || !id || !peer) throw new UsageError('--rendezvous, --id and --peer are required');
-    idArg(id, '--id');
-    idArg(peer, '--peer');
+    if (!direct) {
+      idArg(id, '--id');
+      idArg(peer, '--peer');
+    }
     if (id === peer) throw new UsageError('--id and --peer must differ');
     const send = stringFlag(parsed, 'send');
     const recv = stringFlag(parsed, 'recv');
@@ -106,7 +121,8 @@ export const command: CliCommand = {
         recv,
         bind,
         tracePath: stringFlag(parsed, 'trace'),
-        timeout_ms: positiveIntFlag(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? 60_000,
+        timeout_ms: positiveIntFlag(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? (direct ? 30_000 : 60_000),
+        ...(direct ? { direct } : {}),
         idle_timeout_ms: positiveIntFlag(stringFlag(parsed, 'idle-timeout-ms'), 'idle-timeout-ms'),
         log: json ? undefined : log,
         signal: interrupt.signal,

@@ -4,7 +4,8 @@
 import { registry as defaultRegistry } from '../../../scenarios/index.ts';
 import type { ScenarioRegistry } from '../../../scenarios/registry.ts';
 import { RegistryError } from '../../../scenarios/registry.ts';
-import { runScenario, type ScenarioResult } from '../../../scenarios/runner.ts';
+import { runScenario, traceFileName, type ScenarioResult } from '../../../scenarios/runner.ts';
+import { join } from 'node:path';
 import { booleanFlag, parseArgs, parseSeed, parseSeedRange, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 import { ProgressBar, type ProgressStream } from '../progress.ts';
@@ -96,6 +97,8 @@ export async function runCommand(args: readonly string[], deps: RunDeps): Promis
   const reports = deps.registry.renderReports(results);
   for (const report of reports) deps.out(`\n${report.text}`);
   for (const line of failureLines(results)) deps.out(line);
+  // `npm start` ends by saying where to go from here
+  if (parsed.positionals.includes('default') && !booleanFlag(parsed, 'json')) for (const line of nextSteps(unique.map((s) => s.name), traceDir)) deps.out(line);
   if (booleanFlag(parsed, 'json')) {
     deps.out(
       summaryJson({
@@ -125,3 +128,17 @@ export const command: CliCommand = {
       progress: process.stderr,
     }),
 };
+
+/** The closing lines of the default suite: open a trace, run more, read the docs. */
+function nextSteps(scenarios: readonly string[], traceDir: string | undefined): string[] {
+  const example = scenarios.find((name) => name.startsWith('nat-matrix/')) ?? scenarios[0];
+  const trace = traceDir !== undefined && example !== undefined ? join(traceDir, traceFileName(example, 1)) : 'traces/<run>.jsonl';
+  return [
+    '',
+    'next:',
+    `  see a run       peerlab viz ${trace}   (punch, NAT drops explained, transport charts)`,
+    '  run a suite     peerlab list;  peerlab run nat-matrix;  peerlab run transfer',
+    '  real sockets    peerlab connect --help',
+    '  read            README.md, docs/design.md, docs/trace-format.md',
+  ];
+}

@@ -41,16 +41,39 @@ interface LabelCluster {
   readonly text: string;
   readonly future: boolean;
   n: number;
+  /** the first CLUSTER_SPLIT_MAX members: a cluster this small is labelled one by one */
+  readonly members: { readonly y: number; readonly future: boolean; readonly event: unknown }[];
 }
 
-function cluster(into: Map<string, LabelCluster>, key: string, x: number, y: number, lane: number, text: string, future: boolean): LabelCluster {
-  let c = into.get(key);
-  if (c === undefined) {
-    c = { x, y, lane, text, future, n: 0 };
-    into.set(key, c);
+/** Clusters of at most this many get a label each (as room allows), not a count. */
+const CLUSTER_SPLIT_MAX = 3;
+
+/**
+ * Adds one drop or hop to the open cluster of its lane and kind when it lies within
+ * CLUSTER_PX of the cluster's first, else opens a new cluster (datagrams come in time order,
+ * so a dense spray becomes one cluster however it straddles pixel rows).
+ */
+function cluster(into: Map<string, LabelCluster>, key: string, x: number, y: number, lane: number, text: string, future: boolean, event: unknown): LabelCluster {
+  const open = `${key}|open`;
+  let c = into.get(open);
+  if (c === undefined || Math.abs(y - c.y) > CLUSTER_PX) {
+    if (c !== undefined) into.set(`${key}|${into.size}`, c);
+    c = { x, y, lane, text, future, n: 0, members: [] };
+    into.set(open, c);
   }
   c.n++;
+  if (c.members.length < CLUSTER_SPLIT_MAX) c.members.push({ y, future, event });
   return c;
+}
+
+/** The labels to draw for clusters: one per member of a small cluster, else one count. */
+function splitClusters<C extends LabelCluster>(clusters: Iterable<C>): { c: C; y: number; future: boolean; n: number; event: unknown }[] {
+  const out: { c: C; y: number; future: boolean; n: number; event: unknown }[] = [];
+  for (const c of clusters) {
+    if (c.n <= CLUSTER_SPLIT_MAX) for (const m of c.members) out.push({ c, y: m.y, future: m.future, n: 1, event: m.event });
+    else out.push({ c, y: c.y, future: c.future, n: c.n, event: c.members[0]?.event });
+  }
+  return out;
 }
 
 /** `text`, cut with an ellipsis to fit `max_px` (labels stay inside their lane). */
@@ -146,7 +169,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   // labels are summarised per lane, kind and band of CLUSTER_PX: one drop reads "nat-filtered",
   // a dense spray "1,024 × nat-no-mapping" (never blank, however many are in view)
   const dropLabels = new Map<string, LabelCluster>();
-  const hopLabels = new Map<string, LabelCluster & { event: NatEvent }>();
+  const hopLabels = new Map<string, LabelCluster>();
   const heads: { x0: number; y0: number; x1: number; y1: number; color: string; future: boolean }[] = [];
   for (let i = start; i < end; i++) {
     const d = model.datagrams[i]!;
@@ -175,7 +198,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
       const x = X(dr.at.lane);
       const y = Y(dr.at.t);
       const future = dr.at.t > cursor_ms;
-      cluster(dropLabels, `${dr.at.lane}|${dr.event.reason}|${Math.floor(y / CLUSTER_PX)}`, x, y, dr.at.lane, dr.event.reason, future);
+      cluster(dropLabels, `${dr.at.lane}|${dr.event.reason}`, x, y, dr.at.lane, dr.event.reason, future, dr.event);
       if (lod && !dotCells.add(y, Math.round(x) * 2 + (future ? 1 : 0))) continue;
       (future ? crosses.future : crosses.past).push(x, y);
     }
@@ -185,8 +208,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
         const x = X(h.at.lane);
         const y = Y(h.at.t);
         const future = h.at.t > cursor_ms;
-        const c = cluster(hopLabels as Map<string, LabelCluster>, `${h.at.lane}|${h.event.dir}|${Math.floor(y / CLUSTER_PX)}`, x, y, h.at.lane, `NAT ${h.event.dir}`, future);
-        (c as LabelCluster & { event?: NatEvent }).event ??= h.event;
+        cluster(hopLabels, `${h.at.lane}|${h.event.dir}`, x, y, h.at.lane, `NAT ${h.event.dir}`, future, h.event);
         if (lod && !dotCells.add(y, Math.round(x) * 2 + (future ? 1 : 0))) continue;
         (future ? diamonds.future : diamonds.past).push(x, y);
       }
@@ -224,7 +246,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   }
   const gate = dc.labels;
   // drop reasons claim their label space first: they matter more than NAT rewrites
-  const dropLabelled = [...dropLabels.values()].filter((c) => gate.admit(`r${c.lane}`, c.y));
+  const dropLabelled = splitClusters(dropLabels.values()).filter((l) => gate.admit(`r${l.c.lane}`, l.y));
   // NAT translations: a diamond on the NAT lane, labelled with the rewrite when few.
   ctx.font = FONT;
   ctx.textAlign = 'left';
@@ -242,21 +264,22 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
     ctx.fill();
   });
   const labelMax_px = laneW - 10;
-  for (const c of hopLabels.values()) {
-    if (!gate.admit(`r${c.lane}`, c.y)) continue;
-    ctx.globalAlpha = c.future ? FUTURE_ALPHA : 1;
-    if (c.n > 1) {
-      ctx.fillText(fitText(ctx, `${c.n.toLocaleString('en-US')} × ${c.text}`, labelMax_px), c.x + 6, c.y - 3);
+  for (const l of splitClusters(hopLabels.values())) {
+    const c = l.c;
+    if (!gate.admit(`r${c.lane}`, l.y)) continue;
+    ctx.globalAlpha = l.future ? FUTURE_ALPHA : 1;
+    if (l.n > 1) {
+      ctx.fillText(fitText(ctx, `${l.n.toLocaleString('en-US')} × ${c.text}`, labelMax_px), c.x + 6, l.y - 3);
       continue;
     }
-    const e = c.event;
+    const e = l.event as NatEvent;
     const [before, after] = e.dir === 'in' ? [e.dst, e.to_dst] : [e.src, e.to_src];
     const label = `${before}⇒${after}`;
     // a narrow lane gets the rewrite on two lines (before, then ⇒ after), never half of it
-    if (ctx.measureText(label).width <= labelMax_px) ctx.fillText(label, c.x + 6, c.y - 3);
+    if (ctx.measureText(label).width <= labelMax_px) ctx.fillText(label, c.x + 6, l.y - 3);
     else {
-      ctx.fillText(fitText(ctx, before, labelMax_px), c.x + 6, c.y - 3);
-      ctx.fillText(fitText(ctx, `⇒${after}`, labelMax_px), c.x + 6, c.y + 8);
+      ctx.fillText(fitText(ctx, before, labelMax_px), c.x + 6, l.y - 3);
+      ctx.fillText(fitText(ctx, `⇒${after}`, labelMax_px), c.x + 6, l.y + 8);
     }
   }
   // Drops: a red cross where the datagram died, with the reason.
@@ -275,9 +298,9 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
     ctx.stroke();
   });
   ctx.fillStyle = COLORS.drop;
-  for (const c of dropLabelled) {
-    ctx.globalAlpha = c.future ? FUTURE_ALPHA + 0.1 : 1;
-    ctx.fillText(fitText(ctx, c.n > 1 ? `${c.n.toLocaleString('en-US')} × ${c.text}` : c.text, labelMax_px), c.x + 7, c.y + 4);
+  for (const l of dropLabelled) {
+    ctx.globalAlpha = l.future ? FUTURE_ALPHA + 0.1 : 1;
+    ctx.fillText(fitText(ctx, l.n > 1 ? `${l.n.toLocaleString('en-US')} × ${l.c.text}` : l.c.text, labelMax_px), l.c.x + 7, l.y + 4);
   }
   ctx.globalAlpha = 1;
   if (dc.selected !== undefined && 'proto' in dc.selected) highlight(ctx, vp, dc.paths, dc.selected);

@@ -56,11 +56,16 @@ export class ChartsPanel {
       return;
     }
     const nodes = model.lanes.map((l) => l.name);
+    // the samples' own time span (a transfer's charts are not squeezed into its last second)
+    let t0 = Infinity;
+    let t1 = -Infinity;
+    for (const e of model.stats) (t0 = Math.min(t0, e.t)), (t1 = Math.max(t1, e.t));
+    if (!(t1 > t0)) (t0 = model.t_min), (t1 = Math.max(model.t_max, model.t_min + 1));
     for (const [field, series] of byField) {
       let lo = 0;
-      let hi = 1e-9;
+      let hi = 1;
       for (const points of series.values()) for (const p of points) (lo = Math.min(lo, p[1])), (hi = Math.max(hi, p[1]));
-      const x = scaleLinear().domain([model.t_min, Math.max(model.t_max, model.t_min + 1)]).range([M.left, W - M.right]);
+      const x = scaleLinear().domain([t0, t1]).range([M.left, W - M.right]).clamp(true);
       const y = scaleLinear()
         .domain([lo, hi])
         .nice()
@@ -71,7 +76,8 @@ export class ChartsPanel {
         svg.append('text').attr('x', M.left - 4).attr('y', y(tick) + 3).attr('font-size', 9).attr('text-anchor', 'end').attr('fill', '#5b6570').text(String(tick));
         svg.append('line').attr('x1', M.left).attr('x2', W - M.right).attr('y1', y(tick)).attr('y2', y(tick)).attr('stroke', '#eef0f2');
       }
-      svg.append('text').attr('x', W - M.right).attr('y', H - 3).attr('font-size', 9).attr('text-anchor', 'end').attr('fill', '#5b6570').text(formatMs(model.t_max));
+      svg.append('text').attr('x', W - M.right).attr('y', H - 3).attr('font-size', 9).attr('text-anchor', 'end').attr('fill', '#5b6570').text(formatMs(t1));
+      svg.append('text').attr('x', M.left).attr('y', H - 3).attr('font-size', 9).attr('fill', '#5b6570').text(formatMs(t0));
       let legendX = W - M.right;
       for (const [node, raw] of series) {
         const stride = Math.max(1, Math.ceil(raw.length / POINTS_MAX));
