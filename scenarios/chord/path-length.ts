@@ -22,7 +22,7 @@ export function pathLengthScenario(k: number): Scenario {
   return {
     name,
     description: `${n} nodes (plain datagrams), fingers only: mean lookup hops vs ½·log2 N = ${half} (paper Fig. 10), p99 < log2 N + 2`,
-    suites: [n >= 2048 ? 'chord-large' : 'chord'],
+    suites: [n >= 1024 ? 'chord-large' : 'chord'],
     slow: n >= 256,
     // Untraced runs (N >= 512) and anything over a few seconds stay out of the always-on determinism files.
     heavy: n >= 256,

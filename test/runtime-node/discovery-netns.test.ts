@@ -31,6 +31,8 @@ sleep 6
 echo "--- browse"
 avahi-browse -rpt _peerlab._udp || true
 echo "--- end"
+# Keep publishing until the peerlab peers have printed their lists (no goodbye before that).
+sleep 5
 kill $PUB || true
 avahi-daemon -k || true
 `;
