@@ -95,7 +95,7 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
   }
   log('churn scenario chord/churn-200...');
   const churn = registry.scenarios().find((s) => s.name === 'chord/churn-200')!;
-  const res = await runScenario(churn, 1, {});
+  const res = await runScenario(churn, 1);
   const o = res.outcome ?? {};
   figures.push({ name: 'churn-200 lookups correct', value: Number(o['lookups_correct']), unit: 'fraction', baseline: 0.99, ratio: round(Number(o['lookups_correct']) / 0.99), target: '>= 0.99', met: Number(o['lookups_correct']) >= 0.99 });
   figures.push({ name: 'churn-200 reads correct', value: Number(o['reads_correct']), unit: 'fraction', baseline: 0.99, ratio: round(Number(o['reads_correct']) / 0.99), target: '>= 0.99', met: Number(o['reads_correct']) >= 0.99 });

@@ -14,8 +14,9 @@ import type { Millis } from '../core/time.ts';
 import { TimerTable } from '../core/timers.ts';
 import { CHORD_VERSION, m_bits_default, resolveLimits, ChordConfigError, type ChordConfig, type ChordLimits } from './config.ts';
 import { DictClient, type DictCommand } from './dict-client.ts';
-import { identityText, type ChordDropReason, type ChordErrorCode, type ChordEvent, type NodeInfo } from './events.ts';
+import { identityText, type ChordDropReason, type ChordEvent, type NodeInfo } from './events.ts';
 import { fingerStart, hashToId, idText, inHalfOpen, inOpen, type ChordId } from './id.ts';
+import { listPad, Lookups, type LookupDone, type LookupFail } from './lookup.ts';
 import { RequestTable } from './requests.ts';
 import { RoutingTable } from './routing.ts';
 import { ChordStore } from './store.ts';
@@ -28,27 +29,6 @@ export type ChordCommand =
   | DictCommand;
 
 type TimerName = 'stabilize' | 'fix-fingers' | 'check-predecessor' | 'check-successor' | 'replicate';
-
-export interface LookupResult {
-  readonly nodes: readonly NodeRef[];
-  readonly hops: number;
-  readonly path: readonly NodeRef[];
-  readonly timeouts: number;
-}
-
-interface Lookup {
-  readonly target: ChordId;
-  /** Nodes wanted in the final answer (1 for a finger, r for a data operation). */
-  readonly want: number;
-  readonly candidates: NodeRef[];
-  readonly tried: Set<bigint>;
-  hops: number;
-  timeouts: number;
-  readonly path: NodeRef[];
-  readonly deadline: Millis;
-  readonly done: (now: Millis, result: LookupResult) => void;
-  readonly fail: (now: Millis, code: ChordErrorCode, detail: string) => void;
-}
 
 export interface ChordCounters {
   datagrams_sent: number;
@@ -85,6 +65,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
   private readonly events: BoundedQueue<ChordEvent, 'drop-newest'>;
   private readonly timers = new TimerTable<TimerName>();
   private readonly dict: DictClient;
+  private readonly lookups: Lookups;
   private joinedFlag = false;
   private closed = false;
   private nextFinger = 1;
@@ -105,6 +86,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     this.transmits = BoundedQueue.dropNewest(this.limits.transmits_max);
     this.events = BoundedQueue.dropNewest(this.limits.events_max);
     this.dict = new DictClient(this);
+    this.lookups = new Lookups(this);
   }
 
   get joined(): boolean {
@@ -244,88 +226,11 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     return true;
   }
 
-  /** Padding for a request whose answer is a list of refs, so the answer never outweighs it. */
-  private listPad(count: number): number {
-    return 12 + 2 + count * refBytes(this.m_bits) + refBytes(this.m_bits);
-  }
-
-  // ---- lookups (iterative) ----
+  // ---- lookups (iterative, lookup.ts) ----
 
   /** Finds successor(target): `done` gets the responsible node's successor list, first = successor(target). */
-  lookup(now: Millis, target: ChordId, done: Lookup['done'], fail: Lookup['fail'], bootstrap?: Addr, from?: NodeRef, want = 1): void {
-    this.counters.lookups_started++;
-    const lk: Lookup = { target, want, candidates: [], tried: new Set(), hops: 0, timeouts: 0, path: [], deadline: now + this.limits.operation_timeout_ms, done, fail };
-    if (from !== undefined) {
-      lk.candidates.push(from, ...this.routing.closestPreceding(target, this.limits.candidates_max));
-    } else if (bootstrap === undefined) {
-      if (this.routing.successorOwns(target)) {
-        done(now, { nodes: this.routing.successorsForReply(this.limits.successors), hops: 0, path: [], timeouts: 0 });
-        return;
-      }
-      lk.candidates.push(...this.routing.closestPreceding(target, this.limits.candidates_max));
-      if (lk.candidates.length === 0) lk.candidates.push(this.routing.successor);
-    } else {
-      // The contact's id is unknown until it answers: a placeholder ref that is never "tried" by id.
-      lk.candidates.push({ id: -1n, addr: bootstrap });
-    }
-    this.lookupStep(now, lk);
-  }
-
-  private lookupStep(now: Millis, lk: Lookup): void {
-    if (now >= lk.deadline || lk.hops + lk.timeouts >= this.limits.lookup_hops_max) {
-      this.counters.lookups_failed++;
-      lk.fail(now, 'timeout', `lookup gave up after ${lk.hops} hops and ${lk.timeouts} timeouts`);
-      return;
-    }
-    let next: NodeRef | undefined;
-    while ((next = lk.candidates.shift()) !== undefined) if (!lk.tried.has(next.id) && next.id !== this.self.id) break;
-    if (next === undefined) {
-      this.counters.lookups_failed++;
-      lk.fail(now, 'timeout', `no live candidate left after ${lk.hops} hops and ${lk.timeouts} timeouts`);
-      return;
-    }
-    const hop = next;
-    lk.tried.add(hop.id);
-    const sent = this.request(
-      now,
-      hop.addr,
-      (rid) => ({ t: T.FindSucc, rid, target: lk.target, pad: this.listPad(Math.max(lk.want, this.limits.candidates_max)) }),
-      'lookup',
-      (at, reply) => this.lookupReply(at, lk, hop, reply),
-      (at) => {
-        lk.timeouts++;
-        this.counters.hop_timeouts++;
-        if (hop.id >= 0n) this.routing.forgetFinger(hop.id);
-        this.lookupStep(at, lk);
-      },
-    );
-    if (!sent) lk.fail(now, 'busy', 'request table full');
-  }
-
-  private lookupReply(now: Millis, lk: Lookup, hop: NodeRef, reply: ChordWire): void {
-    if (reply.t === T.Mismatch) {
-      lk.fail(now, 'mismatch', `${formatAddr(hop.addr)} runs another ring, m or version`);
-      return;
-    }
-    if (reply.t !== T.FindSuccReply) {
-      this.counters.drops.unsolicited++;
-      this.lookupStep(now, lk);
-      return;
-    }
-    lk.hops++;
-    lk.path.push(hop);
-    if (reply.done) {
-      if (reply.nodes.length === 0) {
-        this.lookupStep(now, lk);
-        return;
-      }
-      lk.done(now, { nodes: reply.nodes, hops: lk.hops, path: lk.path, timeouts: lk.timeouts });
-      return;
-    }
-    // Only nodes strictly closer to the target than the hop that named them: no loops.
-    const fresh = reply.nodes.filter((n) => !lk.tried.has(n.id) && n.id !== this.self.id && (hop.id < 0n || inOpen(n.id, hop.id, lk.target)));
-    lk.candidates.unshift(...fresh);
-    this.lookupStep(now, lk);
+  lookup(now: Millis, target: ChordId, done: LookupDone, fail: LookupFail, bootstrap?: Addr, from?: NodeRef, want = 1): void {
+    this.lookups.start(now, target, done, fail, bootstrap, from, want);
   }
 
   // ---- join, leave ----
@@ -402,7 +307,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     const sent = this.request(
       now,
       succ.addr,
-      (rid) => ({ t: T.GetPred, rid, pad: this.listPad(this.limits.successors) }),
+      (rid) => ({ t: T.GetPred, rid, pad: listPad(this.m_bits, this.limits.successors) }),
       'maintenance',
       (at, reply) => {
         this.stabilizing = false;
@@ -602,7 +507,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
         return;
       }
       case T.FindSucc:
-        this.onFindSucc(remote, m.rid, m.target, m.pad);
+        this.lookups.serve(remote, m.rid, m.target, m.pad);
         return;
       case T.GetPred: {
         const max = Math.floor((m.pad - 12 - 2 - refBytes(this.m_bits)) / refBytes(this.m_bits));
@@ -630,19 +535,6 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
         this.onLeave(m.self, m.pred, m.successors);
         return;
     }
-  }
-
-  private onFindSucc(remote: Addr, rid: number, target: ChordId, pad: number): void {
-    const fit = Math.max(0, Math.floor((pad - 12 - 2) / refBytes(this.m_bits)));
-    if (!this.joinedFlag) return;
-    if (this.routing.successorOwns(target)) {
-      const nodes = this.routing.successorsForReply(Math.min(fit, this.limits.successors));
-      this.send(remote, { t: T.FindSuccReply, rid, done: true, nodes }, 'lookup');
-      return;
-    }
-    const nodes = this.routing.closestPreceding(target, Math.min(fit, this.limits.candidates_max));
-    if (nodes.length === 0) nodes.push(this.routing.successor);
-    this.send(remote, { t: T.FindSuccReply, rid, done: false, nodes }, 'lookup');
   }
 
   private onNotify(n: NodeRef): void {

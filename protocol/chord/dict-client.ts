@@ -5,7 +5,8 @@
 // events carrying the caller's `op` number. Also the serving side: GET and PUT handlers.
 import type { Addr } from '../core/addr.ts';
 import type { Millis } from '../core/time.ts';
-import type { ChordNode, LookupResult } from './chord-node.ts';
+import type { ChordNode } from './chord-node.ts';
+import type { LookupResult } from './lookup.ts';
 import type { ChordErrorCode } from './events.ts';
 import { idText } from './id.ts';
 import { T, type Item } from './wire.ts';

@@ -6,4 +6,5 @@ export * from './events.ts';
 export * from './routing.ts';
 export * from './store.ts';
 export * from './dict-client.ts';
+export * from './lookup.ts';
 export * from './chord-node.ts';

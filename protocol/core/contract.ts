@@ -128,11 +128,19 @@ export class ContractChecker {
         );
       }
     }
-    if (this.closable && !this.closedSeen && this.machine.isClosed!()) {
+    if (this.closable && !this.closedSeen && this.askClosed(now)) {
       this.closedSeen = true;
       if (deadline !== undefined) {
         throw new ContractViolation(this.name, 'polled-after-closed', 'pollTimeout', now, deadline, 'closed with a deadline set');
       }
+    }
+  }
+
+  private askClosed(now: Millis): boolean {
+    try {
+      return this.machine.isClosed!();
+    } catch (error) {
+      throw this.threw('isClosed', now, error);
     }
   }
 

@@ -397,6 +397,8 @@ export class MdnsNode implements Machine<MdnsCommand, MdnsEvent> {
         missing.push({ name: srv.target, qtype: TYPE.A, unicastResponse: false });
       }
       if (missing.length === 0) continue;
+      // Bounded like the cache it mirrors: past it, forget old counts (at worst a few more queries).
+      if (this.resolveTries.size >= this.config.cache_records_max) this.resolveTries.clear();
       this.resolveTries.set(key, tries + 1);
       questions.push(...missing);
     }

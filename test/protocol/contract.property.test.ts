@@ -24,6 +24,7 @@ import type { RudpEvent } from '../../protocol/rudp/events.ts';
 import { recordExchange, runScript, type Payload, type Step } from '../support/contract-harness.ts';
 import { LIVELOCK_DEADLINE_MS, LIVELOCK_SENT_MS, LossTimerMachine } from '../support/livelock-machine.ts';
 import { testRng } from './core/test-rng.ts';
+import { Pipe } from './rudp/pipe.ts';
 
 const SERVER = addr('198.51.100.7', 3478);
 const A = addr('10.0.0.1', 4000);
@@ -267,6 +268,24 @@ describe('contract: the checker fires where the old code spun', () => {
         [{ kind: 'advance', dt_ms: LIVELOCK_SENT_MS }, { kind: 'command', command: { type: 'send' } }, { kind: 'to-deadline' }],
       ),
     ).toThrow(/old loss timer: due-after-timeout in handleTimeout at now=141\.8113 deadline=141\.8113/);
+  });
+
+  it('the rudp test pipe fails at once, naming the endpoint, when a deadline stays due', () => {
+    const pipe = new Pipe(11);
+    pipe.connect();
+    const endpoint = pipe.endpoints[0];
+    const real = endpoint.pollTimeout.bind(endpoint);
+    let stuckAt: number | undefined;
+    // Past 50 ms, endpoint 0 reports a deadline that handleTimeout never moves (the old bug's shape).
+    endpoint.pollTimeout = () => (pipe.now >= 50 ? (stuckAt ??= pipe.now) : real());
+    let caught: unknown;
+    try {
+      pipe.run(() => false, 10_000);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ContractViolation);
+    expect(caught).toMatchObject({ machine: 'pipe seed 11 endpoint 0 (10.0.0.1:4000)', rule: 'due-after-timeout', now: stuckAt, deadline: stuckAt });
   });
 
   it('the spin guard stops a harness loop that never advances time', () => {

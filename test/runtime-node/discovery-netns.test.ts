@@ -3,7 +3,7 @@
 //   ns a: dbus-daemon + avahi-daemon (in a private mount namespace, so each has its own system
 //         bus and pid files), `avahi-publish -s "avahi peer" _peerlab._udp 7100 pk=... proto=rudp`,
 //         then `avahi-browse -rpt _peerlab._udp`;
-//   ns b, ns c: `peerlab discover --json`, publishing themselves.
+//   ns b, ns c: `peerlab discover --json --ping`, publishing themselves (and PING/PONG).
 // Checks: b and c find each other (their keys, ports, addresses) and avahi's service; avahi-browse
 // resolves both peerlab peers with their pk= TXT. Needs root, iproute2, avahi-daemon,
 // avahi-utils, dbus; without them it skips loudly (fails under PEERLAB_REQUIRE_ALL=1).
@@ -42,6 +42,7 @@ interface DiscoverJson {
   key_hex: string;
   interface: string;
   peers: Array<{ instance: string; ips: string[]; port: number; key_hex: string; protocols: string[] }>;
+  pinged?: string[];
 }
 
 const lab = new LabNetwork();
@@ -73,7 +74,7 @@ describe.skipIf(skip !== undefined)('peerlab discover in network namespaces, wit
     const avahi = spawnIn(hosts['a']!.ns, 'avahi', ['unshare', '-m', 'sh', '-c', avahiScript]);
     procs.push(avahi);
     const discover = (name: string, port: number): ManagedProcess => {
-      const p = spawnIn(hosts[name]!.ns, `discover-${name}`, [process.execPath, BIN, 'discover', '--timeout-ms', '8000', '--json', '--port', String(port), '--instance', `peerlab ${name}`]);
+      const p = spawnIn(hosts[name]!.ns, `discover-${name}`, [process.execPath, BIN, 'discover', '--timeout-ms', '8000', '--json', '--ping', '--port', String(port), '--instance', `peerlab ${name}`]);
       procs.push(p);
       return p;
     };
@@ -93,6 +94,10 @@ describe.skipIf(skip !== undefined)('peerlab discover in network namespaces, wit
     expect(cInB!.ips).toContain('10.77.0.3');
     expect(bInC, c.stdout).toMatchObject({ port: 7200, key_hex: jb.key_hex });
     expect(bInC!.ips).toContain('10.77.0.2');
+
+    // peerpy-style PING/PONG on the subnet broadcast: each found the other's peer port.
+    expect(jb.pinged, b.stdout).toEqual(['10.77.0.3:7300']);
+    expect(jc.pinged, c.stdout).toEqual(['10.77.0.2:7200']);
 
     // avahi -> peerlab: the service avahi-publish announced, with its TXT key.
     for (const j of [jb, jc]) {

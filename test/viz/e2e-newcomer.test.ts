@@ -35,10 +35,11 @@ describe.skipIf(!haveChromium && !requireAll)('viewer answers a newcomer (issue 
       }
       const p = window.__peerlab;
       const r = p.timeRange();
-      // a new cursor makes the frame draw directly, never from the pan cache
-      p.setCursor(p.cursor() === r.t_max ? r.t_max - 1e-6 : r.t_max);
-      window.__texts.length = 0;
       p.fit();
+      window.__texts.length = 0;
+      // a frame drawn directly, never from the pan cache (the old viewer: a new cursor does it)
+      if (p.redraw) p.redraw();
+      else p.setCursor(p.cursor() === r.t_max ? r.t_max - 1e-6 : r.t_max), p.fit();
       return window.__texts.slice();
     })()`)) as string[];
   const loadText = async (text: string, name: string): Promise<void> => {
@@ -139,6 +140,19 @@ describe.skipIf(!haveChromium && !requireAll)('viewer answers a newcomer (issue 
     expect(await session.page.locator('#filter-kinds').getAttribute('open')).toBeNull();
   });
 
+  it('defect 7: playback paints from the pan cache instead of redrawing every arrow each frame', async () => {
+    await call((p) => (p.zoomTo(1000, 400), p.setCursor(800)));
+    const before = await call((p) => p.frameCounts());
+    await session.page.locator('#play').click();
+    await session.page.waitForTimeout(1500);
+    await session.page.locator('#play').click();
+    const after = await call((p) => p.frameCounts());
+    const frames = after.frames - before.frames;
+    expect(frames).toBeGreaterThan(5);
+    // the first frame after each zoom or filter change is drawn directly; the rest come from the cache
+    expect((after.cached - before.cached) / frames).toBeGreaterThan(0.6);
+  });
+
   it('defect 2: opening another trace lets the previous one go (its ResizeObserver is disconnected)', async () => {
     await session.page.evaluate(`(() => {
       const Base = window.ResizeObserver;
@@ -180,6 +194,19 @@ describe.skipIf(!haveChromium && !requireAll)('viewer answers a newcomer (issue 
     // the transport charts of the transfer
     await expect.poll(() => session.page.locator('#charts svg.chart[data-field=cwnd_bytes]').count()).toBe(1);
     await session.page.locator('#charts').screenshot({ path: 'test-artifacts/viz-transport-charts.png' });
+    // brushing a range on a chart zooms the diagram to that range
+    const stats = events.filter((e) => e.kind === 'event' && e.name === 'stats');
+    const chart = session.page.locator('#charts svg.chart[data-field=cwnd_bytes]');
+    const box = (await chart.boundingBox())!;
+    const y = box.y + box.height / 2;
+    await session.page.mouse.move(box.x + box.width * 0.4, y);
+    await session.page.mouse.down();
+    await session.page.mouse.move(box.x + box.width * 0.6, y, { steps: 4 });
+    await session.page.mouse.up();
+    const shown = (await session.page.evaluate(`(() => { const p = window.__peerlab; const r = document.getElementById('diagram-canvas').getBoundingClientRect(); const ys = [${stats[0]!.t}, ${stats[stats.length - 1]!.t}].map((t) => p.timeY(t)); return { top: r.top, bottom: r.bottom, first: ys[0], last: ys[1] }; })()`)) as { top: number; bottom: number; first: number; last: number };
+    // the brushed middle of the samples fills the view: the first and last samples lie outside it
+    expect(shown.first).toBeLessThan(shown.top);
+    expect(shown.last).toBeGreaterThan(shown.bottom);
   });
 });
 

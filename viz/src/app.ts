@@ -14,6 +14,7 @@ import { byId, clear } from './ui/dom.ts';
 import { buildFilterControls } from './ui/filter-controls.ts';
 import { renderInspector } from './ui/inspector.ts';
 import { renderOutcomeHeader, type JumpTarget } from './ui/outcome-header.ts';
+import { readViewState, ViewStateWriter } from './ui/url-state.ts';
 import { renderSummary } from './ui/summary-panel.ts';
 import { TopologyPanel } from './ui/topology-panel.ts';
 
@@ -41,11 +42,25 @@ export class App {
   private panelsQueued = false;
   private lastTick_ms = 0;
 
-  constructor(readonly model: TraceModel) {
+  /** the view state lives in the URL (a `?trace=` load): read at start, written on change */
+  private readonly urlWriter: ViewStateWriter | undefined;
+  private filter: FilterState;
+
+  constructor(
+    readonly model: TraceModel,
+    linkedToUrl = false,
+  ) {
     const times = model.times;
     this.linearScale = TimeScale.linear(model.t_min, model.t_max);
     this.compressedScale = times.length > 1 ? TimeScale.compressed(times, TimeScale.autoGap(times)) : this.linearScale;
-    const filter = defaultFilter(model);
+    const fromUrl = linkedToUrl ? readViewState() : {};
+    const filter: FilterState = {
+      ...defaultFilter(model),
+      ...(fromUrl.node !== undefined && model.laneOf.has(fromUrl.node) ? { node: fromUrl.node } : {}),
+      ...(fromUrl.query !== undefined ? { text: fromUrl.query } : {}),
+    };
+    this.filter = filter;
+    this.urlWriter = linkedToUrl ? new ViewStateWriter() : undefined;
     this.state = { model, paths: new PathCache(model), masks: applyFilter(model, filter), cursor_ms: model.t_max, selected: undefined };
     for (const id of ['topology', 'summary', 'charts', 'inspector', 'filters']) clear(byId(id));
     const host = byId('diagram');
@@ -53,6 +68,12 @@ export class App {
     byId('empty').hidden = true;
     const compress = byId<HTMLInputElement>('compress');
     this.view = new DiagramView(host, this.state, compress.checked ? this.compressedScale : this.linearScale);
+    // the charts shade the diagram's visible window as it zooms and pans
+    this.view.onZoom = () => {
+      const visible = this.view.viewport.visibleTimes();
+      this.charts?.update(this.state.cursor_ms, visible.from, visible.to);
+      this.saveView();
+    };
     this.view.onPick = (hit) => this.select(hit === undefined ? undefined : hit.kind === 'datagram' ? hit.datagram : hit.mark);
     this.nodes = model.lanes.map((l) => l.name);
     renderInspector(byId('inspector'), model, undefined);
@@ -63,9 +84,19 @@ export class App {
     // A big trace opens at its beginning, as Wireshark and qvis do; "fit" shows it all.
     const first = model.datagrams[Math.min(model.datagrams.length, OPEN_DATAGRAMS_MAX) - 1];
     if (model.datagrams.length > OPEN_DATAGRAMS_MAX && first !== undefined) this.view.showRange(model.t_min, first.t1);
+    // a link's view: its window, cursor and selection
+    if (fromUrl.from_ms !== undefined && fromUrl.to_ms !== undefined) this.view.showRange(fromUrl.from_ms, fromUrl.to_ms);
+    if (fromUrl.cursor_ms !== undefined) this.setCursor(fromUrl.cursor_ms);
+    if (fromUrl.selected !== undefined) {
+      const asNumber = Number(fromUrl.selected);
+      const d = model.datagramById.get(fromUrl.selected) ?? (Number.isFinite(asNumber) ? model.datagramById.get(asNumber) : undefined);
+      if (d !== undefined) this.select(d);
+    }
+    this.onMatches();
   }
 
   dispose(): void {
+    this.urlWriter?.cancel();
     this.playing = false;
     this.abort.abort();
     this.view.dispose();
@@ -131,6 +162,7 @@ export class App {
     if (follow) this.view.follow(clamped);
     this.view.requestDraw();
     this.queuePanels();
+    if (!this.playing) this.saveView();
   }
 
   /** Panels recount up to the cursor at most once per frame. */
@@ -141,12 +173,13 @@ export class App {
       this.panelsQueued = false;
       if (this.abort.signal.aborted) return;
       this.topology ??= new TopologyPanel(byId('topology'), this.model);
-      this.charts ??= new ChartsPanel(byId('charts'), this.model);
+      this.charts ??= new ChartsPanel(byId('charts'), this.model, (from, to) => this.view.showRange(from, to));
       this.counts ??= new RunningCounts(this.model.trace.events, this.nodes, (e) => eventShown(this.model, this.state.masks, e));
       const counts = this.counts.at(this.state.cursor_ms);
       this.topology.update(counts);
       renderSummary(byId('summary'), counts, this.nodes);
-      this.charts.update(this.state.cursor_ms);
+      const visible = this.view.viewport.visibleTimes();
+      this.charts.update(this.state.cursor_ms, visible.from, visible.to);
     });
   }
 
@@ -155,9 +188,27 @@ export class App {
     renderInspector(byId('inspector'), this.model, item);
     this.view.requestDraw();
     this.onMatches();
+    this.saveView();
+  }
+
+  /** Writes the view state to the URL when this trace came from one. */
+  private saveView(): void {
+    if (this.urlWriter === undefined) return;
+    const visible = this.view.viewport.visibleTimes();
+    const sel = this.state.selected;
+    this.urlWriter.write({
+      from_ms: visible.from,
+      to_ms: visible.to,
+      cursor_ms: this.state.cursor_ms,
+      node: this.filter.node,
+      query: this.filter.text.trim(),
+      ...(sel !== undefined && 'proto' in sel ? { selected: String(sel.id) } : {}),
+    });
   }
 
   setFilter(f: FilterState): void {
+    this.filter = f;
+    this.saveView();
     this.state.masks = applyFilter(this.model, f);
     this.counts = undefined;
     this.view.requestDraw();

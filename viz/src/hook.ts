@@ -32,6 +32,10 @@ export interface PeerlabHook {
   zoomTo(t: number, span_ms: number): void;
   /** lane index of a node, and the (fractional) lane where a datagram's first drop is drawn */
   laneIndex(name: string): number | undefined;
+  /** draws one frame directly now (never from the pan cache) */
+  redraw(): void;
+  /** frames drawn so far, and how many of them were painted from the pan cache */
+  frameCounts(): { frames: number; cached: number };
   dropLane(id: PacketId): number | undefined;
 }
 
@@ -96,6 +100,8 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
       app().view.draw();
     },
     laneIndex: (name) => app().model.laneOf.get(name),
+    redraw: () => app().view.redrawDirect(),
+    frameCounts: () => ({ frames: app().view.frames, cached: app().view.cachedFrames }),
     dropLane: (id) => {
       const a = app();
       const d = a.model.datagramById.get(id);

@@ -12,6 +12,7 @@ import { bindOpeners, fetchTiming, loadFromQuery } from './ui/open.ts';
 
 const PROBLEMS_SHOWN_MAX = 20;
 let app: App | undefined;
+let linkNextLoadToUrl = new URLSearchParams(window.location.search).has('trace');
 const hook = installHook(() => app);
 
 function fail(message: string): void {
@@ -41,7 +42,10 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
   const model = buildModel(trace);
   const modelled = performance.now();
   app?.dispose();
-  app = new App(model);
+  // the first load of a `?trace=` page takes (and keeps) its view state in the URL
+  const linked = linkNextLoadToUrl;
+  linkNextLoadToUrl = false;
+  app = new App(model, linked);
   const built = performance.now();
   const hdr = trace.header;
   byId('trace-info').textContent = [

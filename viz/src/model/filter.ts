@@ -14,7 +14,7 @@ export interface FilterState {
   readonly protos: ReadonlySet<string>;
   readonly kinds: ReadonlySet<FilterKind>;
   /** search: highlights (never hides) what matches; words are case-insensitive substrings of
-   * the events' JSON, `field=value` words match a field exactly (`reason=nat-filtered
+   * the events' JSON, `field=value` words match fields of one event exactly (`reason=nat-filtered
    * node=b-nat`); every word must match; '' for none */
   readonly text: string;
 }
@@ -78,9 +78,8 @@ export function compileSearch(query: string): Matcher | undefined {
     else plain.push(w);
   }
   return (records, json) => {
-    for (const [k, v] of fields) {
-      if (!records.some((r) => r[k] !== undefined && String(r[k]).toLowerCase() === v)) return false;
-    }
+    // the field words together describe one event (`reason=nat-filtered node=b-nat`: a drop at b-nat)
+    if (fields.length > 0 && !records.some((r) => fields.every(([k, v]) => r[k] !== undefined && String(r[k]).toLowerCase() === v))) return false;
     if (plain.length === 0) return true;
     const text = json();
     return plain.every((w) => text.includes(w));

@@ -132,6 +132,14 @@ export function drawHeader(ctx: CanvasRenderingContext2D, vp: Viewport, model: T
   ctx.fillText('time ↓', 8, 34);
 }
 
+/** What happens after the cursor, faded: a white veil from the cursor down. */
+export function drawFutureVeil(ctx: CanvasRenderingContext2D, vp: Viewport, cursor_ms: number): void {
+  const y = Math.max(HEADER_PX, vp.y(cursor_ms));
+  if (y >= vp.height_px) return;
+  ctx.fillStyle = COLORS.futureVeil;
+  ctx.fillRect(0, y, vp.width_px, vp.height_px - y);
+}
+
 export function drawCursor(ctx: CanvasRenderingContext2D, vp: Viewport, cursor_ms: number): void {
   const y = vp.y(cursor_ms);
   if (y < HEADER_PX || y > vp.height_px) return;

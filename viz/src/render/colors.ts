@@ -16,6 +16,8 @@ export function protoColor(proto: string): string {
 
 export const COLORS = {
   background: '#ffffff',
+  /** what is still to come after the replay cursor: faded under this veil */
+  futureVeil: 'rgba(255,255,255,0.78)',
   /** search matches: a highlighter band under the arrow or mark */
   match: 'rgba(255,212,0,0.55)',
   laneHost: '#9aa4b1',

@@ -1,7 +1,7 @@
 // Charts over time from `stats` events: one small line chart per numeric field (rtt_ms,
 // cwnd_bytes, goodput, loss, ...), a line per node, and the replay cursor as a rule.
 
-import { line, scaleLinear, select, type ScaleLinear, type Selection } from 'd3';
+import { brushX, line, scaleLinear, select, type D3BrushEvent, type ScaleLinear, type Selection } from 'd3';
 import type { TraceModel } from '../model/model.ts';
 import { NODE_PALETTE } from '../render/colors.ts';
 import { formatMs } from '../model/describe.ts';
@@ -30,9 +30,14 @@ function numericFields(data: Readonly<Record<string, unknown>>, out: [string, nu
 }
 
 export class ChartsPanel {
-  private readonly cursors: { x: ScaleLinear<number, number>; rule: Selection<SVGLineElement, unknown, null, undefined> }[] = [];
+  private readonly cursors: {
+    x: ScaleLinear<number, number>;
+    rule: Selection<SVGLineElement, unknown, null, undefined>;
+    window: Selection<SVGRectElement, unknown, null, undefined>;
+  }[] = [];
 
-  constructor(host: HTMLElement, model: TraceModel) {
+  /** `onBrush(from, to)`: a time range brushed on any chart (the diagram zooms to it). */
+  constructor(host: HTMLElement, model: TraceModel, onBrush: (from_ms: number, to_ms: number) => void = () => undefined) {
     const all = new Map<string, Series>();
     for (const e of model.stats) {
       const fields: [string, number][] = [];
@@ -90,12 +95,33 @@ export class ChartsPanel {
         legendX -= node.length * 6 + 6;
         svg.append('text').attr('x', legendX).attr('y', 10).attr('font-size', 9).attr('fill', color).text(node);
       }
+      // the diagram's visible time window, so the charts read against it
+      const window = svg.append('rect').attr('y', M.top).attr('height', H - M.bottom - M.top).attr('fill', 'rgba(58,95,205,0.08)').attr('pointer-events', 'none');
       const rule = svg.append('line').attr('y1', M.top).attr('y2', H - M.bottom).attr('stroke', '#e0245e');
-      this.cursors.push({ x, rule });
+      // brush a range to zoom the diagram to it (qvis's linked zoom)
+      const brush = brushX<unknown>()
+        .extent([
+          [M.left, M.top],
+          [W - M.right, H - M.bottom],
+        ])
+        .on('end', (event: D3BrushEvent<unknown>) => {
+          const sel = event.selection as [number, number] | null;
+          if (sel === null) return;
+          onBrush(x.invert(sel[0]), x.invert(sel[1]));
+          svg.select<SVGGElement>('g.brush').call(brush.move, null);
+        });
+      svg.append('g').attr('class', 'brush').call(brush);
+      this.cursors.push({ x, rule, window });
     }
   }
 
-  update(cursor_ms: number): void {
-    for (const c of this.cursors) c.rule.attr('x1', c.x(cursor_ms)).attr('x2', c.x(cursor_ms));
+  update(cursor_ms: number, from_ms?: number, to_ms?: number): void {
+    for (const c of this.cursors) {
+      c.rule.attr('x1', c.x(cursor_ms)).attr('x2', c.x(cursor_ms));
+      if (from_ms !== undefined && to_ms !== undefined) {
+        const x0 = c.x(from_ms);
+        c.window.attr('x', x0).attr('width', Math.max(0, c.x(to_ms) - x0));
+      }
+    }
   }
 }

@@ -7,7 +7,7 @@ import type { FilterMasks } from '../model/filter.ts';
 import type { Datagram, Mark, TraceModel } from '../model/model.ts';
 import type { PathCache } from '../model/path.ts';
 import type { TimeScale } from '../layout/timescale.ts';
-import { drawAxis, drawCursor, drawFaults, drawHeader, drawIdleGaps, drawLanes } from '../render/backdrop.ts';
+import { drawAxis, drawCursor, drawFaults, drawFutureVeil, drawHeader, drawIdleGaps, drawLanes } from '../render/backdrop.ts';
 import { COLORS } from '../render/colors.ts';
 import { LabelGate } from '../render/labels.ts';
 import { PanCache } from '../render/pan-cache.ts';
@@ -41,6 +41,8 @@ export class DiagramView {
   lastDrawn: DrawnCounts = { arrows: 0, drops: 0, natHops: 0, marks: 0, lod: false };
   lastFrame_ms = 0;
   frames = 0;
+  /** frames painted from the pan cache (playback and panning should mostly be these) */
+  cachedFrames = 0;
   onPick: (hit: Hit | undefined) => void = () => undefined;
   onZoom: () => void = () => undefined;
 
@@ -170,6 +172,12 @@ export class DiagramView {
     }, PAN_SETTLE_MS);
   }
 
+  /** Draws one frame now without the pan cache (tests read what it draws). */
+  redrawDirect(): void {
+    this.panCache.invalidate();
+    this.draw();
+  }
+
   /** Draws one frame now (also used by the bench to time frames). */
   draw(): void {
     const started = performance.now();
@@ -185,20 +193,26 @@ export class DiagramView {
     drawAxis(ctx, vp);
     drawIdleGaps(ctx, vp);
     let counts = this.lastDrawn;
+    // The layer is drawn as if everything had happened; what is still to come is faded by a
+    // veil below the cursor. So the cursor is not part of the cached layer, and playback
+    // (a new cursor every frame) pans from the cache instead of redrawing every arrow.
     const drawLayer = (layerCtx: CanvasRenderingContext2D, layerVp: Viewport): void => {
-      const dc = { model: s.model, paths: s.paths, masks: s.masks, cursor_ms: s.cursor_ms, selected: s.selected, labels: new LabelGate() };
+      const dc = { model: s.model, paths: s.paths, masks: s.masks, cursor_ms: Infinity, selected: s.selected, labels: new LabelGate() };
       counts = drawDatagrams(layerCtx, layerVp, dc);
       drawMarks(layerCtx, layerVp, dc, counts);
     };
     // every view pans from the cache: even a zoomed-in frame (~10 ms) risks missing vsync
-    const key = { k: vp.zoom.k, x: vp.zoom.x, width_px: vp.width_px, height_px: vp.height_px, dpr, scale: vp.scale, masks: s.masks, cursor_ms: s.cursor_ms, selected: s.selected };
-    if (this.panCache.paint(ctx, vp, key, drawLayer)) {
+    const key = { k: vp.zoom.k, x: vp.zoom.x, width_px: vp.width_px, height_px: vp.height_px, dpr, scale: vp.scale, masks: s.masks, cursor_ms: 0, selected: s.selected };
+    const cached = this.panCache.paint(ctx, vp, key, drawLayer);
+    if (cached) {
       // the layer was drawn over a taller window: count the arrows this view shows (drops,
       // NAT hops and marks stay those of the taller window)
       counts = { ...counts, arrows: countArrows(s.model, vp, s.masks) };
       this.settleSoon();
     }
     else drawLayer(ctx, vp);
+    if (cached) this.cachedFrames++;
+    drawFutureVeil(ctx, vp, s.cursor_ms);
     drawCursor(ctx, vp, s.cursor_ms);
     drawHeader(ctx, vp, s.model);
     this.lastDrawn = counts;

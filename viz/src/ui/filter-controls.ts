@@ -16,6 +16,7 @@ export function buildFilterControls(host: HTMLElement, model: TraceModel, initia
     onChange(state);
   };
   const node = h('select', { id: 'filter-node', title: 'only traffic touching this node' }, h('option', { value: '' }, 'all nodes'), ...model.lanes.map((l) => h('option', { value: l.name }, l.name)));
+  node.value = state.node;
   node.addEventListener('change', () => emit({ node: node.value }), { signal });
   const protos = h('fieldset', { id: 'filter-protos', title: 'protocols' });
   for (const p of protocolsOf(model)) {
@@ -57,6 +58,7 @@ export function buildFilterControls(host: HTMLElement, model: TraceModel, initia
     { signal },
   );
   const text = h('input', { id: 'filter-text', type: 'search', placeholder: 'search: text or reason=… node=…', title: 'highlights matches; words must all match; field=value matches a field exactly; Enter: next match' });
+  text.value = state.text;
   const count = h('span', { id: 'match-count', class: 'match-count' });
   const prev = h('button', { id: 'match-prev', type: 'button', title: 'previous match (shift+Enter)' }, '▲');
   const next = h('button', { id: 'match-next', type: 'button', title: 'next match (Enter)' }, '▼');

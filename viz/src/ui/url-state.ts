@@ -1,0 +1,74 @@
+// The view state in the URL, so a link reproduces a view: the time window in view
+// (`from`, `to`), the cursor (`t`), the node filter (`node`), the search (`q`) and the
+// selected datagram (`sel`, its packet id). Read once when a `?trace=` URL opens; written
+// back (replaceState, debounced) as the user moves around. Other parameters (`trace`,
+// `name`) are kept as they are.
+
+export interface ViewState {
+  readonly from_ms?: number;
+  readonly to_ms?: number;
+  readonly cursor_ms?: number;
+  readonly node?: string;
+  readonly query?: string;
+  readonly selected?: string;
+}
+
+const WRITE_DEBOUNCE_MS = 250;
+
+function finite(text: string | null): number | undefined {
+  if (text === null || text === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function readViewState(search = window.location.search): ViewState {
+  const p = new URLSearchParams(search);
+  const text = (k: string): string | undefined => {
+    const v = p.get(k);
+    return v === null || v === '' ? undefined : v;
+  };
+  const from_ms = finite(p.get('from'));
+  const to_ms = finite(p.get('to'));
+  const window = from_ms !== undefined && to_ms !== undefined && to_ms > from_ms ? { from_ms, to_ms } : {};
+  const cursor_ms = finite(p.get('t'));
+  const node = text('node');
+  const query = text('q');
+  const selected = text('sel');
+  return {
+    ...window,
+    ...(cursor_ms !== undefined ? { cursor_ms } : {}),
+    ...(node !== undefined ? { node } : {}),
+    ...(query !== undefined ? { query } : {}),
+    ...(selected !== undefined ? { selected } : {}),
+  };
+}
+
+/** Rounds a time for the URL (µs is plenty, and keeps links short). */
+function ms(t: number): string {
+  return String(Number(t.toFixed(3)));
+}
+
+export class ViewStateWriter {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  write(state: ViewState): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const p = new URLSearchParams(window.location.search);
+      const set = (k: string, v: string | undefined): void => (v === undefined || v === '' ? p.delete(k) : p.set(k, v));
+      set('from', state.from_ms === undefined ? undefined : ms(state.from_ms));
+      set('to', state.to_ms === undefined ? undefined : ms(state.to_ms));
+      set('t', state.cursor_ms === undefined ? undefined : ms(state.cursor_ms));
+      set('node', state.node);
+      set('q', state.query);
+      set('sel', state.selected);
+      history.replaceState(null, '', `${window.location.pathname}?${p.toString()}`);
+    }, WRITE_DEBOUNCE_MS);
+  }
+
+  cancel(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
