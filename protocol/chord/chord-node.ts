@@ -366,6 +366,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
           this.adoptCloser(result.nodes);
           this.nextFinger = this.routing.setFinger(i, node);
           if (this.nextFinger === 0) this.nextFinger = 1;
+          if (changed) this.emitFingers();
           // While fingers are still moving (a join, a failure), fix the next one soon.
           if (changed) this.timers.setEarlier('fix-fingers', at + this.limits.fix_fingers_fast_ms);
         },
@@ -376,6 +377,18 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       );
       return;
     }
+  }
+
+  private lastFingers = '';
+
+  /** A `fingers` event when the set of distinct finger nodes changed (the viewer draws them). */
+  private emitFingers(): void {
+    const ids: string[] = [];
+    for (const f of this.routing.fingers) if (f && (ids.length === 0 || ids[ids.length - 1] !== idText(f.id, this.m_bits))) ids.push(idText(f.id, this.m_bits));
+    const key = ids.join(',');
+    if (key === this.lastFingers) return;
+    this.lastFingers = key;
+    this.emit({ type: 'fingers', fingers: [...new Set(ids)] });
   }
 
   /**

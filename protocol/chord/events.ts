@@ -36,6 +36,8 @@ export type ChordEvent =
   | { readonly type: 'error'; readonly op: number; readonly operation: ChordOp; readonly code: ChordErrorCode; readonly detail: string }
   /** side 'inbound': a stranger of another ring wrote to us; 'outbound': we wrote to one. */
   | { readonly type: 'mismatch'; readonly side: 'inbound' | 'outbound'; readonly remote: string; readonly ours: IdentityText; readonly theirs: IdentityText }
+  /** The distinct nodes of the finger table changed (for the viewer's ring view; at most m ids). */
+  | { readonly type: 'fingers'; readonly fingers: readonly string[] }
   | { readonly type: 'left' };
 
 export interface IdentityText {

@@ -4,7 +4,8 @@
 // name and event labels, link-loss crosses on their link, filters and search), and the
 // outcome header on a real transfer trace. Saves screenshots of the outcome header, the
 // transport charts and an explained NAT drop into test-artifacts/. Each test fails on the
-// viewer of commit 0efe333 (PEERLAB_VIZ_DIST=<its build> runs them against it). Skips loudly
+// viewer of commit 0efe333 (PEERLAB_VIZ_DIST=<its build> runs them against it); the last
+// checks the view state kept in the URL (so a link reproduces a view). Skips loudly
 // without chromium; fails when PEERLAB_REQUIRE_ALL=1.
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +208,24 @@ describe.skipIf(!haveChromium && !requireAll)('viewer answers a newcomer (issue 
     // the brushed middle of the samples fills the view: the first and last samples lie outside it
     expect(shown.first).toBeLessThan(shown.top);
     expect(shown.last).toBeGreaterThan(shown.bottom);
+  });
+
+  it('keeps the view state in the URL: a link reopens the same window, cursor, search and selection', async () => {
+    const id = SPRAY_FIRST_ID + 5;
+    await session.page.goto(`${session.server.url}&from=900&to=1200&t=1005&q=nat-no-mapping&sel=${id}`);
+    await session.page.waitForFunction('window.__peerlab && window.__peerlab.ready === true');
+    expect(await call((p) => p.cursor())).toBe(1005);
+    expect(await call((p) => p.selectedId())).toBe(id);
+    expect(await session.page.locator('#filter-text').inputValue()).toBe('nat-no-mapping');
+    expect(await session.page.locator('#match-count').innerText()).toBe(`6 / ${SPRAY}`);
+    const rect = (await session.page.evaluate(`(() => { const r = document.getElementById('diagram-canvas').getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; })()`)) as { top: number; bottom: number };
+    const [y900, y1200] = await call((p) => [p.timeY(900), p.timeY(1200)]);
+    expect(y900).toBeGreaterThan(rect.top);
+    expect(y1200).toBeLessThan(rect.bottom);
+    // moving on rewrites the URL
+    await session.page.locator('#match-next').click();
+    await expect.poll(() => new URL(session.page.url()).searchParams.get('sel')).toBe(String(id + 1));
+    expect(new URL(session.page.url()).searchParams.get('trace')).toBe('/trace.jsonl');
   });
 });
 

@@ -17,6 +17,8 @@ import { renderOutcomeHeader, type JumpTarget } from './ui/outcome-header.ts';
 import { readViewState, ViewStateWriter } from './ui/url-state.ts';
 import { renderSummary } from './ui/summary-panel.ts';
 import { TopologyPanel } from './ui/topology-panel.ts';
+import { RingPanel } from './ui/ring-panel.ts';
+import { hasChord } from './model/chord-ring.ts';
 
 const SCRUB_STEPS = 10_000;
 /** A trace with more datagrams than this opens zoomed to its first ones. */
@@ -33,6 +35,8 @@ export class App {
   private readonly compressedScale: TimeScale;
   /** Built on the first panel frame, after the diagram's first frame (they take ~0.2 s on a big trace). */
   private topology: TopologyPanel | undefined;
+  /** The Chord ring view, only for traces with Chord events (ui/ring-panel.ts). */
+  private ring: RingPanel | null | undefined;
   private charts: ChartsPanel | undefined;
   /** running counts for the panels, rebuilt when the filters change */
   private counts: RunningCounts | undefined;
@@ -66,6 +70,8 @@ export class App {
     const host = byId('diagram');
     host.querySelector('canvas')?.remove();
     byId('empty').hidden = true;
+    // the header first: it takes height from the diagram, which sizes itself once built
+    renderOutcomeHeader(byId('outcome'), model, (to) => this.jumpTo(to), this.abort.signal);
     const compress = byId<HTMLInputElement>('compress');
     this.view = new DiagramView(host, this.state, compress.checked ? this.compressedScale : this.linearScale);
     // the charts shade the diagram's visible window as it zooms and pans
@@ -79,7 +85,6 @@ export class App {
     renderInspector(byId('inspector'), model, undefined);
     buildFilterControls(byId('filters'), model, filter, (f) => this.setFilter(f), this.abort.signal);
     this.bindToolbar();
-    renderOutcomeHeader(byId('outcome'), model, (to) => this.jumpTo(to), this.abort.signal);
     this.setCursor(model.t_max);
     // A big trace opens at its beginning, as Wireshark and qvis do; "fit" shows it all.
     const first = model.datagrams[Math.min(model.datagrams.length, OPEN_DATAGRAMS_MAX) - 1];
@@ -177,6 +182,12 @@ export class App {
       this.counts ??= new RunningCounts(this.model.trace.events, this.nodes, (e) => eventShown(this.model, this.state.masks, e));
       const counts = this.counts.at(this.state.cursor_ms);
       this.topology.update(counts);
+      if (this.ring === undefined) {
+        const chord = hasChord(this.model.trace.events);
+        byId('chord-ring-section').hidden = !chord;
+        this.ring = chord ? new RingPanel(byId('chord-ring'), this.model.trace.events) : null;
+      }
+      this.ring?.update(this.state.cursor_ms);
       renderSummary(byId('summary'), counts, this.nodes);
       const visible = this.view.viewport.visibleTimes();
       this.charts.update(this.state.cursor_ms, visible.from, visible.to);

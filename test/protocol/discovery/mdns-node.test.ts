@@ -134,6 +134,48 @@ describe('mDNS node', () => {
     expect(compareRecordSets([a.srv, a.txt], [a.txt, a.srv])).toBe(0);
   });
 
+  // Well-formed but hostile messages: our own names, other instances, goodbyes, conflicts,
+  // probes, known answers, in any order. The machine never throws, keeps its bounds and deadlines.
+  const pool = [SERVICE_TYPE, ['peerlab test', ...SERVICE_TYPE], ['other', ...SERVICE_TYPE], ['peerlab-abab', 'local'], ['h2', 'local']];
+  const arbName = fc.constantFrom(...pool);
+  const arbRecord = fc.record({
+    name: arbName,
+    cacheFlush: fc.boolean(),
+    ttl_s: fc.constantFrom(0, 1, 120, 4500),
+    data: fc.oneof(
+      arbName.map((name) => ({ type: 'PTR' as const, name })),
+      fc.record({ priority: fc.constant(0), weight: fc.constant(0), port: fc.constantFrom(7000, 7001), target: arbName }).map((x) => ({ type: 'SRV' as const, ...x })),
+      fc.constantFrom(['pk=' + 'ef'.repeat(32)], ['pk=bad'], []).map((t) => ({ type: 'TXT' as const, strings: t.map((x) => new TextEncoder().encode(x)) })),
+      fc.constantFrom('10.0.0.5', '10.0.0.9').map((ip) => ({ type: 'A' as const, ip })),
+    ),
+  });
+  const arbMessage = fc.record({
+    id: fc.constant(0),
+    response: fc.boolean(),
+    authoritative: fc.boolean(),
+    truncated: fc.constant(false),
+    questions: fc.array(fc.record({ name: arbName, qtype: fc.constantFrom(TYPE.PTR, TYPE.SRV, TYPE.ANY, TYPE.A), unicastResponse: fc.boolean() }), { maxLength: 2 }),
+    answers: fc.array(arbRecord, { maxLength: 4 }),
+    authorities: fc.array(arbRecord, { maxLength: 2 }),
+    additionals: fc.array(arbRecord, { maxLength: 3 }),
+  });
+  fcTest.prop([fc.array(fc.tuple(fc.nat(3_000), arbMessage), { maxLength: 40 })])('fuzzed well-formed messages keep bounds and the contract', (inputs) => {
+    const inner = new MdnsNode({ service: SERVICE, browse: true, group: MDNS_GROUP_V4, own_addrs: [ME], cache_records_max: 16, peers_max: 4 }, lcg(9));
+    const node = checked(inner, 'mdns');
+    let now = 0;
+    for (const [dt, m] of inputs) {
+      now += dt;
+      for (let at = node.pollTimeout(); at !== undefined && at <= now; at = node.pollTimeout()) {
+        node.handleTimeout(at);
+        drain(node);
+      }
+      node.handleDatagram(now, OTHER, encodeDns(m), ME);
+      drain(node);
+      expect(inner.cache.size).toBeLessThanOrEqual(16);
+      expect(inner.peers().length).toBeLessThanOrEqual(4);
+    }
+  });
+
   fcTest.prop([fc.array(fc.tuple(fc.nat(5_000), fc.uint8Array({ maxLength: 300 })), { maxLength: 40 })])(
     'fuzzed datagrams never throw and leave no deadline due (contract checker)',
     (inputs) => {
