@@ -37,6 +37,7 @@ export class DiagramView {
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly resizeObserver: ResizeObserver;
   private disposed = false;
+  private resizedOnce = false;
   /** counts of what the last frame drew, and how long it took */
   lastDrawn: DrawnCounts = { arrows: 0, drops: 0, natHops: 0, marks: 0, lod: false };
   lastFrame_ms = 0;
@@ -97,6 +98,10 @@ export class DiagramView {
   private resize(): void {
     const w = Math.max(50, this.host.clientWidth);
     const h = Math.max(50, this.host.clientHeight);
+    // the time scale follows the height: keep the same time window in view across a resize
+    // (the toolbar wrapping, the outcome header appearing, the window resized)
+    const sized = this.canvas.width > 0 && this.viewport.height_px > 0 && this.viewport.height_px !== h;
+    const keep = sized ? this.viewport.visibleTimes() : undefined;
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(w * dpr);
     this.canvas.height = Math.round(h * dpr);
@@ -105,6 +110,8 @@ export class DiagramView {
     this.viewport.width_px = w;
     this.viewport.height_px = h;
     this.zoomBehavior.scaleExtent([0.5, this.viewport.zoomMax]);
+    if (keep !== undefined && this.resizedOnce) this.showRange(keep.from, keep.to);
+    this.resizedOnce = true;
     this.requestDraw();
   }
 

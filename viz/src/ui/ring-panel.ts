@@ -42,7 +42,6 @@ export class RingPanel {
       const [x2, y2] = pos(b);
       svg.append(el('line', { x1, y1, x2, y2, stroke, 'stroke-width': width }));
     };
-    const byId = new Map([...state.nodes.values()].map((n) => [n.id, n]));
     for (const n of state.nodes.values()) if (n.successor && n.successor !== n.id) line(n.id, n.successor, '#999', 1);
     const sel = this.selected === undefined ? undefined : state.nodes.get(this.selected);
     if (sel) for (const f of sel.fingers) line(sel.id, f, '#2b6cb0', 1.5);
@@ -64,7 +63,6 @@ export class RingPanel {
       });
       svg.append(dot);
     }
-    void byId;
     const caption = document.createElement('div');
     caption.textContent = `${state.nodes.size} nodes${lk ? ` · lookup from ${lk.node}: ${lk.path.length} hops` : ''}${sel ? ` · fingers of ${sel.name}` : ' · click a node for its fingers'}`;
     this.host.replaceChildren(svg, caption);
