@@ -26,6 +26,8 @@ const OPEN_DATAGRAMS_MAX = 2000;
 const SPEEDS = [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000];
 /** A replay should take about this long at the default speed. */
 const REPLAY_TARGET_MS = 30_000;
+/** While playing, panels are rebuilt at most this often (10 per second). */
+const PLAYING_PANELS_MS = 100;
 
 export class App {
   readonly state: DiagramState;
@@ -45,6 +47,7 @@ export class App {
   private speed = 1;
   private panelsQueued = false;
   private lastTick_ms = 0;
+  private panelsAt_ms = -Infinity;
 
   /** the view state lives in the URL (a `?trace=` load): read at start, written on change */
   private readonly urlWriter: ViewStateWriter | undefined;
@@ -174,9 +177,13 @@ export class App {
   private queuePanels(): void {
     if (this.panelsQueued) return;
     this.panelsQueued = true;
-    requestAnimationFrame(() => {
+    requestAnimationFrame((now) => {
       this.panelsQueued = false;
       if (this.abort.signal.aborted) return;
+      // while playing, the tables and charts follow at most PLAYING_PANELS_MS apart: the
+      // diagram gets the frame budget (the next cursor move queues them again)
+      if (this.playing && now - this.panelsAt_ms < PLAYING_PANELS_MS) return;
+      this.panelsAt_ms = now;
       this.topology ??= new TopologyPanel(byId('topology'), this.model);
       this.charts ??= new ChartsPanel(byId('charts'), this.model, (from, to) => this.view.showRange(from, to));
       this.counts ??= new RunningCounts(this.model.trace.events, this.nodes, (e) => eventShown(this.model, this.state.masks, e));
@@ -279,7 +286,11 @@ export class App {
   togglePlay(): void {
     this.playing = !this.playing;
     byId('play').textContent = this.playing ? '❚❚ pause' : '▶ play';
-    if (!this.playing) return;
+    if (!this.playing) {
+      this.queuePanels();
+      this.saveView();
+      return;
+    }
     if (this.state.cursor_ms >= this.model.t_max) this.setCursor(this.model.t_min);
     this.lastTick_ms = performance.now();
     const tick = (now: number): void => {

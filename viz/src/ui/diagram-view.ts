@@ -101,7 +101,8 @@ export class DiagramView {
     // the time scale follows the height: keep the same time window in view across a resize
     // (the toolbar wrapping, the outcome header appearing, the window resized)
     const sized = this.canvas.width > 0 && this.viewport.height_px > 0 && this.viewport.height_px !== h;
-    const keep = sized ? this.viewport.visibleTimes() : undefined;
+    // exactly what showRange fills (inside the padding), so repeated resizes do not drift
+    const keep = sized ? { from: this.viewport.t(HEADER_PX + PAD_PX), to: this.viewport.t(this.viewport.height_px - PAD_PX) } : undefined;
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(w * dpr);
     this.canvas.height = Math.round(h * dpr);

@@ -17,7 +17,7 @@ describe('chord ring model (viewer)', () => {
       const scenario = registry.scenarios().find((s) => s.name === 'chord/dict')!;
       const result = await runScenario(scenario, 1, { traceDir: dir });
       expect(result.failures, result.reproduce).toEqual([]);
-      const trace = parseTrace(readFileSync(result.trace!.path, 'utf8'));
+      const trace = parseTrace(readFileSync(result.trace!.path!, 'utf8'));
       expect(hasChord(trace.events)).toBe(true);
       expect(chordRingAt(trace.events, -1).nodes.size).toBe(0);
       const ring = chordRingAt(trace.events, Infinity);
