@@ -154,6 +154,9 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
         break;
       case 'abort':
         if (this.conn !== undefined) this.rudp.abort(now, this.conn, command.reason);
+        // The transport's CLOSE must leave along the path before the punch client drops it,
+        // or the other side learns of the abort only at its idle timeout.
+        this.forwardTransport();
         this.punch.handleCommand(now, { type: 'close' });
         break;
     }
@@ -161,13 +164,17 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   }
 
   pollTransmit(): Transmit | undefined {
-    // Transport datagrams go out along the current path (direct, or wrapped for the relay).
+    this.forwardTransport();
+    return this.punch.pollTransmit();
+  }
+
+  /** Hands the transport's datagrams to the punch client, along the current path (direct, or wrapped for the relay). */
+  private forwardTransport(): void {
     for (let t = this.rudp.pollTransmit(); t; t = this.rudp.pollTransmit()) {
       // The proposed pair carries only the transport's path challenges until it is validated.
       const sent = addrEquals(t.remote, this.current) ? this.punch.sendData(t.data) : this.punch.sendProposed(t.data);
       if (!sent) this.counters.no_path++;
     }
-    return this.punch.pollTransmit();
   }
 
   pollEvent(): PeerEvent | undefined {

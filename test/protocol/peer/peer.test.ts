@@ -4,14 +4,14 @@
 import { describe, expect, it } from 'vitest';
 import { addr } from '../../../protocol/core/addr.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
-import { Peer, type PeerEvent } from '../../../protocol/peer/peer.ts';
+import { Peer, type PeerCommand, type PeerEvent } from '../../../protocol/peer/peer.ts';
 import { RendezvousServer } from '../../../protocol/punch/rendezvous-server.ts';
 import { Simulator } from '../../../runtime-sim/index.ts';
 
 interface Run {
   sim: Simulator;
-  a: { peer: Peer; events: readonly PeerEvent[] };
-  b: { peer: Peer; events: readonly PeerEvent[] };
+  a: { peer: Peer; events: readonly PeerEvent[]; command: (c: PeerCommand) => void };
+  b: { peer: Peer; events: readonly PeerEvent[]; command: (c: PeerCommand) => void };
 }
 
 function setup(seed: number, presetA: string, presetB: string, options: { wrongKey?: boolean } = {}): Run {
@@ -43,7 +43,11 @@ function setup(seed: number, presetA: string, presetB: string, options: { wrongK
   const hb = sim.run('b', peerB, { port: 5000 });
   const peerA = make('a', '10.0.1.2', keyA);
   const ha = sim.run('a', peerA, { port: 5000 });
-  return { sim, a: { peer: peerA, events: ha.events }, b: { peer: peerB, events: hb.events } };
+  return {
+    sim,
+    a: { peer: peerA, events: ha.events, command: (c) => ha.command(c) },
+    b: { peer: peerB, events: hb.events, command: (c) => hb.command(c) },
+  };
 }
 
 function transfer(run: Run, size_bytes: number): Uint8Array {
@@ -92,5 +96,17 @@ describe('Peer (punch + secure transport on one port), simulated', () => {
     expect(run.a.events.some((e) => e.type === 'session-open')).toBe(false);
     const closed = run.a.events.find((e) => e.type === 'closed');
     expect(closed).toMatchObject({ error: 'identity-mismatch' });
+  });
+
+  it('an abort reaches the other side at once: the CLOSE leaves before the punch client closes', () => {
+    const run = setup(4, 'port-restricted-cone', 'port-restricted-cone');
+    run.sim.runFor(15_000);
+    expect(run.a.events.some((e) => e.type === 'session-open')).toBe(true);
+    const abortAt = run.sim.now;
+    run.a.command({ type: 'abort', reason: 'test abort' });
+    // Well under the transport's idle timeout: only a delivered CLOSE can end b's session this soon.
+    run.sim.runFor(2_000);
+    const closed = run.b.events.find((e) => e.type === 'closed');
+    expect(closed, `b events after abort at ${abortAt}: ${run.b.events.map((e) => e.type).join(',')}`).toBeDefined();
   });
 });
