@@ -11,6 +11,7 @@
 //   5. the worst reply/request byte ratio per request type sent from forged sources during
 //      that flood (target <= 1 for everything but STUN Binding).
 // Run: `npx tsx bench/punch.ts [--json]` or `npm run bench -- punch`.
+import { nodeCrypto } from '../runtime-node/node-crypto.ts';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pathToFileURL } from 'node:url';
@@ -99,6 +100,8 @@ function rendezvousServer(registrations_max: number): RendezvousServer {
       cookie_bucket_ms: 1e9,
     },
     xorshift(1),
+    // The cookie HMAC as the real rendezvous computes it (runtime-node/cli/commands/rendezvous.ts).
+    nodeCrypto,
   );
 }
 

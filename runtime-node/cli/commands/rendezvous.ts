@@ -1,5 +1,6 @@
 // `peerlab rendezvous --listen host:port`: the rendezvous + relay server, with STUN answered
 // on the same port, on real sockets. Runs until SIGINT/SIGTERM, then closes cleanly.
+import { nodeCrypto } from '../../node-crypto.ts';
 import { addr, addrEquals, formatAddr, type Addr } from '../../../protocol/core/addr.ts';
 import { DEFAULT_RENDEZVOUS, RendezvousServer, type RendezvousServerEvent } from '../../../protocol/punch/rendezvous-server.ts';
 import { Driver, DriverError } from '../../driver.ts';
@@ -64,6 +65,7 @@ export const command: CliCommand = {
           ...(circuit_duration_ms ? { circuit_duration_ms } : {}),
         },
         new NodeRng(),
+        nodeCrypto,
       );
     let started: Started;
     try {

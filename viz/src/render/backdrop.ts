@@ -132,9 +132,12 @@ export function drawHeader(ctx: CanvasRenderingContext2D, vp: Viewport, model: T
   ctx.fillText('time ↓', 8, 34);
 }
 
+const VEIL_GAP_PX = 6;
+
 /** What happens after the cursor, faded: a white veil from the cursor down. */
 export function drawFutureVeil(ctx: CanvasRenderingContext2D, vp: Viewport, cursor_ms: number): void {
-  const y = Math.max(HEADER_PX, vp.y(cursor_ms));
+  // a few pixels below the line, so what happens at the cursor itself is not veiled
+  const y = Math.max(HEADER_PX, vp.y(cursor_ms) + VEIL_GAP_PX);
   if (y >= vp.height_px) return;
   ctx.fillStyle = COLORS.futureVeil;
   ctx.fillRect(0, y, vp.width_px, vp.height_px - y);

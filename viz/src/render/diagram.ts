@@ -210,21 +210,22 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   const labelMax_px = laneW - 10;
   for (const l of splitClusters(hopLabels.values())) {
     const c = l.c;
-    if (!gate.admit(`r${c.lane}`, l.y)) continue;
+    const column = `r${c.lane}`;
     ctx.globalAlpha = l.future ? FUTURE_ALPHA : 1;
     if (l.n > 1) {
-      ctx.fillText(fitText(ctx, `${l.n.toLocaleString('en-US')} × ${c.text}`, labelMax_px), c.x + 6, l.y - 3);
+      if (gate.admit(column, l.y)) ctx.fillText(fitText(ctx, `${l.n.toLocaleString('en-US')} × ${c.text}`, labelMax_px), c.x + 6, l.y - 3);
       continue;
     }
     const e = l.event as NatEvent;
     const [before, after] = e.dir === 'in' ? [e.dst, e.to_dst] : [e.src, e.to_src];
     const label = `${before}⇒${after}`;
-    // a narrow lane gets the rewrite on two lines (before, then ⇒ after), never half of it
-    if (ctx.measureText(label).width <= labelMax_px) ctx.fillText(label, c.x + 6, l.y - 3);
-    else {
+    if (ctx.measureText(label).width <= labelMax_px) {
+      if (gate.admit(column, l.y)) ctx.fillText(label, c.x + 6, l.y - 3);
+    } else if (gate.admitLines(column, l.y, 2)) {
+      // a narrow lane gets the rewrite on two lines (before, then ⇒ after), never half of it
       ctx.fillText(fitText(ctx, before, labelMax_px), c.x + 6, l.y - 3);
       ctx.fillText(fitText(ctx, `⇒${after}`, labelMax_px), c.x + 6, l.y + 8);
-    }
+    } else if (gate.admit(column, l.y)) ctx.fillText(fitText(ctx, label, labelMax_px), c.x + 6, l.y - 3);
   }
   // Drops: a red cross where the datagram died, with the reason.
   ctx.lineWidth = 2;
