@@ -28,6 +28,9 @@ export type ChordCommand =
   | { readonly type: 'leave' }
   | DictCommand;
 
+/** Unrefreshed replicas handed back to their primary per replicate period (a bound on lookups). */
+const rehome_per_period_max = 32;
+
 type TimerName = 'stabilize' | 'fix-fingers' | 'check-predecessor' | 'check-successor' | 'replicate';
 
 export interface ChordCounters {
@@ -463,7 +466,25 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     this.timers.set('replicate', this.jittered(now, this.limits.replicate_ms));
     this.store.expire(now, (id) => this.routing.isPrimary(id), this.limits.replica_ttl_ms, this.limits.tombstone_ttl_ms);
     const items: Item[] = [];
-    for (const entry of this.store.values()) if (this.routing.isPrimary(entry.keyId)) items.push(this.store.toItem(entry));
+    let rehome = 0;
+    for (const entry of this.store.values()) {
+      if (this.routing.isPrimary(entry.keyId)) items.push(this.store.toItem(entry));
+      else if (entry.value !== undefined && now >= entry.refreshedAt + this.limits.replica_ttl_ms / 2 && rehome < rehome_per_period_max) {
+        // No primary refreshes this copy (a write reached the wrong node during churn, or the
+        // primary lost it): before it expires, hand it to successor(key) as the ring sees it now.
+        rehome++;
+        const item = this.store.toItem(entry);
+        this.lookup(
+          now,
+          entry.keyId,
+          (_at, result) => {
+            const home = result.nodes[0];
+            if (home !== undefined && home.id !== this.self.id) this.pushItems(home.addr, [item]);
+          },
+          () => undefined,
+        );
+      }
+    }
     if (items.length === 0) return;
     for (const succ of this.routing.successors.slice(0, this.limits.successors - 1)) this.pushItems(succ.addr, items);
   }

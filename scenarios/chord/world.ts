@@ -14,6 +14,8 @@ import { Crashable } from '../mesh/crashable.ts';
 
 export const CHORD_PORT = 7500;
 export const CHORD_RING = 'peerlab-chord';
+/** A join that timed out is retried through another live node after this long. */
+const join_retry_ms = 1_000;
 
 export interface ChordPeer {
   readonly name: string;
@@ -70,13 +72,8 @@ export class ChordWorld {
     const box = new Crashable<ChordCommand, ChordEvent>(node);
     const handle = sim.run(name, box, { port: CHORD_PORT, events_kept_max: this.options.events_kept_max ?? 0 });
     const peer: ChordPeer = { name, index, addr: local, node, box, handle, joinedAt: Infinity, goneAt: Infinity };
-    handle.onEvent((event) => {
-      if (event.type === 'joined') peer.joinedAt = sim.now;
-      for (const fn of this.listeners) fn(peer, event);
-    });
-    this.peers.push(peer);
-    sim.at(at, () => {
-      if (peer.goneAt !== Infinity) return;
+    const join = (): void => {
+      if (peer.goneAt !== Infinity || node.joined) return;
       const live = this.live().filter((p) => p !== peer && p.node.joined);
       if (live.length === 0) {
         handle.command({ type: 'create' });
@@ -84,7 +81,16 @@ export class ChordWorld {
       }
       const contact = live[this.rng.nextInt(0, live.length - 1)]!;
       handle.command({ type: 'join', via: contact.addr });
+    };
+    handle.onEvent((event) => {
+      if (event.type === 'joined') peer.joinedAt = sim.now;
+      // The contact died mid-join (churn): try again through another live node, as an
+      // application would.
+      if (event.type === 'error' && event.operation === 'join' && event.code === 'timeout') sim.after(join_retry_ms, join);
+      for (const fn of this.listeners) fn(peer, event);
     });
+    this.peers.push(peer);
+    sim.at(at, join);
     return peer;
   }
 
