@@ -38,7 +38,8 @@ describe('peerlab viz server', () => {
     writeFileSync(trace, '{"v":1,"kind":"run","world":"sim"}\n');
     const server = await serveViewer({ trace, port: 0 });
     try {
-      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?trace=%2Ftrace\.jsonl$/);
+      // The trace is served at one fixed path; the file's own name travels for the viewer's title.
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?trace=%2Ftrace\.jsonl&name=t\.jsonl$/);
       const base = `http://127.0.0.1:${server.port}`;
       const index = await fetch(`${base}/`);
       expect(index.status).toBe(200);
