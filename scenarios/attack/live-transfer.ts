@@ -8,10 +8,10 @@
 // chose; no stranger punch reaches a or b; the relay circuit stays with a and b; tables stay
 // within their limits; and every attack was really sent.
 import { addr, formatAddr, type Addr } from '../../protocol/core/addr.ts';
-import { Peer, type PeerEvent } from '../../protocol/peer/peer.ts';
+import { Peer, type PeerCommand, type PeerEvent } from '../../protocol/peer/peer.ts';
 import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
 import type { RudpEvent } from '../../protocol/rudp/events.ts';
-import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
+import type { LinkConfig, MachineHandle, Simulator } from '../../runtime-sim/index.ts';
 import { nodeCrypto } from '../../runtime-node/node-crypto.ts';
 import { atLeast, equal, holds } from '../expect.ts';
 import type { Outcome, Scenario } from '../scenario.ts';
@@ -33,13 +33,12 @@ const STRANGER_START_MS = 100;
 const isRudp = (e: PeerEvent): e is RudpEvent =>
   ['connected', 'readable', 'writable', 'end', 'closed', 'finished', 'datagram', 'path-changed', 'rekeyed', 'cookie', 'stats'].includes(e.type) && 'conn' in e;
 
-function peerIo(peer: Peer, command: (c: { type: 'write'; data: Uint8Array } | { type: 'end' }) => void): StreamIo {
-  const empty = new Uint8Array(0);
+function peerIo(peer: Peer, handle: MachineHandle<PeerCommand, PeerEvent>): StreamIo {
+  // Through the driver (act): what a write or a read queues is sent at once, no no-op command.
   return {
-    write: (now, data) => peer.write(now, data),
-    read: () => peer.read(),
-    end: () => command({ type: 'end' }),
-    flush: () => command({ type: 'write', data: empty }),
+    write: (_now, data) => handle.act((_m, now) => peer.write(now, data)),
+    read: () => handle.act(() => peer.read()),
+    end: () => handle.command({ type: 'end' }),
   };
 }
 
@@ -82,8 +81,8 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
   const hb = sim.run('b', peerB, { port: PEER_PORT });
   const peerA = make('a', '10.0.1.2', keyA, pubB);
   const ha = sim.run('a', peerA, { port: PEER_PORT });
-  const ioA = peerIo(peerA, (c) => ha.command(c));
-  const ioB = peerIo(peerB, (c) => hb.command(c));
+  const ioA = peerIo(peerA, ha);
+  const ioB = peerIo(peerB, hb);
   const connectedKeys = { a: new Set<string>(), b: new Set<string>() };
   let bSessionOpen = false;
   const bPaths: string[] = [];

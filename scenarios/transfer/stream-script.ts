@@ -1,8 +1,7 @@
 // The sender and receiver scripts of a transfer scenario, written against a tiny stream
 // interface so they drive either a bare RudpEndpoint connection or a composed Peer.
 // Writes and reads happen in event callbacks; an io goes through the driver's `act`, which
-// drains the machine after the call, so what it queued is sent at once. (`flush`, a no-op
-// command that made the driver poll, remains only for ios not yet moved to `act`.)
+// drains the machine after the call, so what it queued is sent at once.
 import type { Simulator } from '../../runtime-sim/index.ts';
 import type { RudpEvent } from '../../protocol/rudp/events.ts';
 import { Digest } from './payload.ts';
@@ -11,8 +10,6 @@ export interface StreamIo {
   write(now: number, data: Uint8Array): number;
   read(): Uint8Array | undefined;
   end(): void;
-  /** Deprecated: build ios on `handle.act` instead. */
-  flush?(): void;
 }
 
 /** Bytes handed to write() per call. */
@@ -43,7 +40,6 @@ export function pumpSender(sim: Simulator, io: StreamIo, data: Uint8Array, progr
     progress.written += taken;
   }
   if (progress.written === data.byteLength) io.end();
-  io.flush?.();
 }
 
 /** Call on the receiver's `readable`/`end` events. */
@@ -51,7 +47,6 @@ export function drainReceiver(sim: Simulator, io: StreamIo, total_bytes: number,
   for (let chunk = io.read(); chunk; chunk = io.read()) progress.digest.update(chunk);
   if (progress.digest.bytes >= total_bytes / 2 && progress.halfAt === undefined) progress.halfAt = sim.now;
   if (progress.digest.bytes === total_bytes && progress.deliveredAt === undefined) progress.deliveredAt = sim.now;
-  io.flush?.();
 }
 
 /** Routes the transport events of one side into the scripts. */
@@ -75,7 +70,6 @@ export function onTransportEvent(
     drainReceiver(sim, io, data.byteLength, progress);
     if (event.type === 'end') {
       io.end();
-      io.flush?.();
-    }
+        }
   }
 }
