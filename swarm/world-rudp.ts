@@ -61,9 +61,11 @@ export function buildRudpWorld(ctx: WorldContext): SwarmWorld {
   sim.addHost({ name: 'b', ips: [SERVER_IP], link: serverLink, role: 'server' });
   links.set('b', serverLink);
   const server: Addr = addr(SERVER_IP, SERVER_PORT);
+  // Each client incarnation has its own key, so the server's sessions map to incarnations
+  // exactly (a handshake of the crashed one may still complete after the restart).
   const secretA = sim.rng.fork('key-a').nextBytes(32);
   const secretB = sim.rng.fork('key-b').nextBytes(32);
-  const publicA = hex(nodeCrypto.x25519PublicKey(secretA));
+  const incarnations = new Map<string, Attempt>();
   const publicB = nodeCrypto.x25519PublicKey(secretB);
   const data = payloadBytes(plan.seed, w.transfer_bytes);
   const unread = new Set<string>();
@@ -98,11 +100,13 @@ export function buildRudpWorld(ctx: WorldContext): SwarmWorld {
   }
 
   function start(port: number): void {
-    const endpoint = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork(`rudp-a${port}`), staticSecret: secretA, accept: false });
+    const secret = port === CLIENT_PORT_FIRST ? secretA : sim.rng.fork(`key-a${port}`).nextBytes(32);
+    const endpoint = new RudpEndpoint({ crypto: nodeCrypto, rng: sim.rng.fork(`rudp-a${port}`), staticSecret: secret, accept: false });
     const guard = new ContractGuard(`a:${port}`, endpoint, tally);
     const handle: Handle = sim.run('a', guard, { port });
     const a: Attempt = { guard, endpoint, handle, conn: undefined, check: new StreamCheck(`a:${port}->b`, data), messages: [], datagramsSent: 0, closedAt: undefined, error: undefined };
     attempts.push(a);
+    incarnations.set(hex(nodeCrypto.x25519PublicKey(secret)), a);
     handle.onEvent((e) => {
       if (e.type === 'connected') {
         if (e.conn !== a.conn) violation('identity', `a:${port} got connected for conn ${e.conn}, not its own ${a.conn}`);
@@ -124,11 +128,11 @@ export function buildRudpWorld(ctx: WorldContext): SwarmWorld {
 
   serverHandle.onEvent((e) => {
     if (e.type === 'connected') {
-      if (e.peer !== publicA) violation('identity', `b accepted a session from ${e.peer}, not the client ${publicA}`);
+      const attempt = incarnations.get(e.peer);
+      if (attempt === undefined) violation('identity', `b accepted a session from ${e.peer}, not one of the client's keys`);
       const known = served.get(e.conn);
       if (known && known.peer !== e.peer) violation('identity', `b: conn ${e.conn} changed peer ${known.peer} -> ${e.peer}`);
-      // The newest client incarnation is the one dialling.
-      served.set(e.conn, { attempt: attempts[attempts.length - 1]!, peer: e.peer, datagrams: new Set(), messages: 0 });
+      served.set(e.conn, { attempt, peer: e.peer, datagrams: new Set(), messages: 0 });
       return;
     }
     const s = served.get(e.conn);

@@ -1,20 +1,8 @@
 // The `discovery` suite holds on several seeds (tracing off). The full check is
 // `peerlab run discovery --seeds 1..20` (CI runs it through the CLI).
-import { describe, expect, it } from 'vitest';
-import { registry } from '../../scenarios/index.ts';
-import { runScenario } from '../../scenarios/runner.ts';
+import { describe } from 'vitest';
+import { passesOnSeeds as passes } from './scenario-seeds.ts';
 
-function passes(name: string, seeds: readonly number[]): void {
-  it(`${name} on seeds ${seeds.join(',')}`, async () => {
-    const scenario = registry.scenarios().find((s) => s.name === name);
-    expect(scenario, name).toBeDefined();
-    for (const seed of seeds) {
-      const result = await runScenario(scenario!, seed);
-      const why = [...result.failures.map((f) => `${f.expectation}: ${f.why}`), result.error ?? ''].filter(Boolean);
-      expect(why, `reproduce: ${result.reproduce}`).toEqual([]);
-    }
-  }, 120_000);
-}
 
 describe('discovery suite', () => {
   passes('discovery/mdns-20-lossy', [1, 2]);

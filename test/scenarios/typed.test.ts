@@ -1,21 +1,9 @@
 // The `typed` suite (peerpy-style typed connections through a NAT at 5% loss) and the
 // discovery suite's LAN-connect scenario hold on several seeds. The full check is
 // `peerlab run typed --seeds 1..20` and `peerlab run discovery --seeds 1..20`.
-import { describe, expect, it } from 'vitest';
-import { registry } from '../../scenarios/index.ts';
-import { runScenario } from '../../scenarios/runner.ts';
+import { describe } from 'vitest';
+import { passesOnSeeds as passes } from './scenario-seeds.ts';
 
-function passes(name: string, seeds: readonly number[]): void {
-  it(`${name} on seeds ${seeds.join(',')}`, async () => {
-    const scenario = registry.scenarios().find((s) => s.name === name);
-    expect(scenario, name).toBeDefined();
-    for (const seed of seeds) {
-      const result = await runScenario(scenario!, seed);
-      const why = [...result.failures.map((f) => `${f.expectation}: ${f.why}`), result.error ?? ''].filter(Boolean);
-      expect(why, `reproduce: ${result.reproduce}`).toEqual([]);
-    }
-  }, 120_000);
-}
 
 describe('typed suite', () => {
   passes('typed/accept', [1, 2]);
