@@ -359,8 +359,9 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       return;
     }
     if (this.paths.keepaliveAcked(now, m.tx)) return;
-    const result = s.acked(now, m.tx);
+    const result = s.acked(now, m.tx, remote);
     if (result === undefined) return this.drops.drop('probe-ack-unknown', remote);
+    if (result === 'asymmetric') return this.drops.drop('probe-ack-asymmetric', remote);
     this.paths.setDirect(now, local, remote, result.rtt_ms, result.kind);
   }
 

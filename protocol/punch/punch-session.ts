@@ -205,15 +205,25 @@ export class PunchSession {
   }
 
   /** Matches an acknowledgement; returns the round-trip time and check kind, or undefined if not ours. */
-  acked(now: Millis, tx: number): { rtt_ms: number; kind: CheckKind } | undefined {
+  acked(now: Millis, tx: number, from: Addr): { rtt_ms: number; kind: CheckKind } | 'asymmetric' | undefined {
+    // As ICE requires (RFC 8445 §7.2.5.2.1), an answer counts only from the address the probe
+    // went to: a genuine probe-ack replayed from a stranger's address must not make the
+    // stranger our path (found by `peerlab swarm --protocol peer --seeds 2149..2149`).
     const sent = this.checks.byTransaction(tx);
     if (sent) {
+      if (!addrEquals(sent.check.remote, from)) return 'asymmetric';
       this.checks.succeeded(sent.check);
       return { rtt_ms: now - sent.at, kind: sent.check.kind };
     }
     const at = this.birthdayTx.get(tx);
-    if (at !== undefined) return { rtt_ms: now - at, kind: 'birthday' };
-    if (this.spareTx.has(tx)) return { rtt_ms: now - this.spareSentAt, kind: 'spare' };
+    if (at !== undefined) {
+      if (from.ip !== this.peerObserved.ip || !this.birthdayPorts.has(from.port)) return 'asymmetric';
+      return { rtt_ms: now - at, kind: 'birthday' };
+    }
+    if (this.spareTx.has(tx)) {
+      if (!addrEquals(this.peerObserved, from)) return 'asymmetric';
+      return { rtt_ms: now - this.spareSentAt, kind: 'spare' };
+    }
     return undefined;
   }
 
