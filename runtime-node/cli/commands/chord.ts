@@ -81,7 +81,14 @@ export const command: CliCommand = {
       local: listen,
       crypto: nodeCrypto,
       rng,
-      limits: { successors: intFlag(stringFlag(parsed, 'successors'), 'successors', 8, 1, 32) },
+      limits: {
+        successors: intFlag(stringFlag(parsed, 'successors'), 'successors', 8, 1, 32),
+        // Real hosts pause (a busy machine, a garbage collection, a process still starting):
+        // a hop silent for the simulator's 500 ms is not yet dead here, and a lookup whose
+        // only candidate timed out once would fail outright (seen under CI load).
+        hop_timeout_ms: 2_000,
+        operation_timeout_ms: 8_000,
+      },
     });
     const driver = await Driver.start<ChordCommand, ChordEvent>(node, { bind: [bindAddr(formatAddr(listen))], node: 'chord', trace_datagrams: false });
     const timeout_ms = intFlag(stringFlag(parsed, 'timeout'), 'timeout', 10_000, 1, 3_600_000);
