@@ -2,6 +2,7 @@
 // sender's accepted bytes as they arrive (so a corruption is caught at the step it happens),
 // and at the end both are hashed with sha256, which is what a user would compare.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { equalBytes } from '../protocol/core/bytes.ts';
 import { violation } from './violation.ts';
 
 export class StreamCheck {
@@ -41,19 +42,6 @@ export class StreamCheck {
   finalCheck(): void {
     const got = this.hash.digest();
     const want = sha256(this.data.subarray(0, this.delivered));
-    for (let i = 0; i < want.byteLength; i++) if (got[i] !== want[i]) violation('data', `${this.name}: sha256 of ${this.delivered} delivered bytes differs from the sent prefix`);
+    if (!equalBytes(got, want)) violation('data', `${this.name}: sha256 of ${this.delivered} delivered bytes differs from the sent prefix`);
   }
-}
-
-/** Deterministic payload bytes (xorshift words): cheap, and a shifted copy never matches. */
-export function payloadBytes(seed: number, size_bytes: number): Uint8Array {
-  const words = new Uint32Array(Math.ceil(size_bytes / 4));
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return new Uint8Array(words.buffer, 0, size_bytes);
 }

@@ -5,8 +5,10 @@
 //   pair per 10 min window; control 50/s (burst 100), STUN 50/s (burst 100) per /24 or /64;
 //   punches 10/s (burst 20) per destination prefix; cookies rotate every 2 min.
 import type { Addr } from '../core/addr.ts';
+import type { RelayLimits } from './relay-table.ts';
 
-export interface RendezvousServerConfig {
+/** The relay's limits (circuits, rates, pair budgets) are RelayLimits, documented there. */
+export interface RendezvousServerConfig extends RelayLimits {
   readonly primary: Addr;
   /** With an alternate address the server also answers RFC 5780 CHANGE-REQUESTs. */
   readonly alternate?: Addr;
@@ -20,20 +22,6 @@ export interface RendezvousServerConfig {
   readonly pending_max: number;
   readonly pending_per_prefix_max: number;
   readonly pending_ttl_ms: number;
-  /** Relay circuits in all and per id. */
-  readonly circuits_max: number;
-  readonly circuits_per_id_max: number;
-  /** Bytes one pair of ids may relay per `circuit_window_ms` (reconnecting keeps the budget). */
-  readonly circuit_bytes_max: number;
-  readonly circuit_window_ms: number;
-  /** A pair's relay ends this long after its budget window opened. */
-  readonly circuit_duration_ms: number;
-  readonly circuit_rate_bytes_per_s: number;
-  readonly circuit_burst_bytes: number;
-  /** The whole server's relay rate. */
-  readonly relay_rate_bytes_per_s: number;
-  readonly relay_burst_bytes: number;
-  readonly pair_budgets_max: number;
   /** Per-source-prefix token bucket over control messages (relay frames and STUN are separate). */
   readonly rate_per_s: number;
   readonly rate_burst: number;

@@ -10,7 +10,8 @@ import { drawPlan, type Plan, type ScheduleEntry } from '../../swarm/plan.ts';
 import { PathWatch } from '../../swarm/rendezvous-side.ts';
 import type { RunResult } from '../../swarm/run.ts';
 import { shrinkSchedule } from '../../swarm/shrink.ts';
-import { StreamCheck, payloadBytes } from '../../swarm/stream-check.ts';
+import { payload as payloadBytes } from '../../scenarios/transfer/payload.ts';
+import { StreamCheck } from '../../swarm/stream-check.ts';
 import { checkTables } from '../../swarm/tables.ts';
 import { SwarmViolation } from '../../swarm/violation.ts';
 
