@@ -51,20 +51,8 @@ export class Network {
 
   /** A machine on `host` whose primary address is `primary` sends a datagram. */
   send(host: Host, primary: Addr, tx: Transmit): void {
-    const k = this.k;
-    const p = this.pool.get();
-    p.id = this.idNext++;
-    p.dupOf = -1;
-    p.src = tx.local ?? primary;
-    p.dst = tx.remote;
-    p.data = tx.data;
-    p.corrupted = false;
-    p.origin = host.name;
-    p.prev = host.name;
-    p.hops = 0;
-    k.stats.sent++;
-    if (k.tracer.on) k.tracer.send(k.now, host.name, p.id, p.src, p.dst, p.data.byteLength, classifyDatagram(p.data));
-    if (p.data.byteLength > datagram_bytes_max) return this.drop(p, host.name, 'mtu', undefined);
+    const p = this.launch(host, tx.local ?? primary, tx.remote, tx.data);
+    if (p === undefined) return;
     // A real kernel refuses (EADDRNOTAVAIL) a source address the host does not own, such as
     // the broadcast address a datagram arrived on; so must we, or replies would leak out
     // with impossible sources.
@@ -77,12 +65,8 @@ export class Network {
     this.crossIntoRealm(p, host.up, host.name, host.realm, host);
   }
 
-  /**
-   * An adversary host sends `data` from any source address it likes (spoofing). Gated: only a
-   * host in `spoofers` may do it (Simulator.adversaryPort); returns false for any other host.
-   */
-  sendSpoofed(host: Host, src: Addr, dst: Addr, data: Uint8Array): boolean {
-    if (!this.spoofers.has(host)) return false;
+  /** A new packet from `host`, counted and traced as sent; undefined when dropped as too large. */
+  private launch(host: Host, src: Addr, dst: Addr, data: Uint8Array): Packet | undefined {
     const k = this.k;
     const p = this.pool.get();
     p.id = this.idNext++;
@@ -98,11 +82,22 @@ export class Network {
     if (k.tracer.on) k.tracer.send(k.now, host.name, p.id, p.src, p.dst, p.data.byteLength, classifyDatagram(p.data));
     if (p.data.byteLength > datagram_bytes_max) {
       this.drop(p, host.name, 'mtu', undefined);
-      return true;
+      return undefined;
     }
-    this.crossIntoRealm(p, host.up, host.name, host.realm, host);
+    return p;
+  }
+
+  /**
+   * An adversary host sends `data` from any source address it likes (spoofing). Gated: only a
+   * host in `spoofers` may do it (Simulator.adversaryPort); returns false for any other host.
+   */
+  sendSpoofed(host: Host, src: Addr, dst: Addr, data: Uint8Array): boolean {
+    if (!this.spoofers.has(host)) return false;
+    const p = this.launch(host, src, dst, data);
+    if (p !== undefined) this.crossIntoRealm(p, host.up, host.name, host.realm, host);
     return true;
   }
+
 
   /** realm.route(ip), through the sending host's one-entry cache when there is one. */
   private lookup(realm: Realm, ip: string, cache: Host | undefined): Attachment | number {
