@@ -19,7 +19,7 @@ Runs the rendezvous/relay server; STUN Binding requests are answered on the same
                        server then binds all four IP x port pairs and answers RFC 5780
                        CHANGE-REQUESTs, so clients can classify their NAT (mapping, filtering,
                        port allocation). Needs --listen on a specific IP; port 0 = any free port
-  --relay-bytes-max    bytes one relayed session may carry (default ${DEFAULT_RENDEZVOUS.circuit_bytes_max})
+  --relay-bytes-max    bytes one peer pair may relay per ${DEFAULT_RENDEZVOUS.circuit_window_ms / 1000} s window, over all its circuits (default ${DEFAULT_RENDEZVOUS.circuit_bytes_max})
   --relay-duration-ms  how long one relayed session may last (default ${DEFAULT_RENDEZVOUS.circuit_duration_ms})
   --trace              write a JSONL trace (world "real")
 Prints "rendezvous listening on <addr>[, <addr>...]" once bound (the primary first).`;
