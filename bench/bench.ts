@@ -4,6 +4,7 @@
 // its baseline, the ratio and the target (absolute numbers on a shared 2-core box mean little).
 import { readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { isModuleFile, MODULE_EXT } from '../runtime-node/source-layout.ts';
 
 export interface BenchOptions {
   /** --json was given: the bench should not print tables of its own, only progress to stderr. */
@@ -50,15 +51,15 @@ export class BenchLoadError extends Error {
 
 export function benchNames(): string[] {
   return readdirSync(BENCH_DIR)
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-    .map((file) => file.slice(0, -'.ts'.length))
+    .filter(isModuleFile)
+    .map((file) => file.slice(0, -MODULE_EXT.length))
     .filter((name) => BENCH_NAME.test(name) && !NOT_BENCHES.has(name))
     .sort();
 }
 
 export async function loadBench(name: string): Promise<BenchModule | undefined> {
   if (!benchNames().includes(name)) return undefined;
-  const module = (await import(pathToFileURL(new URL(`${name}.ts`, BENCH_DIR).pathname).href)) as Partial<BenchModule>;
+  const module = (await import(pathToFileURL(new URL(`${name}${MODULE_EXT}`, BENCH_DIR).pathname).href)) as Partial<BenchModule>;
   if (typeof module.run !== 'function') throw new BenchLoadError(name, 'does not export run(options)');
   return module as BenchModule;
 }

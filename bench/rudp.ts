@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { addr } from '../protocol/core/addr.ts';
 import { rngFromFloat } from '../protocol/core/rng.ts';
-import type { CongestionName } from '../protocol/rudp/config.ts';
+import type { CongestionName, RudpConfig } from '../protocol/rudp/config.ts';
 import type { SavedPath } from '../protocol/rudp/congestion-controller.ts';
 import { RudpEndpoint } from '../protocol/rudp/endpoint.ts';
 import { Simulator } from '../runtime-sim/index.ts';
@@ -55,7 +55,7 @@ interface SimRun {
   ok: boolean;
 }
 
-function simTransfer(size_bytes: number, loss: number, congestion: CongestionName, resume?: SavedPath): SimRun {
+export function simTransfer(size_bytes: number, loss: number, congestion: CongestionName, resume?: SavedPath, extra: Partial<RudpConfig> = {}): SimRun {
   const sim = new Simulator({ seed: 1, scenario: 'bench-rudp' });
   const link = { latency: { kind: 'fixed' as const, ms: RTT_MS / 4 }, bandwidth_bps: LINK_BPS, queue_bytes: QUEUE_BYTES };
   sim.addHost({ name: 'sender', ips: ['198.51.100.1'], link });
@@ -68,7 +68,7 @@ function simTransfer(size_bytes: number, loss: number, congestion: CongestionNam
     server: addr('198.51.100.2', 4000),
     clientPort: 5000,
     crypto: nodeCrypto,
-    config: { congestion },
+    config: { congestion, ...extra },
     data: payload(1, size_bytes),
     connect: { resume },
   });

@@ -33,7 +33,7 @@ import { typedScenarios } from './typed/index.ts';
 import { directMatrix } from './nat-matrix/direct.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
-  default: 'what `npm start` runs: a fast tour of echo over links, partitions, LANs and NATs, a punch across two NATs, a relayed pair and a secure transfer at 1% loss',
+  default: 'what `npm start` runs (~30 s): a fast tour of echo over links, partitions, LANs and NATs, a punch across two NATs, a relayed pair, a secure transfer at 1% loss, a mesh broadcast and Chord lookups',
   link: 'every link feature: latency, jitter, loss, bursts, duplication, reordering, corruption, bandwidth, MTU, partitions, broadcast',
   nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
   transfer: 'the file transfer `peerlab connect` runs: 16 MiB punched at 0/1/10% loss and over a long-RTT path, 16 MiB relayed between symmetric NATs, a relay limit both sides report; NAT rebinding, partition healing',
@@ -85,10 +85,17 @@ const SLOW_SUITES: string[] = ['transfer'];
 
 /**
  * What `npm start` adds to the default suite's tour of links and NATs (issue 14): two peers
- * behind different NATs punching (port prediction), a pair that needs the relay, and a
- * secure transfer at 1% loss with its goodput.
+ * behind different NATs punching (port prediction), a pair that needs the relay, a secure
+ * transfer at 1% loss with its goodput, a broadcast over a 12-peer secure mesh and Chord
+ * lookups on a 64-node ring. About 30 s in all on a quiet machine.
  */
-const DEFAULT_TOUR = new Set(['nat-matrix/port-restricted-cone+symmetric-sequential/loss0', 'nat-matrix/symmetric+symmetric/loss0', 'transfer-16mib/loss-1']);
+const DEFAULT_TOUR = new Set([
+  'nat-matrix/port-restricted-cone+symmetric-sequential/loss0',
+  'nat-matrix/symmetric+symmetric/loss0',
+  'transfer-16mib/loss-1',
+  'mesh/secure-12',
+  'chord/path-length-64',
+]);
 const inDefaultTour = (s: Scenario): Scenario => (DEFAULT_TOUR.has(s.name) && !s.suites.includes('default') ? { ...s, suites: [...s.suites, 'default'] } : s);
 
 export const registry = new ScenarioRegistry((entries.flat() as Scenario[]).map(inDefaultTour), SUITES, reports, SLOW_SUITES);

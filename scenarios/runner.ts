@@ -42,6 +42,8 @@ export interface RunOptions {
   readonly traceDir?: string;
   /** Run twice and compare the trace bytes. */
   readonly checkDeterminism?: boolean;
+  /** Arguments the reproduce line needs besides name and seed (`--scenarios 'my/*.ts'`). */
+  readonly reproduceArgs?: string;
 }
 
 /** The trace file name of one run; `/` in family names becomes `.` to keep one flat folder. */
@@ -49,8 +51,8 @@ export function traceFileName(scenario: string, seed: number): string {
   return `${scenario.replaceAll('/', '.')}-${seed}.jsonl`;
 }
 
-export function reproduceCommand(scenario: string, seed: number): string {
-  return `peerlab run ${scenario} --seed ${seed}`;
+export function reproduceCommand(scenario: string, seed: number, extraArgs?: string): string {
+  return `peerlab run ${scenario} --seed ${seed}${extraArgs ? ` ${extraArgs}` : ''}`;
 }
 
 interface SingleRun {
@@ -138,6 +140,6 @@ export async function runScenario(scenario: Scenario, seed: number, options: Run
     ...(determinism ? { determinism } : {}),
     sim_ms: first.sim_ms,
     wall_ms: performance.now() - started,
-    reproduce: reproduceCommand(scenario.name, seed) + (options.checkDeterminism ? ' --check-determinism' : ''),
+    reproduce: reproduceCommand(scenario.name, seed, options.reproduceArgs) + (options.checkDeterminism ? ' --check-determinism' : ''),
   };
 }

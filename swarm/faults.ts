@@ -13,7 +13,7 @@ import { faultLink, type SwarmWorld } from './world.ts';
 const ADVERSARY_NET = '192.0.2.';
 
 /** `seed_name` (plan.ts seedName) roots the entries' own random streams. */
-export function applySchedule(sim: Simulator, world: SwarmWorld, schedule: readonly ScheduleEntry[], seed_name: string): Adversary[] {
+export function applySchedule(sim: Simulator, world: Pick<SwarmWorld, 'baseLink' | 'stranger'>, schedule: readonly ScheduleEntry[], seed_name: string): Adversary[] {
   const adversaries: Adversary[] = [];
   for (const entry of schedule) {
     const id = entry.id;

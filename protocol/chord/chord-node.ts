@@ -1,11 +1,11 @@
-// The Chord node (Stoica et al., SIGCOMM 2001 / ToN 2003) as a Sans-IO machine: join through
-// any known node, periodic stabilize / notify / fixFingers / checkPredecessor on stored,
-// jittered deadlines, iterative lookups (this node drives every hop, so a dead hop is retried
-// via the next-best candidate the previous hop named), and r-way replication with refresh,
-// hand-over to a new predecessor and on graceful leave. The dict operations (py2p's
-// get/set/delete/update) live in dict-client.ts on top of lookup() and request().
-// Over plain datagrams the machine talks to addresses; never throws from handle*.
-import { formatAddr, type Addr } from '../core/addr.ts';
+// The Chord node (Stoica et al., SIGCOMM 2001 / ToN 2003) as a Sans-IO machine: the facade
+// that holds the contract (handle*/poll*), the output queues, requests in flight, join and
+// leave, and dispatches what arrives. The parts live beside it, one noun each: ring upkeep in
+// maintenance.ts (stabilize / notify / fixFingers / checkPredecessor, adaptive periods),
+// iterative lookups in lookup.ts, r-way replication and hand-over in replication.ts, py2p's
+// dict operations (get/set/delete/update) in dict-client.ts. Over plain datagrams the machine
+// talks to addresses; nothing a peer sends throws out of handle*.
+import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import { BoundedQueue } from '../core/bounded-queue.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { EncodeLimitError } from '../core/writer.ts';
@@ -15,23 +15,20 @@ import { TimerTable } from '../core/timers.ts';
 import { CHORD_VERSION, m_bits_default, resolveLimits, ChordConfigError, type ChordConfig, type ChordLimits } from './config.ts';
 import { DictClient, type DictCommand } from './dict-client.ts';
 import { identityText, type ChordDropReason, type ChordEvent, type NodeInfo } from './events.ts';
-import { fingerStart, hashToId, idText, inHalfOpen, inOpen, type ChordId } from './id.ts';
-import { listPad, Lookups, type LookupDone, type LookupFail } from './lookup.ts';
+import { hashToId, idText, type ChordId } from './id.ts';
+import { Lookups, type LookupDone, type LookupFail } from './lookup.ts';
+import { Maintenance, type ChordTimer } from './maintenance.ts';
+import { Replication } from './replication.ts';
 import { RequestTable } from './requests.ts';
 import { RoutingTable } from './routing.ts';
 import { ChordStore } from './store.ts';
-import { decodeChord, encodeChord, refBytes, RING_TAG_BYTES, T, validMBits, type ChordWire, type Identity, type Item, type NodeRef } from './wire.ts';
+import { decodeChord, encodeChord, refBytes, RING_TAG_BYTES, T, validMBits, type ChordWire, type Identity, type NodeRef } from './wire.ts';
 
 export type ChordCommand =
   | { readonly type: 'create' }
   | { readonly type: 'join'; readonly via: Addr }
   | { readonly type: 'leave' }
   | DictCommand;
-
-/** Unrefreshed replicas handed back to their primary per replicate period (a bound on lookups). */
-const rehome_per_period_max = 32;
-
-type TimerName = 'stabilize' | 'fix-fingers' | 'check-predecessor' | 'check-successor' | 'replicate';
 
 export interface ChordCounters {
   datagrams_sent: number;
@@ -66,15 +63,13 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
   readonly requests: RequestTable;
   private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
   private readonly events: BoundedQueue<ChordEvent, 'drop-newest'>;
-  private readonly timers = new TimerTable<TimerName>();
+  private readonly timers = new TimerTable<ChordTimer>();
   private readonly dict: DictClient;
   private readonly lookups: Lookups;
+  readonly maintenance: Maintenance;
+  readonly replication: Replication;
   private joinedFlag = false;
   private closed = false;
-  private nextFinger = 1;
-  private fixing = false;
-  private stabilizing = false;
-  private pinging = false;
 
   constructor(readonly config: ChordConfig) {
     this.limits = resolveLimits(config.limits);
@@ -90,6 +85,8 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     this.events = BoundedQueue.dropNewest(this.limits.events_max);
     this.dict = new DictClient(this);
     this.lookups = new Lookups(this);
+    this.maintenance = new Maintenance(this, this.timers);
+    this.replication = new Replication(this, this.timers);
   }
 
   get joined(): boolean {
@@ -134,14 +131,8 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     if (this.closed) return;
     for (const request of this.requests.expire(now)) request.onTimeout(now);
     for (const name of this.timers.expire(now)) {
-      if (name === 'stabilize') this.stabilize(now);
-      else if (name === 'fix-fingers') this.fixFingers(now);
-      else if (name === 'check-predecessor') this.checkPredecessor(now);
-      else if (name === 'check-successor') {
-        this.timers.set('check-successor', this.jittered(now, this.limits.check_successor_ms));
-        this.checkSuccessor(now);
-      }
-      else this.replicate(now);
+      if (name === 'replicate') this.replication.onTimer(now);
+      else this.maintenance.onTimer(now, name);
     }
   }
 
@@ -249,6 +240,10 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
           this.emit({ type: 'error', op: 0, operation: 'join', code: 'mismatch', detail: 'another node holds our id' });
         }
         this.becomeJoined(at);
+        // The hop that answered is our predecessor as the ring sees it: tell it we are its
+        // closer successor, so it stabilizes now, whatever its backed-off period.
+        const last = result.path[result.path.length - 1];
+        if (last !== undefined && !addrEquals(last.addr, this.routing.successor.addr)) this.send(last.addr, { t: T.Notify, rid: 0, self: this.self }, 'maintenance');
       },
       (at, code, detail) => this.emit({ type: 'error', op: 0, operation: 'join', code, detail }),
       via,
@@ -260,12 +255,8 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
   private becomeJoined(now: Millis): void {
     this.joinedFlag = true;
     this.emit({ type: 'joined', id: this.idText, successor: this.info(this.routing.successor) });
-    // The first stabilize soon, so the successor learns of us at once.
-    this.timers.set('stabilize', now + 1);
-    this.timers.set('fix-fingers', this.jittered(now, this.limits.fix_fingers_ms));
-    this.timers.set('check-predecessor', this.jittered(now, this.limits.check_predecessor_ms));
-    this.timers.set('check-successor', this.jittered(now, this.limits.check_successor_ms));
-    this.timers.set('replicate', this.jittered(now, this.limits.replicate_ms));
+    this.maintenance.start(now);
+    if (this.store.size > 0) this.replication.arm(now);
   }
 
   /** Graceful leave: hand every primary key to the successor, tell both neighbours, stop. */
@@ -277,9 +268,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     const succ = this.routing.successor;
     const pred = this.routing.predecessor;
     if (succ.id !== this.self.id) {
-      const items: Item[] = [];
-      for (const entry of this.store.values()) if (this.routing.isPrimary(entry.keyId)) items.push(this.store.toItem(entry));
-      this.pushItems(succ.addr, items);
+      this.replication.push(succ.addr, this.replication.primaryItems());
       const leave: ChordWire = { t: T.Leave, rid: 0, self: this.self, pred, successors: this.routing.successors.slice(0, this.limits.successors) };
       this.send(succ.addr, leave, 'maintenance');
       if (pred && pred.id !== succ.id) this.send(pred.addr, leave, 'maintenance');
@@ -287,226 +276,23 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     this.emit({ type: 'left' });
     this.closed = true;
     this.requests.clear();
-    for (const name of ['stabilize', 'fix-fingers', 'check-predecessor', 'check-successor', 'replicate'] as const) this.timers.clear(name);
+    this.maintenance.stop();
+    this.replication.stop();
   }
-
-  // ---- maintenance ----
 
   jittered(now: Millis, period_ms: number): Millis {
     const j = this.limits.jitter_fraction;
     return now + period_ms * (1 - j + 2 * j * this.config.rng.nextFloat());
   }
 
-  private stabilize(now: Millis): void {
-    this.timers.set('stabilize', this.jittered(now, this.limits.stabilize_ms));
-    const succ = this.routing.successor;
-    if (succ.id === this.self.id) {
-      const pred = this.routing.predecessor;
-      if (pred) this.setSuccessors([pred]);
-      return;
-    }
-    if (this.stabilizing) return;
-    this.stabilizing = true;
-    const sent = this.request(
-      now,
-      succ.addr,
-      (rid) => ({ t: T.GetPred, rid, pad: listPad(this.m_bits, this.limits.successors) }),
-      'maintenance',
-      (at, reply) => {
-        this.stabilizing = false;
-        if (reply.t !== T.GetPredReply) return;
-        const x = reply.pred;
-        const closer = x !== undefined && x.id !== this.self.id && inOpen(x.id, this.self.id, succ.id);
-        this.setSuccessors(closer ? [x, succ, ...reply.successors] : [succ, ...reply.successors]);
-        this.send(this.routing.successor.addr, { t: T.Notify, rid: 0, self: this.self }, 'maintenance');
-        // A closer successor appeared (joins): walk on to it now rather than a period later,
-        // so a run of concurrent joins resolves in round trips, not in stabilize periods.
-        if (closer) this.timers.setEarlier('stabilize', at + this.limits.stabilize_fast_ms);
-      },
-      (at) => {
-        this.stabilizing = false;
-        this.routing.remove(succ.id);
-        this.successorMaybeChanged(succ);
-        // Try the next successor at once rather than a whole period later.
-        this.timers.set('stabilize', at + 1);
-      },
-    );
-    if (!sent) this.stabilizing = false;
+  /** A dead node showed up (a lookup hop went silent): ring upkeep back to its base periods. */
+  noteFailure(now: Millis): void {
+    this.maintenance.disturbed(now);
   }
 
-  private setSuccessors(list: readonly NodeRef[]): void {
-    const before = this.routing.successor;
-    this.routing.setSuccessors(list);
-    this.successorMaybeChanged(before);
-  }
-
-  private successorMaybeChanged(before: NodeRef): void {
-    const after = this.routing.successor;
-    if (after.id !== before.id) this.emit({ type: 'successor-changed', successor: this.info(after) });
-  }
-
-  private fixFingers(now: Millis): void {
-    this.timers.set('fix-fingers', this.jittered(now, this.limits.fix_fingers_ms));
-    if (this.fixing) return;
-    // Fingers resolved locally cost nothing: walk on until one needs a lookup (at most m steps).
-    for (let steps = 0; steps < this.m_bits; steps++) {
-      const i = this.nextFinger;
-      const start = fingerStart(this.self.id, i, this.m_bits);
-      if (this.routing.successorOwns(start)) {
-        this.nextFinger = this.routing.setFinger(i, this.routing.successor);
-        if (this.nextFinger === 0) this.nextFinger = 1;
-        if (this.nextFinger <= i) return; // wrapped: every finger visited this round
-        continue;
-      }
-      this.fixing = true;
-      this.lookup(
-        now,
-        start,
-        (at, result) => {
-          this.fixing = false;
-          const node = result.nodes[0]!;
-          const changed = this.routing.fingers[i]?.id !== node.id;
-          this.adoptCloser(result.nodes);
-          this.nextFinger = this.routing.setFinger(i, node);
-          if (this.nextFinger === 0) this.nextFinger = 1;
-          if (changed) this.emitFingers();
-          // While fingers are still moving (a join, a failure), fix the next one soon.
-          if (changed) this.timers.setEarlier('fix-fingers', at + this.limits.fix_fingers_fast_ms);
-        },
-        () => {
-          this.fixing = false;
-          this.nextFinger = (i + 1) % this.m_bits || 1;
-        },
-      );
-      return;
-    }
-  }
-
-  private lastFingers = '';
-
-  /** A `fingers` event when the set of distinct finger nodes changed (the viewer draws them). */
-  private emitFingers(): void {
-    const ids: string[] = [];
-    for (const f of this.routing.fingers) if (f && (ids.length === 0 || ids[ids.length - 1] !== idText(f.id, this.m_bits))) ids.push(idText(f.id, this.m_bits));
-    const key = ids.join(',');
-    if (key === this.lastFingers) return;
-    this.lastFingers = key;
-    this.emit({ type: 'fingers', fingers: [...new Set(ids)] });
-  }
-
-  /**
-   * Looks our own successor up starting from our farthest finger, so the answer comes from the
-   * node before us as the rest of the ring sees it. Concurrent joins can leave a "loopy" ring
-   * (every node's successor skips one node: two interleaved cycles, each consistent, which
-   * stabilize alone never repairs; Liben-Nowell, Balakrishnan, Karger, PODC 2002); this check
-   * finds the skipped node.
-   */
-  private checkSuccessor(now: Millis): void {
-    if (this.fixing) return;
-    let far: NodeRef | undefined;
-    for (let i = this.m_bits - 1; i >= 1 && far === undefined; i--) far = this.routing.fingers[i];
-    if (far === undefined || far.id === this.routing.successor.id) return;
-    this.fixing = true;
-    const target = (this.self.id + 1n) & ((1n << BigInt(this.m_bits)) - 1n);
-    this.lookup(
-      now,
-      target,
-      (at, result) => {
-        this.fixing = false;
-        // Found a skipped node: look again soon, the loop may skip more than one.
-        if (this.adoptCloser(result.nodes)) this.timers.setEarlier('check-successor', at + this.limits.stabilize_fast_ms);
-      },
-      () => {
-        this.fixing = false;
-      },
-      undefined,
-      far,
-    );
-  }
-
-  /** A node a lookup named that lies between us and our successor becomes our successor. */
-  private adoptCloser(nodes: readonly NodeRef[]): boolean {
-    const succ = this.routing.successor;
-    let best: NodeRef | undefined;
-    for (const n of nodes) {
-      if (n.id === this.self.id) continue;
-      if (succ.id === this.self.id || inOpen(n.id, this.self.id, best?.id ?? succ.id)) best = n;
-    }
-    if (best === undefined || best.id === succ.id) return false;
-    this.setSuccessors([best, ...this.routing.successors]);
-    return true;
-  }
-
-  private checkPredecessor(now: Millis): void {
-    this.timers.set('check-predecessor', this.jittered(now, this.limits.check_predecessor_ms));
-    const pred = this.routing.predecessor;
-    if (!pred || this.pinging) return;
-    this.pinging = true;
-    const sent = this.request(
-      now,
-      pred.addr,
-      (rid) => ({ t: T.Ping, rid }),
-      'maintenance',
-      () => {
-        this.pinging = false;
-      },
-      () => {
-        this.pinging = false;
-        if (this.routing.predecessor?.id === pred.id) {
-          this.routing.predecessor = undefined;
-          this.emit({ type: 'predecessor-changed', predecessor: undefined });
-        }
-      },
-    );
-    if (!sent) this.pinging = false;
-  }
-
-  /** Re-replication: every key this node is primary for goes to its r-1 successors. */
-  private replicate(now: Millis): void {
-    this.timers.set('replicate', this.jittered(now, this.limits.replicate_ms));
-    this.store.expire(now, (id) => this.routing.isPrimary(id), this.limits.replica_ttl_ms, this.limits.tombstone_ttl_ms);
-    const items: Item[] = [];
-    let rehome = 0;
-    for (const entry of this.store.values()) {
-      if (this.routing.isPrimary(entry.keyId)) items.push(this.store.toItem(entry));
-      else if (entry.value !== undefined && now >= entry.refreshedAt + this.limits.replica_ttl_ms / 2 && rehome < rehome_per_period_max) {
-        // No primary refreshes this copy (a write reached the wrong node during churn, or the
-        // primary lost it): before it expires, hand it to successor(key) as the ring sees it now.
-        rehome++;
-        const item = this.store.toItem(entry);
-        this.lookup(
-          now,
-          entry.keyId,
-          (_at, result) => {
-            const home = result.nodes[0];
-            if (home !== undefined && home.id !== this.self.id) this.pushItems(home.addr, [item]);
-          },
-          () => undefined,
-        );
-      }
-    }
-    if (items.length === 0) return;
-    for (const succ of this.routing.successors.slice(0, this.limits.successors - 1)) this.pushItems(succ.addr, items);
-  }
-
-  /** Sends items in REPLICATE datagrams, as many per datagram as fit. */
-  pushItems(to: Addr, items: readonly Item[]): void {
-    let batch: Item[] = [];
-    let size = 13;
-    const flush = (): void => {
-      if (batch.length === 0) return;
-      this.send(to, { t: T.Replicate, rid: 0, items: batch }, 'data');
-      this.counters.replicated_items += batch.length;
-      batch = [];
-      size = 13;
-    };
-    for (const item of items) {
-      const bytes = 1 + 4 + 2 + item.key.byteLength + (item.value ? 2 + item.value.byteLength : 0);
-      if (size + bytes > this.limits.datagram_bytes_max || batch.length >= 64) flush();
-      batch.push(item);
-      size += bytes;
-    }
-    flush();
+  /** Sends items in REPLICATE datagrams (replication.ts). */
+  pushItems(to: Addr, items: Parameters<Replication['push']>[1]): void {
+    this.replication.push(to, items);
   }
 
   // ---- input ----
@@ -544,12 +330,13 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
         this.lookups.serve(remote, m.rid, m.target, m.pad);
         return;
       case T.GetPred: {
+        this.maintenance.heardFromPredecessor(now, remote);
         const max = Math.floor((m.pad - 12 - 2 - refBytes(this.m_bits)) / refBytes(this.m_bits));
         this.send(remote, { t: T.GetPredReply, rid: m.rid, pred: this.routing.predecessor, successors: this.routing.successors.slice(0, Math.max(0, Math.min(max, this.limits.successors))) }, 'maintenance');
         return;
       }
       case T.Notify:
-        this.onNotify(m.self);
+        this.maintenance.onNotify(now, remote, m.self);
         return;
       case T.Ping:
         this.send(remote, { t: T.Pong, rid: m.rid }, 'maintenance');
@@ -561,48 +348,11 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
         this.dict.onPut(now, remote, m.rid, m.item);
         return;
       case T.Replicate:
-        for (const item of m.items) {
-          if (this.store.apply(now, item, this.keyId(item.key)) === 'full') this.counters.drops['store-full']++;
-        }
+        this.replication.onReplicate(now, m.items);
         return;
       case T.Leave:
-        this.onLeave(m.self, m.pred, m.successors);
+        this.maintenance.onLeave(now, m.self, m.pred, m.successors);
         return;
-    }
-  }
-
-  private onNotify(n: NodeRef): void {
-    if (!this.joinedFlag || n.id === this.self.id) return;
-    const old = this.routing.predecessor;
-    if (old !== undefined && old.id !== n.id && !inOpen(n.id, old.id, this.self.id)) return;
-    if (old?.id === n.id) return;
-    this.routing.predecessor = n;
-    this.emit({ type: 'predecessor-changed', predecessor: this.info(n) });
-    // A node alone takes its first partner as successor too (the two-node ring forms at once).
-    if (this.routing.successor.id === this.self.id) this.setSuccessors([n]);
-    // Hand-over: keys now in the new predecessor's range go to it (we keep a replica).
-    const items: Item[] = [];
-    for (const entry of this.store.values()) {
-      if (inHalfOpen(entry.keyId, n.id, this.self.id)) continue;
-      if (old === undefined || inHalfOpen(entry.keyId, old.id, n.id)) items.push(this.store.toItem(entry));
-    }
-    if (items.length > 0) this.pushItems(n.addr, items);
-  }
-
-  private onLeave(leaver: NodeRef, pred: NodeRef | undefined, successors: readonly NodeRef[]): void {
-    if (this.routing.predecessor?.id === leaver.id) {
-      this.routing.predecessor = pred && pred.id !== this.self.id ? pred : undefined;
-      this.emit({ type: 'predecessor-changed', predecessor: this.routing.predecessor ? this.info(this.routing.predecessor) : undefined });
-    }
-    if (this.routing.successor.id === leaver.id) {
-      const before = this.routing.successor;
-      const rest = successors.filter((s) => s.id !== leaver.id && s.id !== this.self.id);
-      if (rest.length > 0) this.routing.setSuccessors(rest);
-      else this.routing.remove(leaver.id);
-      this.routing.forgetFinger(leaver.id);
-      this.successorMaybeChanged(before);
-    } else {
-      this.routing.forgetFinger(leaver.id);
     }
   }
 }

@@ -22,6 +22,13 @@ export interface ChordLimits {
   readonly check_predecessor_ms: number;
   /** Period of re-replication: a primary refreshes its keys on its r-1 successors. */
   readonly replicate_ms: number;
+  /**
+   * Adaptive upkeep: every quiet stabilize round doubles the stabilize, fixFingers,
+   * checkPredecessor and successor-check periods, up to this factor times their base; any
+   * change the node sees puts them back to the base (maintenance.ts; Mahajan et al. IPTPS 2003,
+   * Ghinita & Teo IPDPS 2006). 1 turns it off. Re-replication keeps its period (replica TTLs).
+   */
+  readonly backoff_max_factor: number;
   /** Each period is drawn uniformly in [p·(1-j), p·(1+j)] from the injected Rng. */
   readonly jitter_fraction: number;
   /** A request (lookup hop, ping, get, store) unanswered this long counts as failed. */
@@ -81,6 +88,7 @@ export const default_limits: ChordLimits = {
   check_predecessor_ms: 2_000,
   check_successor_ms: 5_000,
   replicate_ms: 5_000,
+  backoff_max_factor: 16,
   jitter_fraction: 0.2,
   hop_timeout_ms: 500,
   lookup_hops_max: 32,
@@ -108,6 +116,7 @@ export function resolveLimits(limits: Partial<ChordLimits> | undefined): ChordLi
   const l = { ...default_limits, ...limits };
   if (!Number.isInteger(l.successors) || l.successors < 1 || l.successors > 32) throw new ChordConfigError(`successors ${l.successors} not in 1..32`);
   if (l.candidates_max < 1 || l.candidates_max > 16) throw new ChordConfigError(`candidates_max ${l.candidates_max} not in 1..16`);
+  if (!(l.backoff_max_factor >= 1) || l.backoff_max_factor > 1_024) throw new ChordConfigError(`backoff_max_factor ${l.backoff_max_factor} not in 1..1024`);
   if (l.jitter_fraction < 0 || l.jitter_fraction >= 1) throw new ChordConfigError(`jitter_fraction ${l.jitter_fraction} not in [0,1)`);
   for (const key of ['stabilize_ms', 'stabilize_fast_ms', 'fix_fingers_ms', 'fix_fingers_fast_ms', 'check_successor_ms', 'check_predecessor_ms', 'replicate_ms', 'hop_timeout_ms', 'operation_timeout_ms'] as const) {
     if (!(l[key] > 0) || !Number.isFinite(l[key])) throw new ChordConfigError(`${key} ${l[key]} must be > 0`);

@@ -225,6 +225,7 @@ export class DictClient {
     const node = this.node;
     const entry = node.store.write(now, key, node.keyId(key), value);
     if (entry === undefined) return undefined;
+    node.replication.arm(now);
     const item = node.store.toItem(entry);
     for (const succ of node.routing.successors.slice(0, node.limits.successors - 1)) node.pushItems(succ.addr, [item]);
     return entry.version;

@@ -19,10 +19,10 @@ export function ringSize(m_bits: number): bigint {
 
 /** The top `m_bits` bits of SHA-256(data), as an id on the ring. */
 export function hashToId(crypto: Crypto, data: Uint8Array, m_bits: number): ChordId {
-  const digest = crypto.sha256(data);
-  let value = 0n;
-  for (const byte of digest) value = (value << 8n) | BigInt(byte);
-  return value >> BigInt(256 - m_bits);
+  const width = idBytes(m_bits);
+  const top = idFromBytes(crypto.sha256(data).subarray(0, width));
+  const spare = width * 8 - m_bits;
+  return spare === 0 ? top : top >> BigInt(spare);
 }
 
 /** `(id + 2^i) mod 2^m`: the start of finger i (0-based: finger 0 is the successor). */
@@ -48,22 +48,62 @@ export function inHalfOpen(x: ChordId, a: ChordId, b: ChordId): boolean {
   return x > a || x <= b;
 }
 
-/** Big-endian fixed-width bytes of an id. */
-export function idToBytes(id: ChordId, m_bits: number): Uint8Array {
+/** Big-endian fixed-width bytes of an id (written into `out` at `offset` when given). */
+export function idToBytes(id: ChordId, m_bits: number, out?: Uint8Array, offset = 0): Uint8Array {
   const width = idBytes(m_bits);
-  const text = id.toString(16).padStart(width * 2, '0');
-  const out = new Uint8Array(width);
-  for (let i = 0; i < width; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  return out;
+  const dst = out ?? new Uint8Array(width);
+  // Ids up to 48 bits go through one Number (exact below 2^53); wider ones 32 bits at a time.
+  // Either way no text is built (the hot path of every encoded ref).
+  if (width <= 6) {
+    let v = Number(id);
+    for (let i = width - 1; i >= 0; i--) {
+      dst[offset + i] = v % 256;
+      v = Math.floor(v / 256);
+    }
+    return dst;
+  }
+  let rest = id;
+  let i = width;
+  while (i >= 4) {
+    const word = Number(rest & 0xffffffffn);
+    rest >>= 32n;
+    i -= 4;
+    dst[offset + i] = word >>> 24;
+    dst[offset + i + 1] = (word >>> 16) & 0xff;
+    dst[offset + i + 2] = (word >>> 8) & 0xff;
+    dst[offset + i + 3] = word & 0xff;
+  }
+  if (i > 0) {
+    let word = Number(rest);
+    for (let k = i - 1; k >= 0; k--) {
+      dst[offset + k] = word & 0xff;
+      word >>>= 8;
+    }
+  }
+  return dst;
 }
 
-const hexByte: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
+/** The id in big-endian `bytes` (any width; the decoder bounds it by m first). */
 export function idFromBytes(bytes: Uint8Array): ChordId {
-  if (bytes.byteLength === 0) return 0n;
-  let text = '0x';
-  for (const byte of bytes) text += hexByte[byte]!;
-  return BigInt(text);
+  const width = bytes.byteLength;
+  if (width <= 6) {
+    let v = 0;
+    for (let i = 0; i < width; i++) v = v * 256 + bytes[i]!;
+    return BigInt(v);
+  }
+  let value = 0n;
+  let i = 0;
+  const head = width % 4;
+  if (head > 0) {
+    let word = 0;
+    for (; i < head; i++) word = word * 256 + bytes[i]!;
+    value = BigInt(word);
+  }
+  for (; i < width; i += 4) {
+    const word = ((bytes[i]! << 24) | (bytes[i + 1]! << 16) | (bytes[i + 2]! << 8) | bytes[i + 3]!) >>> 0;
+    value = (value << 32n) | BigInt(word);
+  }
+  return value;
 }
 
 /** Short hex text of an id for events and traces (full width, no prefix). */

@@ -7,4 +7,6 @@ export * from './routing.ts';
 export * from './store.ts';
 export * from './dict-client.ts';
 export * from './lookup.ts';
+export * from './maintenance.ts';
+export * from './replication.ts';
 export * from './chord-node.ts';

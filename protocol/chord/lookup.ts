@@ -9,7 +9,7 @@ import { formatAddr, type Addr } from '../core/addr.ts';
 import type { Millis } from '../core/time.ts';
 import type { ChordLimits } from './config.ts';
 import type { ChordErrorCode } from './events.ts';
-import { inOpen, type ChordId } from './id.ts';
+import { inHalfOpen, inOpen, type ChordId } from './id.ts';
 import type { RoutingTable } from './routing.ts';
 import { refBytes, T, type ChordWire, type NodeRef } from './wire.ts';
 
@@ -29,6 +29,8 @@ interface Lookup {
   readonly want: number;
   readonly candidates: NodeRef[];
   readonly tried: Set<bigint>;
+  /** Hops that went silent (ids), so the local fall-back never names them. */
+  readonly silent: bigint[];
   hops: number;
   timeouts: number;
   readonly path: NodeRef[];
@@ -47,6 +49,8 @@ export interface LookupHost {
   readonly counters: { lookups_started: number; lookups_failed: number; hop_timeouts: number; drops: { unsolicited: number } };
   request(now: Millis, to: Addr, build: (rid: number) => ChordWire, kind: 'lookup', onReply: (now: Millis, m: ChordWire) => void, onTimeout: (now: Millis) => void): boolean;
   send(to: Addr, message: ChordWire, kind: 'lookup'): void;
+  /** A hop went silent: a dead node is in someone's tables (ring upkeep speeds up). */
+  noteFailure(now: Millis): void;
 }
 
 /** Padding for a request whose answer is a list of refs, so the answer never outweighs it. */
@@ -60,12 +64,13 @@ export class Lookups {
   start(now: Millis, target: ChordId, done: LookupDone, fail: LookupFail, bootstrap?: Addr, from?: NodeRef, want = 1): void {
     const host = this.host;
     host.counters.lookups_started++;
-    const lk: Lookup = { target, want, candidates: [], tried: new Set(), hops: 0, timeouts: 0, path: [], deadline: now + host.limits.operation_timeout_ms, done, fail };
+    const lk: Lookup = { target, want, candidates: [], tried: new Set(), silent: [], hops: 0, timeouts: 0, path: [], deadline: now + host.limits.operation_timeout_ms, done, fail };
     if (from !== undefined) {
       lk.candidates.push(from, ...host.routing.closestPreceding(target, host.limits.candidates_max));
     } else if (bootstrap === undefined) {
-      if (host.routing.successorOwns(target)) {
-        done(now, { nodes: host.routing.successorsForReply(host.limits.successors), hops: 0, path: [], timeouts: 0 });
+      const owner = host.routing.ownerIndex(target);
+      if (owner >= 0) {
+        done(now, { nodes: owner === 0 ? host.routing.successorsForReply(host.limits.successors) : host.routing.successors.slice(owner), hops: 0, path: [], timeouts: 0 });
         return;
       }
       lk.candidates.push(...host.routing.closestPreceding(target, host.limits.candidates_max));
@@ -86,6 +91,13 @@ export class Lookups {
     }
     let next: NodeRef | undefined;
     while ((next = lk.candidates.shift()) !== undefined) if (!lk.tried.has(next.id) && next.id !== host.self.id) break;
+    if (next === undefined && lk.timeouts > 0) {
+      // Every candidate named so far went silent: fall back on what we know ourselves, which
+      // is fresher than what the silent hops' neighbours said.
+      if (this.answerLocally(now, lk)) return;
+      for (const ref of host.routing.closestPreceding(lk.target, host.limits.candidates_max, lk.tried)) if (ref.id !== host.self.id) lk.candidates.push(ref);
+      next = lk.candidates.shift();
+    }
     if (next === undefined) {
       host.counters.lookups_failed++;
       lk.fail(now, 'timeout', `no live candidate left after ${lk.hops} hops and ${lk.timeouts} timeouts`);
@@ -101,12 +113,31 @@ export class Lookups {
       (at, reply) => this.reply(at, lk, hop, reply),
       (at) => {
         lk.timeouts++;
+        lk.silent.push(hop.id);
         host.counters.hop_timeouts++;
         if (hop.id >= 0n) host.routing.forgetFinger(hop.id);
+        host.noteFailure(at);
         this.step(at, lk);
       },
     );
     if (!sent) lk.fail(now, 'busy', 'request table full');
+  }
+
+  /**
+   * After silent hops: when our own successor list, without the silent nodes, reaches past the
+   * target, successor(target) is the first of them at or after it (no further hop needed).
+   */
+  private answerLocally(now: Millis, lk: Lookup): boolean {
+    const host = this.host;
+    const self = host.self.id;
+    const live = host.routing.successors.filter((n) => !lk.silent.includes(n.id));
+    for (let k = 0; k < live.length; k++) {
+      if (inHalfOpen(lk.target, self, live[k]!.id)) {
+        lk.done(now, { nodes: live.slice(k), hops: lk.hops, path: lk.path, timeouts: lk.timeouts });
+        return true;
+      }
+    }
+    return false;
   }
 
   private reply(now: Millis, lk: Lookup, hop: NodeRef, reply: ChordWire): void {
@@ -140,8 +171,11 @@ export class Lookups {
     const host = this.host;
     if (!host.joined) return;
     const fit = Math.max(0, Math.floor((pad - 12 - 2) / refBytes(host.m_bits)));
-    if (host.routing.successorOwns(target)) {
-      host.send(remote, { t: T.FindSuccReply, rid, done: true, nodes: host.routing.successorsForReply(Math.min(fit, host.limits.successors)) }, 'lookup');
+    const owner = host.routing.ownerIndex(target);
+    if (owner >= 0) {
+      const count = Math.min(fit, host.limits.successors);
+      const nodes = owner === 0 ? host.routing.successorsForReply(count) : host.routing.successors.slice(owner, owner + count);
+      host.send(remote, { t: T.FindSuccReply, rid, done: true, nodes }, 'lookup');
       return;
     }
     const nodes = host.routing.closestPreceding(target, Math.min(fit, host.limits.candidates_max));

@@ -9,6 +9,8 @@ export class RoutingTable {
   predecessor: NodeRef | undefined;
   private successorList: NodeRef[] = [];
   readonly fingers: Array<NodeRef | undefined>;
+  /** n + 2^i for every i, computed once (bigint arithmetic allocates). */
+  private readonly starts: ChordId[];
 
   constructor(
     readonly self: NodeRef,
@@ -17,6 +19,7 @@ export class RoutingTable {
     readonly route_via_successors = true,
   ) {
     this.fingers = new Array<NodeRef | undefined>(m_bits).fill(undefined);
+    this.starts = Array.from({ length: m_bits }, (_, i) => fingerStart(self.id, i, m_bits));
   }
 
   /** The first successor, or self when the node is alone. */
@@ -83,6 +86,20 @@ export class RoutingTable {
     return this.successorList.length === 0 || inHalfOpen(id, this.self.id, this.successor.id);
   }
 
+  /**
+   * Where successor(id) sits in our successor list when the list reaches past `id`: the index
+   * of the first successor at or after it, or -1. Fingers-only routing (the SIGCOMM paper's,
+   * for its path-length figures) answers from the first successor only; otherwise a lookup ends
+   * as soon as the target falls inside the list (fewer hops, and a dead first successor is
+   * stepped over).
+   */
+  ownerIndex(id: ChordId): number {
+    if (this.successorList.length === 0) return 0;
+    const span = this.route_via_successors ? this.successorList.length : 1;
+    for (let k = 0; k < span; k++) if (inHalfOpen(id, this.self.id, this.successorList[k]!.id)) return k;
+    return -1;
+  }
+
   /** Is this node the primary for `id` (id in (predecessor, self]); true when it knows no predecessor. */
   isPrimary(id: ChordId): boolean {
     return this.predecessor === undefined || inHalfOpen(id, this.predecessor.id, this.self.id);
@@ -90,41 +107,47 @@ export class RoutingTable {
 
   /**
    * Known nodes strictly between self and `target`, closest to the target first (the paper's
-   * closest_preceding_node, extended to a ranked list over fingers and successors).
+   * closest_preceding_node, extended to a ranked list over fingers and successors). Every
+   * candidate lies in (self, target), so "closer to the target" is "farther from self", a
+   * comparison of ids that allocates nothing; the ranked list is built by insertion, cut at
+   * `count` (fingers are nearly sorted already: the last finger is the farthest).
    */
   closestPreceding(target: ChordId, count: number, exclude?: ReadonlySet<bigint>): NodeRef[] {
-    const seen = new Set<bigint>();
     const found: NodeRef[] = [];
-    const consider = (ref: NodeRef | undefined): void => {
-      if (!ref || seen.has(ref.id) || ref.id === this.self.id || exclude?.has(ref.id)) return;
-      seen.add(ref.id);
-      if (inOpen(ref.id, this.self.id, target)) found.push(ref);
-    };
-    for (let i = this.fingers.length - 1; i >= 0; i--) consider(this.fingers[i]);
-    if (this.route_via_successors) for (const ref of this.successorList) consider(ref);
-    const byDistance = (a: NodeRef, b: NodeRef): number => {
-      const da = distance(a.id, target, this.m_bits);
-      const db = distance(b.id, target, this.m_bits);
-      return da < db ? -1 : da > db ? 1 : 0;
-    };
-    found.sort(byDistance);
-    if (!this.route_via_successors) {
-      // Fingers only for the best hops (the paper's routing); successors stay as fall-backs.
-      const extra: NodeRef[] = [];
-      for (const ref of this.successorList) {
-        if (seen.has(ref.id) || ref.id === this.self.id || exclude?.has(ref.id)) continue;
-        seen.add(ref.id);
-        if (inOpen(ref.id, this.self.id, target)) extra.push(ref);
-      }
-      found.push(...extra.sort(byDistance));
+    if (count <= 0) return found;
+    for (let i = this.fingers.length - 1; i >= 0; i--) {
+      const ref = this.fingers[i];
+      if (ref !== undefined && (found.length === 0 || found[found.length - 1] !== ref)) this.rank(found, ref, target, count, 0, exclude);
     }
-    return found.slice(0, count);
+    // Fingers only for the best hops (the paper's routing): successors rank after every finger.
+    const floor = this.route_via_successors ? 0 : found.length;
+    for (const ref of this.successorList) this.rank(found, ref, target, count, floor, exclude);
+    return found;
+  }
+
+  /** Inserts `ref` into `found` (ranked, at index >= floor) when it qualifies, keeping at most `count`. */
+  private rank(found: NodeRef[], ref: NodeRef, target: ChordId, count: number, floor: number, exclude: ReadonlySet<bigint> | undefined): void {
+    const self = this.self.id;
+    const id = ref.id;
+    if (id === self || !inOpen(id, self, target) || exclude?.has(id)) return;
+    for (let k = 0; k < found.length; k++) if (found[k]!.id === id) return;
+    // Position: after every entry farther from self (closer to the target) than ref.
+    let at = found.length;
+    while (at > floor && inOpen(found[at - 1]!.id, self, id)) at--;
+    if (at >= count) return;
+    found.splice(at, 0, ref);
+    if (found.length > count) found.length = count;
+  }
+
+  /** The start of finger i: n + 2^i mod 2^m. */
+  fingerStart(i: number): ChordId {
+    return this.starts[i]!;
   }
 
   /** Sets finger i and every later finger whose start also falls in (self, node]. Returns the next index to fix. */
   setFinger(i: number, node: NodeRef): number {
     let j = i;
-    while (j < this.m_bits && (j === i || inHalfOpen(fingerStart(this.self.id, j, this.m_bits), this.self.id, node.id))) {
+    while (j < this.m_bits && (j === i || inHalfOpen(this.starts[j]!, this.self.id, node.id))) {
       this.fingers[j] = node.id === this.self.id ? undefined : node;
       j++;
     }

@@ -92,34 +92,53 @@ export function refBytes(m_bits: number, family: 4 | 6 = 6): number {
   return idBytes(m_bits) + 1 + (family === 4 ? 4 : 16) + 2;
 }
 
-/** Encoded refs, memoised per object (a node sends the same refs over and over). */
-const refCache = new WeakMap<NodeRef, { m_bits: number; bytes: Uint8Array }>();
+/**
+ * A ref's encoded bytes, kept on the ref (a node sends the same refs over and over, and refs it
+ * decoded go out again as they came). The cache is keyed by length: one node uses one m, and
+ * refs of equal id width encode alike whatever m is.
+ */
+interface EncodedRef {
+  wire?: Uint8Array;
+}
 
 function writeRef(w: Writer, ref: NodeRef, m_bits: number): void {
-  let cached = refCache.get(ref);
-  if (cached === undefined || cached.m_bits !== m_bits) {
+  const width = idBytes(m_bits);
+  const ipLength = ref.addr.family === 4 ? 4 : 16;
+  const cache = ref as EncodedRef;
+  let bytes = cache.wire;
+  if (bytes === undefined || bytes.byteLength !== width + 3 + ipLength) {
     const ip = ipToBytes(ref.addr.ip);
-    const width = idBytes(m_bits);
-    const bytes = new Uint8Array(width + 1 + ip.byteLength + 2);
-    bytes.set(idToBytes(ref.id, m_bits), 0);
+    bytes = new Uint8Array(width + 1 + ip.byteLength + 2);
+    idToBytes(ref.id, m_bits, bytes, 0);
     bytes[width] = ref.addr.family;
     bytes.set(ip, width + 1);
     bytes[width + 1 + ip.byteLength] = ref.addr.port >> 8;
     bytes[width + 2 + ip.byteLength] = ref.addr.port & 0xff;
-    cached = { m_bits, bytes };
-    refCache.set(ref, cached);
+    cache.wire = bytes;
   }
-  w.bytes(cached.bytes);
+  w.bytes(bytes);
+}
+
+/** Bits of the first id byte that must be zero so the id lies in [0, 2^m). */
+function topByteLimit(m_bits: number): number {
+  const used = m_bits - 8 * (idBytes(m_bits) - 1);
+  return 1 << used;
 }
 
 function readRef(r: Reader, m_bits: number): NodeRef {
-  const id = idFromBytes(r.bytesView(idBytes(m_bits), 'ref.id'));
+  const width = idBytes(m_bits);
+  const idView = r.bytesView(width, 'ref.id');
+  if (idView[0]! >= topByteLimit(m_bits)) throw new DecodeError('invalid', 'ref.id', 'beyond 2^m');
+  const id = idFromBytes(idView);
   const family = r.u8('ref.family');
   if (family !== 4 && family !== 6) throw new DecodeError('invalid', 'ref.family', String(family));
-  const ip = ipFromBytes(r.bytesView(family === 4 ? 4 : 16, 'ref.ip'));
+  const ipLength = family === 4 ? 4 : 16;
+  const ip = ipFromBytes(r.bytesView(ipLength, 'ref.ip'));
   const port = r.u16('ref.port');
   if (port === 0) throw new DecodeError('invalid', 'ref.port', '0');
-  return { id, addr: { family, ip, port } };
+  // Keep the bytes it came in, all read above (a copy: the datagram's buffer is the driver's).
+  const wire = new Uint8Array(idView.buffer, idView.byteOffset, width + 3 + ipLength).slice();
+  return { id, addr: { family, ip, port }, wire } as NodeRef;
 }
 
 function writeRefs(w: Writer, refs: readonly NodeRef[], m_bits: number): void {
@@ -157,6 +176,12 @@ function pad(w: Writer, to_bytes: number): void {
   if (count > 0) w.bytes(count <= zeros.byteLength ? zeros.subarray(0, count) : new Uint8Array(count));
 }
 
+let scratch = new Uint8Array(0);
+function targetScratch(m_bits: number): Uint8Array {
+  if (scratch.byteLength !== idBytes(m_bits)) scratch = new Uint8Array(idBytes(m_bits));
+  return scratch;
+}
+
 /** One writer reused for every message (finish() copies out the exact bytes). */
 let shared: Writer | undefined;
 
@@ -174,7 +199,7 @@ export function encodeChord(identity: Identity, m: ChordWire, datagram_bytes_max
   const mb = identity.m_bits;
   switch (m.t) {
     case T.FindSucc:
-      w.bytes(idToBytes(m.target, mb));
+      w.bytes(idToBytes(m.target, mb, targetScratch(mb)));
       pad(w, m.pad);
       break;
     case T.FindSuccReply:
@@ -225,9 +250,10 @@ export function encodeChord(identity: Identity, m: ChordWire, datagram_bytes_max
   return w.finish();
 }
 
-function sameIdentity(a: Identity, b: Identity): boolean {
-  if (a.version !== b.version || a.m_bits !== b.m_bits) return false;
-  for (let i = 0; i < RING_TAG_BYTES; i++) if (a.ring_tag[i] !== b.ring_tag[i]) return false;
+/** Bytes 1..6 of the datagram (version, m, ring tag) are `ours`. */
+function headerIsOurs(data: Uint8Array, ours: Identity): boolean {
+  if (data[1] !== ours.version || data[2] !== ours.m_bits) return false;
+  for (let i = 0; i < RING_TAG_BYTES; i++) if (data[3 + i] !== ours.ring_tag[i]) return false;
   return true;
 }
 
@@ -246,7 +272,10 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
   if (data.byteLength > limits.datagram_bytes_max) throw new DecodeError('oversize', 'datagram', `${data.byteLength}`);
   const r = new Reader(data);
   if (r.u8('magic') !== CHORD_MAGIC) throw new DecodeError('invalid', 'magic');
-  const identity = readIdentity(r, 'identity');
+  // Our own identity (the common case) is compared in place: no object is built for it.
+  const ourHeader = data.byteLength >= HEADER_BYTES && headerIsOurs(data, ours);
+  const identity = ourHeader ? ours : readIdentity(r, 'identity');
+  if (ourHeader) r.skip(2 + RING_TAG_BYTES, 'identity');
   const t = r.u8('type');
   const rid = r.u32('rid');
   // A MISMATCH is read whatever identity it carries (it is the one message between rings),
@@ -257,13 +286,14 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
     r.end();
     return { identity, rid, message: { t, rid, theirs: identity } };
   }
-  if (!sameIdentity(identity, ours)) return { identity, rid, message: undefined };
+  if (!ourHeader) return { identity, rid, message: undefined };
   const mb = ours.m_bits;
   let m: ChordWire;
   switch (t) {
     case T.FindSucc: {
-      const target = idFromBytes(r.bytesView(idBytes(mb), 'target'));
-      if (target >> BigInt(mb) !== 0n) throw new DecodeError('invalid', 'target', 'beyond 2^m');
+      const view = r.bytesView(idBytes(mb), 'target');
+      if (view[0]! >= topByteLimit(mb)) throw new DecodeError('invalid', 'target', 'beyond 2^m');
+      const target = idFromBytes(view);
       r.rest();
       return { identity, rid, message: { t, rid, target, pad: data.byteLength } };
     }
@@ -334,9 +364,7 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
       throw new DecodeError('invalid', 'type', String(t));
   }
   r.end();
-  // Ids carried in refs must lie on the ring.
-  const refs = m.t === T.FindSuccReply ? m.nodes : m.t === T.GetPredReply ? [...(m.pred ? [m.pred] : []), ...m.successors] : m.t === T.Notify ? [m.self] : m.t === T.Leave ? [m.self, ...(m.pred ? [m.pred] : []), ...m.successors] : [];
-  for (const ref of refs) if (ref.id >> BigInt(mb) !== 0n) throw new DecodeError('invalid', 'ref.id', 'beyond 2^m');
+  // (Ids carried in refs were checked to lie on the ring by readRef.)
   return { identity, rid, message: m };
 }
 

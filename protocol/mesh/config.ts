@@ -48,11 +48,18 @@ export interface MeshLimits {
   /** Swap a lazy link into the tree when it announces a message this many hops sooner (paper: 3; 0 = off: with one shared tree and many senders it oscillated in our runs). */
   readonly optimise_hops: number;
   /**
-   * Hop-by-hop ACK of eager payloads, retransmitted up to retransmits_max times (backing off
-   * from ack_timeout_ms). For plain lossy datagrams; secure sessions are reliable already.
+   * Hop-by-hop ACK of eager payloads; an unacknowledged push is re-offered as an IHAVE on the
+   * same link up to retransmits_max times (backing off from ack_timeout_ms), and the child
+   * GRAFTs it from its parent at once (plumtree.ts says why). For plain lossy datagrams;
+   * secure sessions are reliable already (secure-mesh.ts turns this off).
    */
   readonly eager_acks: boolean;
+  /** Longer than a round trip on the slowest link, shorter than graft_timeout_ms. */
   readonly ack_timeout_ms: number;
+  /** IHAVE items wait this long per lazy link, so announcements of close messages share a datagram. */
+  readonly ihave_delay_ms: number;
+  /** A lazy link's queue this long goes out at once (bounded batches; ≤ 60 ids fit a datagram). */
+  readonly ihave_batch_max: number;
   readonly retransmits_max: number;
   readonly unacked_max: number;
   readonly missing_max: number;
@@ -105,8 +112,10 @@ export const DEFAULT_LIMITS: MeshLimits = {
   graft_attempts_max: 12,
   repair_streak: 3,
   optimise_hops: 0,
-  eager_acks: false,
-  ack_timeout_ms: 250,
+  eager_acks: true,
+  ack_timeout_ms: 200,
+  ihave_delay_ms: 50,
+  ihave_batch_max: 60,
   retransmits_max: 3,
   unacked_max: 4_096,
   missing_max: 4_096,

@@ -41,7 +41,11 @@ export type MeshEvent =
       readonly hops: number;
       readonly from: string;
       readonly size_bytes: number;
+      /** broadcasts: pushed on a tree link (or flooded), or fetched by GRAFT after an IHAVE */
+      readonly via?: 'push' | 'graft';
     }
+  /** A later copy of a broadcast already delivered (Plumtree prunes the link it came on). */
+  | { readonly type: 'duplicate'; readonly id: string; readonly hops: number; readonly from: string }
   /** We originated a broadcast (the root of its dissemination tree). */
   | { readonly type: 'sent'; readonly id: string; readonly flag: MeshFlag; readonly msg_type: string; readonly size_bytes: number }
   | {

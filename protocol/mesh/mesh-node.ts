@@ -110,7 +110,8 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     this.replies = new ExpiringMap(this.limits.seen_ttl_ms, this.limits.store_max);
     this.plumtree = new Plumtree(config.mode ?? 'plumtree', this.limits, {
       send: (to, wire) => this.sendTo(to.addr, wire, to),
-      deliver: (gossip, from) => this.deliverGossip(gossip, from),
+      deliver: (gossip, from, via) => this.deliverGossip(gossip, from, via),
+      duplicate: (gossip, from) => this.emit({ type: 'duplicate', id: hex(gossip.id), hops: gossip.hops + 1, from: from.addrKey }),
       neighbours: () => this.active.values(),
       neighbour: (key) => this.active.get(key),
       debug: (what, peer) => this.debug(what, peer),
@@ -224,7 +225,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       for (const n of this.active.values()) this.sendTo(n.addr, { t: T.Whisper, id, type, packets: bytes }, n);
     } else {
       this.originated.set(now, idHex, true);
-      this.plumtree.originate(now, { t: T.Gossip, id, hops: 0, retx: false, type, origin: this.entry(), packets: bytes });
+      this.plumtree.originate(now, { t: T.Gossip, id, hops: 0, retx: false, repaired: false, type, origin: this.entry(), packets: bytes });
       this.plumtree.flush();
     }
     this.emit({ type: 'sent', id: idHex, flag, msg_type: type, size_bytes: bytes.reduce((s, p) => s + p.byteLength, 0) });
@@ -526,7 +527,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     }
     this.passive.delete(addrKey);
     this.rejoin.delete(addrKey);
-    const n: Neighbour = { id: nodeId(this.config.crypto, key), key, addr, addrKey, advertised, eager: true, pingAt: now + this.limits.keepalive_ms, deadAt: now + this.limits.dead_ms };
+    const n: Neighbour = { id: nodeId(this.config.crypto, key), key, addr, addrKey, advertised, eager: true, fresh: true, pingAt: now + this.limits.keepalive_ms, deadAt: now + this.limits.dead_ms };
     this.active.set(addrKey, n);
     this.emit({ type: 'neighbor-up', peer: n.id, addr: addrKey });
     this.plumtree.neighbourUp(n, lazy);
@@ -641,11 +642,11 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
 
   // ================= delivery =================
 
-  private deliverGossip(g: GossipWire, from: Neighbour | undefined): void {
-    this.deliver(this.now, g.id, 'broadcast', g.origin.key, g.origin.addr, g.type, g.packets, g.hops + 1, from?.addrKey ?? '');
+  private deliverGossip(g: GossipWire, from: Neighbour | undefined, via: 'push' | 'graft' = 'push'): void {
+    this.deliver(this.now, g.id, 'broadcast', g.origin.key, g.origin.addr, g.type, g.packets, g.hops + 1, from?.addrKey ?? '', via);
   }
 
-  private deliver(now: Millis, id: Uint8Array, flag: MeshFlag, senderKey: Uint8Array, senderAddr: Addr, type: string, packets: readonly Uint8Array[], hops: number, from: string): void {
+  private deliver(now: Millis, id: Uint8Array, flag: MeshFlag, senderKey: Uint8Array, senderAddr: Addr, type: string, packets: readonly Uint8Array[], hops: number, from: string, via?: 'push' | 'graft'): void {
     const idHex = hex(id);
     if (flag !== 'broadcast') {
       // Whispers and replies are not in the Plumtree dedup cache; they get their own.
@@ -654,7 +655,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     const sender = nodeId(this.config.crypto, senderKey);
     this.senders.set(now, idHex, { key: senderKey, addr: senderAddr });
     const size_bytes = packets.reduce((s, p) => s + p.byteLength, 0);
-    this.emit({ type: 'message', id: idHex, flag, sender, msg_type: type, hops, from, size_bytes });
+    this.emit({ type: 'message', id: idHex, flag, sender, msg_type: type, hops, from, size_bytes, ...(via === undefined ? {} : { via }) });
     const message: MeshMessage = {
       id: idHex,
       flag,

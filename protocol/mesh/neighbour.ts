@@ -13,6 +13,8 @@ export interface Neighbour {
   readonly advertised: Addr;
   /** Plumtree: payloads go to eager links, IHAVEs to lazy ones. */
   eager: boolean;
+  /** No payload has come over this link yet (a duplicate then is the cost of a new link). */
+  fresh: boolean;
   pingAt: Millis;
   deadAt: Millis;
 }

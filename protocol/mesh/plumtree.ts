@@ -1,11 +1,18 @@
 // Dissemination: Plumtree (Leitão et al., SRDS 2007) over the active view, or plain flooding
 // for comparison. Payloads travel on eager links (a spanning tree that forms itself: a
-// duplicate PRUNEs its link to lazy); lazy links carry IHAVE ids; a missing id GRAFTs an
-// announcer after a jittered graft timeout, which fetches the payload (and, when fetches
-// repeat, repairs the tree). Plumtree assumes reliable links; over plain lossy datagrams an
-// eager payload is acknowledged hop by hop and retransmitted (eager_acks), else every loss
-// high in the tree would cut a whole subtree off the push path. Every id, payload and
+// duplicate PRUNEs its link to lazy); lazy links carry IHAVE ids, batched per link over
+// ihave_delay_ms; a missing id GRAFTs an announcer after a jittered graft timeout, which
+// fetches the payload (and, when fetches repeat, repairs the tree). Every id, payload and
 // announcement lives in a bounded, time-limited cache.
+//
+// Plumtree assumes reliable links (the paper runs it over TCP). Over plain lossy datagrams a
+// lost eager push cuts the whole subtree below it off the push path, and the subtree's nodes
+// then fetch on their own jittered timers and their copies cross: that was most of our
+// redundancy. So (eager_acks) an eager push is acknowledged hop by hop, and an unacknowledged
+// push is re-offered as an IHAVE on the same (eager) link, not re-sent: the child GRAFTs it at
+// once if it really lacks it, and just re-ACKs if only the ACK was lost. The repair costs
+// control datagrams, never a duplicate payload, and happens before the subtree's lazy
+// timers (graft_timeout_ms) fire, so the tree stays as it is.
 import type { Millis } from '../core/time.ts';
 import type { DisseminationMode, MeshLimits } from './config.ts';
 import { ExpiringMap } from './expiring-set.ts';
@@ -19,11 +26,14 @@ interface Missing {
   readonly announcers: string[];
   deadline: Millis;
   attempts: number;
+  /** Grafted from the eager link that should have pushed it: a lost push, not a cut tree. */
+  fromParent: boolean;
 }
 
 interface Unacked {
   readonly to: Neighbour;
-  readonly gossip: GossipWire;
+  readonly id: Uint8Array;
+  readonly hops: number;
   deadline: Millis;
   tries: number;
 }
@@ -31,8 +41,10 @@ interface Unacked {
 /** What Plumtree needs from the node around it. */
 export interface PlumtreeHost {
   send(to: Neighbour, wire: MeshWire): void;
-  /** First arrival of a payload: hand it to the application. */
-  deliver(gossip: GossipWire, from: Neighbour | undefined): void;
+  /** First arrival of a payload: hand it to the application (pushed, or fetched by GRAFT). */
+  deliver(gossip: GossipWire, from: Neighbour | undefined, via: 'push' | 'graft'): void;
+  /** A later copy of a payload already delivered (the trace shows the redundancy). */
+  duplicate(gossip: GossipWire, from: Neighbour): void;
   neighbours(): Iterable<Neighbour>;
   neighbour(addrKey: string): Neighbour | undefined;
   debug(what: 'graft' | 'prune', peer: string): void;
@@ -41,8 +53,8 @@ export interface PlumtreeHost {
   random(): number;
 }
 
-/** Ids per IHAVE/GRAFT/ACK datagram, so each fits the 1,200-byte budget. */
-const ids_per_message = 60;
+/** Ids per IHAVE/GRAFT/ACK datagram, so each fits the 1,200-byte budget (18 bytes an id). */
+export const ids_per_message = 60;
 
 export class Plumtree {
   readonly seen: ExpiringMap<true>;
@@ -50,8 +62,12 @@ export class Plumtree {
   private readonly missing = new Map<string, Missing>();
   private readonly unacked = new Map<string, Unacked>();
   private readonly lazyQueue = new Map<Neighbour, Announcement[]>();
+  /** When the queued IHAVEs go out (undefined: none queued). */
+  private lazyDueAt: Millis | undefined;
   private readonly ackQueue = new Map<Neighbour, Uint8Array[]>();
-  private readonly fetched: ExpiringMap<true>;
+  private readonly graftQueue = new Map<Neighbour, Uint8Array[]>();
+  /** Ids delivered by a GRAFT, with the number of GRAFTs sent for it. */
+  private readonly fetched: ExpiringMap<number>;
   /** Who pushed each recent first delivery, and how many hops it had travelled. */
   private readonly arrivals: ExpiringMap<{ readonly from: Neighbour; readonly hops: number }>;
   readonly counters = {
@@ -59,22 +75,35 @@ export class Plumtree {
     payloads_received: 0,
     payloads_sent: 0,
     duplicates: 0,
+    /** A copy after we fetched it by GRAFT (the late tree copy, or a second GRAFT's answer). */
     dup_after_fetch: 0,
+    /** Both answers of a GRAFT sent twice (the first answer was late, not lost). */
+    dup_graft_twice: 0,
+    /** A copy that is itself a GRAFT answer (we got the tree copy meanwhile). */
     dup_retx: 0,
+    /** A push on an eager link that already carried payloads: a tree cycle, pruned. */
     dup_eager: 0,
+    /** A push on a link's first payload: every new link starts eager (churn, refills). */
+    dup_new_link: 0,
+    /** A push on a link we had pruned (our PRUNE was lost): pruned again. */
     dup_lazy: 0,
+    /** A push from a node that fetched it by GRAFT (it cannot tell its parent from its children). */
+    dup_repair_push: 0,
     grafts_sent: 0,
+    parent_grafts_sent: 0,
     repairs_sent: 0,
     prunes_sent: 0,
     ihaves_sent: 0,
-    retransmits: 0,
+    acks_sent: 0,
+    /** Unacknowledged pushes re-offered as IHAVE on their eager link. */
+    reoffers: 0,
     delivered: 0,
   };
   /**
-   * First deliveries in a row that needed a GRAFT and were never followed by a late copy
-   * over an eager link. One miss is usually a loss on a live tree edge: fetch it without
-   * changing the tree (else every loss adds a cycle that costs a duplicate to prune). Two in
-   * a row (repair_streak) mean the tree is cut here: the next GRAFT repairs it.
+   * First deliveries in a row that needed a GRAFT to a lazy link and were never followed by a
+   * late copy over an eager link. One miss is usually a loss: fetch it without changing the
+   * tree (else every loss adds a cycle that costs a duplicate to prune). repair_streak in a
+   * row mean the tree is cut here: the next GRAFT repairs it.
    */
   private fetchStreak = 0;
   private now: Millis = 0;
@@ -90,6 +119,10 @@ export class Plumtree {
     this.arrivals = new ExpiringMap(limits.graft_timeout_ms * 20, limits.missing_max);
   }
 
+  private get acks(): boolean {
+    return this.limits.eager_acks && this.mode === 'plumtree';
+  }
+
   /** We originate a broadcast. */
   originate(now: Millis, gossip: GossipWire): void {
     this.now = now;
@@ -102,27 +135,34 @@ export class Plumtree {
   onGossip(now: Millis, from: Neighbour, gossip: GossipWire): void {
     this.now = now;
     this.counters.payloads_received++;
-    if (this.limits.eager_acks) this.queue(this.ackQueue, from, gossip.id);
+    const fresh = from.fresh;
+    from.fresh = false;
+    // Pushes are acknowledged; GRAFT answers (retx) are not (the GRAFT is retried instead).
+    if (this.acks && !gossip.retx) this.queue(this.ackQueue, from, gossip.id);
     const key = hex(gossip.id);
     if (this.seen.has(key)) {
       this.counters.duplicates++;
       this.host.dropped('duplicate');
-      if (gossip.retx) {
-        this.counters.dup_retx++; // our ACK was lost: not a cycle
-      } else if (this.fetched.has(key)) {
-        this.counters.dup_after_fetch++;
+      this.host.duplicate(gossip, from);
+      const grafts = this.fetched.get(key);
+      if (grafts !== undefined) {
+        if (grafts > 1 && gossip.retx) this.counters.dup_graft_twice++;
+        else this.counters.dup_after_fetch++;
         // The tree still reaches us (the copy was only late or lost upstream): no repair due.
-        if (from.eager) this.fetchStreak = 0;
-      } else if (from.eager || this.mode === 'flood') {
+        if (from.eager && !gossip.retx) this.fetchStreak = 0;
+      } else if (gossip.retx) {
+        this.counters.dup_retx++;
+      } else if (gossip.repaired) {
+        // Not a cycle: a node below a lost push fetched it and pushed it up its tree link.
+        this.counters.dup_repair_push++;
+      } else if (this.mode === 'flood') {
         this.counters.dup_eager++;
-        if (this.mode === 'plumtree') {
-          from.eager = false;
-          this.counters.prunes_sent++;
-          this.host.send(from, { t: T.Prune });
-          this.host.debug('prune', from.id);
-        }
       } else {
-        this.counters.dup_lazy++;
+        // A push we did not need: a cycle in the tree (or a link whose PRUNE was lost).
+        if (!from.eager) this.counters.dup_lazy++;
+        else if (fresh) this.counters.dup_new_link++;
+        else this.counters.dup_eager++;
+        this.prune(from);
       }
       return;
     }
@@ -131,65 +171,115 @@ export class Plumtree {
     const wanted = this.missing.get(key);
     this.missing.delete(key);
     if (wanted !== undefined && wanted.attempts > 0) {
-      this.fetchStreak++;
-      this.fetched.set(now, key, true);
+      this.fetched.set(now, key, wanted.attempts);
+      if (wanted.fromParent) this.fetchStreak = 0;
+      else this.fetchStreak++;
     } else {
       this.fetchStreak = 0;
-      if (this.mode === 'plumtree') from.eager = true;
+      if (this.mode === 'plumtree' && !gossip.retx) from.eager = true;
       this.arrivals.set(now, key, { from, hops: gossip.hops });
     }
     this.counters.delivered++;
-    this.host.deliver(gossip, from);
-    this.forward({ ...gossip, retx: false, hops: Math.min(0xffff, gossip.hops + 1) }, from);
+    const viaGraft = wanted !== undefined && wanted.attempts > 0;
+    this.host.deliver(gossip, from, viaGraft ? 'graft' : 'push');
+    // After a fetch from a lazy link, the copies we push may go up the tree to a node that
+    // has it: flag them so that duplicate prunes nothing (it is no cycle).
+    const repaired = (viaGraft && !wanted.fromParent) || (gossip.repaired && !this.limits.eager_acks);
+    this.forward({ ...gossip, retx: false, repaired, hops: Math.min(0xffff, gossip.hops + 1) }, from);
+  }
+
+  private prune(from: Neighbour): void {
+    from.eager = false;
+    this.counters.prunes_sent++;
+    this.host.send(from, { t: T.Prune });
+    this.host.debug('prune', from.id);
   }
 
   private forward(gossip: GossipWire, except: Neighbour | undefined): void {
     for (const n of this.host.neighbours()) {
       if (n === except) continue;
       if (this.mode === 'flood' || n.eager) this.push(n, gossip);
-      else this.queue(this.lazyQueue, n, { id: gossip.id, hops: gossip.hops });
+      else this.announce(n, { id: gossip.id, hops: gossip.hops });
     }
   }
 
   private push(n: Neighbour, gossip: GossipWire): void {
     this.counters.payloads_sent++;
     this.host.send(n, gossip);
-    if (!this.limits.eager_acks || this.unacked.size >= this.limits.unacked_max) return;
-    this.unacked.set(`${n.addrKey}/${hex(gossip.id)}`, { to: n, gossip, deadline: this.now + this.limits.ack_timeout_ms, tries: 0 });
+    if (!this.acks || this.unacked.size >= this.limits.unacked_max) return;
+    this.unacked.set(ackKey(n, gossip.id), { to: n, id: gossip.id, hops: gossip.hops, deadline: this.now + this.limits.ack_timeout_ms, tries: 0 });
   }
 
-  private queue<X>(queues: Map<Neighbour, X[]>, n: Neighbour, item: X): void {
+  /** Queues an IHAVE item for `n`; a full batch goes out at once, the rest after ihave_delay_ms. */
+  private announce(n: Neighbour, item: Announcement): void {
+    const queue = this.queue(this.lazyQueue, n, item);
+    if (queue.length >= Math.min(ids_per_message, this.limits.ihave_batch_max)) {
+      this.sendIHave(n, queue);
+      this.lazyQueue.delete(n);
+    } else if (this.lazyDueAt === undefined) {
+      this.lazyDueAt = this.now + this.limits.ihave_delay_ms;
+    }
+  }
+
+  private sendIHave(n: Neighbour, items: readonly Announcement[]): void {
+    if (this.host.neighbour(n.addrKey) !== n || items.length === 0) return;
+    this.counters.ihaves_sent++;
+    this.host.send(n, { t: T.IHave, items });
+  }
+
+  private queue<X>(queues: Map<Neighbour, X[]>, n: Neighbour, item: X): X[] {
     let queue = queues.get(n);
     if (queue === undefined) queues.set(n, (queue = []));
     queue.push(item);
+    return queue;
   }
 
-  /** Sends the IHAVEs and ACKs queued during this handle* call, batched per neighbour. */
+  /**
+   * Sends what this handle* call queued that cannot wait: ACKs and GRAFTs, batched per
+   * neighbour (and IHAVEs when ihave_delay_ms is 0).
+   */
   flush(): void {
+    if (this.lazyDueAt !== undefined && this.now >= this.lazyDueAt) this.flushLazy();
+    this.flushIds(this.ackQueue, (ids) => {
+      this.counters.acks_sent++;
+      return { t: T.Ack, ids };
+    });
+    this.flushIds(this.graftQueue, (ids) => {
+      this.counters.grafts_sent++;
+      this.counters.parent_grafts_sent++;
+      return { t: T.Graft, repair: false, ids };
+    });
+  }
+
+  private flushLazy(): void {
     for (const [n, items] of this.lazyQueue) {
-      if (this.host.neighbour(n.addrKey) !== n) continue;
-      for (let i = 0; i < items.length; i += ids_per_message) {
-        this.counters.ihaves_sent++;
-        this.host.send(n, { t: T.IHave, items: items.slice(i, i + ids_per_message) });
-      }
+      for (let i = 0; i < items.length; i += ids_per_message) this.sendIHave(n, items.slice(i, i + ids_per_message));
     }
     this.lazyQueue.clear();
-    for (const [n, ids] of this.ackQueue) {
+    this.lazyDueAt = undefined;
+  }
+
+  private flushIds(queues: Map<Neighbour, Uint8Array[]>, wire: (ids: Uint8Array[]) => MeshWire): void {
+    if (queues.size === 0) return;
+    for (const [n, ids] of queues) {
       if (this.host.neighbour(n.addrKey) !== n) continue;
-      for (let i = 0; i < ids.length; i += ids_per_message) this.host.send(n, { t: T.Ack, ids: ids.slice(i, i + ids_per_message) });
+      for (let i = 0; i < ids.length; i += ids_per_message) this.host.send(n, wire(ids.slice(i, i + ids_per_message)));
     }
-    this.ackQueue.clear();
+    queues.clear();
   }
 
   onAck(from: Neighbour, ids: readonly Uint8Array[]): void {
-    for (const id of ids) this.unacked.delete(`${from.addrKey}/${hex(id)}`);
+    for (const id of ids) this.unacked.delete(ackKey(from, id));
   }
 
   onIHave(now: Millis, from: Neighbour, items: readonly Announcement[]): void {
+    this.now = now;
     for (const item of items) {
       const key = hex(item.id);
       if (this.seen.has(key)) {
-        this.optimise(from, key, item.hops);
+        // Our eager parent re-offers a push it thinks we lost: only our ACK was lost.
+        if (from.eager && this.acks) this.queue(this.ackQueue, from, item.id);
+        else this.optimise(from, key, item.hops);
         continue;
       }
       let entry = this.missing.get(key);
@@ -198,10 +288,21 @@ export class Plumtree {
           this.host.dropped('missing-full');
           continue;
         }
-        // Jittered, so when a loss cuts a subtree one of its nodes fetches first and pushes the
-        // payload down its eager links before the others' timers fire (fewer duplicates).
-        entry = { id: item.id, announcers: [], deadline: now + this.limits.graft_timeout_ms * (1 + this.limits.graft_jitter * this.host.random()), attempts: 0 };
+        // Jittered, so when a crash cuts a subtree one of its nodes fetches first and pushes
+        // the payload down its eager links before the others' timers fire (fewer duplicates).
+        entry = { id: item.id, announcers: [], deadline: now + this.limits.graft_timeout_ms * (1 + this.limits.graft_jitter * this.host.random()), attempts: 0, fromParent: false };
         this.missing.set(key, entry);
+      }
+      if (from.eager && this.acks && !entry.fromParent && entry.attempts === 0) {
+        // An IHAVE on an eager link is our parent re-offering a push we lost: fetch it from
+        // the parent now (the tree stays; the subtree below us gets it through us).
+        entry.fromParent = true;
+        entry.attempts = 1;
+        entry.deadline = now + this.limits.graft_retry_ms;
+        entry.announcers.unshift(from.addrKey);
+        if (entry.announcers.length > this.limits.announcers_max) entry.announcers.pop();
+        this.queue(this.graftQueue, from, item.id);
+        continue;
       }
       if (entry.announcers.length < this.limits.announcers_max && !entry.announcers.includes(from.addrKey)) entry.announcers.push(from.addrKey);
     }
@@ -228,10 +329,12 @@ export class Plumtree {
   onGraft(from: Neighbour, ids: readonly Uint8Array[], repair: boolean): void {
     if (repair) from.eager = true;
     for (const id of ids) {
+      // A GRAFT answers our re-offer (or the push it lost) as well as an ACK would.
+      this.unacked.delete(ackKey(from, id));
       const stored = this.store.get(hex(id));
       if (stored) {
         this.counters.payloads_sent++;
-        this.host.send(from, { ...stored, retx: false, hops: Math.min(0xffff, stored.hops + 1) });
+        this.host.send(from, { ...stored, retx: true, hops: Math.min(0xffff, stored.hops + 1) });
       }
     }
   }
@@ -248,30 +351,34 @@ export class Plumtree {
     if (lazy) for (const other of this.host.neighbours()) if (other !== n) anyEager ||= other.eager;
     n.eager = this.mode === 'flood' || !lazy || !anyEager;
     // Re-announce what we still hold: a healed partition or a late link fetches it by GRAFT.
-    for (const [, gossip] of this.store.newest(this.limits.reannounce_max)) this.queue(this.lazyQueue, n, { id: gossip.id, hops: gossip.hops });
+    for (const [, gossip] of this.store.newest(this.limits.reannounce_max)) this.announce(n, { id: gossip.id, hops: gossip.hops });
   }
 
   nextDeadline(): Millis | undefined {
-    let best: Millis | undefined;
+    let best = this.lazyDueAt;
     for (const m of this.missing.values()) if (best === undefined || m.deadline < best) best = m.deadline;
     for (const u of this.unacked.values()) if (best === undefined || u.deadline < best) best = u.deadline;
     return best;
   }
 
-  /** Retransmits unacknowledged pushes and grafts an announcer of every missing id that is due. */
+  /** Sends due IHAVEs, re-offers unacknowledged pushes, grafts an announcer of every missing id that is due. */
   onTimeout(now: Millis): void {
     this.now = now;
+    if (this.lazyDueAt !== undefined && now >= this.lazyDueAt) this.flushLazy();
+    const reoffers = new Map<Neighbour, Announcement[]>();
     for (const [key, u] of this.unacked) {
       if (u.deadline > now) continue;
-      if (u.tries >= this.limits.retransmits_max || this.host.neighbour(u.to.addrKey) !== u.to) {
+      if (u.tries >= this.limits.retransmits_max || this.host.neighbour(u.to.addrKey) !== u.to || !u.to.eager) {
         this.unacked.delete(key);
         continue;
       }
       u.tries++;
       u.deadline = now + this.limits.ack_timeout_ms * 2 ** u.tries;
-      this.counters.retransmits++;
-      this.counters.payloads_sent++;
-      this.host.send(u.to, { ...u.gossip, retx: true });
+      this.counters.reoffers++;
+      this.queue(reoffers, u.to, { id: u.id, hops: u.hops });
+    }
+    for (const [n, items] of reoffers) {
+      for (let i = 0; i < items.length; i += ids_per_message) this.sendIHave(n, items.slice(i, i + ids_per_message));
     }
     const grafts = new Map<Neighbour, Uint8Array[]>();
     for (const [key, m] of this.missing) {
@@ -314,4 +421,8 @@ export class Plumtree {
   get missingCount(): number {
     return this.missing.size;
   }
+}
+
+function ackKey(n: Neighbour, id: Uint8Array): string {
+  return `${n.addrKey}/${hex(id)}`;
 }

@@ -69,8 +69,13 @@ export type MeshWire =
       readonly t: T.Gossip;
       readonly id: Uint8Array;
       readonly hops: number;
-      /** A hop-by-hop retransmission (a duplicate of it is not a tree cycle). */
+      /** An answer to a GRAFT, not a push: not acknowledged, and a duplicate of it is not a tree cycle. */
       readonly retx: boolean;
+      /**
+       * Pushed by a node that fetched it by GRAFT: it may go back up towards a node that has
+       * it already, so a duplicate of it is not a tree cycle either (no PRUNE).
+       */
+      readonly repaired: boolean;
       readonly type: string;
       readonly origin: PeerEntry;
       readonly packets: readonly Uint8Array[];
@@ -155,7 +160,7 @@ export function encodeMesh(m: MeshWire, limit_bytes = 65_507): Uint8Array {
       w.string8(m.mine).u16(m.myVersion).string8(m.yours).u16(m.yourVersion);
       break;
     case T.Gossip:
-      w.bytes(m.id).u16(m.hops).u8(m.retx ? 1 : 0).string8(m.type);
+      w.bytes(m.id).u16(m.hops).u8((m.retx ? 1 : 0) | (m.repaired ? 2 : 0)).string8(m.type);
       writeEntry(w, m.origin);
       writePackets(w, m.packets);
       break;
@@ -289,10 +294,13 @@ export function decodeMesh(data: Uint8Array, l: DecodeLimits): MeshWire {
     case T.Gossip: {
       const id = r.bytesCopy(MSG_ID_BYTES, 'gossip.id');
       const hops = r.u16('gossip.hops');
-      const retx = readFlag(r, 'gossip.retx');
+      const flags = r.u8('gossip.flags');
+      if (flags > 3) throw new DecodeError('invalid', 'gossip.flags', String(flags));
+      const retx = (flags & 1) === 1;
+      const repaired = (flags & 2) === 2;
       const type = r.string8(l.type_bytes_max, 'gossip.type');
       const origin = readEntry(r, 'gossip.origin');
-      m = { t: T.Gossip, id, hops, retx, type, origin, packets: readPackets(r, l) };
+      m = { t: T.Gossip, id, hops, retx, repaired, type, origin, packets: readPackets(r, l) };
       break;
     }
     case T.IHave: {

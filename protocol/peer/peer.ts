@@ -13,6 +13,18 @@
 // the transport move (`path-changed`), whereupon the punch client is told `path-validated`
 // and switches too; a candidate that never answers is `path-rejected`. The session's peer
 // identity is fixed at `connected` and asserted on every later report.
+//
+// Fast paths (issue 15):
+//   - relay first, upgrade later (`relay_first`, on by default): the punch client takes the
+//     server's relay circuit as the path the moment the punch instruction arrives, so the
+//     initiator dials the Noise session over the relay at once while the checks run; a direct
+//     pair found before the session opens is adopted at once (the handshake still running over
+//     it authenticates the peer, as for any first path), one found after is validated in the
+//     session as above. The application sees the switch only as `path-changed` / `path` events.
+//   - no late session: with no path yet, the transport's handshake answer goes back where the
+//     peer reached us from, if keyed probes of this punch came from there (`answer_on_arrival`).
+//   - a handshake that does not complete over a direct pair within `handshake_fallback_ms`
+//     falls back to the relay (its retransmissions go there) instead of failing.
 import { addr, addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import { equalBytes } from '../core/bytes.ts';
 import type { Crypto } from '../core/crypto.ts';
@@ -52,7 +64,16 @@ export interface PeerConfig {
   readonly rudp?: Partial<RudpConfig>;
   /** Peer events kept for the application before the oldest is discarded. */
   readonly events_max?: number;
+  /** Start the session over the relay at once and upgrade later (default true; see the header). */
+  readonly relay_first?: boolean;
+  /** Answer a handshake on the pair it arrived on while we have no path yet (default true). */
+  readonly answer_on_arrival?: boolean;
+  /** A handshake still not done this long after its path became direct moves to the relay. */
+  readonly handshake_fallback_ms?: number;
 }
+
+/** Two handshake retransmissions (500 ms, then 1 s later) unanswered on the direct pair. */
+export const HANDSHAKE_FALLBACK_MS = 1_200;
 
 export type PeerCommand =
   | { readonly type: 'connect'; readonly peer: string }
@@ -92,13 +113,22 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   private probing: string | undefined;
   /** The initiator asked the transport to connect (once). */
   private dialing = false;
-  readonly counters = { no_path: 0, foreign: 0, events_dropped: 0, relay_in: 0 };
+  /** Where the last transport datagram came from directly, while no session is open. */
+  private arrival: { readonly remote: Addr; readonly local: Addr } | undefined;
+  /** When a handshake stuck on a direct pair moves to the relay, if armed. */
+  private fallbackAt: Millis | undefined;
+  /** Acceptor: from when a handshake over the relay means the dialer gave up on our direct pair. */
+  private followRelayAt: Millis | undefined;
+  readonly counters = { no_path: 0, foreign: 0, events_dropped: 0, relay_in: 0, answered_on_arrival: 0, relay_fallbacks: 0 };
 
   constructor(private readonly config: PeerConfig) {
     this.initiator = config.connect_to !== undefined;
     this.events_max = config.events_max ?? default_events_max;
     this.punch = new PunchClient(
-      { ...config.punch, id: config.id, token: config.token, server: config.server, local: config.local, connect_to: config.connect_to, validate_path_changes: true },
+      {
+        ...config.punch, id: config.id, token: config.token, server: config.server, local: config.local, connect_to: config.connect_to, validate_path_changes: true,
+        relay_first: config.relay_first ?? true,
+      },
       config.rng,
     );
     const expected = config.expectedPeer;
@@ -122,6 +152,7 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
       // Any source: the Noise handshake and the session keys authenticate the peer, and a direct
       // datagram may arrive before our own punch client has nominated that path. Handed in as
       // from the current path: only our own validation (probe-path) ever moves the session.
+      if (!this.sessionOpen) this.arrival = { remote, local };
       this.rudp.handleDatagram(now, this.current, data);
     } else if (first !== undefined && (first < 4 || (first >= FIRST_BYTE.punchMin && first <= FIRST_BYTE.punchMax))) {
       this.punch.handleDatagram(now, remote, data, local);
@@ -136,6 +167,13 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
     if (punchAt !== undefined && punchAt <= now) this.punch.handleTimeout(now);
     const rudpAt = this.rudp.pollTimeout();
     if (rudpAt !== undefined && rudpAt <= now) this.rudp.handleTimeout(now);
+    if (this.fallbackAt !== undefined && now >= this.fallbackAt) {
+      this.fallbackAt = undefined;
+      if (!this.sessionOpen && this.punch.path?.kind === 'direct') {
+        this.counters.relay_fallbacks++;
+        this.punch.handleCommand(now, { type: 'relay-fallback' });
+      }
+    }
     this.settle(now);
   }
 
@@ -172,7 +210,11 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   private forwardTransport(): void {
     for (let t = this.rudp.pollTransmit(); t; t = this.rudp.pollTransmit()) {
       // The proposed pair carries only the transport's path challenges until it is validated.
-      const sent = addrEquals(t.remote, this.current) ? this.punch.sendData(t.data) : this.punch.sendProposed(t.data);
+      let sent = addrEquals(t.remote, this.current) ? this.punch.sendData(t.data) : this.punch.sendProposed(t.data);
+      if (!sent && !this.sessionOpen && this.arrival && (this.config.answer_on_arrival ?? true)) {
+        sent = this.punch.sendToHeard(t.data, this.arrival.remote, this.arrival.local);
+        if (sent) this.counters.answered_on_arrival++;
+      }
       if (!sent) this.counters.no_path++;
     }
   }
@@ -182,11 +224,9 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   }
 
   pollTimeout(): Millis | undefined {
-    const a = this.punch.pollTimeout();
-    const b = this.rudp.pollTimeout();
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return Math.min(a, b);
+    let best: Millis | undefined;
+    for (const at of [this.punch.pollTimeout(), this.rudp.pollTimeout(), this.fallbackAt]) if (at !== undefined && (best === undefined || at < best)) best = at;
+    return best;
   }
 
   // ---------------- application API (call through the driver, then it drains) ----------------
@@ -240,15 +280,35 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   private onPunchEvent(now: Millis, event: PunchEvent): void {
     if (event.type === 'relay-data') {
       this.counters.relay_in++;
+      // The dialer fell back to the relay before any session: answer there too.
+      // (Not a handshake that merely raced our own direct pair: only once the dialer could have given up on it.)
+      if (!this.initiator && !this.sessionOpen && this.punch.path?.kind === 'direct' && this.followRelayAt !== undefined && now >= this.followRelayAt) {
+        this.counters.relay_fallbacks++;
+        this.punch.handleCommand(now, { type: 'relay-fallback' });
+      }
       this.rudp.handleDatagram(now, this.current, event.data);
       return;
     }
     if (event.type === 'path-proposed') {
+      this.push(event);
+      if (!this.sessionOpen) {
+        // No session yet: the handshake, still running, authenticates the peer on whatever
+        // pair it completes over (as for any first path), so a direct pair is taken at once.
+        this.punch.handleCommand(now, { type: 'path-validated', remote: event.remote });
+        return;
+      }
       this.proposed = event.remote;
       this.probeProposed(now);
+      return;
     }
     if (event.type === 'path') {
       this.path = event;
+      // Only the dialer knows a handshake is running; the acceptor follows it (relay-data below).
+      const fallback_ms = this.config.handshake_fallback_ms ?? HANDSHAKE_FALLBACK_MS;
+      if (event.path === 'direct' && !this.sessionOpen) {
+        if (this.initiator) this.fallbackAt = now + fallback_ms;
+        else this.followRelayAt = now + fallback_ms / 2;
+      }
       if (this.initiator && this.conn === undefined && !this.dialing) {
         // The command never throws: the connection id (or why not) comes back as an event.
         this.dialing = true;
@@ -303,6 +363,8 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
       }
       if (event.conn === this.conn && !this.sessionOpen) {
         this.sessionOpen = true;
+        this.fallbackAt = undefined;
+        this.arrival = undefined;
         this.peerKeyHex = event.peer;
         this.push(event);
         this.push({

@@ -29,6 +29,7 @@ export interface PathTimers {
 /** What the keeper needs from the client that owns it. */
 export interface PathHost {
   readonly config: PunchClientConfig;
+  readonly server_rtt_ms: number;
   readonly session: PunchSession | undefined;
   transmit(t: Transmit): void;
   emit(event: PunchEvent): void;
@@ -154,6 +155,43 @@ export class PathKeeper {
     this.timers.set('keepalive', now + this.host.config.keepalive_ms);
   }
 
+  /**
+   * Relay first (issue 15): the circuit the server opened with this punch carries traffic at
+   * once; a relay probe confirms it and measures its RTT (setRelay). Until then the RTT is
+   * estimated as two server round trips (peer -> server -> peer and back).
+   */
+  relayFirst(now: Millis, server_rtt_ms: number): void {
+    if (this.current) return;
+    const s = this.host.session!;
+    const c = this.host.config;
+    this.current = { kind: 'relay', server: c.server, rtt_ms: 2 * server_rtt_ms };
+    this.host.emit({
+      type: 'path', path: 'relay', peer: s.peer, remote: formatAddr(c.server), local: formatAddr(c.local), rtt_ms: 2 * server_rtt_ms,
+      attempts: s.probesSent, elapsed_ms: now - s.received_at, nat: this.host.natPair(), technique: 'relay', upgrade: false,
+    });
+    s.startRelay(now);
+    this.timers.set('keepalive', now + c.keepalive_ms);
+  }
+
+  /**
+   * The secure handshake never completed over the direct pair (a pair that answers probes but
+   * not the session, e.g. our own socket behind an overlapping LAN): fall back to the relay
+   * rather than fail. The controlling side re-punches later (relay -> direct upgrade).
+   */
+  fallBackToRelay(now: Millis): boolean {
+    const s = this.host.session;
+    const c = this.host.config;
+    if (!s || this.current?.kind !== 'direct') return false;
+    this.host.emit({ type: 'path-lost', peer: s.peer, remote: formatAddr(this.current.remote) });
+    this.current = undefined;
+    this.proposal = undefined;
+    this.keepaliveTx = undefined;
+    this.keepaliveMisses = 0;
+    this.relayFirst(now, this.host.server_rtt_ms);
+    if (s.controlling) this.timers.set('upgrade', now + c.upgrade_interval_ms);
+    return true;
+  }
+
   setRelay(now: Millis, rtt_ms: number): void {
     const s = this.host.session!;
     const c = this.host.config;
@@ -201,7 +239,7 @@ export class PathKeeper {
       }
       this.keepaliveTx = this.rng.nextUint32();
       s.keepaliveSentAt = now;
-      this.host.transmit({ remote: path.remote, local: path.local, data: encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: this.keepaliveTx, flags: PROBE_KEEPALIVE }) });
+      this.host.transmit({ remote: path.remote, local: path.local, data: encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: this.keepaliveTx, flags: s.flags(PROBE_KEEPALIVE) }) });
       this.timers.set('keepalive', now + Math.max(c.check_rto_ms, 3 * path.rtt_ms) * 2 ** this.keepaliveMisses);
       return;
     }

@@ -40,6 +40,8 @@ export type PunchCommand =
   | { readonly type: 'path-validated'; readonly remote: string }
   /** The proposed pair to `remote` failed validation: forget it, keep the current path. */
   | { readonly type: 'path-rejected'; readonly remote: string }
+  /** The composing session never opened over the direct pair: carry it over the relay instead. */
+  | { readonly type: 'relay-fallback' }
   | { readonly type: 'close' };
 
 export type { PathState } from './path-keeper.ts';
@@ -119,6 +121,18 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     return this.paths.send(data);
   }
 
+  /**
+   * No late session (issue 15): with no path yet, an answer may go back to where the peer
+   * reached us from, when keyed probes of this punch came from that address (the peer has
+   * proved it holds it). False otherwise.
+   */
+  sendToHeard(data: Uint8Array, remote: Addr, local: Addr): boolean {
+    const s = this.session;
+    if (this.paths.current || !s || !s.hasHeardFrom(remote)) return false;
+    this.transmit({ remote, data, local });
+    return true;
+  }
+
   /** Sends a datagram along the proposed (not yet validated) direct pair; false when there is none. */
   sendProposed(data: Uint8Array): boolean {
     return this.paths.sendProposed(data);
@@ -162,6 +176,9 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
         return this.paths.validated(now, command.remote);
       case 'path-rejected':
         return this.paths.rejected(command.remote);
+      case 'relay-fallback':
+        if (!this.paths.fallBackToRelay(now)) this.drops.drop('relay-fallback-no-direct', this.config.server);
+        return;
       case 'close':
         this.session?.stop();
         this.session = undefined;
@@ -296,6 +313,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.session?.stop();
     this.session = new PunchSession(this, m, now, this.rng);
     this.emit({ type: 'punch-start', peer: m.peer, session: m.session, controlling: m.controlling, strategy: this.session.plan.strategy, delay_ms: m.delay_ms, nat: this.natPair() });
+    if (this.config.relay_first) this.paths.relayFirst(now, this.server_rtt_ms);
   }
 
   natPair(): NatPair {
@@ -343,7 +361,11 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     const s = this.session;
     if (!s || m.session !== s.id) return this.drops.drop('probe-unknown-session', remote);
     if (!s.keyMatches(m.key)) return this.drops.drop('probe-forged', remote);
+    // Our own probe, looped back with a source we do not know as ours (equal LAN addresses in
+    // two homes, a NAT that rewrote it): the role bit says it is not the peer's.
+    if (m.type === 'probe' && s.ownRole(m.flags)) return this.drops.drop('probe-own', remote);
     s.heard(now);
+    if (!relayed) s.heardAt(remote);
     if (m.type === 'probe' && m.flags & PROBE_SYNC) return; // heard() above is all it is for
     if (m.type === 'probe') {
       const ack = encodeRendezvous({ type: 'probe-ack', session: s.id, key: s.key, tx: m.tx, observed: remote });

@@ -27,6 +27,14 @@ export interface PunchClientConfig {
    * `path-validated` command (the secure session checked the new pair; punch-events.ts).
    */
   readonly validate_path_changes: boolean;
+  /**
+   * Relay first, upgrade later (issue 15): the relay circuit the server opens with every punch
+   * becomes the path the moment the punch instruction arrives (a `path` event, technique
+   * `relay`), so a session can start over it at once while the direct checks run in parallel;
+   * a direct pair found later replaces it (after validation with `validate_path_changes`).
+   * Off: the relay is taken only when punching gives up (`relay_after_ms`), as in wave 1.
+   */
+  readonly relay_first: boolean;
   readonly discovery: Partial<Omit<NatDiscoveryConfig, 'server'>>;
   /** One new connectivity check per `pace_ms` (ICE's Ta is 50 ms; we are one flow, so faster). */
   readonly pace_ms: number;
@@ -73,6 +81,7 @@ export interface PunchClientConfig {
 export const PUNCH_DEFAULTS: Omit<PunchClientConfig, 'id' | 'token' | 'server' | 'local'> = {
   spares: [],
   validate_path_changes: false,
+  relay_first: false,
   discovery: {},
   pace_ms: 5,
   check_rto_ms: 200,

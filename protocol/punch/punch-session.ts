@@ -2,7 +2,7 @@
 // the relay: builds the check list from the peer's candidates and the shared plan, runs port
 // prediction or birthday probing when the plan says so, confirms the relay circuit, and times
 // out. The PunchClient owns the socket-level state (path, keepalive) and calls in here.
-import { addrEquals, type Addr } from '../core/addr.ts';
+import { addrEquals, addrKey, type Addr } from '../core/addr.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { TimerTable } from '../core/timers.ts';
@@ -10,7 +10,7 @@ import type { Check, CheckKind, CheckList } from './check-list.ts';
 import type { NatReport } from './nat-report.ts';
 import type { PunchClient } from './punch-client.ts';
 import type { Technique } from './punch-events.ts';
-import { encodeRendezvous, PROBE_NOMINATE, PROBE_SYNC, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
+import { encodeRendezvous, PROBE_CONTROLLING, PROBE_NOMINATE, PROBE_SYNC, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
 import { plan, type Plan } from './strategy.ts';
 
 type SessionTimer = 'start' | 'birthday' | 'spares' | 'relay' | 'relay-retry' | 'timeout' | 'silent' | 'sync';
@@ -24,6 +24,8 @@ const SYNC_COPIES = 3;
 const SYNC_SPACING_MS = 100;
 /** Rounds of due timers one handleTimeout runs (a handler may arm a timer at `now`). */
 const TIMER_ROUNDS_MAX = 4;
+/** Direct source addresses of keyed probes remembered per session (birthday hits are few). */
+const HEARD_FROM_MAX = 16;
 
 export class PunchSession {
   readonly id: number;
@@ -50,6 +52,8 @@ export class PunchSession {
   private relayProbes = 0;
   private relayUp = false;
   keepaliveSentAt: Millis = 0;
+  /** Addresses keyed probes came from directly (bounded): pairs the peer has proved it holds. */
+  private readonly heardFrom = new Set<string>();
   private heardFromPeer = false;
   private syncsSent = 0;
   private sparesArmed = false;
@@ -81,11 +85,22 @@ export class PunchSession {
     const hardFirstDelay = this.plan.strategy === 'prediction' && !this.plan.predictPeer ? (c.prediction_window + 2) * c.pace_ms + client.server_rtt_ms / 2 : 0;
     this.timers.set('start', this.start_at + hardFirstDelay);
     // Two hard NATs: no direct technique is worth waiting for, take the relay at once.
-    this.timers.set('relay', this.plan.strategy === 'relay-only' ? this.start_at : now + c.relay_after_ms);
+    // (Relay-first: the client took the relay when the punch arrived; no timer needed.)
+    if (!c.relay_first) this.timers.set('relay', this.plan.strategy === 'relay-only' ? this.start_at : now + c.relay_after_ms);
     this.timers.set('timeout', this.start_at + c.punch_timeout_ms);
     // Silence is expected while the hard side of birthday probing waits for the spray.
     const quiet_ms = this.plan.birthday === 'hard' ? c.birthday_probes_max * c.birthday_pace_ms : hardFirstDelay;
     if (this.controlling) this.timers.set('silent', this.start_at + quiet_ms + c.peer_silent_ms);
+  }
+
+  /** Probe flags with our role bit: a probe carrying our own role is our own, looped back. */
+  flags(base: number): number {
+    return this.controlling ? base | PROBE_CONTROLLING : base;
+  }
+
+  /** Whether a probe with these flags was sent by our role (so by us: exactly one side controls). */
+  ownRole(flags: number): boolean {
+    return ((flags & PROBE_CONTROLLING) !== 0) === this.controlling;
   }
 
   keyMatches(key: Uint8Array): boolean {
@@ -93,6 +108,16 @@ export class PunchSession {
     let diff = 0;
     for (let i = 0; i < key.byteLength; i++) diff |= key[i]! ^ this.key[i]!;
     return diff === 0;
+  }
+
+  /** A keyed probe or ack came from `remote` directly (not through the relay). */
+  heardAt(remote: Addr): void {
+    if (this.heardFrom.size < HEARD_FROM_MAX) this.heardFrom.add(addrKey(remote));
+  }
+
+  /** Whether a keyed probe or ack ever came from `remote` directly. */
+  hasHeardFrom(remote: Addr): boolean {
+    return this.heardFrom.has(addrKey(remote));
   }
 
   heard(now: Millis): void {
@@ -115,7 +140,7 @@ export class PunchSession {
   }
 
   private sendSync(now: Millis): void {
-    const probe = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: 0, flags: PROBE_SYNC });
+    const probe = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: 0, flags: this.flags(PROBE_SYNC) });
     this.client.transmit({ remote: this.client.config.server, data: encodeRendezvous({ type: 'relay', session: this.id, payload: probe }) });
     if (++this.syncsSent < SYNC_COPIES) this.timers.set('sync', now + SYNC_SPACING_MS);
   }
@@ -260,13 +285,13 @@ export class PunchSession {
     this.relayTx = this.rng.nextUint32();
     this.relaySentAt = now;
     this.relayProbes++;
-    const probe = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: this.relayTx, flags: 0 });
+    const probe = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: this.relayTx, flags: this.flags(0) });
     this.client.transmit({ remote: c.server, data: encodeRendezvous({ type: 'relay', session: this.id, payload: probe }) });
     if (!this.relayUp && this.relayProbes < RELAY_PROBES_MAX) this.timers.set('relay-retry', now + Math.max(c.request_rto_ms, 2 * this.client.server_rtt_ms));
   }
 
   private sendCheck(check: Check, copies: number): void {
-    const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: check.tx, flags: check.kind === 'nominate' ? PROBE_NOMINATE : 0 });
+    const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx: check.tx, flags: this.flags(check.kind === 'nominate' ? PROBE_NOMINATE : 0) });
     for (let i = 0; i < copies; i++) this.client.transmit({ remote: check.remote, data, local: check.local });
     this.probesSent += copies;
   }
@@ -280,7 +305,7 @@ export class PunchSession {
     let tx = this.rng.nextUint32();
     while (this.birthdayTx.has(tx)) tx = this.rng.nextUint32();
     this.birthdayTx.set(tx, now);
-    const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx, flags: 0 });
+    const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx, flags: this.flags(0) });
     this.client.transmit({ remote: { ...this.peerObserved, port }, data, local: c.local });
     this.probesSent++;
     if (this.birthdayPorts.size < c.birthday_probes_max) this.timers.set('birthday', now + c.birthday_pace_ms);
@@ -289,7 +314,7 @@ export class PunchSession {
   private sendSpares(now: Millis): void {
     this.spareSentAt = now;
     for (const [tx, spare] of this.spareTx) {
-      const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx, flags: 0 });
+      const data = encodeRendezvous({ type: 'probe', session: this.id, key: this.key, tx, flags: this.flags(0) });
       this.client.transmit({ remote: this.peerObserved, data, local: spare });
       this.probesSent++;
     }

@@ -9,7 +9,8 @@
 //   D3 punch      nonce u32, session u32, key[8], peer s8, role u8, delay_ms u32,
 //                 peer_observed addr, nat[4], candidates                        server -> both
 //   D4 error      nonce u32, code u8                                            server -> peer
-//   D5 probe      session u32, key[8], tx u32, flags u8 (nominate, keepalive, sync)  peer <-> peer
+//   D5 probe      session u32, key[8], tx u32, flags u8 (nominate, keepalive, sync,
+//                 controlling)                                                  peer <-> peer
 //   D6 probe-ack  session u32, key[8], tx u32, observed addr                    peer <-> peer
 //   D7 relay      session u32, payload (<= 1400 bytes)                          peer <-> server <-> peer
 //   D8 lookup     nonce u32, id s8, token[16], target s8, padding               peer -> server
@@ -109,6 +110,13 @@ export const PROBE_NOMINATE = 0x01;
 export const PROBE_KEEPALIVE = 0x02;
 /** Sent through the relay: "I have started this punch" (not acknowledged). */
 export const PROBE_SYNC = 0x04;
+/**
+ * Set by the controlling side of the punch on every probe it sends (ICE's ICE-CONTROLLING).
+ * Exactly one side of a session controls, so a probe that carries our own role is our own,
+ * looped back (overlapping LANs with equal addresses, a hairpin that rewrote its source):
+ * answering it would make us our own path.
+ */
+export const PROBE_CONTROLLING = 0x08;
 
 /** Addr.ip is canonical, so IPv4 text is four decimal octets: parse it without regexes (hot path). */
 function writeAddr(w: Writer, a: Addr): void {

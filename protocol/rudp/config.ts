@@ -48,6 +48,13 @@ export interface RudpConfig {
   readonly pmtu_probe_max_bytes: number;
   /** Shared key mixed into mac1/cookies; peers must agree (a cheap network filter). */
   readonly network_key: string;
+  /**
+   * Thin-stream loss recovery (docs/rudp.md): ACK ranges pruned once the peer has seen them
+   * acknowledged, PTO probes that carry the oldest unacknowledged data, and redundant
+   * bundling of the newest unacknowledged bytes in mostly empty packets of a thin stream.
+   * Off reproduces the wave-1 behaviour (benchmarks use it as the same-run baseline).
+   */
+  readonly thin_stream_recovery: boolean;
 }
 
 export const DEFAULT_CONFIG: RudpConfig = {
@@ -83,6 +90,7 @@ export const DEFAULT_CONFIG: RudpConfig = {
   stats_interval_ms: 100,
   pmtu_probe_max_bytes: 0,
   network_key: 'peerlab-rudp-v1',
+  thin_stream_recovery: true,
 };
 
 export function resolveConfig(partial: Partial<RudpConfig> = {}): RudpConfig {

@@ -128,6 +128,8 @@ export abstract class ConnectionCore {
   sent_packets = 0;
   received_packets = 0;
   retransmitted = 0;
+  /** Stream bytes sent again in front of new ones (thin-stream bundling). */
+  bundled_bytes = 0;
   protected sentSinceStats = 0;
 
   constructor(
@@ -214,6 +216,17 @@ export abstract class ConnectionCore {
   }
 
   /**
+   * A probe timeout fired: the probe should carry the oldest unacknowledged data (RFC 9002
+   * section 6.2.4), not an empty PING, so a lost tail is repaired by the probe itself. New
+   * data, when there is some, goes first anyway; the packet stays in flight until acked or lost.
+   */
+  private probeWithData(): void {
+    if (this.sendStream.hasPending(this.peerMaxData)) return;
+    const oldest = this.loss.oldestUnackedStream();
+    if (oldest) this.sendStream.onLost(oldest.streamOffset, oldest.streamLength, oldest.streamFin);
+  }
+
+  /**
    * Initiator: msg3 may have been lost, and the responder answers nothing it has not paid for
    * (anti-amplification), so the initiator repeats msg3 itself, with back-off, until the
    * responder is heard (it confirms with a PING at once) or FINAL_RETRIES_MAX is reached.
@@ -290,7 +303,10 @@ export abstract class ConnectionCore {
     if (lossDeadline !== undefined && now >= lossDeadline) {
       const { lost, probe } = this.loss.onTimeout(now);
       for (const p of lost) this.onLostPacket(p);
-      if (probe) this.probesPending = 2;
+      if (probe) {
+        this.probesPending = 2;
+        if (this.config.thin_stream_recovery) this.probeWithData();
+      }
     }
     if (this.state === 'draining') return;
     if (now >= this.idleDeadline) return this.fail('idle-timeout', `nothing heard for ${this.config.idle_timeout_ms} ms`);
@@ -318,6 +334,7 @@ export abstract class ConnectionCore {
       srtt_ms: rtt.smoothed_ms,
       rttvar_ms: rtt.variance_ms,
       min_rtt_ms: Number.isFinite(rtt.min_ms) ? rtt.min_ms : 0,
+      latest_rtt_ms: rtt.latest_ms,
       cwnd_bytes: this.cc.window_bytes(),
       bytes_in_flight: this.loss.bytesInFlight,
       lost: this.loss.lost_packets,

@@ -82,10 +82,14 @@ export abstract class ConnectionReceiver extends ConnectionSender {
         if (outcome === ACK_OF_UNSENT) {
           return this.abort(now, 'protocol-violation', `ACK of packet ${frame.ranges[0]![1]}, never sent (largest sent ${this.loss.largestSent})`, CLOSE_CODE_VIOLATION);
         }
+        let ackLargest = -1;
         for (const p of outcome.acked) {
+          if (p.ackLargest > ackLargest) ackLargest = p.ackLargest;
           if (p.streamLength >= 0) this.sendStream.onAcked(p.streamOffset, p.streamLength, p.streamFin);
           if (p.pmtuProbe_bytes > 0 && this.pmtu?.onAcked(p.pmtuProbe_bytes)) this.growDatagrams(p.pmtuProbe_bytes);
         }
+        // The peer has seen our ACK frame up to ackLargest: stop repeating those ranges.
+        if (ackLargest >= 0 && this.config.thin_stream_recovery) this.acks.onAckAcknowledged(ackLargest);
         for (const p of outcome.lost) this.onLostPacket(p);
         if (!this.finishedEmitted && this.sendStream.finished && this.sendStream.allAcked) {
           this.finishedEmitted = true;

@@ -7,6 +7,7 @@ import { ConnectionCore, type Outgoing } from './connection-core.ts';
 import { datagramFrameSize, encodePathFrame, FRAME, writeDatagram, writeMaxData, writeStreamHeader } from './frame.ts';
 import { DATA_HEADER_BYTES } from './packet.ts';
 import type { SentPacket } from './sent-packet.ts';
+import { bundleStart } from './thin-stream.ts';
 
 /** Largest STREAM frame header: type + 8-byte offset + 8-byte length (any datagram size). */
 const STREAM_HEADER_BYTES_MAX = 17;
@@ -72,6 +73,7 @@ export abstract class ConnectionSender extends ConnectionCore {
     const buf = pmtuProbe_bytes > 0 ? new Uint8Array(pmtuProbe_bytes - DATA_HEADER_BYTES - TAG_BYTES) : this.plain;
     const budget = buf.byteLength;
     let at = this.acks.write(now, buf, 0, budget);
+    const ackLargest = at > 0 ? this.acks.lastWrittenLargest : -1;
     let streamOffset = 0;
     let streamLength = -1;
     let streamFin = false;
@@ -93,13 +95,20 @@ export abstract class ConnectionSender extends ConnectionCore {
       if (room > 0) {
         const segment = this.sendStream.nextSegment(room, this.peerMaxData);
         if (segment) {
-          at = writeStreamHeader(buf, at, segment.offset, segment.length, segment.fin);
-          this.sendStream.copyInto(segment.offset, segment.length, buf, at);
-          at += segment.length;
-          streamOffset = segment.offset;
-          streamLength = segment.length;
+          // Thin stream: the newest unacknowledged bytes ride again in front of the new ones.
+          const start =
+            this.config.thin_stream_recovery && !segment.retransmission && segment.length > 0
+              ? bundleStart({ segmentOffset: segment.offset, segmentLength: segment.length, ackedBelow: this.sendStream.ackedBelow, packetsInFlight: this.loss.inFlightPackets, room_bytes: room })
+              : segment.offset;
+          const length = segment.offset + segment.length - start;
+          at = writeStreamHeader(buf, at, start, length, segment.fin);
+          this.sendStream.copyInto(start, length, buf, at);
+          at += length;
+          streamOffset = start;
+          streamLength = length;
           streamFin = segment.fin;
           if (segment.retransmission) this.retransmitted++;
+          if (start < segment.offset) this.bundled_bytes += segment.offset - start;
         }
       }
       if (this.pingPending || at === before) {
@@ -122,6 +131,7 @@ export abstract class ConnectionSender extends ConnectionCore {
       maxData,
       close: false,
       pmtuProbe_bytes,
+      ackLargest,
       delivered_bytes: stamp.delivered_bytes,
       delivered_time: stamp.delivered_time,
       firstSent_time: stamp.firstSent_time,

@@ -6,6 +6,8 @@ export interface StatsSample {
   readonly srtt_ms: number;
   readonly rttvar_ms: number;
   readonly min_rtt_ms: number;
+  /** the last RTT sample (0 before the first); the viewer charts it beside srtt and min as qvis does */
+  readonly latest_rtt_ms: number;
   readonly cwnd_bytes: number;
   readonly bytes_in_flight: number;
   readonly lost: number;

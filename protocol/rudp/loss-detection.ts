@@ -234,6 +234,15 @@ export class LossDetection {
     return undefined;
   }
 
+  /** The oldest unacknowledged packet that carried stream bytes or a FIN. */
+  oldestUnackedStream(): SentPacket | undefined {
+    for (let i = this.head; i < this.sent.length; i++) {
+      const packet = this.sent[i];
+      if (packet && packet.streamLength >= 0) return packet;
+    }
+    return undefined;
+  }
+
   get inFlightPackets(): number {
     return this.ackElicitingInFlight;
   }

@@ -30,6 +30,13 @@ export class ReceiveStream {
     return this.contiguousEnd - this.readOffset;
   }
 
+  /** Bytes held out of order, waiting for a hole to fill (each offset at most once). */
+  get pending_bytes(): number {
+    let sum = 0;
+    for (const p of this.pending) sum += p.data.byteLength;
+    return sum;
+  }
+
   get received_bytes(): number {
     return this.contiguousEnd;
   }
@@ -68,17 +75,40 @@ export class ReceiveStream {
     this.contiguousEnd += data.byteLength;
   }
 
+  /**
+   * Keeps each stream offset once: a segment is trimmed to what no earlier pending segment
+   * covers, and later segments it covers entirely are dropped, so pending entries stay
+   * disjoint and their bytes never exceed the window, however the peer overlaps its frames
+   * (thin-stream bundling re-sends bytes on purpose).
+   */
   private insertPending(offset: number, data: Uint8Array): void {
     const list = this.pending;
     // Common case: appended at the end (in order after a hole).
     let i = list.length;
     while (i > 0 && list[i - 1]!.offset > offset) i--;
-    // Skip if an earlier segment already covers it entirely.
+    let end = offset + data.byteLength;
     if (i > 0) {
-      const prev = list[i - 1]!;
-      if (prev.offset + prev.data.byteLength >= offset + data.byteLength) return;
+      const prevEnd = list[i - 1]!.offset + list[i - 1]!.data.byteLength;
+      if (prevEnd >= end) return;
+      if (prevEnd > offset) {
+        data = data.subarray(prevEnd - offset);
+        offset = prevEnd;
+      }
     }
-    list.splice(i, 0, { offset, data });
+    let covered = 0;
+    while (i + covered < list.length) {
+      const next = list[i + covered]!;
+      if (next.offset + next.data.byteLength > end) break;
+      covered++;
+    }
+    const next = list[i + covered];
+    if (next !== undefined && next.offset < end) {
+      data = data.subarray(0, next.offset - offset);
+      end = next.offset;
+    }
+    if (data.byteLength === 0 && covered === 0) return;
+    if (data.byteLength === 0) list.splice(i, covered);
+    else list.splice(i, covered, { offset, data });
   }
 
   private drainPending(): void {

@@ -41,6 +41,11 @@ export class SendStream {
     return this.writeOffset;
   }
 
+  /** Every stream byte below this offset is acknowledged (and freed). */
+  get ackedBelow(): number {
+    return this.ackedOffset;
+  }
+
   get sentOffset(): number {
     return this.nextOffset;
   }

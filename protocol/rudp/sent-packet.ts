@@ -15,6 +15,8 @@ export interface SentPacket {
   readonly streamFin: boolean;
   readonly maxData: boolean;
   readonly close: boolean;
+  /** Largest packet number reported by the ACK frame this packet carried (-1: none). */
+  readonly ackLargest: number;
   /** Size of a PMTU probe (0 for ordinary packets): its loss is not congestion. */
   readonly pmtuProbe_bytes: number;
   /** Delivery-rate sampling state at send time (BBR). */

@@ -117,3 +117,16 @@ export function parseSeedRange(text: string): number[] {
   for (let seed = from; seed <= to; seed++) seeds.push(seed);
   return seeds;
 }
+
+/**
+ * `--shard i/n` (1 <= i <= n): run only the i-th of n interleaved slices of the work, so n CI
+ * jobs of a matrix split it evenly (`peerlab run`, `peerlab swarm`). Absent: 1/1, everything.
+ */
+export function parseShard(text: string | undefined): { index: number; count: number } {
+  if (text === undefined) return { index: 1, count: 1 };
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!(count >= 1 && index >= 1 && index <= count)) throw new UsageError(`--shard wants i/n with 1 <= i <= n, got ${JSON.stringify(text)}`);
+  return { index, count };
+}

@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { CliCommand } from './command.ts';
+import { isModuleFile, MODULE_EXT } from '../source-layout.ts';
 
 const COMMANDS_DIR = new URL('./commands/', import.meta.url);
 
@@ -12,8 +13,8 @@ const COMMAND_NAME = /^[a-z][a-z0-9-]*$/;
 /** Names of every command file, sorted. */
 export function commandNames(): string[] {
   return readdirSync(COMMANDS_DIR)
-    .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
-    .map((file) => file.slice(0, -'.ts'.length))
+    .filter(isModuleFile)
+    .map((file) => file.slice(0, -MODULE_EXT.length))
     .filter((name) => COMMAND_NAME.test(name))
     .sort();
 }
@@ -28,7 +29,7 @@ export class CommandLoadError extends Error {
 /** Loads one command module; undefined when no such file exists. */
 export async function loadCommand(name: string): Promise<CliCommand | undefined> {
   if (!COMMAND_NAME.test(name) || !commandNames().includes(name)) return undefined;
-  const module = (await import(pathToFileURL(new URL(`${name}.ts`, COMMANDS_DIR).pathname).href)) as {
+  const module = (await import(pathToFileURL(new URL(`${name}${MODULE_EXT}`, COMMANDS_DIR).pathname).href)) as {
     command?: CliCommand;
   };
   if (!module.command || typeof module.command.run !== 'function') {

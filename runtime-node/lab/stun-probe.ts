@@ -1,8 +1,9 @@
 // Runs the probe program's `stun` mode inside a namespace (or here) and parses its answer.
 import { fileURLToPath } from 'node:url';
 import { nodeTs, runIn } from './exec.ts';
+import { MODULE_EXT } from '../source-layout.ts';
 
-export const PROBE_ENTRY = fileURLToPath(new URL('./probe-main.ts', import.meta.url));
+export const PROBE_ENTRY = fileURLToPath(new URL(`./probe-main${MODULE_EXT}`, import.meta.url));
 
 export interface ProbeResult {
   local_port: number;

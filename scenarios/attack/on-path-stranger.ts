@@ -12,7 +12,7 @@
 // Every choice comes from the rng it is given; injections are simulator script events.
 import { addr, type Addr } from '../../protocol/core/addr.ts';
 import { UNKNOWN_NAT } from '../../protocol/punch/nat-report.ts';
-import { decodeRendezvous, encodeRendezvous, MSG, PROBE_NOMINATE } from '../../protocol/punch/rendezvous-wire.ts';
+import { decodeRendezvous, encodeRendezvous, MSG, PROBE_CONTROLLING, PROBE_NOMINATE } from '../../protocol/punch/rendezvous-wire.ts';
 import { PACKET } from '../../protocol/rudp/packet.ts';
 import { RudpEndpoint, type RudpCommand } from '../../protocol/rudp/endpoint.ts';
 import type { RudpEvent } from '../../protocol/rudp/events.ts';
@@ -175,7 +175,7 @@ export class OnPathStranger {
       // Nominations target the live session: before it exists they could only delay the
       // handshake (docs/security.md); after, they would steal the traffic.
       if (this.session && v.bSessionOpen() && f.nominations < INJECTIONS_PER_KIND) {
-        const probe = encodeRendezvous({ type: 'probe', session: this.session.id, key: this.session.key, tx: rng.nextUint32(), flags: PROBE_NOMINATE });
+        const probe = encodeRendezvous({ type: 'probe', session: this.session.id, key: this.session.key, tx: rng.nextUint32(), flags: PROBE_NOMINATE | PROBE_CONTROLLING }); // the controller's role bit, as a's own nominations carry
         const from = f.nominations % 2 === 0 ? v.own : addr(v.a_ip, 40_000 + f.nominations);
         port.inject(from, bPublic, probe);
         f.nominations++;

@@ -43,7 +43,13 @@ interface WorldFigures {
   latency_p50_ms: number;
   latency_p99_ms: number;
   datagrams_per_broadcast_per_peer: number;
+  /** Payload duplicates in the measured phase, by cause (plumtree.ts counters). */
+  dup_causes: Record<string, number>;
+  first_deliveries: number;
 }
+
+/** Plumtree counters that name a cause of a duplicate payload. */
+const dup_cause_counters = ['dup_eager', 'dup_new_link', 'dup_after_fetch', 'dup_retx', 'dup_lazy', 'dup_graft_twice', 'dup_repair_push'] as const;
 
 function script(sim: Simulator, world: MeshWorld, spec: ChurnSpec, start: number): { measure: () => WorldFigures } {
   const churnEvents = Math.round(spec.peers * spec.churn);
@@ -53,16 +59,20 @@ function script(sim: Simulator, world: MeshWorld, spec: ChurnSpec, start: number
   let payloadsAtStart = 0;
   let deliveredAtStart = 0;
   let sentAtStart = 0;
-  const counters = (): { payloads: number; delivered: number; sent: number } => {
+  let causesAtStart: Record<string, number> = {};
+  const counters = (): { payloads: number; delivered: number; sent: number; causes: Record<string, number> } => {
     let payloads = 0;
     let delivered = 0;
     let sent = 0;
+    const causes: Record<string, number> = {};
     for (const p of world.peers) {
+      const c = p.node.plumtree.counters as unknown as Record<string, number>;
       payloads += p.node.plumtree.counters.payloads_received;
       delivered += p.node.plumtree.counters.delivered;
       sent += p.node.counters.dissemination_datagrams;
+      for (const name of dup_cause_counters) causes[name] = (causes[name] ?? 0) + (c[name] ?? 0);
     }
-    return { payloads, delivered, sent };
+    return { payloads, delivered, sent, causes };
   };
   // Warm-up broadcasts before the measured phase: the issue measures RMR "after the tree
   // settles", and the first broadcasts are what prune the initial cycles.
@@ -77,6 +87,7 @@ function script(sim: Simulator, world: MeshWorld, spec: ChurnSpec, start: number
     payloadsAtStart = c.payloads;
     deliveredAtStart = c.delivered;
     sentAtStart = c.sent;
+    causesAtStart = c.causes;
   });
   for (let i = 0; i < churnEvents; i++) {
     const at = start + (span * (i + 0.5)) / churnEvents;
@@ -129,6 +140,8 @@ function script(sim: Simulator, world: MeshWorld, spec: ChurnSpec, start: number
         latency_p50_ms: percentile(s.latencies, 50),
         latency_p99_ms: percentile(s.latencies, 99),
         datagrams_per_broadcast_per_peer: (c.sent - sentAtStart) / spec.broadcasts / spec.peers,
+        first_deliveries: firsts,
+        dup_causes: Object.fromEntries(dup_cause_counters.map((name) => [name, (c.causes[name] ?? 0) - (causesAtStart[name] ?? 0)])),
       };
     },
   };
@@ -174,6 +187,9 @@ export function churnScenario(spec: ChurnSpec): Scenario {
         dgrams_per_bcast_peer: round(p.datagrams_per_broadcast_per_peer, 2),
         dgrams_per_bcast_peer_flood: f ? round(f.datagrams_per_broadcast_per_peer, 2) : -1,
         virtual_s: round(sim.now / 1_000, 1),
+        // Where Plumtree's redundancy comes from (payload duplicates in the measured phase).
+        ...p.dup_causes,
+        first_deliveries: p.first_deliveries,
       };
       if (spec.untraced) outer.log('info', `untraced ${spec.peers}-peer run: ${JSON.stringify(outcome)}`);
       return outcome;

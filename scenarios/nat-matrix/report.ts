@@ -95,11 +95,25 @@ function matrixText(stats: readonly CellStats[], loss: number): string[] {
   for (const s of stats) if (s.scenario.cell.loss === loss && s.scenario.name.includes('+')) cells.set(`${s.scenario.cell.a}|${s.scenario.cell.b}`, s);
   if (cells.size === 0) return [];
   const width = 14;
-  const lines = [`loss ${Math.round(loss * 100)}%: direct-path share over seeds, median ms from both-registered to first path (* = a seed missed its expectation)`];
-  lines.push(['A \\ B'.padEnd(9), ...MATRIX_PRESETS.map((p) => SHORT[p]!.padStart(width))].join(''));
-  for (const a of MATRIX_PRESETS) {
+  // only the presets that were run: a row per initiator preset, a column per responder preset
+  const rows = MATRIX_PRESETS.filter((a) => MATRIX_PRESETS.some((b) => cells.has(`${a}|${b}`)));
+  const columns = MATRIX_PRESETS.filter((b) => rows.some((a) => cells.has(`${a}|${b}`)));
+  const header = `loss ${Math.round(loss * 100)}%: direct-path share over seeds, median ms from both-registered to first path (* = a seed missed its expectation)`;
+  // a few cells (npm start's tour) read better as a list than as a mostly empty grid
+  if (rows.length * columns.length > 2 * cells.size) {
+    const lines = [header];
+    for (const s of cells.values()) {
+      const flag = s.passed < s.runs ? '  * missed its expectation' : '';
+      const path = Number.isNaN(s.median_path_ms) ? 'no path' : `${Math.round(s.median_path_ms)} ms to path`;
+      lines.push(`  ${`${s.scenario.cell.a} x ${s.scenario.cell.b}`.padEnd(44)} direct ${Math.round((100 * s.direct) / s.runs)}% of ${s.runs} seed${s.runs === 1 ? '' : 's'}, ${path}, expected ${s.scenario.cell.expected.technique}${flag}`);
+    }
+    return lines;
+  }
+  const lines = [header];
+  lines.push(['A \\ B'.padEnd(9), ...columns.map((p) => SHORT[p]!.padStart(width))].join(''));
+  for (const a of rows) {
     const row = [SHORT[a]!.padEnd(9)];
-    for (const b of MATRIX_PRESETS) {
+    for (const b of columns) {
       const s = cells.get(`${a}|${b}`);
       if (!s) {
         row.push(''.padStart(width));

@@ -3,6 +3,7 @@
 // replaces the App; its listeners go with an AbortController.
 
 import { TimeScale } from './layout/timescale.ts';
+import { idleScale } from './layout/idle.ts';
 import { RunningCounts } from './model/counts.ts';
 import { formatMs } from './model/describe.ts';
 import { applyFilter, defaultFilter, eventShown, isErrorMark, type FilterState } from './model/filter.ts';
@@ -19,6 +20,20 @@ import { renderSummary } from './ui/summary-panel.ts';
 import { TopologyPanel } from './ui/topology-panel.ts';
 import { RingPanel } from './ui/ring-panel.ts';
 import { hasChord } from './model/chord-ring.ts';
+import { hasMesh } from './model/mesh-tree.ts';
+import { nodesOf } from './model/lane-subset.ts';
+import type { ParsedTrace } from './trace/types.ts';
+import { MeshPanel } from './ui/mesh-panel.ts';
+import { buildPeerPicker } from './ui/peer-picker.ts';
+import './ui/overlay.css';
+
+/** Overlay traces of many peers: the whole trace (the model may hold a peer pick of it) and
+ * how to reopen it through another pick (ui/peer-picker.ts). */
+export interface PeerPick {
+  readonly source: ParsedTrace;
+  readonly picked: ReadonlySet<string> | undefined;
+  readonly repick: (picked: ReadonlySet<string> | undefined) => void;
+}
 
 const SCRUB_STEPS = 10_000;
 /** A trace with more datagrams than this opens zoomed to its first ones. */
@@ -34,11 +49,14 @@ export class App {
   readonly view: DiagramView;
   private readonly abort = new AbortController();
   private readonly linearScale: TimeScale;
-  private readonly compressedScale: TimeScale;
+  /** built when first wanted ("compress idle" is off by default) */
+  private compressedScaleBuilt: TimeScale | undefined;
   /** Built on the first panel frame, after the diagram's first frame (they take ~0.2 s on a big trace). */
   private topology: TopologyPanel | undefined;
   /** The Chord ring view, only for traces with Chord events (ui/ring-panel.ts). */
   private ring: RingPanel | null | undefined;
+  /** The mesh dissemination tree, only for traces with mesh broadcasts (ui/mesh-panel.ts). */
+  mesh: MeshPanel | null | undefined;
   private charts: ChartsPanel | undefined;
   /** running counts for the panels, rebuilt when the filters change */
   private counts: RunningCounts | undefined;
@@ -56,10 +74,9 @@ export class App {
   constructor(
     readonly model: TraceModel,
     linkedToUrl = false,
+    private readonly pick?: PeerPick,
   ) {
-    const times = model.times;
     this.linearScale = TimeScale.linear(model.t_min, model.t_max);
-    this.compressedScale = times.length > 1 ? TimeScale.compressed(times, TimeScale.autoGap(times)) : this.linearScale;
     const fromUrl = linkedToUrl ? readViewState() : {};
     const filter: FilterState = {
       ...defaultFilter(model),
@@ -69,7 +86,7 @@ export class App {
     this.filter = filter;
     this.urlWriter = linkedToUrl ? new ViewStateWriter() : undefined;
     this.state = { model, paths: new PathCache(model), masks: applyFilter(model, filter), cursor_ms: model.t_max, selected: undefined };
-    for (const id of ['topology', 'summary', 'charts', 'inspector', 'filters']) clear(byId(id));
+    for (const id of ['topology', 'summary', 'charts', 'inspector', 'filters', 'peer-picker', 'mesh-tree', 'chord-ring']) clear(byId(id));
     const host = byId('diagram');
     host.querySelector('canvas')?.remove();
     byId('empty').hidden = true;
@@ -87,6 +104,7 @@ export class App {
     this.nodes = model.lanes.map((l) => l.name);
     renderInspector(byId('inspector'), model, undefined);
     buildFilterControls(byId('filters'), model, filter, (f) => this.setFilter(f), this.abort.signal);
+    if (pick !== undefined) buildPeerPicker(byId('peer-picker'), nodesOf(pick.source), pick.picked, pick.repick, this.abort.signal);
     this.bindToolbar();
     this.setCursor(model.t_max);
     // A big trace opens at its beginning, as Wireshark and qvis do; "fit" shows it all.
@@ -108,6 +126,7 @@ export class App {
     this.playing = false;
     this.abort.abort();
     this.view.dispose();
+    this.charts?.dispose();
   }
 
   private bindToolbar(): void {
@@ -116,7 +135,7 @@ export class App {
     scrubber.addEventListener('input', () => this.setCursor(this.scale.toT((Number(scrubber.value) / SCRUB_STEPS) * this.scale.u_max)), { signal });
     const speed = byId<HTMLSelectElement>('speed');
     clear(speed);
-    const wanted = Math.max(1e-9, this.compressedScale.u_max / REPLAY_TARGET_MS);
+    const wanted = Math.max(1e-9, this.scale.u_max / REPLAY_TARGET_MS);
     this.speed = SPEEDS.reduce((best, s) => (Math.abs(Math.log(s / wanted)) < Math.abs(Math.log(best / wanted)) ? s : best), 1);
     for (const s of SPEEDS) {
       const option = document.createElement('option');
@@ -156,6 +175,17 @@ export class App {
     );
   }
 
+  /** The time-local idle-compressed scale (layout/idle.ts), built on first use. */
+  private get compressedScale(): TimeScale {
+    this.compressedScaleBuilt ??= this.model.times.length > 1 ? idleScale(this.model) : this.linearScale;
+    return this.compressedScaleBuilt;
+  }
+
+  /** The whole trace (the model may be a peer pick of it). */
+  get source(): ParsedTrace {
+    return this.pick?.source ?? this.model.trace;
+  }
+
   get scale(): TimeScale {
     return this.view.viewport.scale;
   }
@@ -192,9 +222,16 @@ export class App {
       if (this.ring === undefined) {
         const chord = hasChord(this.model.trace.events);
         byId('chord-ring-section').hidden = !chord;
-        this.ring = chord ? new RingPanel(byId('chord-ring'), this.model.trace.events) : null;
+        this.ring = chord ? new RingPanel(byId('chord-ring'), this.source.events, (t) => this.setCursor(t, true)) : null;
       }
       this.ring?.update(this.state.cursor_ms);
+      if (this.mesh === undefined) {
+        const mesh = hasMesh(this.source.events);
+        byId('mesh-section').hidden = !mesh;
+        const repick = this.pick?.repick;
+        this.mesh = mesh ? new MeshPanel(byId('mesh-tree'), this.source, (t) => this.setCursor(t, true), repick && ((names) => repick(new Set(names)))) : null;
+      }
+      this.mesh?.update(this.state.cursor_ms);
       renderSummary(byId('summary'), counts, this.nodes);
       const visible = this.view.viewport.visibleTimes();
       this.charts.update(this.state.cursor_ms, visible.from, visible.to);

@@ -5,6 +5,8 @@ import './style.css';
 import { App } from './app.ts';
 import { installHook } from './hook.ts';
 import { buildModel } from './model/model.ts';
+import { busiestNodes, LANES_AUTO_MAX, nodesOf, subsetTrace } from './model/lane-subset.ts';
+import type { ParsedTrace } from './trace/types.ts';
 import { PROTO_COLORS } from './render/colors.ts';
 import { parseTraceStream } from './trace/parse.ts';
 import { byId, clear, h } from './ui/dom.ts';
@@ -39,13 +41,15 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
   const started = performance.now();
   const trace = await parseTraceStream(stream);
   const parsed = performance.now();
-  const model = buildModel(trace);
+  // hundreds of peers: lanes for the busiest few, the rest collapsed (the peer picker changes it)
+  const picked = nodesOf(trace).length > LANES_AUTO_MAX ? new Set(busiestNodes(trace)) : undefined;
+  const model = buildModel(picked === undefined ? trace : subsetTrace(trace, picked));
   const modelled = performance.now();
   app?.dispose();
   // the first load of a `?trace=` page takes (and keeps) its view state in the URL
   const linked = linkNextLoadToUrl;
   linkNextLoadToUrl = false;
-  app = new App(model, linked);
+  app = new App(model, linked, { source: trace, picked, repick: (p) => repick(trace, p) });
   const built = performance.now();
   const hdr = trace.header;
   byId('trace-info').textContent = [
@@ -77,6 +81,14 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
   };
   byId('loading').hidden = true;
   hook.ready = true;
+}
+
+/** Reopens the loaded trace with other peers on lanes (no re-parse). */
+function repick(trace: ParsedTrace, picked: ReadonlySet<string> | undefined): void {
+  const model = buildModel(picked === undefined ? trace : subsetTrace(trace, picked));
+  app?.dispose();
+  app = new App(model, false, { source: trace, picked, repick: (p) => repick(trace, p) });
+  app.view.draw();
 }
 
 function legend(): void {

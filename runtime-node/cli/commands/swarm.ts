@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { describeFailure, mergeSummaries, runBatch, type ProtocolChoice, type SwarmFailure, type SwarmSummary } from '../../../swarm/batch.ts';
 import { SWARM_PROTOCOLS } from '../../../swarm/plan.ts';
-import { booleanFlag, parseArgs, parseSeedRange, positiveIntFlag, stringFlag } from '../args.ts';
+import { booleanFlag, parseArgs, parseSeedRange, parseShard, positiveIntFlag, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 
 const usage = `usage: peerlab swarm [--protocol punch|rudp|peer|all] [--seeds A..B] [--workers N] [--shard i/n] [--json]
@@ -76,14 +76,8 @@ function startWorker(job: WorkerJob, onFailure: (f: SwarmFailure) => void): Prom
   });
 }
 
-export function parseShard(text: string | undefined): { index: number; count: number } {
-  if (text === undefined) return { index: 1, count: 1 };
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!(count >= 1 && index >= 1 && index <= count)) throw new UsageError(`--shard wants i/n with 1 <= i <= n, got ${JSON.stringify(text)}`);
-  return { index, count };
-}
+// `--shard i/n` is parsed in args.ts (`peerlab run` shards the same way).
+export { parseShard };
 
 export interface SwarmRunOptions {
   readonly protocol: ProtocolChoice;

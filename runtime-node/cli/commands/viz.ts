@@ -4,11 +4,11 @@
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EXIT_OK, UsageError, type CliCommand } from '../command.ts';
+import { packagePath } from '../../source-layout.ts';
 import { parseArgs, stringFlag } from '../args.ts';
 
-const VIZ_DIR = fileURLToPath(new URL('../../../viz/', import.meta.url));
+const VIZ_DIR = packagePath('viz/');
 export const VIZ_DIST_DIR = join(VIZ_DIR, 'dist');
 const PORT_DEFAULT = 4173;
 const HOST = '127.0.0.1';

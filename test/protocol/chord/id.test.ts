@@ -43,3 +43,27 @@ describe('chord ids', () => {
     expect(inOpen(6n, 5n, 5n)).toBe(true);
   });
 });
+
+/** The plain reference: hex text of the id, two digits per byte. */
+function bytesByText(id: bigint, bits: number): Uint8Array {
+  const width = Math.ceil(bits / 8);
+  const text = id.toString(16).padStart(width * 2, '0');
+  return Uint8Array.from({ length: width }, (_, i) => parseInt(text.slice(i * 2, i * 2 + 2), 16));
+}
+
+describe('chord id bytes (fast paths)', () => {
+  it.prop([fc.integer({ min: 3, max: 256 }).chain((bits) => fc.tuple(fc.constant(bits), fc.bigInt({ min: 0n, max: (1n << BigInt(bits)) - 1n })))])(
+    'idToBytes and idFromBytes match the text reference at every width',
+    ([bits, id]) => {
+      expect(idToBytes(id, bits)).toEqual(bytesByText(id, bits));
+      expect(idFromBytes(bytesByText(id, bits))).toBe(id);
+    },
+  );
+
+  vit('hashToId keeps the top m bits of SHA-256', () => {
+    const data = new Uint8Array([1, 2, 3]);
+    const digest = nobleCrypto.sha256(data);
+    const full = BigInt(`0x${Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')}`);
+    for (const bits of [3, 8, 13, 32, 48, 49, 64, 160, 255, 256]) expect(hashToId(nobleCrypto, data, bits)).toBe(full >> BigInt(256 - bits));
+  });
+});

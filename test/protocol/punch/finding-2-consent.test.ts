@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { addr, formatAddr, type Addr } from '../../../protocol/core/addr.ts';
 import { UNKNOWN_NAT } from '../../../protocol/punch/nat-report.ts';
 import type { PunchEvent } from '../../../protocol/punch/punch-events.ts';
-import { encodeRendezvous, ERROR_CODE, PROBE_NOMINATE } from '../../../protocol/punch/rendezvous-wire.ts';
+import { encodeRendezvous, ERROR_CODE, PROBE_CONTROLLING, PROBE_NOMINATE } from '../../../protocol/punch/rendezvous-wire.ts';
 import { Simulator } from '../../../runtime-sim/index.ts';
 import { buildWorld, PEER_PORT, SERVER_IPS, STUN_PORT, type Peer } from '../../../scenarios/nat-matrix/world.ts';
 import { A, B, connect, EVIL, register, send, server, token } from './server-harness.ts';
@@ -101,7 +101,7 @@ describe('finding 2: the client takes punches only from its own request, for its
     const s = b.client.session!;
     const current = b.client.path!;
     const stranger = addr('192.0.2.66', 4444);
-    const nominate = encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: 99, flags: PROBE_NOMINATE });
+    const nominate = encodeRendezvous({ type: 'probe', session: s.id, key: s.key, tx: 99, flags: PROBE_NOMINATE | PROBE_CONTROLLING });
     b.client.handleDatagram(sim.now, stranger, nominate, localOf(b));
     expect(b.client.path).toEqual(current); // not moved
     const direct: PunchEvent[] = [];

@@ -20,7 +20,7 @@ function packet(pn: number, time_sent: number): SentPacket {
     streamFin: false,
     maxData: false,
     close: false,
-    pmtuProbe_bytes: 0,
+    pmtuProbe_bytes: 0, ackLargest: -1,
     delivered_bytes: 0,
     delivered_time: 0,
     firstSent_time: 0,

@@ -12,7 +12,7 @@ import { Pipe } from './pipe.ts';
 function packet(pn: number, time_sent: number): SentPacket {
   return {
     pn, time_sent, size_bytes: 1200, ackEliciting: true, inFlight: true, streamOffset: 0, streamLength: 1000, streamFin: false,
-    maxData: false, close: false, pmtuProbe_bytes: 0, delivered_bytes: 0, delivered_time: 0, firstSent_time: 0, appLimited: false,
+    maxData: false, close: false, pmtuProbe_bytes: 0, ackLargest: -1, delivered_bytes: 0, delivered_time: 0, firstSent_time: 0, appLimited: false,
   };
 }
 

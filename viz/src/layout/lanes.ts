@@ -1,7 +1,8 @@
 // Orders the lanes of the space-time diagram: one per node. Hosts sit beside the NAT that
 // fronts their realm, so a datagram's path reads as a short ladder: a | nat-a | server |
 // nat-b | b. NAT subtrees are split into a left half (children before the NAT) and a right
-// half (NAT before its children) around the public nodes, recursively for CGNAT chains.
+// half (NAT before its children) around the public nodes; the NATs nested in a carrier NAT
+// (CGNAT homes) are split around it the same way, so the groups nest.
 
 import type { NodeType, Topology, TopologyNode } from '../trace/types.ts';
 
@@ -47,17 +48,27 @@ export function layoutLanes(topology: Topology, eventNodes: Iterable<string>): L
 
   const order: { node: TopologyNode; depth: number; gateway: string | undefined }[] = [];
   const placed = new Set<string>();
+  // A NAT's group is contiguous, its hosts on the outer side. NATs nested inside it (homes
+  // behind a carrier NAT) are split around it, half on each side, so a home's arrows reach
+  // the carrier without crossing a sibling home's lanes: a | home-a | cgn | home-c | c.
   const place = (n: TopologyNode, depth: number, side: 'left' | 'right'): void => {
     if (placed.has(n.name)) return; // guards against cycles in a malformed topology
     placed.add(n.name);
     const kids = n.type === 'nat' ? (childrenOf.get(n.name) ?? []) : [];
+    const hosts = kids.filter((k) => k.type !== 'nat');
+    const nats = kids.filter((k) => k.type === 'nat');
+    const inner = Math.floor(nats.length / 2);
     const self = { node: n, depth, gateway: parentOf.get(n.name) };
     if (side === 'left') {
-      for (const k of kids) place(k, depth + 1, 'left');
+      for (const k of hosts) place(k, depth + 1, 'left');
+      for (const k of nats.slice(0, nats.length - inner)) place(k, depth + 1, 'left');
       order.push(self);
+      for (const k of nats.slice(nats.length - inner)) place(k, depth + 1, 'right');
     } else {
+      for (const k of nats.slice(0, inner)) place(k, depth + 1, 'left');
       order.push(self);
-      for (const k of kids) place(k, depth + 1, 'right');
+      for (const k of nats.slice(inner)) place(k, depth + 1, 'right');
+      for (const k of hosts) place(k, depth + 1, 'right');
     }
   };
   const roots = childrenOf.get(undefined) ?? [];

@@ -1,16 +1,48 @@
-// Idle-time compression: maps trace time (ms) to display units and back. Gaps between
-// events longer than `gap_ms_max` are shrunk to `gap_ms_max` display units (qvis shortens
-// inactivity the same way), so a 30 s keepalive pause does not push the next handshake off
-// screen. The map is piecewise linear over a few knots, monotonic and invertible.
+// Idle-time compression: maps trace time (ms) to display units and back, so a 30 s
+// keepalive pause does not push the next handshake off screen (qvis shortens inactivity the
+// same way). `TimeScale.local` decides what is idle time-locally: a gap is idle only when
+// nothing is on the wire across it and no fault is running, it is at least IDLE_MIN_MS long,
+// and it is IDLE_LOCAL_FACTOR times longer than the rhythm of the events on each side of it.
+// So a handshake's 3-20 ms gaps keep their length whatever the bulk phase does, a partition
+// keeps its real length, and an arrow never crosses a compressed gap (equal latencies, equal
+// slopes). The map is piecewise linear over a few knots, monotonic and invertible.
 
 /** A gap counts as idle when it is this many times the median gap. */
 export const IDLE_GAP_MEDIANS = 20;
 /** ... and this many times the 75th percentile gap. */
 export const IDLE_GAP_P75S = 4;
 
+/** No gap shorter than this is ever compressed (a handshake's RTTs stay as they are). */
+export const IDLE_MIN_MS = 100;
+/** A gap is idle when it is this many times the neighbours' rhythm on both sides... */
+export const IDLE_LOCAL_FACTOR = 20;
+/** ... the rhythm being the 25th percentile of this many gaps on each side. */
+export const IDLE_NEIGHBOURS = 16;
+
 export interface IdleGap {
   readonly from_ms: number;
   readonly to_ms: number;
+}
+
+/** A span of time that is never compressed (a datagram in flight, a fault running). */
+export interface BusySpan {
+  readonly from_ms: number;
+  readonly to_ms: number;
+}
+
+/** The 25th percentile of times[i] - times[i-1] for i in [lo, hi) (clamped), or 0. */
+function localRhythm(times: ArrayLike<number>, lo: number, hi: number): number {
+  const gaps: number[] = [];
+  for (let i = Math.max(1, lo); i < Math.min(times.length, hi); i++) gaps.push(times[i]! - times[i - 1]!);
+  if (gaps.length === 0) return 0;
+  gaps.sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 4)]!;
+}
+
+/** Display length of an idle gap of `gap_ms` whose threshold was `keep_ms`: it grows with
+ * the log of the gap, so a longer pause still looks longer, and never exceeds the gap. */
+export function idleLength(gap_ms: number, keep_ms: number): number {
+  return Math.min(gap_ms, keep_ms * (1 + Math.log10(gap_ms / keep_ms)));
 }
 
 export class TimeScale {
@@ -30,6 +62,62 @@ export class TimeScale {
   static linear(t_min: number, t_max: number): TimeScale {
     const end = t_max > t_min ? t_max : t_min + 1;
     return new TimeScale([t_min, end], [0, end - t_min], []);
+  }
+
+  /**
+   * Time-local compression over the distinct event `times` (ascending): a gap between two
+   * consecutive times is idle when no `busy` span covers it (datagrams in flight, faults),
+   * it is at least IDLE_MIN_MS, and it is IDLE_LOCAL_FACTOR times the rhythm of the
+   * IDLE_NEIGHBOURS gaps on each side (the larger of the two). An idle gap is drawn
+   * `idleLength` long; everything else is linear, 1 ms to 1 display unit.
+   */
+  static local(times: ArrayLike<number>, busy: readonly BusySpan[]): TimeScale {
+    const n = times.length;
+    if (n === 0) return TimeScale.linear(0, 1);
+    const t_min = times[0]!;
+    const t_max = times[n - 1]!;
+    if (t_max <= t_min) return TimeScale.linear(t_min, t_max);
+    // busy spans merged and sorted, walked alongside the gaps
+    const spans = [...busy].filter((b) => b.to_ms > b.from_ms).sort((a, b) => a.from_ms - b.from_ms);
+    const merged: BusySpan[] = [];
+    for (const b of spans) {
+      const last = merged[merged.length - 1];
+      if (last !== undefined && b.from_ms <= last.to_ms) merged[merged.length - 1] = { from_ms: last.from_ms, to_ms: Math.max(last.to_ms, b.to_ms) };
+      else merged.push(b);
+    }
+    const knotT = [t_min];
+    const knotU = [0];
+    const gaps: IdleGap[] = [];
+    let u = 0;
+    let lastT = t_min;
+    let span = 0;
+    for (let i = 1; i < n; i++) {
+      const a = times[i - 1]!;
+      const b = times[i]!;
+      const gap = b - a;
+      if (gap < IDLE_MIN_MS) continue;
+      while (span < merged.length && merged[span]!.to_ms <= a) span++;
+      // a busy span overlapping (a, b) keeps the gap linear
+      if (span < merged.length && merged[span]!.from_ms < b) continue;
+      const rhythm = Math.max(localRhythm(times, i - IDLE_NEIGHBOURS, i), localRhythm(times, i + 1, i + 1 + IDLE_NEIGHBOURS));
+      const keep = Math.max(IDLE_MIN_MS, IDLE_LOCAL_FACTOR * rhythm);
+      if (gap <= keep) continue;
+      if (a > lastT) {
+        u += a - lastT;
+        knotT.push(a);
+        knotU.push(u);
+      }
+      u += idleLength(gap, keep);
+      knotT.push(b);
+      knotU.push(u);
+      lastT = b;
+      gaps.push({ from_ms: a, to_ms: b });
+    }
+    if (t_max > lastT) {
+      knotT.push(t_max);
+      knotU.push(u + (t_max - lastT));
+    }
+    return new TimeScale(knotT, knotU, gaps);
   }
 
   /**

@@ -12,6 +12,8 @@ export interface RingNode {
 }
 
 export interface RingLookup {
+  /** position among the trace's lookups (0-based) */
+  readonly index: number;
   readonly node: string;
   readonly t: number;
   readonly target: string;
@@ -36,10 +38,24 @@ export function hasChord(events: readonly TraceEvent[]): boolean {
   return events.some((e) => e.kind === 'event' && e.name === 'joined' && typeof field<string>(e.data, 'id') === 'string' && field(e.data, 'successor') !== undefined);
 }
 
-export function chordRingAt(events: readonly TraceEvent[], cursor_ms: number): RingState {
+/** Every completed lookup (`lookup-result` with its path), in time order. */
+export function lookupsOf(events: readonly TraceEvent[]): RingLookup[] {
+  const out: RingLookup[] = [];
+  for (const e of events) {
+    if (e.kind !== 'event' || e.name !== 'lookup-result') continue;
+    const path = field<string[]>(e.data, 'path');
+    const succ = field<{ id: string }>(e.data, 'successor')?.id;
+    if (Array.isArray(path) && typeof succ === 'string') out.push({ index: out.length, node: e.node, t: e.t, target: String(field(e.data, 'target')), path: path.filter((x) => typeof x === 'string'), successor: succ });
+  }
+  return out;
+}
+
+/** The ring at `cursor_ms`; `lookup` is the last one before it unless one is given. */
+export function chordRingAt(events: readonly TraceEvent[], cursor_ms: number, chosen?: RingLookup): RingState {
   const nodes = new Map<string, RingNode>();
   let digits = 0;
   let lookup: RingLookup | undefined;
+  let lookups = 0;
   for (const e of events) {
     if (e.t > cursor_ms) break;
     if (e.kind !== 'event') continue;
@@ -69,12 +85,12 @@ export function chordRingAt(events: readonly TraceEvent[], cursor_ms: number): R
       case 'lookup-result': {
         const path = field<string[]>(d, 'path');
         const succ = field<{ id: string }>(d, 'successor')?.id;
-        if (Array.isArray(path) && typeof succ === 'string') lookup = { node: e.node, t: e.t, target: String(field(d, 'target')), path, successor: succ };
+        if (Array.isArray(path) && typeof succ === 'string') lookup = { index: lookups++, node: e.node, t: e.t, target: String(field(d, 'target')), path, successor: succ };
         break;
       }
     }
   }
-  return { nodes, digits, lookup };
+  return { nodes, digits, lookup: chosen ?? lookup };
 }
 
 /** Angle of an id on the ring, radians clockwise from 12 o'clock (ids compared by their top 13 hex digits). */

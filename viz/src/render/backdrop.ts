@@ -30,6 +30,10 @@ export function drawFaults(ctx: CanvasRenderingContext2D, vp: Viewport, faults: 
   return drawn;
 }
 
+/** Axis-break marks sit just right of the gutter, in the diagram, never on the axis labels. */
+export const BREAK_X_PX = GUTTER_PX + 1;
+const BREAK_W_PX = 8;
+
 export function drawIdleGaps(ctx: CanvasRenderingContext2D, vp: Viewport): void {
   const { from, to } = vp.visibleTimes();
   ctx.font = FONT;
@@ -38,17 +42,15 @@ export function drawIdleGaps(ctx: CanvasRenderingContext2D, vp: Viewport): void 
     if (g.to_ms < from || g.from_ms > to) continue;
     const y0 = vp.y(g.from_ms);
     const y1 = vp.y(g.to_ms);
-    // an axis break in the gutter always; a band with a label only when there is room
+    // an axis break (two short rules) always; a band with a label only when there is room
     ctx.fillStyle = COLORS.axisBreak;
-    ctx.fillRect(GUTTER_PX - 10, y0, 8, 1);
-    ctx.fillRect(GUTTER_PX - 10, Math.max(y0 + 2, y1), 8, 1);
+    ctx.fillRect(BREAK_X_PX, y0, BREAK_W_PX, 1);
+    ctx.fillRect(BREAK_X_PX, Math.max(y0 + 2, y1), BREAK_W_PX, 1);
     if (y1 - y0 < 14) continue;
     ctx.fillStyle = COLORS.idle;
     ctx.fillRect(GUTTER_PX, y0, vp.width_px - GUTTER_PX, y1 - y0);
-    {
-      ctx.fillStyle = COLORS.axisText;
-      ctx.fillText(`⋯ ${formatMs(g.to_ms - g.from_ms)} idle`, GUTTER_PX + 6, (y0 + y1) / 2 + 4);
-    }
+    ctx.fillStyle = COLORS.axisText;
+    ctx.fillText(`⋯ ${formatMs(g.to_ms - g.from_ms)} idle`, GUTTER_PX + 6 + BREAK_W_PX, (y0 + y1) / 2 + 4);
   }
 }
 
@@ -86,28 +88,46 @@ export function drawAxis(ctx: CanvasRenderingContext2D, vp: Viewport): void {
   const lo = Math.max(from, vp.scale.t_min);
   const hi = Math.min(to, vp.scale.t_max);
   if (!(hi > lo)) return;
-  // Ticks per stretch between idle gaps, so a compressed view still labels each busy run.
   const count = Math.max(2, (vp.height_px - HEADER_PX) / TICK_SPACING_PX);
   const step = tickStep(hi - lo, count);
+  const ticks_max = 400;
+  // candidates: the edges of each compressed gap first (they say where time jumps), then
+  // the round ticks outside every gap (inside one, time is not linear); placed in y order,
+  // each at least TICK_MIN_GAP_PX from the last, so no two labels overprint
+  const gaps = vp.scale.gaps.filter((g) => g.to_ms >= lo && g.from_ms <= hi);
+  const candidates: { t: number; edge: boolean }[] = [];
+  for (const g of gaps) {
+    if (g.from_ms >= lo) candidates.push({ t: g.from_ms, edge: true });
+    if (g.to_ms <= hi) candidates.push({ t: g.to_ms, edge: true });
+  }
+  let gi = 0;
+  let n = 0;
+  for (let t = Math.ceil(lo / step) * step; t <= hi && n < ticks_max; t += step, n++) {
+    while (gi < gaps.length && gaps[gi]!.to_ms <= t) gi++;
+    if (gi < gaps.length && gaps[gi]!.from_ms < t) continue;
+    candidates.push({ t, edge: false });
+  }
+  const ys = candidates.map((c) => ({ ...c, y: vp.y(c.t) })).filter((c) => c.y >= HEADER_PX + 6);
+  // gap edges win a clash: keep them, then add round ticks that clear every kept label
+  const kept: number[] = ys.filter((c) => c.edge).map((c) => c.y).sort((a, b) => a - b);
+  const clear = (y: number): boolean => kept.every((k) => Math.abs(k - y) >= TICK_MIN_GAP_PX);
+  const edges = kept.filter((y, i) => i === 0 || y - kept[i - 1]! >= TICK_MIN_GAP_PX);
+  kept.length = 0;
+  kept.push(...edges);
+  const labels: { t: number; y: number }[] = ys.filter((c) => c.edge && edges.includes(c.y));
+  for (const c of ys) {
+    if (c.edge || !clear(c.y)) continue;
+    kept.push(c.y);
+    labels.push(c);
+  }
   ctx.font = FONT;
   ctx.textAlign = 'right';
-  let lastY = -Infinity;
-  const ticks_max = 400;
-  let n = 0;
-  const labelAt = (t: number): void => {
-    const y = vp.y(t);
-    if (y - lastY < TICK_MIN_GAP_PX || y < HEADER_PX + 6) return;
-    lastY = y;
+  for (const l of labels) {
     ctx.fillStyle = COLORS.grid;
-    ctx.fillRect(GUTTER_PX, y, vp.width_px - GUTTER_PX, 1);
+    ctx.fillRect(GUTTER_PX, l.y, vp.width_px - GUTTER_PX, 1);
     ctx.fillStyle = COLORS.axisText;
-    ctx.fillText(formatMs(t), GUTTER_PX - 6, y + 4);
-  };
-  for (let t = Math.ceil(lo / step) * step; t <= hi && n < ticks_max; t += step, n++) {
-    // skip ticks swallowed by a compressed gap, but label the gap's far edge instead
-    labelAt(t);
+    ctx.fillText(formatMs(l.t), GUTTER_PX - 6, l.y + 4);
   }
-  for (const g of vp.scale.gaps) if (g.to_ms >= lo && g.to_ms <= hi) labelAt(g.to_ms);
 }
 
 export function drawHeader(ctx: CanvasRenderingContext2D, vp: Viewport, model: TraceModel): void {

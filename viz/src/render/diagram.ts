@@ -4,12 +4,12 @@
 // row between the same lanes are drawn once, so a 200,000-event overview stays fast.
 
 import type { FilterMasks } from '../model/filter.ts';
-import { lowerBound, type Datagram, type Mark, type TraceModel } from '../model/model.ts';
+import { ipOf, lowerBound, type Datagram, type Mark, type TraceModel } from '../model/model.ts';
 import type { PathCache } from '../model/path.ts';
 import { eventLabel } from '../model/describe.ts';
 import type { NatEvent } from '../trace/types.ts';
 import { COLORS, protoColor } from './colors.ts';
-import { LabelGate } from './labels.ts';
+import { LINE_PX, LabelGate, labelColumn } from './labels.ts';
 import { cluster, fitText, splitClusters, type LabelCluster } from './label-clusters.ts';
 import { PixelSet } from './pixel-set.ts';
 import { GUTTER_PX, HEADER_PX, PAD_PX, type Viewport } from './viewport.ts';
@@ -190,7 +190,7 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   }
   const gate = dc.labels;
   // drop reasons claim their label space first: they matter more than NAT rewrites
-  const dropLabelled = splitClusters(dropLabels.values()).filter((l) => gate.admit(`r${l.c.lane}`, l.y));
+  const dropLabelled = splitClusters(dropLabels.values()).filter((l) => gate.admitText(labelColumn(l.c.lane, 'right'), l.y + 4));
   // NAT translations: a diamond on the NAT lane, labelled with the rewrite when few.
   ctx.font = FONT;
   ctx.textAlign = 'left';
@@ -210,22 +210,27 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   const labelMax_px = laneW - 10;
   for (const l of splitClusters(hopLabels.values())) {
     const c = l.c;
-    const column = `r${c.lane}`;
+    const column = labelColumn(c.lane, 'right');
+    const baseline = l.y - 3;
     ctx.globalAlpha = l.future ? FUTURE_ALPHA : 1;
     if (l.n > 1) {
-      if (gate.admit(column, l.y)) ctx.fillText(fitText(ctx, `${l.n.toLocaleString('en-US')} × ${c.text}`, labelMax_px), c.x + 6, l.y - 3);
+      if (gate.admitText(column, baseline)) ctx.fillText(fitText(ctx, `${l.n.toLocaleString('en-US')} × ${c.text}`, labelMax_px), c.x + 6, baseline);
       continue;
     }
     const e = l.event as NatEvent;
     const [before, after] = e.dir === 'in' ? [e.dst, e.to_dst] : [e.src, e.to_src];
     const label = `${before}⇒${after}`;
     if (ctx.measureText(label).width <= labelMax_px) {
-      if (gate.admit(column, l.y)) ctx.fillText(label, c.x + 6, l.y - 3);
-    } else if (gate.admitLines(column, l.y, 2)) {
+      if (gate.admitText(column, baseline)) ctx.fillText(label, c.x + 6, baseline);
+    } else if (gate.admitText(column, baseline, 2)) {
       // a narrow lane gets the rewrite on two lines (before, then ⇒ after), never half of it
-      ctx.fillText(fitText(ctx, before, labelMax_px), c.x + 6, l.y - 3);
-      ctx.fillText(fitText(ctx, `⇒${after}`, labelMax_px), c.x + 6, l.y + 8);
-    } else if (gate.admit(column, l.y)) ctx.fillText(fitText(ctx, label, labelMax_px), c.x + 6, l.y - 3);
+      ctx.fillText(fitText(ctx, before, labelMax_px), c.x + 6, baseline);
+      ctx.fillText(fitText(ctx, `⇒${after}`, labelMax_px), c.x + 6, baseline + LINE_PX);
+    } else if (gate.admitText(column, baseline)) {
+      // no room for two lines: one, the before address whole and the after abbreviated
+      // (`10.0.1.2:5000⇒:49152` when it keeps the NAT's own IP)
+      ctx.fillText(fitText(ctx, `${before}⇒${abbreviateAfter(model, c.lane, before, after)}`, labelMax_px), c.x + 6, baseline);
+    }
   }
   // Drops: a red cross where the datagram died, with the reason.
   ctx.lineWidth = 2;
@@ -250,6 +255,17 @@ export function drawDatagrams(ctx: CanvasRenderingContext2D, vp: Viewport, dc: D
   ctx.globalAlpha = 1;
   if (dc.selected !== undefined && 'proto' in dc.selected) highlight(ctx, vp, dc.paths, dc.selected);
   return counts;
+}
+
+/**
+ * The "after" half of a NAT rewrite, shortened to `:port` when its IP is the NAT's own
+ * outside IP or the same as the "before" half's (what the reader already sees); else as is.
+ */
+export function abbreviateAfter(model: TraceModel, lane: number, before: string, after: string): string {
+  const ip = ipOf(after);
+  const own = model.lanes[lane]?.node?.outside ?? [];
+  if (ip === after || (ip !== ipOf(before) && !own.includes(ip))) return after;
+  return after.slice(after.lastIndexOf(':'));
 }
 
 /**
@@ -403,7 +419,7 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
       const text = fitText(ctx, markLabel(m), vp.laneWidth_px - 12);
       // NAT mappings label to the right (beside the translations), the rest to the left
       const right = e.kind === 'nat-map' || e.kind === 'nat-expire';
-      if (y < HEADER_PX || text === '' || !gate.admit(`${right ? 'r' : 'l'}${m.lane}`, y)) continue;
+      if (y < HEADER_PX || text === '' || !gate.admitText(labelColumn(m.lane, right ? 'right' : 'left'), y + 4)) continue;
       const x = vp.x(m.lane);
       ctx.globalAlpha = e.t > dc.cursor_ms ? FUTURE_ALPHA + 0.1 : 1;
       ctx.fillStyle = markColor(m);

@@ -1,11 +1,13 @@
-// Charts over time from `stats` events: one small line chart per numeric field (rtt_ms,
-// cwnd_bytes, goodput, loss, ...), a line per node, and the replay cursor as a rule.
+// Charts over time from `stats` events. rudp's samples get the qvis-style transport chart
+// (transport-chart.ts); other stats one small line chart per numeric field, a line per node,
+// and the replay cursor as a rule.
 
 import { brushX, line, scaleLinear, select, type D3BrushEvent, type ScaleLinear, type Selection } from 'd3';
 import type { TraceModel } from '../model/model.ts';
 import { NODE_PALETTE } from '../render/colors.ts';
 import { formatMs } from '../model/describe.ts';
 import { h } from './dom.ts';
+import { flowsOf, isTransport, TransportChart } from './transport-chart.ts';
 
 const CHARTS_MAX = 6;
 const POINTS_MAX = 1500;
@@ -36,8 +38,14 @@ export class ChartsPanel {
     window: Selection<SVGRectElement, unknown, null, undefined>;
   }[] = [];
 
+  private readonly transport: TransportChart | undefined;
+
   /** `onBrush(from, to)`: a time range brushed on any chart (the diagram zooms to it). */
   constructor(host: HTMLElement, model: TraceModel, onBrush: (from_ms: number, to_ms: number) => void = () => undefined) {
+    if (isTransport(model.stats)) {
+      this.transport = new TransportChart(host, flowsOf(model.stats), onBrush);
+      return;
+    }
     const all = new Map<string, Series>();
     for (const e of model.stats) {
       const fields: [string, number][] = [];
@@ -115,7 +123,12 @@ export class ChartsPanel {
     }
   }
 
+  dispose(): void {
+    this.transport?.dispose();
+  }
+
   update(cursor_ms: number, from_ms?: number, to_ms?: number): void {
+    if (this.transport !== undefined) return this.transport.update(cursor_ms, from_ms, to_ms);
     for (const c of this.cursors) {
       c.rule.attr('x1', c.x(cursor_ms)).attr('x2', c.x(cursor_ms));
       if (from_ms !== undefined && to_ms !== undefined) {

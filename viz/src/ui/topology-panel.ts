@@ -14,6 +14,8 @@ const TOP_PX = 26;
 const STAGGER_BELOW_PX = 90;
 /** Longest node name shown in full. */
 const NAME_CHARS_MAX = 14;
+/** Nodes closer than this to the panel's edge anchor their texts inwards. */
+const EDGE_PX = 46;
 
 export class TopologyPanel {
   private readonly labels = new Map<string, SVGTextElement>();
@@ -43,8 +45,11 @@ export class TopologyPanel {
       const color = l.type === 'nat' ? COLORS.laneNat : l.type === 'server' ? COLORS.laneServer : '#5b6570';
       if (l.type === 'nat') g.append('rect').attr('x', -9).attr('y', -9).attr('width', 18).attr('height', 18).attr('fill', color);
       else g.append('circle').attr('r', 8).attr('fill', color);
-      g.append('text').attr('y', 21).attr('text-anchor', 'middle').attr('font-size', 10).attr('font-weight', 'bold').text(l.name.length > NAME_CHARS_MAX ? `${l.name.slice(0, NAME_CHARS_MAX - 1)}…` : l.name).append('title').text(l.name);
-      const counts = g.append('text').attr('y', 33).attr('text-anchor', 'middle').attr('font-size', 9).attr('fill', '#5b6570').attr('data-node', l.name);
+      // nodes near an edge anchor their texts inwards, so no name or count is clipped
+      const anchor = p.x < EDGE_PX ? 'start' : p.x > WIDTH_PX - EDGE_PX ? 'end' : 'middle';
+      const dx = anchor === 'start' ? -10 : anchor === 'end' ? 10 : 0;
+      g.append('text').attr('x', dx).attr('y', 21).attr('text-anchor', anchor).attr('font-size', 10).attr('font-weight', 'bold').text(l.name.length > NAME_CHARS_MAX ? `${l.name.slice(0, NAME_CHARS_MAX - 1)}…` : l.name).append('title').text(l.name);
+      const counts = g.append('text').attr('x', dx).attr('y', 33).attr('text-anchor', anchor).attr('font-size', 9).attr('fill', '#5b6570').attr('data-node', l.name);
       this.labels.set(l.name, counts.node()!);
     }
   }
@@ -61,7 +66,7 @@ export class TopologyPanel {
       el.textContent = '';
       for (const [i, line] of [first, second].entries()) {
         const span = document.createElementNS('http://www.w3.org/2000/svg', 'tspan');
-        span.setAttribute('x', '0');
+        span.setAttribute('x', el.getAttribute('x') ?? '0');
         span.setAttribute('dy', i === 0 ? '0' : '10');
         span.textContent = line;
         el.append(span);

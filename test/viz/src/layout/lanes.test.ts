@@ -29,6 +29,21 @@ describe('layoutLanes', () => {
     expect(layoutLanes(topology, []).map((l) => l.name)).toEqual(['h', 'home-nat', 'cgnat', 's']);
   });
 
+  it('splits the homes behind one carrier NAT around it, so no home path crosses the other home (issue 14 defect 5)', () => {
+    // nat/cgnat's topology: two homes behind one carrier NAT, two servers
+    const topology: Topology = {
+      nodes: [nat('cgn', 'internet', 'cgn-lan'), nat('home-a', 'cgn-lan', 'home-a-lan'), nat('home-c', 'cgn-lan', 'home-c-lan'), host('s1', 'internet', 'server'), host('s2', 'internet', 'server'), host('a', 'home-a-lan'), host('c', 'home-c-lan')],
+      realms: [{ name: 'internet' }, { name: 'cgn-lan', gateway: 'cgn' }, { name: 'home-a-lan', gateway: 'home-a' }, { name: 'home-c-lan', gateway: 'home-c' }],
+    };
+    const names = layoutLanes(topology, []).map((l) => l.name);
+    expect(names).toEqual(['a', 'home-a', 'cgn', 'home-c', 'c', 's1', 's2']);
+    const at = (n: string): number => names.indexOf(n);
+    const between = (x: string, from: string, to: string): boolean => Math.min(at(from), at(to)) < at(x) && at(x) < Math.max(at(from), at(to));
+    for (const [home, host, other] of [['home-a', 'a', ['c', 'home-c']], ['home-c', 'c', ['a', 'home-a']]] as const) {
+      for (const o of other) expect(between(o, host, home) || between(o, home, 'cgn'), `${o} lies on ${host}'s way to cgn`).toBe(false);
+    }
+  });
+
   test.prop([fc.array(fc.record({ name: fc.string({ maxLength: 3 }), type: fc.constantFrom('host', 'nat', 'server'), realm: fc.string({ maxLength: 2 }), inside: fc.string({ maxLength: 2 }) }), { maxLength: 12 }), fc.array(fc.string({ maxLength: 3 }), { maxLength: 5 })])(
     'every distinct node gets exactly one lane, even in a malformed topology',
     (raw, extra) => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { registry } from '../../../../scenarios/index.ts';
 import { runScenario } from '../../../../scenarios/runner.ts';
 import { parseTrace } from '../../../../viz/src/trace/parse.ts';
-import { angleOf, chordRingAt, hasChord } from '../../../../viz/src/model/chord-ring.ts';
+import { angleOf, chordRingAt, hasChord, lookupsOf } from '../../../../viz/src/model/chord-ring.ts';
 
 describe('chord ring model (viewer)', () => {
   it('rebuilds the ring of chord/dict from its trace', async () => {
@@ -42,8 +42,17 @@ describe('chord ring model (viewer)', () => {
       ev(3, 'a', 'lookup-result', { op: 1, target: '70', successor: { id: '80', addr: 'y' }, hops: 1, path: ['40'], timeouts: 0 }),
       ev(4, 'b', 'left', {}),
     ];
-    expect(chordRingAt(events, 3).lookup).toEqual({ node: 'a', t: 3, target: '70', path: ['40'], successor: '80' });
+    expect(chordRingAt(events, 3).lookup).toEqual({ index: 0, node: 'a', t: 3, target: '70', path: ['40'], successor: '80' });
     expect(chordRingAt(events, 2).lookup).toBeUndefined();
     expect([...chordRingAt(events, 4).nodes.keys()]).toEqual(['a']);
+    // every lookup, in order; a chosen one replaces the cursor's default
+    const more = [...events, ev(5, 'a', 'lookup-result', { target: '20', successor: { id: '10' }, path: [] })];
+    const all = lookupsOf(more);
+    expect(all.map((l) => [l.index, l.t, l.target])).toEqual([
+      [0, 3, '70'],
+      [1, 5, '20'],
+    ]);
+    expect(chordRingAt(more, 9).lookup?.index).toBe(1);
+    expect(chordRingAt(more, 9, all[0]).lookup?.index).toBe(0);
   });
 });
