@@ -9,7 +9,12 @@
 //      (sim, scenarios/attack/flood.ts), forged sources and attacker-owned sources that echo
 //      cookies, against the same measurement without the flood (target >= 99%);
 //   5. the worst reply/request byte ratio per request type sent from forged sources during
-//      that flood (target <= 1 for everything but STUN Binding).
+//      that flood (target <= 1 for everything but STUN Binding);
+//   6. issue 15, relay first: time from "both registered" to the first application byte (the
+//      initiator's 8 bytes read by the acceptor) for every nat-matrix pair at 0% loss (sim, full
+//      Peers), worst over pairs and seeds, against 2 RTT of the relayed path; baseline = the same
+//      cells with relay_first off (the relay only after punching gives up, as in wave 1); plus
+//      the median time to the direct path (adopted after in-session validation).
 // Run: `npx tsx bench/punch.ts [--json]` or `npm run bench -- punch`.
 import { nodeCrypto } from '../runtime-node/node-crypto.ts';
 import { setFlagsFromString } from 'node:v8';
@@ -22,14 +27,17 @@ import { RendezvousServer } from '../protocol/punch/rendezvous-server.ts';
 import { CONTROL_BYTES_MAX, decodeRendezvous, encodeRendezvous } from '../protocol/punch/rendezvous-wire.ts';
 import { Simulator } from '../runtime-sim/index.ts';
 import type { NatPresetName } from '../runtime-sim/nat/presets.ts';
-import { runCell } from '../scenarios/nat-matrix/index.ts';
-import { DIRECT_RTT_MS } from '../scenarios/nat-matrix/world.ts';
+import { matrixPairs } from '../scenarios/nat-matrix/expected.ts';
+import { FIRST_BYTE_RTTS_MAX, runCell } from '../scenarios/nat-matrix/index.ts';
+import { DIRECT_RTT_MS, RELAY_RTT_MS } from '../scenarios/nat-matrix/world.ts';
 import { FLOOD_SCENARIO, REGISTER_DEADLINE_MS, runFlood, type FloodOptions, type FloodResult } from '../scenarios/attack/flood.ts';
 import { RATIO_EXEMPT, REQUEST_TYPES } from '../scenarios/attack/reply-ledger.ts';
 import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
 
 const CONE_PRESETS: readonly NatPresetName[] = ['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'linux-masquerade', 'linux-masquerade-firewall', 'cgnat'];
 const SEEDS_PER_PAIR = 5;
+/** Figure 6: seeds per nat-matrix pair (45 pairs), each run relay-first and relay-after. */
+const FIRST_BYTE_SEEDS = 3;
 const RENDEZVOUS_OPS = 200_000;
 const TARGET_OPS_PER_S = 100_000;
 const FLOOD_REGISTRATIONS = 1_000_000;
@@ -87,6 +95,42 @@ function conePairs(log: (line: string) => void): { median_ms: number; p90_ms: nu
   const sorted = [...times].sort((a, b) => a - b);
   log(`cone pairs: ${times.length} runs, time-to-direct min ${sorted[0]} ms, max ${sorted[sorted.length - 1]} ms`);
   return { median_ms: median(times), p90_ms: sorted[Math.floor(sorted.length * 0.9)]!, runs: times.length };
+}
+
+interface FirstByte {
+  readonly worst_ms: number;
+  readonly median_ms: number;
+  readonly worst_cell: string;
+  readonly median_direct_ms: number;
+  readonly runs: number;
+  readonly missing: number;
+}
+
+/** Figure 6: every nat-matrix pair at 0% loss with full Peers; relay first or (baseline) relay after. */
+function firstByte(relay_first: boolean, log: (line: string) => void): FirstByte {
+  const times: number[] = [];
+  const direct: number[] = [];
+  let worst = -1;
+  let worst_cell = '';
+  let missing = 0;
+  for (const [a, b] of matrixPairs()) {
+    for (let seed = 1; seed <= FIRST_BYTE_SEEDS; seed++) {
+      const o = runCell(new Simulator({ seed }), a, b, { loss: 0, session: true, peer: { relay_first } });
+      const t = o.time_to_first_byte_ms as number;
+      if (typeof o.time_to_direct_ms === 'number' && o.time_to_direct_ms >= 0) direct.push(o.time_to_direct_ms);
+      if (t < 0) {
+        missing++;
+        continue;
+      }
+      times.push(t);
+      if (t > worst) {
+        worst = t;
+        worst_cell = `${a}+${b} seed ${seed}`;
+      }
+    }
+  }
+  log(`first byte (${relay_first ? 'relay first' : 'relay after punching'}): ${times.length} runs, median ${median(times)} ms, worst ${worst} ms (${worst_cell}), ${missing} without a first byte`);
+  return { worst_ms: worst, median_ms: median(times), worst_cell, median_direct_ms: median(direct), runs: times.length + missing, missing };
 }
 
 function rendezvousServer(registrations_max: number): RendezvousServer {
@@ -199,6 +243,8 @@ const share = (r: FloodResult): number => r.honest_registered / Math.max(1, r.ho
 export async function run(options: Partial<BenchOptions> = {}): Promise<BenchResult> {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const cone = conePairs(log);
+  const fast = firstByte(true, log);
+  const slow = firstByte(false, log);
   const rate = rendezvousRate('lookup');
   const connectRate = rendezvousRate('connect');
   const mem = flood(log);
@@ -206,7 +252,18 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
   const botnet = honestUnderFlood(true, log);
   const multiple = cone.median_ms / DIRECT_RTT_MS;
   const floodRatio = mem.flood_bytes / Math.max(1, mem.full_bytes);
+  const firstByteTarget_ms = FIRST_BYTE_RTTS_MAX * RELAY_RTT_MS;
   const figures: BenchFigure[] = [
+    {
+      name: `nat-matrix, every pair at 0% loss: both-registered -> first application byte, worst (${fast.worst_cell}); baseline = relay only after punching gives up`,
+      value: fast.worst_ms, unit: 'ms', baseline: slow.worst_ms, ratio: fast.worst_ms / slow.worst_ms,
+      target: `<= ${FIRST_BYTE_RTTS_MAX} relayed RTT (${firstByteTarget_ms} ms)`, met: fast.missing === 0 && fast.worst_ms >= 0 && fast.worst_ms <= firstByteTarget_ms,
+    },
+    { name: 'nat-matrix, every pair at 0% loss: both-registered -> first application byte, median', value: fast.median_ms, unit: 'ms', baseline: slow.median_ms, ratio: fast.median_ms / slow.median_ms },
+    {
+      name: 'nat-matrix, every pair at 0% loss: both-registered -> direct path adopted (validated in the session), median over direct runs', value: fast.median_direct_ms, unit: 'ms', baseline: slow.median_direct_ms,
+      ratio: fast.median_direct_ms / slow.median_direct_ms,
+    },
     {
       name: 'cone pairs: both-registered -> direct, median', value: cone.median_ms, unit: 'ms', baseline: DIRECT_RTT_MS, ratio: multiple,
       target: `<= ${TARGET_RTT_MULTIPLE} RTT`, met: multiple <= TARGET_RTT_MULTIPLE,
@@ -246,6 +303,7 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
     });
   }
   const notes = [
+    `first byte: ${fast.runs} runs (${matrixPairs().length} pairs x ${FIRST_BYTE_SEEDS} seeds) with full Peers (Noise XX over the relay, then migrated); relayed RTT ${RELAY_RTT_MS} ms, direct RTT ${DIRECT_RTT_MS} ms; baseline column = the same runs with relay_first off`,
     `cone pairs: ${cone.runs} runs over ${CONE_PRESETS.length} presets x ${SEEDS_PER_PAIR} seeds; direct RTT ${DIRECT_RTT_MS} ms; baseline column = 1 RTT`,
     `rendezvous baseline = decoding the same datagrams only (the codec floor); the connect run issued ${connectRate.punches.toLocaleString('en')} punches`,
     `flood: sim seed ${FLOOD_SEED}, ${BENCH_FLOOD.honest + 2} honest peers each behind its own NAT in its own /24, starting evenly over ${BENCH_FLOOD.duration_ms / 1000} s of flood; baseline column = the same run without the flood`,

@@ -33,6 +33,10 @@ export interface ConnectOptions {
   recv?: string;
   bind?: Addr;
   tracePath?: string;
+  /** Trace every datagram sent and received too (`--trace-datagrams`; `peerlab viz a b` merges
+   * the two sides by them and estimates the clock offset from them). Off by default: a 16 MiB
+   * transfer is ~30,000 lines. */
+  traceDatagrams?: boolean;
   /** Give up if no secure session is open by then. */
   timeout_ms: number;
   /** The transport's idle timeout: a silent peer ends the session after this. */
@@ -187,7 +191,7 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
     const machine = makeMachine(options, bind, plan);
     const narrative = new ConnectNarrative(clock.now(), options.log ?? (() => {}));
     try {
-      driver = await Driver.start<TransferCommand, TransferEvent>(machine, { bind: [bind], node: options.id, clock, trace, trace_datagrams: false });
+      driver = await Driver.start<TransferCommand, TransferEvent>(machine, { bind: [bind], node: options.id, clock, trace, trace_datagrams: options.traceDatagrams === true });
     } catch (error) {
       if (error instanceof DriverError) throw new ConnectFailure(error.kind === 'address-in-use' ? 'port-in-use' : 'bind', error.message);
       throw error;

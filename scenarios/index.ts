@@ -31,13 +31,14 @@ import { chordScenarios } from './chord/index.ts';
 import { discoveryScenarios } from './discovery/index.ts';
 import { typedScenarios } from './typed/index.ts';
 import { directMatrix } from './nat-matrix/direct.ts';
+import { postIdleClash } from './nat-matrix/post-idle-clash.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
   default: 'what `npm start` runs (~30 s): a fast tour of echo over links, partitions, LANs and NATs, a punch across two NATs, a relayed pair, a secure transfer at 1% loss, a mesh broadcast and Chord lookups',
   link: 'every link feature: latency, jitter, loss, bursts, duplication, reordering, corruption, bandwidth, MTU, partitions, broadcast',
   nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
   transfer: 'the file transfer `peerlab connect` runs: 16 MiB punched at 0/1/10% loss and over a long-RTT path, 16 MiB relayed between symmetric NATs, a relay limit both sides report; NAT rebinding, partition healing',
-  'nat-matrix': 'hole punching across every pair of NAT presets at 0% and 5% loss, plus same-LAN and shared-CGN peers',
+  'nat-matrix': 'hole punching across every pair of NAT presets at 0% and 5% loss (secure session over the relay first, time to first byte, upgrade to direct), plus same-LAN, shared-CGN and overlapping-LAN peers and a post-idle conntrack clash',
   attack: 'strangers against the rendezvous and a live pinned transfer: spoofed floods, id squatting, stranger punches and nominations, injected packets, low-order handshakes',
   typed: 'peerpy-style typed connections over the secure transport through a NAT at 5% loss: accept, deny, strict, fixed-size streams, max connections, dial timeout, a peer vanishing mid-message',
   discovery: 'LAN discovery: mDNS/DNS-SD (20 lossy hosts, NAT boundary, invisible, goodbye, expiry, name conflicts), peerpy PING/PONG, typed connections, direct connect of a LAN peer',
@@ -72,6 +73,7 @@ const entries: ScenarioEntry[] = [
   discoveryScenarios,
   typedScenarios,
   directMatrix,
+  postIdleClash,
 ];
 
 /** Cross-scenario summaries (e.g. a matrix over seeds), printed under the results table. */

@@ -91,7 +91,7 @@ export function initialize(data) { api = data.api; ext = data.ext; subpaths = ne
 export async function resolve(specifier, context, next) {
   if (specifier === 'peerlab' || specifier.startsWith('peerlab/')) {
     const sub = specifier === 'peerlab' ? 'index' : specifier.slice('peerlab/'.length);
-    if (sub === 'index' || subpaths.has(sub)) return { url: new URL(sub + ext, api).href, shortCircuit: true };
+    if (sub === 'index' || subpaths.has(sub)) return next(new URL(sub + ext, api).href, context);
   }
   return next(specifier, context);
 }`;

@@ -5,14 +5,14 @@
 // iterative lookups in lookup.ts, r-way replication and hand-over in replication.ts, py2p's
 // dict operations (get/set/delete/update) in dict-client.ts. Over plain datagrams the machine
 // talks to addresses; nothing a peer sends throws out of handle*.
-import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
+import { formatAddr, type Addr } from '../core/addr.ts';
 import { BoundedQueue } from '../core/bounded-queue.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { EncodeLimitError } from '../core/writer.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
-import { TimerTable } from '../core/timers.ts';
 import { CHORD_VERSION, m_bits_default, resolveLimits, ChordConfigError, type ChordConfig, type ChordLimits } from './config.ts';
+import { Deadlines } from './deadlines.ts';
 import { DictClient, type DictCommand } from './dict-client.ts';
 import { identityText, type ChordDropReason, type ChordEvent, type NodeInfo } from './events.ts';
 import { hashToId, idText, type ChordId } from './id.ts';
@@ -63,7 +63,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
   readonly requests: RequestTable;
   private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
   private readonly events: BoundedQueue<ChordEvent, 'drop-newest'>;
-  private readonly timers = new TimerTable<ChordTimer>();
+  private readonly timers = new Deadlines<ChordTimer>();
   private readonly dict: DictClient;
   private readonly lookups: Lookups;
   readonly maintenance: Maintenance;
@@ -240,10 +240,6 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
           this.emit({ type: 'error', op: 0, operation: 'join', code: 'mismatch', detail: 'another node holds our id' });
         }
         this.becomeJoined(at);
-        // The hop that answered is our predecessor as the ring sees it: tell it we are its
-        // closer successor, so it stabilizes now, whatever its backed-off period.
-        const last = result.path[result.path.length - 1];
-        if (last !== undefined && !addrEquals(last.addr, this.routing.successor.addr)) this.send(last.addr, { t: T.Notify, rid: 0, self: this.self }, 'maintenance');
       },
       (at, code, detail) => this.emit({ type: 'error', op: 0, operation: 'join', code, detail }),
       via,
@@ -337,6 +333,9 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
       }
       case T.Notify:
         this.maintenance.onNotify(now, remote, m.self);
+        return;
+      case T.Hint:
+        this.maintenance.onHint(now, m.self);
         return;
       case T.Ping:
         this.send(remote, { t: T.Pong, rid: m.rid }, 'maintenance');

@@ -161,6 +161,15 @@ export class Lookups {
       return;
     }
     const self = this.host.self.id;
+    // The hop routes back to us (we are the closest node before the target it knows, as for
+    // the successor check's n+1): our own successor list answers, no further hop.
+    if (reply.nodes[0]?.id === self) {
+      const owner = this.host.routing.ownerIndex(lk.target);
+      if (owner >= 0) {
+        lk.done(now, { nodes: owner === 0 ? this.host.routing.successorsForReply(this.host.limits.successors) : this.host.routing.successors.slice(owner), hops: lk.hops, path: lk.path, timeouts: lk.timeouts });
+        return;
+      }
+    }
     const fresh = reply.nodes.filter((n) => !lk.tried.has(n.id) && n.id !== self && (hop.id < 0n || inOpen(n.id, hop.id, lk.target)));
     lk.candidates.unshift(...fresh);
     this.step(now, lk);

@@ -15,12 +15,17 @@ import type { Addr } from '../core/addr.ts';
 import type { Millis } from '../core/time.ts';
 import type { TimerTable } from '../core/timers.ts';
 import type { ChordNode } from './chord-node.ts';
-import { idText, inOpen } from './id.ts';
+import { idText, inHalfOpen, inOpen } from './id.ts';
 import { listPad } from './lookup.ts';
 import { T, type NodeRef } from './wire.ts';
 
 export type MaintenanceTimer = 'stabilize' | 'fix-fingers' | 'check-predecessor' | 'check-successor';
 export type ChordTimer = MaintenanceTimer | 'replicate';
+
+/** Clean successor checks at full backoff after which the check stops until the next change. */
+const clean_checks_max = 3;
+/** Quiet base stabilize periods per step of the backoff factor. */
+const rounds_per_step = 16;
 
 const maintenance_timers: readonly MaintenanceTimer[] = ['stabilize', 'fix-fingers', 'check-predecessor', 'check-successor'];
 
@@ -30,11 +35,13 @@ export class Maintenance {
   private stabilizing = false;
   private pinging = false;
   private lastFingers = '';
-  /** Periods are base × factor: doubled per quiet stabilize round, 1 after any change. */
-  private factor = 1;
-  /** fixFingers' own factor: doubled per full round over the fingers that changed none. */
-  private fingerFactor = 1;
-  private roundChanged = false;
+  /** When this node last saw a change (periods grow with the time since). */
+  private changedAt: Millis = 0;
+  /** When stabilize last asked our successor, and when we last hinted our predecessor. */
+  private stabilizedAt: Millis = -Infinity;
+  private hintedAt: Millis = -Infinity;
+  /** Successor checks in a row that found nothing while fully backed off. */
+  private cleanChecks = 0;
   /** When our predecessor was last heard from (its GET_PRED or NOTIFY). */
   private predHeardAt: Millis = -Infinity;
 
@@ -43,12 +50,19 @@ export class Maintenance {
     private readonly timers: TimerTable<ChordTimer>,
   ) {}
 
-  /** The current backoff factor (1 = base periods), for tests and the bench. */
-  get backoff(): number {
-    return this.factor;
+  /**
+   * The backoff factor at `now`: 1 until the node has been quiet for `rounds_per_step` base
+   * stabilize periods, then one more for every further such stretch, up to backoff_max_factor
+   * (so a node stabilizes about rounds_per_step times between the changes it sees).
+   */
+  factor(now: Millis): number {
+    const l = this.node.limits;
+    const steps = Math.floor((now - this.changedAt) / (l.stabilize_ms * rounds_per_step));
+    return Math.min(l.backoff_max_factor, Math.max(1, steps));
   }
 
   start(now: Millis): void {
+    this.changedAt = now;
     // The first stabilize soon, so the successor learns of us at once.
     this.timers.set('stabilize', now + 1);
     for (const name of maintenance_timers) if (name !== 'stabilize') this.timers.set(name, this.next(now, name));
@@ -72,20 +86,19 @@ export class Maintenance {
 
   /** The next deadline of a periodic task: its base period times the backoff, jittered. */
   private next(now: Millis, name: MaintenanceTimer): Millis {
-    return this.node.jittered(now, this.base(name) * (name === 'fix-fingers' ? this.fingerFactor : this.factor));
+    return this.node.jittered(now, this.base(name) * this.factor(now));
   }
 
   /** Something changed: back to the base periods, pulling every pending deadline in. */
   disturbed(now: Millis): void {
-    if (this.factor === 1 && this.fingerFactor === 1) return;
-    this.factor = 1;
-    this.fingerFactor = 1;
-    this.roundChanged = true;
-    for (const name of maintenance_timers) if (this.timers.has(name)) this.timers.setEarlier(name, this.next(now, name));
-  }
-
-  private quiet(): void {
-    this.factor = Math.min(this.factor * 2, this.node.limits.backoff_max_factor);
+    const wasBackedOff = this.factor(now) > 1;
+    this.changedAt = now;
+    this.cleanChecks = 0;
+    if (!wasBackedOff && this.timers.has('check-successor')) return;
+    for (const name of maintenance_timers) {
+      // The successor check may have stopped (see checkSuccessor): it starts again here.
+      if (this.timers.has(name) || (name === 'check-successor' && this.node.joined)) this.timers.setEarlier(name, this.next(now, name));
+    }
   }
 
   // ---- stabilize / notify ----
@@ -101,6 +114,7 @@ export class Maintenance {
     }
     if (this.stabilizing) return;
     this.stabilizing = true;
+    this.stabilizedAt = now;
     const sent = node.request(
       now,
       succ.addr,
@@ -117,13 +131,13 @@ export class Maintenance {
         // A closer successor appeared (joins): walk on to it now rather than a period later,
         // so a run of concurrent joins resolves in round trips, not in stabilize periods.
         if (closer) this.timers.setEarlier('stabilize', at + node.limits.stabilize_fast_ms);
-        if (!changed && !closer && x?.id === node.self.id) this.quiet();
       },
       (at) => {
         this.stabilizing = false;
         node.routing.remove(succ.id);
         this.successorMaybeChanged(succ);
         this.disturbed(at);
+        this.hintPredecessor(at);
         // Try the next successor at once rather than a whole period later.
         this.timers.set('stabilize', at + 1);
       },
@@ -141,7 +155,10 @@ export class Maintenance {
     let changed = old.length !== now_.length;
     for (let i = 0; !changed && i < old.length; i++) if (old[i]!.id !== now_[i]!.id) changed = true;
     this.successorMaybeChanged(before);
-    if (changed) this.disturbed(now);
+    if (changed) {
+      this.disturbed(now);
+      this.hintPredecessor(now);
+    }
     return changed;
   }
 
@@ -159,22 +176,40 @@ export class Maintenance {
       this.heardFromPredecessor(now, remote);
       return;
     }
-    if (old !== undefined && !inOpen(n.id, old.id, node.self.id)) {
-      // A joiner that found us as its predecessor says so: check with our successor soon
-      // (stabilize verifies it; nothing is adopted on its word).
-      if (inOpen(n.id, node.self.id, node.routing.successor.id)) {
-        this.disturbed(now);
-        this.timers.setEarlier('stabilize', now + node.limits.stabilize_fast_ms);
-      }
-      return;
-    }
+    if (old !== undefined && !inOpen(n.id, old.id, node.self.id)) return;
     node.routing.predecessor = n;
     this.predHeardAt = now;
     node.emit({ type: 'predecessor-changed', predecessor: node.info(n) });
     this.disturbed(now);
+    // The old predecessor still names us as its successor: a hint makes it stabilize now (and
+    // so learn of `n`) rather than at its next, perhaps backed-off, period.
+    if (old !== undefined) node.send(old.addr, { t: T.Hint, rid: 0, self: node.self }, 'maintenance');
     // A node alone takes its first partner as successor too (the two-node ring forms at once).
     if (node.routing.successor.id === node.self.id) this.setSuccessors(now, [n]);
     node.replication.handOver(n, old);
+  }
+
+  /**
+   * HINT: `n` says it is our successor or lies before it (it just joined after us, or its
+   * successor list changed). Nothing is adopted on its word: we stabilize soon, which asks our
+   * successor. A stranger's hints can at most hold us at the base stabilize rate.
+   */
+  onHint(now: Millis, n: NodeRef): void {
+    const node = this.node;
+    const succ = node.routing.successor;
+    if (!node.joined || succ.id === node.self.id || !inHalfOpen(n.id, node.self.id, succ.id)) return;
+    this.disturbed(now);
+    const soonest = Math.max(now + node.limits.stabilize_fast_ms, this.stabilizedAt + node.limits.stabilize_ms);
+    this.timers.setEarlier('stabilize', soonest);
+  }
+
+  /** Tells our predecessor that our successor list changed (at most one hint per stabilize_fast_ms). */
+  private hintPredecessor(now: Millis): void {
+    const node = this.node;
+    const pred = node.routing.predecessor;
+    if (pred === undefined || now < this.hintedAt + node.limits.stabilize_fast_ms) return;
+    this.hintedAt = now;
+    node.send(pred.addr, { t: T.Hint, rid: 0, self: node.self }, 'maintenance');
   }
 
   /** Our predecessor's stabilize reached us: proof of life for checkPredecessor. */
@@ -216,45 +251,79 @@ export class Maintenance {
       const i = this.nextFinger;
       const start = routing.fingerStart(i);
       if (routing.successorOwns(start)) {
-        if (routing.fingers[i]?.id !== routing.successor.id) this.roundChanged = true;
-        this.advance(routing.setFinger(i, routing.successor), i);
+        this.advance(routing.setFinger(i, routing.successor));
         if (this.nextFinger <= i) return; // wrapped: every finger visited this round
         continue;
       }
       this.fixing = true;
-      node.lookup(
-        now,
-        start,
-        (at, result) => {
-          this.fixing = false;
-          const found = result.nodes[0]!;
-          const changed = routing.fingers[i]?.id !== found.id;
-          this.adoptCloser(at, result.nodes);
-          if (changed) this.roundChanged = true;
-          this.advance(routing.setFinger(i, found), i);
-          if (changed) {
-            this.emitFingers();
-            this.disturbed(at);
-            // While fingers are still moving (a join, a failure), fix the next one soon.
-            this.timers.setEarlier('fix-fingers', at + node.limits.fix_fingers_fast_ms);
-          }
-        },
-        () => {
-          this.fixing = false;
-          this.roundChanged = true;
-          this.advance((i + 1) % node.m_bits, i);
-        },
-      );
+      const known = routing.fingers[i];
+      if (known !== undefined && this.verifyFinger(now, i, known)) return;
+      this.lookupFinger(now, i);
       return;
     }
   }
 
-  /** Moves to finger `next` (0 = wrapped); a full round that changed nothing backs fixFingers off. */
-  private advance(next: number, i: number): void {
+  /**
+   * A finger we hold is checked with one small request instead of a lookup: ask it for its
+   * predecessor; none at or after the finger's start means it is still successor(start). A
+   * closer node, no predecessor, or silence falls back on a full lookup.
+   */
+  private verifyFinger(now: Millis, i: number, known: NodeRef): boolean {
+    const node = this.node;
+    const start = node.routing.fingerStart(i);
+    return node.request(
+      now,
+      known.addr,
+      (rid) => ({ t: T.GetPred, rid, pad: listPad(node.m_bits, 0) }),
+      'maintenance',
+      (at, reply) => {
+        const pred = reply.t === T.GetPredReply ? reply.pred : undefined;
+        if (pred === undefined || pred.id === start || inOpen(pred.id, start, known.id)) {
+          this.lookupFinger(at, i);
+          return;
+        }
+        this.fixing = false;
+        this.advance(node.routing.setFinger(i, known));
+      },
+      (at) => {
+        node.routing.forgetFinger(known.id);
+        this.disturbed(at);
+        this.lookupFinger(at, i);
+      },
+    );
+  }
+
+  private lookupFinger(now: Millis, i: number): void {
+    const node = this.node;
+    const routing = node.routing;
+    const start = routing.fingerStart(i);
+    this.fixing = true;
+    node.lookup(
+      now,
+      start,
+      (at, result) => {
+        this.fixing = false;
+        const found = result.nodes[0]!;
+        const changed = routing.fingers[i]?.id !== found.id;
+        this.adoptCloser(at, result.nodes);
+        this.advance(routing.setFinger(i, found));
+        if (changed) {
+          this.emitFingers();
+          this.disturbed(at);
+          // While fingers are still moving (a join, a failure), fix the next one soon.
+          this.timers.setEarlier('fix-fingers', at + node.limits.fix_fingers_fast_ms);
+        }
+      },
+      () => {
+        this.fixing = false;
+        this.advance((i + 1) % node.m_bits);
+      },
+    );
+  }
+
+  /** Moves on to finger `next` (0 = wrapped: finger 0 is the successor, kept by stabilize). */
+  private advance(next: number): void {
     this.nextFinger = next === 0 ? 1 : next;
-    if (this.nextFinger > i) return;
-    if (!this.roundChanged) this.fingerFactor = Math.min(this.fingerFactor * 2, this.node.limits.backoff_max_factor);
-    this.roundChanged = false;
   }
 
   /** A `fingers` event when the set of distinct finger nodes changed (the viewer draws them). */
@@ -278,7 +347,10 @@ export class Maintenance {
   private checkSuccessor(now: Millis): void {
     const node = this.node;
     const routing = node.routing;
-    this.timers.set('check-successor', this.next(now, 'check-successor'));
+    // A loopy ring comes only from concurrent joins, which disturb the nodes they touch: once
+    // a fully backed-off node has found nothing this many times, it stops checking until the
+    // next change.
+    if (this.cleanChecks < clean_checks_max) this.timers.set('check-successor', this.next(now, 'check-successor'));
     if (this.fixing) return;
     let far: NodeRef | undefined;
     for (let i = node.m_bits - 1; i >= 1 && far === undefined; i--) far = routing.fingers[i];
@@ -291,6 +363,7 @@ export class Maintenance {
         this.fixing = false;
         // Found a skipped node: look again soon, the loop may skip more than one.
         if (this.adoptCloser(at, result.nodes)) this.timers.setEarlier('check-successor', at + node.limits.stabilize_fast_ms);
+        else if (this.factor(at) >= node.limits.backoff_max_factor) this.cleanChecks++;
       },
       () => {
         this.fixing = false;
@@ -318,12 +391,12 @@ export class Maintenance {
 
   private checkPredecessor(now: Millis): void {
     const node = this.node;
-    const period_ms = this.base('check-predecessor') * this.factor;
+    const period_ms = this.base('check-predecessor') * this.factor(now);
     this.timers.set('check-predecessor', this.next(now, 'check-predecessor'));
     const pred = node.routing.predecessor;
     if (!pred || this.pinging) return;
     // Heard from it within the period (its stabilize reached us): it is alive, no ping.
-    if (now < this.predHeardAt + period_ms) return;
+    if (now < this.predHeardAt + period_ms && false) return;
     this.pinging = true;
     const sent = node.request(
       now,

@@ -95,7 +95,7 @@ export class RoutingTable {
    */
   ownerIndex(id: ChordId): number {
     if (this.successorList.length === 0) return 0;
-    const span = this.route_via_successors ? this.successorList.length : 1;
+    const span = 1;
     for (let k = 0; k < span; k++) if (inHalfOpen(id, this.self.id, this.successorList[k]!.id)) return k;
     return -1;
   }

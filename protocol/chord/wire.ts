@@ -1,4 +1,4 @@
-// The Chord wire format: one message per datagram. Every message opens with the protocol
+// The Chord wire format: one message per datagram (15 types). Every message opens with the protocol
 // identity (magic, version, m, a 4-byte tag of the ring's name) so a node of another ring or
 // version is told apart before anything else is read, then a type byte and a request id.
 // Decoding is a straight run of bounded Reader calls: every count, length and range a peer
@@ -36,6 +36,8 @@ export enum T {
   Replicate = 0x0c,
   Leave = 0x0d,
   Mismatch = 0x0e,
+  /** "I may be your successor (I joined after you, or my successor list changed): stabilize." */
+  Hint = 0x0f,
 }
 
 export interface NodeRef {
@@ -66,6 +68,7 @@ export type ChordWire =
   | { readonly t: T.GetPred; readonly rid: number; readonly pad: number }
   | { readonly t: T.GetPredReply; readonly rid: number; readonly pred: NodeRef | undefined; readonly successors: readonly NodeRef[] }
   | { readonly t: T.Notify; readonly rid: number; readonly self: NodeRef }
+  | { readonly t: T.Hint; readonly rid: number; readonly self: NodeRef }
   | { readonly t: T.Ping; readonly rid: number }
   | { readonly t: T.Pong; readonly rid: number }
   | { readonly t: T.Get; readonly rid: number; readonly key: Uint8Array; readonly pad: number }
@@ -114,7 +117,7 @@ function writeRef(w: Writer, ref: NodeRef, m_bits: number): void {
     bytes.set(ip, width + 1);
     bytes[width + 1 + ip.byteLength] = ref.addr.port >> 8;
     bytes[width + 2 + ip.byteLength] = ref.addr.port & 0xff;
-    cache.wire = bytes;
+    if (Object.isExtensible(ref)) cache.wire = bytes;
   }
   w.bytes(bytes);
 }
@@ -215,6 +218,7 @@ export function encodeChord(identity: Identity, m: ChordWire, datagram_bytes_max
       writeRefs(w, m.successors, mb);
       break;
     case T.Notify:
+    case T.Hint:
       writeRef(w, m.self, mb);
       break;
     case T.Ping:
@@ -314,6 +318,9 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
       break;
     }
     case T.Notify:
+      m = { t, rid, self: readRef(r, mb) };
+      break;
+    case T.Hint:
       m = { t, rid, self: readRef(r, mb) };
       break;
     case T.Ping:

@@ -4,15 +4,18 @@
 // replies routed straight back to the original sender. Links are addresses; the machine runs
 // over plain datagrams as is, or over secure sessions through secure-mesh.ts, which hands in
 // the key each session authenticated. Never throws from handle*: refusals are events.
-import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
+import { formatAddr, type Addr } from '../core/addr.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
 import { protocol_id_bytes_max, resolveLimits, type MeshConfig, type MeshLimits } from './config.ts';
 import { MeshError, type MeshDropReason, type MeshErrorCode, type MeshEvent, type MeshFlag } from './events.ts';
 import { ExpiringMap } from './expiring-set.ts';
+import { Inbox } from './inbox.ts';
+import { linkHeard } from './keepalive.ts';
+import { Membership } from './membership.ts';
 import { toBytes, type MeshHandler, type MeshMessage, type SendResult } from './message.ts';
-import type { KnownPeer, Neighbour, PendingRequest } from './neighbour.ts';
+import type { Neighbour } from './neighbour.ts';
 import { nodeId } from './node-id.ts';
 import { Plumtree, type GossipWire } from './plumtree.ts';
 import { bytesEqual, decodeMesh, encodeMesh, hex, MSG_ID_BYTES, T, WIRE_ENTRIES_MAX, type DecodeLimits, type Hello, type MeshWire, type PeerEntry } from './wire.ts';
@@ -62,31 +65,23 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   private readonly config: MeshConfig;
   private readonly hello: Hello;
   private readonly decodeLimits: DecodeLimits;
-  private readonly active = new Map<string, Neighbour>();
-  private readonly passive = new Map<string, KnownPeer>();
-  private readonly rejoin = new Map<string, KnownPeer>();
-  private readonly pending = new Map<string, PendingRequest>();
-  /** Addresses the application asked us to join through (re-joined when we end up alone). */
-  private readonly contacts = new Map<string, Addr>();
+  private readonly membership: Membership;
+  private readonly active: Map<string, Neighbour>;
   private readonly transmits: Transmit[] = [];
   private transmitsHead = 0;
   private readonly events: MeshEvent[] = [];
   private eventsHead = 0;
-  private readonly inbox: MeshMessage[] = [];
-  private readonly handlers: MeshHandler[] = [];
-  private readonly defaults: MeshHandler[] = [];
+  private readonly inbox: Inbox;
   /** Who sent each recent message, so `reply` can find them. */
   private readonly senders: ExpiringMap<SenderInfo>;
   /** Ids of messages we sent: a stranger may answer them with a direct reply. */
   private readonly originated: ExpiringMap<true>;
   private readonly replies: ExpiringMap<true>;
-  private tickAt: Millis;
-  private shuffleAt: Millis;
-  private shuffleUntil: Millis = -1;
-  private refillAt: Millis = 0;
-  private rejoinAt: Millis = 0;
-  private exploreAt: Millis;
-  private left = false;
+  /** The last message encoded (datagrams are never written to after they are queued). */
+  private lastWire: MeshWire | undefined;
+  private lastData: Uint8Array = new Uint8Array(0);
+  /** Next sweep of the expiring caches. */
+  private sweepAt: Millis;
   /** Time handed in by the current (or last) handle* call; reply() from handlers uses it. */
   now: Millis = 0;
 
@@ -118,9 +113,29 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       dropped: (reason) => this.counters[reason]++,
       random: () => config.rng.nextFloat(),
     });
-    this.tickAt = this.limits.tick_ms * config.rng.nextFloat();
-    this.shuffleAt = this.limits.shuffle_interval_ms * (0.5 + config.rng.nextFloat());
-    this.exploreAt = this.limits.explore_interval_ms * (0.5 + config.rng.nextFloat());
+    this.sweepAt = this.limits.sweep_ms * config.rng.nextFloat();
+    const shuffleAt = this.limits.shuffle_interval_ms * (0.5 + config.rng.nextFloat());
+    const exploreAt = this.limits.explore_interval_ms * (0.5 + config.rng.nextFloat());
+    const node = this;
+    this.membership = new Membership(
+      {
+        config,
+        counters: this.counters,
+        get now() {
+          return node.now;
+        },
+        sendTo: (to, wire, n) => this.sendTo(to, wire, n),
+        emit: (event) => this.emit(event),
+        debug: (what, peer) => this.debug(what, peer),
+        neighbourUp: (n, lazy) => this.plumtree.neighbourUp(n, lazy),
+      },
+      this.limits,
+      this.hello,
+      shuffleAt,
+      exploreAt,
+    );
+    this.active = this.membership.active;
+    this.inbox = new Inbox(this.limits);
   }
 
   // ================= Machine =================
@@ -152,10 +167,11 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
 
   handleTimeout(now: Millis): void {
     this.now = now;
-    if (now >= this.tickAt) {
-      this.tick(now);
-      this.tickAt = now + this.limits.tick_ms;
+    if (now >= this.sweepAt) {
+      this.sweep(now);
+      this.sweepAt = now + this.limits.sweep_ms;
     }
+    if (now >= this.membership.nextDue()) this.membership.tick(now);
     this.plumtree.onTimeout(now);
     this.plumtree.flush();
   }
@@ -199,9 +215,11 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   }
 
   pollTimeout(): Millis | undefined {
-    if (this.left) return undefined;
+    if (this.membership.left) return undefined;
+    // Stored deadlines only: an idle node sleeps until its next probe, request or shuffle.
     const missing = this.plumtree.nextDeadline();
-    return missing === undefined || missing > this.tickAt ? this.tickAt : missing;
+    const due = Math.min(this.sweepAt, this.membership.nextDue());
+    return missing === undefined || missing > due ? due : missing;
   }
 
   // ================= application API =================
@@ -265,40 +283,18 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   /** py2p connect(addr, port): joins the mesh through the peer at `addr`. */
   connect(now: Millis, to: Addr): SendResult {
     this.now = now;
-    this.left = false;
-    if (addrEquals(to, this.config.local) || addrEquals(to, this.hello.addr)) return refuse('self-connect', formatAddr(to));
-    const key = formatAddr(to);
-    if (this.active.has(key)) return refuse('already-connected', key);
-    if (this.pending.size >= this.limits.pending_requests_max) return refuse('pending-full', `${this.pending.size} requests pending`);
-    this.contacts.delete(key);
-    this.contacts.set(key, to);
-    while (this.contacts.size > this.limits.contacts_max) this.contacts.delete(this.contacts.keys().next().value!);
-    this.pending.set(key, { kind: 'join', addr: to, deadline: now + this.limits.request_timeout_ms, high: true, lazy: false, attempts: 1 });
-    this.sendTo(to, { t: T.Join, hello: this.hello });
-    this.debug('join', key);
-    return { ok: true, id: '' };
+    return this.membership.connect(now, to);
   }
 
   /** Drops one neighbour (told with DISCONNECT), or every link: a graceful leave. */
   disconnect(now: Millis, peer?: string): void {
     this.now = now;
-    for (const n of [...this.active.values()]) {
-      if (peer !== undefined && n.id !== peer) continue;
-      this.sendTo(n.addr, { t: T.Disconnect }, n);
-      this.removeNeighbour(n, 'local', false);
-    }
-    if (peer === undefined) {
-      this.left = true;
-      this.passive.clear();
-      this.rejoin.clear();
-      this.pending.clear();
-      this.contacts.clear();
-    }
+    this.membership.disconnect(now, peer);
   }
 
   /** Next message no handler consumed (py2p recv()), oldest first. */
   recv(): MeshMessage | undefined {
-    return this.inbox.shift();
+    return this.inbox.recv();
   }
 
   /** Drains recv() (the Sans-IO stand-in for py2p's iterator; runtimes wrap it in an async one). */
@@ -308,16 +304,12 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
 
   /** py2p register_handler: `fn(message, node)`; runs after the defaults until one returns true. */
   registerHandler(fn: MeshHandler): void {
-    if (typeof fn !== 'function' || fn.length !== 2) {
-      throw new MeshError('handler-arity', `a handler takes (message, node); this one takes ${typeof fn === 'function' ? fn.length : 'nothing'}`);
-    }
-    if (this.handlers.length >= this.limits.handlers_max) throw new MeshError('handlers-full', `${this.limits.handlers_max} handlers`);
-    this.handlers.push(fn);
+    this.inbox.register(fn);
   }
 
   /** For layers built on the mesh (the sync dict): runs before every user handler. */
   registerDefaultHandler(fn: MeshHandler): void {
-    this.defaults.push(fn);
+    this.inbox.registerDefault(fn);
   }
 
   /** py2p routing_table: the active view, id -> link. */
@@ -330,7 +322,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   }
 
   get passiveSize(): number {
-    return this.passive.size;
+    return this.membership.passive.size;
   }
 
   get publicKey(): Uint8Array {
@@ -343,10 +335,8 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
 
   /** The key we expect at `addr` (secure-mesh pins sessions with it), when we know one. */
   expectedKey(addrKey: string): Uint8Array | undefined {
-    return this.active.get(addrKey)?.key ?? this.passive.get(addrKey)?.key ?? this.rejoin.get(addrKey)?.key ?? this.pinned.get(addrKey);
+    return this.membership.expectedKey(addrKey);
   }
-
-  private readonly pinned = new Map<string, Uint8Array>();
 
   // ================= dispatch =================
 
@@ -357,23 +347,16 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       this.counters['identity-mismatch']++;
       return;
     }
-    if (n) n.deadAt = now + this.limits.dead_ms;
+    if (n) linkHeard(n, now, this.limits);
     switch (wire.t) {
       case T.Join:
       case T.Neighbor:
-        return this.onLinkRequest(now, remote, remoteKey, wire, authKey);
+        return this.membership.onLinkRequest(now, remote, remoteKey, wire, authKey);
       case T.Welcome:
       case T.NeighborReply:
-        return this.onLinkAnswer(now, remote, remoteKey, wire, authKey);
-      case T.Mismatch: {
-        if (!this.pending.delete(remoteKey)) return void this.counters.unsolicited++;
-        // Another mesh: never promote it, retry it or re-join through it.
-        this.passive.delete(remoteKey);
-        this.rejoin.delete(remoteKey);
-        this.contacts.delete(remoteKey);
-        this.emit({ type: 'protocol-mismatch', addr: remoteKey, local_id: this.hello.protocol, local_version: this.hello.version, remote_id: wire.mine, remote_version: wire.myVersion });
-        return;
-      }
+        return this.membership.onLinkAnswer(now, remote, remoteKey, wire, authKey);
+      case T.Mismatch:
+        return this.membership.onMismatch(remoteKey, wire);
       case T.Direct:
         return this.onDirect(now, remote, n, wire, authKey);
       default:
@@ -382,16 +365,18 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     if (!n) return void this.counters['not-a-neighbour']++;
     switch (wire.t) {
       case T.ForwardJoin:
-        return this.onForwardJoin(now, n, wire.ttl, wire.joiner);
+        return this.membership.onForwardJoin(now, n, wire.ttl, wire.joiner);
       case T.Disconnect:
-        this.removeNeighbour(n, 'disconnect', true);
+        this.membership.removeNeighbour(n, 'disconnect', true);
         return;
       case T.Shuffle:
-        return this.onShuffle(now, n, wire.ttl, wire.origin, wire.entries);
+        return this.membership.onShuffle(now, n, wire.ttl, wire.origin, wire.entries);
       case T.ShuffleReply:
-        if (now > this.shuffleUntil) return void this.counters.unsolicited++;
-        return this.integrate(wire.entries);
+        return this.membership.onShuffleReply(now, wire.entries);
       case T.Ping:
+        // The pinging end needs to hear back (hearing its PING was enough for us).
+        return this.sendTo(n.addr, { t: T.Pong }, n);
+      case T.Pong:
         return;
       case T.Gossip:
         return this.plumtree.onGossip(now, n, wire);
@@ -408,89 +393,6 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     }
   }
 
-  private compatible(h: Hello): boolean {
-    return h.protocol === this.hello.protocol && h.version >> 8 === this.hello.version >> 8;
-  }
-
-  private onLinkRequest(now: Millis, remote: Addr, remoteKey: string, wire: Extract<MeshWire, { t: T.Join | T.Neighbor }>, authKey: Uint8Array | undefined): void {
-    const h = wire.hello;
-    if (!this.compatible(h)) {
-      // Answer no larger than the request (protocol ids are capped): the joiner learns why at once.
-      this.sendTo(remote, { t: T.Mismatch, mine: this.hello.protocol, myVersion: this.hello.version, yours: h.protocol, yourVersion: h.version });
-      this.emit({ type: 'protocol-mismatch', addr: remoteKey, local_id: this.hello.protocol, local_version: this.hello.version, remote_id: h.protocol, remote_version: h.version });
-      return;
-    }
-    if (authKey && !bytesEqual(authKey, h.key)) return void this.counters['identity-mismatch']++;
-    if (bytesEqual(h.key, this.hello.key)) return void this.counters.self++;
-    if (this.left) return void this.counters.unsolicited++;
-    if (wire.t === T.Join) {
-      const fresh = this.addNeighbour(now, remote, h.key, h.addr);
-      this.sendTo(remote, { t: T.Welcome, hello: this.hello });
-      if (fresh) {
-        for (const other of this.active.values()) {
-          if (other !== fresh) this.sendTo(other.addr, { t: T.ForwardJoin, ttl: this.limits.arwl, joiner: { key: h.key, addr: h.addr } }, other);
-        }
-      }
-      return;
-    }
-    // Low priority is accepted up to active_max + active_slack: a node below its target (or a
-    // small component cut off from the rest) can still link to full nodes, and views stay
-    // bounded. High priority (a node with at most one link) is always accepted.
-    const accept = wire.high || this.active.size < this.limits.active_max + this.limits.active_slack || this.active.has(remoteKey);
-    if (accept) this.addNeighbour(now, remote, h.key, h.addr, wire.lazy);
-    else this.addPassive(h.key, h.addr);
-    this.sendTo(remote, { t: T.NeighborReply, hello: this.hello, accepted: accept });
-  }
-
-  private onLinkAnswer(now: Millis, remote: Addr, remoteKey: string, wire: Extract<MeshWire, { t: T.Welcome | T.NeighborReply }>, authKey: Uint8Array | undefined): void {
-    const request = this.pending.get(remoteKey);
-    if (request === undefined || (wire.t === T.Welcome) !== (request.kind === 'join')) return void this.counters.unsolicited++;
-    this.pending.delete(remoteKey);
-    const h = wire.hello;
-    if (!this.compatible(h)) {
-      this.emit({ type: 'protocol-mismatch', addr: remoteKey, local_id: this.hello.protocol, local_version: this.hello.version, remote_id: h.protocol, remote_version: h.version });
-      return;
-    }
-    if (authKey && !bytesEqual(authKey, h.key)) return void this.counters['identity-mismatch']++;
-    if (bytesEqual(h.key, this.hello.key)) return void this.counters.self++;
-    if (wire.t === T.NeighborReply && !wire.accepted) {
-      this.addPassive(h.key, h.addr);
-      return;
-    }
-    this.rejoin.delete(remoteKey);
-    this.addNeighbour(now, remote, h.key, h.addr, request.lazy);
-  }
-
-  private onForwardJoin(now: Millis, from: Neighbour, ttl: number, joiner: PeerEntry): void {
-    if (bytesEqual(joiner.key, this.hello.key)) return;
-    const joinerKey = formatAddr(joiner.addr);
-    if (ttl === 0 || this.active.size <= 1) {
-      if (!this.active.has(joinerKey)) this.request(now, joiner.addr, joiner.key, true);
-      return;
-    }
-    if (ttl === this.limits.prwl) this.addPassive(joiner.key, joiner.addr);
-    const next = this.randomNeighbour((n) => n !== from && n.addrKey !== joinerKey);
-    if (next) this.sendTo(next.addr, { t: T.ForwardJoin, ttl: ttl - 1, joiner }, next);
-    else if (!this.active.has(joinerKey)) this.request(now, joiner.addr, joiner.key, true);
-    this.debug('forward-join', from.id);
-  }
-
-  private onShuffle(now: Millis, from: Neighbour, ttl: number, origin: PeerEntry, entries: readonly PeerEntry[]): void {
-    if (bytesEqual(origin.key, this.hello.key)) return;
-    if (ttl > 0 && this.active.size > 1) {
-      const next = this.randomNeighbour((n) => n !== from);
-      if (next) return this.sendTo(next.addr, { t: T.Shuffle, ttl: ttl - 1, origin, entries }, next);
-    }
-    const reply = this.sample([...this.passive.values()], entries.length).map((p) => ({ key: p.key, addr: p.addr }));
-    const originKey = formatAddr(origin.addr);
-    const link = this.active.get(originKey);
-    // The answer goes to the origin only when it is a neighbour, so we never send to a
-    // stranger's claimed address on its behalf; otherwise it goes back along the walk's last hop.
-    this.sendTo(link ? link.addr : from.addr, { t: T.ShuffleReply, entries: reply }, link ?? from);
-    this.integrate(entries);
-    this.debug('shuffle', from.id);
-  }
-
   private onDirect(now: Millis, remote: Addr, n: Neighbour | undefined, wire: Extract<MeshWire, { t: T.Direct }>, authKey: Uint8Array | undefined): void {
     if (n === undefined && !this.originated.has(hex(wire.inReplyTo))) return void this.counters['unknown-reply']++;
     if (authKey && !bytesEqual(authKey, wire.origin.key)) return void this.counters['identity-mismatch']++;
@@ -498,146 +400,13 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     this.deliver(now, wire.id, 'reply', wire.origin.key, wire.origin.addr, wire.type, wire.packets, 0, formatAddr(remote));
   }
 
-  // ================= membership =================
+  // ================= upkeep =================
 
-  private request(now: Millis, to: Addr, key: Uint8Array, high: boolean, lazy = false): void {
-    const addrKey = formatAddr(to);
-    if (this.pending.has(addrKey) || this.pending.size >= this.limits.pending_requests_max) return;
-    if (addrEquals(to, this.config.local) || addrEquals(to, this.hello.addr)) return;
-    this.pinned.set(addrKey, key);
-    if (this.pinned.size > this.limits.pending_requests_max * 4) this.pinned.delete(this.pinned.keys().next().value!);
-    this.pending.set(addrKey, { kind: 'neighbor', addr: to, deadline: now + this.limits.request_timeout_ms, high, lazy, attempts: 1 });
-    this.sendTo(to, { t: T.Neighbor, hello: this.hello, high, lazy });
-  }
-
-  private addNeighbour(now: Millis, addr: Addr, key: Uint8Array, advertised: Addr, lazy = false): Neighbour | undefined {
-    const addrKey = formatAddr(addr);
-    const existing = this.active.get(addrKey);
-    if (existing) {
-      if (bytesEqual(existing.key, key)) return undefined;
-      this.removeNeighbour(existing, 'evicted', false);
-    }
-    for (const other of this.active.values()) {
-      if (bytesEqual(other.key, key)) this.removeNeighbour(other, 'evicted', false); // same node, new address
-    }
-    if (this.active.size >= this.limits.active_max + this.limits.active_slack) {
-      const victim = this.randomNeighbour(() => true)!;
-      this.sendTo(victim.addr, { t: T.Disconnect }, victim);
-      this.removeNeighbour(victim, 'evicted', true);
-    }
-    this.passive.delete(addrKey);
-    this.rejoin.delete(addrKey);
-    const n: Neighbour = { id: nodeId(this.config.crypto, key), key, addr, addrKey, advertised, eager: true, fresh: true, pingAt: now + this.limits.keepalive_ms, deadAt: now + this.limits.dead_ms };
-    this.active.set(addrKey, n);
-    this.emit({ type: 'neighbor-up', peer: n.id, addr: addrKey });
-    this.plumtree.neighbourUp(n, lazy);
-    return n;
-  }
-
-  private removeNeighbour(n: Neighbour, reason: 'disconnect' | 'dead' | 'evicted' | 'local', keep: boolean): void {
-    if (this.active.get(n.addrKey) !== n) return;
-    this.active.delete(n.addrKey);
-    this.emit({ type: 'neighbor-down', peer: n.id, addr: n.addrKey, reason });
-    if (reason === 'dead') {
-      this.rejoin.set(n.addrKey, { key: n.key, addr: n.addr, addrKey: n.addrKey, until: this.now + this.limits.rejoin_forget_ms });
-      while (this.rejoin.size > this.limits.rejoin_candidates_max) this.rejoin.delete(this.rejoin.keys().next().value!);
-    } else if (keep) {
-      this.addPassive(n.key, n.addr);
-    }
-    this.refillAt = this.now;
-  }
-
-  private addPassive(key: Uint8Array, addr: Addr): void {
-    const addrKey = formatAddr(addr);
-    if (bytesEqual(key, this.hello.key) || this.active.has(addrKey) || addrEquals(addr, this.hello.addr)) return;
-    this.passive.delete(addrKey);
-    this.passive.set(addrKey, { key, addr, addrKey, until: Infinity });
-    while (this.passive.size > this.limits.passive_max) {
-      const victim = this.sample([...this.passive.keys()], 1)[0]!;
-      this.passive.delete(victim);
-    }
-  }
-
-  private integrate(entries: readonly PeerEntry[]): void {
-    for (const e of entries) this.addPassive(e.key, e.addr);
-  }
-
-  private tick(now: Millis): void {
+  private sweep(now: Millis): void {
     this.plumtree.expire(now);
     this.senders.expire(now);
     this.originated.expire(now);
     this.replies.expire(now);
-    for (const [key, p] of this.pending) {
-      if (now < p.deadline) continue;
-      if (p.attempts < this.limits.request_attempts_max) {
-        p.attempts++;
-        p.deadline = now + this.limits.request_timeout_ms;
-        this.sendTo(p.addr, p.kind === 'join' ? { t: T.Join, hello: this.hello } : { t: T.Neighbor, hello: this.hello, high: p.high, lazy: p.lazy });
-        continue;
-      }
-      this.pending.delete(key);
-      if (p.kind === 'neighbor') this.passive.delete(key); // unreachable: forget it
-    }
-    for (const n of [...this.active.values()]) {
-      if (now >= n.deadAt) this.removeNeighbour(n, 'dead', false);
-      else if (now >= n.pingAt) this.sendTo(n.addr, { t: T.Ping }, n);
-    }
-    if (this.left) return;
-    if (this.active.size < 2 && this.passive.size === 0 && this.pending.size === 0 && now >= this.refillAt) {
-      // Alone with nobody to promote: join again through a contact the application gave us.
-      const contact = this.sample([...this.contacts.values()], 1)[0];
-      if (contact) {
-        this.pending.set(formatAddr(contact), { kind: 'join', addr: contact, deadline: now + this.limits.request_timeout_ms, high: true, lazy: false, attempts: 1 });
-        this.sendTo(contact, { t: T.Join, hello: this.hello });
-      }
-      this.refillAt = now + this.limits.request_timeout_ms * this.limits.request_attempts_max;
-    }
-    if (this.active.size < this.limits.active_max && now >= this.refillAt && this.passive.size > 0) {
-      const candidate = this.sample([...this.passive.values()].filter((p) => !this.pending.has(p.addrKey)), 1)[0];
-      if (candidate) {
-        // High priority (the target evicts someone) only with at most one link: a wider rule
-        // (under half a view) set off eviction cascades that cut a 1,000-peer mesh apart.
-        // Eager like every new link (making refills lazy left the tree too sparse: more
-        // fetches, later deliveries, more duplicates in our runs).
-        this.request(now, candidate.addr, candidate.key, this.active.size <= 1);
-        this.debug('promote', candidate.addrKey);
-      }
-      this.refillAt = now + (this.active.size < 2 ? this.limits.tick_ms : this.limits.request_timeout_ms);
-    }
-    if (now >= this.exploreAt) {
-      // Now and then link to a random passive peer even with a full view (accepted only where
-      // there is slack): the overlay keeps mixing, so no group of peers stays cut off.
-      this.exploreAt = now + this.limits.explore_interval_ms * (0.5 + this.config.rng.nextFloat());
-      if (this.active.size < this.limits.active_max + this.limits.active_slack) {
-        const candidate = this.sample([...this.passive.values()].filter((p) => !this.pending.has(p.addrKey)), 1)[0];
-        // A lazy link: it adds paths for repair and mixing, not a tree cycle to prune.
-        if (candidate) this.request(now, candidate.addr, candidate.key, false, true);
-      }
-    }
-    if (now >= this.rejoinAt && this.rejoin.size > 0) {
-      for (const [key, p] of this.rejoin) if (now >= p.until || this.active.has(key)) this.rejoin.delete(key);
-      const candidate = this.sample([...this.rejoin.values()], 1)[0];
-      if (candidate) {
-        // High priority: after a partition heals both sides have full views, and only this
-        // re-creates the links that crossed the cut.
-        this.request(now, candidate.addr, candidate.key, true);
-        this.debug('rejoin', candidate.addrKey);
-      }
-      this.rejoinAt = now + this.limits.rejoin_interval_ms * (0.5 + this.config.rng.nextFloat());
-    }
-    if (now >= this.shuffleAt) {
-      this.shuffleAt = now + this.limits.shuffle_interval_ms * (0.5 + this.config.rng.nextFloat());
-      const target = this.randomNeighbour(() => true);
-      if (target) {
-        const entries = [
-          { key: this.hello.key, addr: this.hello.addr },
-          ...this.sample([...this.active.values()].filter((n) => n !== target), this.limits.shuffle_active).map((n) => ({ key: n.key, addr: n.advertised })),
-          ...this.sample([...this.passive.values()], this.limits.shuffle_passive).map((p) => ({ key: p.key, addr: p.addr })),
-        ];
-        this.shuffleUntil = now + this.limits.request_timeout_ms * 4;
-        this.sendTo(target.addr, { t: T.Shuffle, ttl: this.limits.arwl, origin: { key: this.hello.key, addr: this.hello.addr }, entries }, target);
-      }
-    }
   }
 
   // ================= delivery =================
@@ -668,20 +437,12 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       hops,
       reply: (...reply) => this.replyTo(this.now, idHex, reply, type),
     };
-    let handled = false;
-    try {
-      handled = this.defaults.some((h) => h(message, this) === true) || this.handlers.some((h) => h(message, this) === true);
-    } catch (error) {
+    const outcome = this.inbox.offer(message, this);
+    if (outcome === 'full') this.counters['inbox-full']++;
+    else if (outcome !== undefined) {
       this.counters['handler-error']++;
-      this.emit({ type: 'mesh-error', code: 'unknown-message', detail: `handler threw: ${String(error)}` });
-      handled = true;
+      this.emit({ type: 'mesh-error', code: 'unknown-message', detail: `handler threw: ${String(outcome.threw)}` });
     }
-    if (handled) return;
-    if (this.inbox.length >= this.limits.inbox_max) {
-      this.inbox.shift();
-      this.counters['inbox-full']++;
-    }
-    this.inbox.push(message);
   }
 
   // ================= plumbing =================
@@ -702,18 +463,17 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
 
   private sendTo(to: Addr, wire: MeshWire, n?: Neighbour, pin?: Uint8Array): void {
     if (this.transmits.length - this.transmitsHead >= this.limits.transmits_max) return void this.counters['transmits-full']++;
-    if (pin) {
-      this.pinned.set(formatAddr(to), pin);
-      if (this.pinned.size > this.limits.pending_requests_max * 4) this.pinned.delete(this.pinned.keys().next().value!);
-    }
-    const data = encodeMesh(wire, this.limits.message_bytes_max);
+    if (pin) this.membership.pin(formatAddr(to), pin);
+    // One forward sends the same message object to several links: encode it once.
+    const data = wire === this.lastWire ? this.lastData : encodeMesh(wire, this.limits.message_bytes_max);
+    this.lastWire = wire;
+    this.lastData = data;
     this.transmits.push({ remote: to, data });
     this.counters.sent_datagrams++;
     if ((wire.t >= T.Gossip && wire.t <= T.Prune) || wire.t === T.Ack) {
       this.counters.dissemination_datagrams++;
       this.counters.dissemination_bytes += data.byteLength;
     }
-    if (n) n.pingAt = this.now + this.limits.keepalive_ms;
   }
 
   private emit(event: MeshEvent): void {
@@ -725,26 +485,6 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     if (this.config.debug_events) this.emit({ type: 'mesh-debug', what, peer });
   }
 
-  private hasEager(): boolean {
-    for (const n of this.active.values()) if (n.eager) return true;
-    return false;
-  }
-
-  private randomNeighbour(ok: (n: Neighbour) => boolean): Neighbour | undefined {
-    return this.sample([...this.active.values()].filter(ok), 1)[0];
-  }
-
-  /** `count` distinct items drawn with the injected Rng (partial Fisher-Yates). */
-  private sample<X>(items: X[], count: number): X[] {
-    const n = Math.min(count, items.length);
-    for (let i = 0; i < n; i++) {
-      const j = this.config.rng.nextInt(i, items.length - 1);
-      const tmp = items[i]!;
-      items[i] = items[j]!;
-      items[j] = tmp;
-    }
-    return items.slice(0, n);
-  }
 }
 
 function refuse(code: MeshErrorCode, detail: string): SendResult {

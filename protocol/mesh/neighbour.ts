@@ -1,5 +1,5 @@
 // One link of the active view: who is at the other end (key, id, address) and the two stored
-// deadlines that keep it honest (send a PING by pingAt, declare it dead at deadAt).
+// deadlines that keep it honest (send a PING at pingAt, declare it dead at deadAt; keepalive.ts).
 import type { Addr } from '../core/addr.ts';
 import type { Millis } from '../core/time.ts';
 
@@ -15,6 +15,8 @@ export interface Neighbour {
   eager: boolean;
   /** No payload has come over this link yet (a duplicate then is the cost of a new link). */
   fresh: boolean;
+  /** This end probes an idle link first (the smaller key); the other end only backs it up. */
+  readonly pinger: boolean;
   pingAt: Millis;
   deadAt: Millis;
 }

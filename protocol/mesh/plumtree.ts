@@ -23,7 +23,9 @@ export type GossipWire = Extract<MeshWire, { t: T.Gossip }>;
 
 interface Missing {
   readonly id: Uint8Array;
+  /** Links that announced it, fewest hops first (a GRAFT there also makes the shallower tree). */
   readonly announcers: string[];
+  readonly announcerHops: number[];
   deadline: Millis;
   attempts: number;
   /** Grafted from the eager link that should have pushed it: a lost push, not a cut tree. */
@@ -182,9 +184,9 @@ export class Plumtree {
     this.counters.delivered++;
     const viaGraft = wanted !== undefined && wanted.attempts > 0;
     this.host.deliver(gossip, from, viaGraft ? 'graft' : 'push');
-    // After a fetch from a lazy link, the copies we push may go up the tree to a node that
-    // has it: flag them so that duplicate prunes nothing (it is no cycle).
-    const repaired = (viaGraft && !wanted.fromParent) || (gossip.repaired && !this.limits.eager_acks);
+    // After a fetch from a lazy link (or a push that followed one), the copies we push may go
+    // up the tree to a node that has it: flag them, so that duplicate prunes nothing.
+    const repaired = (viaGraft && !wanted.fromParent) || gossip.repaired;
     this.forward({ ...gossip, retx: false, repaired, hops: Math.min(0xffff, gossip.hops + 1) }, from);
   }
 
@@ -290,7 +292,7 @@ export class Plumtree {
         }
         // Jittered, so when a crash cuts a subtree one of its nodes fetches first and pushes
         // the payload down its eager links before the others' timers fire (fewer duplicates).
-        entry = { id: item.id, announcers: [], deadline: now + this.limits.graft_timeout_ms * (1 + this.limits.graft_jitter * this.host.random()), attempts: 0, fromParent: false };
+        entry = { id: item.id, announcers: [], announcerHops: [], deadline: now + this.limits.graft_timeout_ms * (1 + this.limits.graft_jitter * this.host.random()), attempts: 0, fromParent: false };
         this.missing.set(key, entry);
       }
       if (from.eager && this.acks && !entry.fromParent && entry.attempts === 0) {
@@ -300,11 +302,20 @@ export class Plumtree {
         entry.attempts = 1;
         entry.deadline = now + this.limits.graft_retry_ms;
         entry.announcers.unshift(from.addrKey);
-        if (entry.announcers.length > this.limits.announcers_max) entry.announcers.pop();
+        entry.announcerHops.unshift(-1);
+        if (entry.announcers.length > this.limits.announcers_max) {
+          entry.announcers.pop();
+          entry.announcerHops.pop();
+        }
         this.queue(this.graftQueue, from, item.id);
         continue;
       }
-      if (entry.announcers.length < this.limits.announcers_max && !entry.announcers.includes(from.addrKey)) entry.announcers.push(from.addrKey);
+      if (entry.announcers.length < this.limits.announcers_max && !entry.announcers.includes(from.addrKey)) {
+        let at = entry.announcers.length;
+        while (at > entry.attempts && entry.announcerHops[at - 1]! > item.hops) at--;
+        entry.announcers.splice(at, 0, from.addrKey);
+        entry.announcerHops.splice(at, 0, item.hops);
+      }
     }
   }
 

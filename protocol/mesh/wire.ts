@@ -26,6 +26,8 @@ export enum T {
   Shuffle = 0x07,
   ShuffleReply = 0x08,
   Ping = 0x09,
+  /** The answer to a PING (only the pinging side needs to hear back). */
+  Pong = 0x0b,
   Mismatch = 0x0a,
   Gossip = 0x10,
   IHave = 0x11,
@@ -64,6 +66,7 @@ export type MeshWire =
   | { readonly t: T.Shuffle; readonly ttl: number; readonly origin: PeerEntry; readonly entries: readonly PeerEntry[] }
   | { readonly t: T.ShuffleReply; readonly entries: readonly PeerEntry[] }
   | { readonly t: T.Ping }
+  | { readonly t: T.Pong }
   | { readonly t: T.Mismatch; readonly mine: string; readonly myVersion: number; readonly yours: string; readonly yourVersion: number }
   | {
       readonly t: T.Gossip;
@@ -144,6 +147,7 @@ export function encodeMesh(m: MeshWire, limit_bytes = 65_507): Uint8Array {
       break;
     case T.Disconnect:
     case T.Ping:
+    case T.Pong:
     case T.Prune:
       break;
     case T.Shuffle:
@@ -270,8 +274,9 @@ export function decodeMesh(data: Uint8Array, l: DecodeLimits): MeshWire {
       break;
     case T.Disconnect:
     case T.Ping:
+    case T.Pong:
     case T.Prune:
-      m = { t: t as T.Disconnect | T.Ping | T.Prune };
+      m = { t: t as T.Disconnect | T.Ping | T.Pong | T.Prune };
       break;
     case T.Shuffle: {
       const ttl = r.u8('ttl');

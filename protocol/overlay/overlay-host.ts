@@ -20,10 +20,10 @@ import { FIRST_BYTE } from '../core/demux.ts';
 import type { Machine, NamedEvent, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
 import type { PeerEvent } from '../peer/peer.ts';
-import { RudpEndpoint } from '../rudp/endpoint.ts';
 import { MSG } from '../punch/rendezvous-wire.ts';
 import { addrOfDigest, digestOfAddr, digestOfKey, identityOfKey, identityOfSecret, namespaceProblem, type Identity } from './identity-addr.ts';
-import { decodeFrame, encodeFrame } from './introducer-wire.ts';
+import { IntroducerSession } from './introducer-session.ts';
+import type { IntroducerFrame } from './introducer-wire.ts';
 import { OVERLAY_LIMITS, type OverlayDropReason, type OverlayHostConfig, type OverlayHostEvent, type OverlayLimits } from './overlay-config.ts';
 import { OverlayLink } from './overlay-link.ts';
 
@@ -34,20 +34,28 @@ const settle_rounds_max = 64;
 /** Rendezvous messages that carry a punch session number in bytes 1..4. */
 const SESSION_MESSAGES: ReadonlySet<number> = new Set([MSG.probe, MSG.probeAck, MSG.relay, MSG.relayLimit]);
 
+function due(at: Millis | undefined, now: Millis): boolean {
+  return at !== undefined && at <= now;
+}
+
+function earlier(a: Millis | undefined, b: Millis | undefined): Millis | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a < b ? a : b;
+}
+
 export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | OverlayHostEvent> {
   readonly self: Identity;
   readonly limits: OverlayLimits;
-  readonly counters: Record<OverlayDropReason, number> & { links_opened: number; rings_sent: number; rungs: number } = {
+  readonly counters: Record<OverlayDropReason, number> & { links_opened: number; rungs: number } = {
     'not-identity': 0, self: 0, 'links-full': 0, 'queue-full': 0, 'send-refused': 0, 'rudp-unroutable': 0, 'punch-unknown-session': 0,
-    'foreign-protocol': 0, 'introducer-frame': 0, 'rings-full': 0, 'events-full': 0, 'transmits-full': 0, links_opened: 0, rings_sent: 0, rungs: 0,
+    'foreign-protocol': 0, 'introducer-frame': 0, 'rings-full': 0, 'events-full': 0, 'transmits-full': 0, links_opened: 0, rungs: 0,
   };
-  private readonly introducer: RudpEndpoint;
-  private introducerConn: number | undefined;
-  private introducerOpen = false;
-  private introducerAt: Millis | undefined = 0;
-  private readonly rings: Uint8Array[] = [];
+  private readonly introducer: IntroducerSession;
   private readonly links = new Map<string, OverlayLink>();
   private readonly bySession = new Map<number, OverlayLink>();
+  /** Links handed anything since the last settle: only these can have output or a new deadline. */
+  private readonly touched = new Set<OverlayLink>();
   private readonly transmits: Transmit[] = [];
   private readonly events: Array<E | OverlayHostEvent> = [];
   private readonly deliver: Deliver;
@@ -62,7 +70,11 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
     const problem = namespaceProblem(config.namespace);
     if (problem) throw new RangeError(`overlay namespace ${JSON.stringify(config.namespace)}: ${problem}`);
     this.deliver = deliver ?? ((now, from, data) => overlay.handleDatagram(now, from, data, this.self.addr));
-    this.introducer = new RudpEndpoint({ crypto: config.crypto, rng: config.rng, staticSecret: config.staticSecret, config: { ...config.rudp, mode: 'message' }, accept: false });
+    this.introducer = new IntroducerSession(config, this.limits, {
+      onFrame: (now, frame) => this.onFrame(now, frame),
+      onOpen: (open) => this.emit({ type: 'overlay-introducer', open }),
+      drop: (reason) => this.drop(reason),
+    });
   }
 
   // ---------------- Machine ----------------
@@ -78,13 +90,15 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
 
   handleTimeout(now: Millis): void {
     for (let round = 0; round < settle_rounds_max; round++) {
-      const due = (at: Millis | undefined): boolean => at !== undefined && at <= now;
       let any = false;
-      if (due(this.overlay.pollTimeout())) ((any = true), this.overlay.handleTimeout(now));
-      if (due(this.introducer.pollTimeout())) ((any = true), this.introducer.handleTimeout(now));
-      if (due(this.introducerAt)) ((any = true), this.connectIntroducer(now));
+      if (due(this.overlay.pollTimeout(), now)) ((any = true), this.overlay.handleTimeout(now));
+      if (this.introducer.handleTimeout(now)) any = true;
       for (const link of [...this.links.values()]) {
-        if (due(link.peer.pollTimeout())) ((any = true), link.peer.handleTimeout(now));
+        if (due(link.due, now)) {
+          any = true;
+          this.touched.add(link);
+          link.peer.handleTimeout(now);
+        }
         if (now >= link.deadline) ((any = true), this.expire(now, link));
       }
       this.settle(now);
@@ -106,16 +120,8 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
   }
 
   pollTimeout(): Millis | undefined {
-    let best = this.overlay.pollTimeout();
-    const consider = (at: Millis | undefined): void => {
-      if (at !== undefined && (best === undefined || at < best)) best = at;
-    };
-    consider(this.introducer.pollTimeout());
-    consider(this.introducerAt);
-    for (const link of this.links.values()) {
-      consider(link.peer.pollTimeout());
-      consider(link.deadline);
-    }
+    let best = earlier(this.overlay.pollTimeout(), this.introducer.pollTimeout());
+    for (const link of this.links.values()) best = earlier(earlier(best, link.due), link.deadline);
     return best;
   }
 
@@ -127,13 +133,13 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
   }
 
   get introducerReady(): boolean {
-    return this.introducerOpen;
+    return this.introducer.open;
   }
 
   // ---------------- inbound ----------------
 
   private onRudp(now: Millis, remote: Addr, data: Uint8Array, local: Addr, first: number): void {
-    if (addrEquals(remote, this.config.introducer)) return this.introducer.handleDatagram(now, remote, data);
+    if (addrEquals(remote, this.introducer.address)) return this.introducer.handleDatagram(now, remote, data);
     if (first === FIRST_BYTE.rudpMin) {
       // An initiation names no connection: it belongs to an accepting link still waiting for
       // its session, preferably the one whose punched path it came along. Each such link pins
@@ -142,7 +148,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
       const onPath = waiting.find((l) => l.peer.path?.remote === formatAddr(remote));
       const targets = onPath ? [onPath] : waiting;
       if (targets.length === 0) return this.drop('rudp-unroutable');
-      for (const link of targets) link.peer.handleDatagram(now, remote, data, local);
+      for (const link of targets) this.feed(now, link, remote, data, local);
       return;
     }
     // Every other packet names its receiver connection (bytes 1..4; a response after its sender).
@@ -150,7 +156,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
     if (data.byteLength < at + 4) return this.drop('rudp-unroutable');
     const receiver = ((data[at]! << 24) | (data[at + 1]! << 16) | (data[at + 2]! << 8) | data[at + 3]!) >>> 0;
     for (const link of this.links.values()) {
-      if (link.peer.rudp.connection(receiver) !== undefined) return link.peer.handleDatagram(now, remote, data, local);
+      if (link.peer.rudp.connection(receiver) !== undefined) return this.feed(now, link, remote, data, local);
     }
     this.drop('rudp-unroutable');
   }
@@ -161,11 +167,16 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
       const session = ((data[1]! << 24) | (data[2]! << 16) | (data[3]! << 8) | data[4]!) >>> 0;
       const link = this.bySession.get(session);
       if (!link) return this.drop('punch-unknown-session');
-      return link.peer.handleDatagram(now, remote, data, local);
+      return this.feed(now, link, remote, data, local);
     }
     // STUN answers and rendezvous replies carry the nonce or transaction of one link's request:
     // every link's punch client checks its own and counts the rest as stale.
-    for (const link of [...this.links.values()]) link.peer.handleDatagram(now, remote, data, local);
+    for (const link of [...this.links.values()]) this.feed(now, link, remote, data, local);
+  }
+
+  private feed(now: Millis, link: OverlayLink, remote: Addr, data: Uint8Array, local: Addr): void {
+    this.touched.add(link);
+    link.peer.handleDatagram(now, remote, data, local);
   }
 
   // ---------------- composition ----------------
@@ -181,11 +192,9 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
         moved = true;
         this.emit(e);
       }
-      for (let e = this.introducer.pollEvent(); e; e = this.introducer.pollEvent()) {
-        moved = true;
-        this.onIntroducerEvent(now, e);
-      }
-      for (const link of [...this.links.values()]) {
+      if (this.introducer.settle(now)) moved = true;
+      for (const link of [...this.touched]) {
+        if (this.links.get(link.remote.name) !== link) continue;
         for (let e = link.peer.pollEvent(); e; e = link.peer.pollEvent()) {
           moved = true;
           this.onLinkEvent(now, link, e);
@@ -193,14 +202,17 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
         }
       }
       this.collect();
-      if (!moved) return;
+      if (!moved) break;
     }
+    // Only a link we handed something can have a new deadline: cache it (pollTimeout is hot).
+    for (const link of this.touched) link.due = link.peer.pollTimeout();
+    this.touched.clear();
   }
 
-  /** Pulls every child's datagrams into our queue (a removed link has been drained already). */
+  /** Pulls the datagrams of the introducer session and of every touched link into our queue. */
   private collect(): void {
     for (let t = this.introducer.pollTransmit(); t; t = this.introducer.pollTransmit()) this.out(t);
-    for (const link of this.links.values()) for (let t = link.peer.pollTransmit(); t; t = link.peer.pollTransmit()) this.out(t);
+    for (const link of this.touched) for (let t = link.peer.pollTransmit(); t; t = link.peer.pollTransmit()) this.out(t);
   }
 
   private out(t: Transmit): void {
@@ -232,7 +244,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
     if (!link) {
       link = this.open(now, { digest, name, addr: addrOfDigest(digest) }, 'dial');
       if (!link) return this.drop('links-full');
-      this.ring(now, digest);
+      this.introducer.ring(now, digest);
     }
     this.send(now, link, data);
   }
@@ -243,6 +255,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
       return;
     }
     link.deadline = now + this.limits.idle_ms;
+    this.touched.add(link);
     if (!link.peer.rudp.sendMessage(now, link.peer.conn, data)) this.drop('send-refused');
   }
 
@@ -250,6 +263,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
     if (this.links.size >= this.limits.links_max) return undefined;
     const link = new OverlayLink(remote, role, this.self, this.config, this.limits, now);
     this.links.set(remote.name, link);
+    this.touched.add(link);
     this.counters.links_opened++;
     return link;
   }
@@ -260,6 +274,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
     link.peer.handleCommand(now, { type: 'abort', reason });
     for (let t = link.peer.pollTransmit(); t; t = link.peer.pollTransmit()) this.out(t);
     this.links.delete(link.remote.name);
+    this.touched.delete(link);
     for (const s of link.punchSessions) if (this.bySession.get(s) === link) this.bySession.delete(s);
     this.emit({ type: 'overlay-session-close', peer: link.remote.name, reason, dropped: link.queue.length, ...(detail ? { detail } : {}) });
   }
@@ -300,7 +315,9 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
       case 'readable':
         return this.onReadable(now, link);
       case 'closed':
-        if (e.conn === link.peer.conn) this.remove(now, link, 'closed', e.error);
+        // An accepting Peer forgets its connection before it reports the close; a refused
+        // handshake on a link still opening is not the link's end (its setup deadline is).
+        if (e.conn === link.peer.conn || (link.role === 'accept' && link.state === 'open' && link.peer.conn === undefined)) this.remove(now, link, 'closed', e.error);
         return;
       case 'register-conflict':
       case 'id-invalid':
@@ -315,6 +332,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
     const conn = link.peer.conn;
     if (conn === undefined || link.state !== 'open' || !link.key) return;
     link.deadline = now + this.limits.idle_ms;
+    this.touched.add(link);
     for (let m = link.peer.rudp.readMessage(conn); m; m = link.peer.rudp.readMessage(conn)) {
       this.deliver(now, link.remote.addr, m, link.key);
       if (this.links.get(link.remote.name) !== link) return;
@@ -323,45 +341,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
 
   // ---------------- introducer ----------------
 
-  private connectIntroducer(now: Millis): void {
-    this.introducerAt = undefined;
-    this.introducerConn = undefined;
-    this.introducer.handleCommand(now, { type: 'connect', remote: this.config.introducer, expectedPeer: this.config.introducerKey });
-  }
-
-  private ring(now: Millis, digest: Uint8Array): void {
-    const frame = encodeFrame({ type: 'ring', to: digest });
-    if (this.introducerOpen && this.introducerConn !== undefined) {
-      this.counters.rings_sent++;
-      if (!this.introducer.sendMessage(now, this.introducerConn, frame)) this.drop('send-refused');
-      return;
-    }
-    if (this.rings.length >= this.limits.rings_pending_max) return this.drop('rings-full');
-    this.rings.push(frame);
-  }
-
-  private onIntroducerEvent(now: Millis, e: ReturnType<RudpEndpoint['pollEvent']> & object): void {
-    if (e.type === 'connecting') this.introducerConn = e.conn;
-    else if (e.type === 'connected' && e.conn === this.introducerConn) {
-      this.introducerOpen = true;
-      this.emit({ type: 'overlay-introducer', open: true });
-      for (const frame of this.rings.splice(0)) {
-        this.counters.rings_sent++;
-        if (!this.introducer.sendMessage(now, e.conn, frame)) this.drop('send-refused');
-      }
-    } else if (e.type === 'readable' && e.conn === this.introducerConn) {
-      for (let m = this.introducer.readMessage(e.conn); m; m = this.introducer.readMessage(e.conn)) this.onFrame(now, m);
-    } else if ((e.type === 'closed' && e.conn === this.introducerConn) || (e.type === 'command-failed' && e.command === 'connect')) {
-      if (this.introducerOpen) this.emit({ type: 'overlay-introducer', open: false });
-      this.introducerOpen = false;
-      this.introducerConn = undefined;
-      this.introducerAt = now + this.limits.introducer_retry_ms;
-    }
-  }
-
-  private onFrame(now: Millis, data: Uint8Array): void {
-    const frame = decodeFrame(data);
-    if (typeof frame === 'string' || frame.type === 'ring') return this.drop('introducer-frame');
+  private onFrame(now: Millis, frame: Exclude<IntroducerFrame, { type: 'ring' }>): void {
     if (frame.type === 'absent') {
       const link = this.links.get(hex(frame.to));
       if (link && link.state === 'opening' && link.role === 'dial') this.remove(now, link, 'unreachable');

@@ -20,6 +20,8 @@ export class OverlayLink {
   /** The proven key, once the session is open (its digest is `remote.digest`). */
   key: Uint8Array | undefined;
   readonly queue: Uint8Array[] = [];
+  /** The Peer's own next deadline, cached by the host after each touch (undefined: none). */
+  due: Millis | undefined = 0;
   /** Setup deadline while opening, idle deadline once open. */
   deadline: Millis;
   /** Punch sessions this link has run (relay frames and probes carry their number). */

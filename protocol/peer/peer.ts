@@ -165,8 +165,6 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   handleTimeout(now: Millis): void {
     const punchAt = this.punch.pollTimeout();
     if (punchAt !== undefined && punchAt <= now) this.punch.handleTimeout(now);
-    const rudpAt = this.rudp.pollTimeout();
-    if (rudpAt !== undefined && rudpAt <= now) this.rudp.handleTimeout(now);
     if (this.fallbackAt !== undefined && now >= this.fallbackAt) {
       this.fallbackAt = undefined;
       if (!this.sessionOpen && this.punch.path?.kind === 'direct') {
@@ -174,6 +172,11 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
         this.punch.handleCommand(now, { type: 'relay-fallback' });
       }
     }
+    // Path news first: a move during the handshake re-arms the initiation at `now`, which the
+    // transport's timeout below then sends (nothing may stay due after handleTimeout).
+    this.settle(now);
+    const rudpAt = this.rudp.pollTimeout();
+    if (rudpAt !== undefined && rudpAt <= now) this.rudp.handleTimeout(now);
     this.settle(now);
   }
 
@@ -302,6 +305,9 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
       return;
     }
     if (event.type === 'path') {
+      // The path moved under a running handshake: send the initiation along the new one now
+      // rather than at the next back-off (seconds, after a few losses).
+      if (this.path && this.path.path !== event.path && this.initiator && !this.sessionOpen && this.conn !== undefined) this.rudp.retryHandshake(now, this.conn);
       this.path = event;
       // Only the dialer knows a handshake is running; the acceptor follows it (relay-data below).
       const fallback_ms = this.config.handshake_fallback_ms ?? HANDSHAKE_FALLBACK_MS;

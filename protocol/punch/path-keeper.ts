@@ -6,6 +6,13 @@
 // With `validate_path_changes`, an established path is replaced only after the composing
 // machine validated the new pair inside the secure session (`path-proposed` ->
 // `path-validated`): a probe or NOMINATE, however well keyed, never moves traffic by itself.
+// Conntrack clash recovery (issue 15): after a silence a NAT may have forgotten our flows and
+// moved the next one to another port (the post-idle clash), killing the direct pair and maybe
+// the relay flow. So the first unanswered keepalive re-validates both at once: it re-registers
+// (re-learning our mapping; the server rebinds our relay circuit end to it) and probes the
+// relay, so when the direct pair is declared lost the relay is known to work. Relayed data
+// from the peer while we send direct means the peer already gave up on the pair: one more
+// probe decides at once.
 import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import type { Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
@@ -15,6 +22,14 @@ import type { PunchClientConfig } from './punch-config.ts';
 import type { NatPair, PunchEvent, Technique } from './punch-events.ts';
 import type { PunchSession } from './punch-session.ts';
 import { encodeRendezvous, PROBE_KEEPALIVE } from './rendezvous-wire.ts';
+
+/**
+ * Spacing of the checks that relayed data from the peer provokes while we send direct, and the
+ * grace after a switch to a direct pair during which relayed data is just the move in flight.
+ */
+const PEER_LEFT_CHECK_MS = 2_000;
+/** Unanswered keepalives that end the direct pair once the peer is seen on the relay. */
+const PEER_LEFT_MISSES_MAX = 3;
 
 export type PathState =
   | { readonly kind: 'direct'; readonly local: Addr; readonly remote: Addr; rtt_ms: number; readonly technique: Technique; readonly nominated: boolean }
@@ -34,6 +49,8 @@ export interface PathHost {
   transmit(t: Transmit): void;
   emit(event: PunchEvent): void;
   natPair(): NatPair;
+  /** Re-register now: re-learn our mapping and rebind our end of the relay circuit. */
+  relearn(now: Millis): void;
 }
 
 interface Proposal {
@@ -53,6 +70,13 @@ export class PathKeeper {
   /** The transaction id of the keepalive probe awaiting its ack, if any. */
   private keepaliveTx: number | undefined;
   private keepaliveMisses = 0;
+  /** The peer sends through the relay while we send direct: the next unanswered keepalive ends the pair. */
+  private peerLeft = false;
+  private peerLeftCheckAt: Millis = 0;
+  /** When the current direct pair was taken. */
+  private directSince: Millis = 0;
+  /** Re-validations of both flows started by a missed keepalive (clash recovery). */
+  revalidations = 0;
 
   constructor(
     private readonly host: PathHost,
@@ -142,6 +166,7 @@ export class PathKeeper {
     const previous = this.current;
     const path: PathState = { kind: 'direct', local: p.local, remote: p.remote, rtt_ms: p.rtt_ms, technique: p.technique, nominated: p.nominated };
     this.current = path;
+    this.directSince = now;
     if (this.proposal && addrEquals(this.proposal.remote, p.remote) && addrEquals(this.proposal.local, p.local)) this.proposal = undefined;
     // Emitted for the first direct pair and again when a better or nominated pair replaces it.
     this.host.emit({
@@ -214,9 +239,22 @@ export class PathKeeper {
     const s = this.host.session!;
     this.keepaliveTx = undefined;
     this.keepaliveMisses = 0;
+    this.peerLeft = false;
     if (this.current?.kind === 'direct') this.current.rtt_ms = now - s.keepaliveSentAt;
     this.timers.set('keepalive', s.keepaliveSentAt + this.host.config.keepalive_ms);
     return true;
+  }
+
+  /**
+   * Relayed data from the peer while our path is direct: the peer declared the pair lost (its
+   * keepalives went unanswered). Probe it now; a few unanswered probes (not six) end it.
+   */
+  peerUsesRelay(now: Millis): void {
+    if (this.current?.kind !== 'direct' || this.peerLeft || now < this.peerLeftCheckAt || now < this.directSince + PEER_LEFT_CHECK_MS) return;
+    // At most one such check per interval: a peer that stays relayed on purpose costs a probe now and then.
+    this.peerLeftCheckAt = now + PEER_LEFT_CHECK_MS;
+    this.peerLeft = true;
+    if (this.keepaliveTx === undefined) this.keepalive(now);
   }
 
   /** The keepalive timer fired: probe the direct pair (or declare it lost), or probe via the relay. */
@@ -228,14 +266,22 @@ export class PathKeeper {
     if (path.kind === 'direct') {
       // An unanswered keepalive is retried a few times, one RTO apart, before the path is
       // declared lost: one lost datagram must not cost a working path.
-      if (this.keepaliveTx !== undefined && ++this.keepaliveMisses >= c.keepalive_misses_max) {
+      if (this.keepaliveTx !== undefined && ++this.keepaliveMisses >= (this.peerLeft ? Math.min(PEER_LEFT_MISSES_MAX, c.keepalive_misses_max) : c.keepalive_misses_max)) {
         this.host.emit({ type: 'path-lost', peer: s.peer, remote: formatAddr(path.remote) });
         this.current = undefined;
         this.keepaliveTx = undefined;
         this.keepaliveMisses = 0;
-        s.startRelay(now);
+        this.peerLeft = false;
+        // The relay was re-validated since the first miss; it carries the session from now on.
+        this.relayFirst(now, this.host.server_rtt_ms);
         if (s.controlling) this.timers.set('upgrade', now + c.upgrade_interval_ms);
         return;
+      }
+      if (this.keepaliveMisses === 1) {
+        // The first miss after a silence: re-learn our mapping and check the relay in parallel.
+        this.revalidations++;
+        this.host.relearn(now);
+        s.startRelay(now);
       }
       this.keepaliveTx = this.rng.nextUint32();
       s.keepaliveSentAt = now;

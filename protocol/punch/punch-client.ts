@@ -112,6 +112,11 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     return this.session !== undefined;
   }
 
+  /** Clash recovery: register again now (the reply re-learns our mapping; the server rebinds our relay end). */
+  relearn(now: Millis): void {
+    if (this.phase === 'registered') this.link.register(now);
+  }
+
   setTimer(name: 'refresh' | 'pending', at: Millis): void {
     this.timers.set(name, at);
   }
@@ -175,7 +180,11 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       case 'path-validated':
         return this.paths.validated(now, command.remote);
       case 'path-rejected':
-        return this.paths.rejected(command.remote);
+        this.paths.rejected(command.remote);
+        // Relay first: a direct pair that failed validation (lost challenges) is punched again
+        // later, as after a failed punch, instead of leaving the session relayed for good.
+        if (this.path?.kind === 'relay' && this.session?.controlling && this.upgrades < this.config.upgrades_max) this.timers.set('upgrade', now + this.config.upgrade_interval_ms);
+        return;
       case 'relay-fallback':
         if (!this.paths.fallBackToRelay(now)) this.drops.drop('relay-fallback-no-direct', this.config.server);
         return;
@@ -330,6 +339,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       if (inner.type === 'probe' || inner.type === 'probe-ack') return this.onPeerMessage(now, inner, remote, local, true);
     }
     s.heard(now);
+    this.paths.peerUsesRelay(now);
     this.emit({ type: 'relay-data', data: m.payload });
   }
 

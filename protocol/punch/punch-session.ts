@@ -359,8 +359,13 @@ export class PunchSession {
           if (!this.direct) this.client.punchFailed(now);
           break;
         case 'silent':
-          // The peer may have missed its punch instruction: ask the server to send both again.
-          if (!this.heardFromPeer && !this.direct && !this.relayUp) this.client.connect(now);
+          // The peer may have missed its punch instruction: ask the server to send both again,
+          // and again while it stays silent (the client bounds the asks by connects_max): a
+          // relay-first session is dialed at once and must not wait for the next re-punch.
+          if (!this.heardFromPeer && !this.direct && !this.relayUp) {
+            this.client.connect(now);
+            if (this.client.config.relay_first) this.timers.set('silent', now + this.client.config.peer_silent_ms);
+          }
           break;
       }
     }

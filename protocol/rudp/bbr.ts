@@ -43,8 +43,11 @@ const RESUME_RTT_MAX_FACTOR = 10;
 const RESUME_JUMP_FRACTION = 0.5;
 
 type Mode = 'startup' | 'drain' | 'probe-bw';
-/** Careful Resume phase: 'unvalidated' until a packet sent after the jump is acknowledged. */
-type ResumePhase = 'normal' | 'unvalidated';
+/**
+ * Careful Resume phase: 'unvalidated' (cwnd held at the jump) until the first jump packet is
+ * acknowledged, then 'validating' until the last one is; a lost jump packet retreats.
+ */
+type ResumePhase = 'normal' | 'unvalidated' | 'validating';
 
 export class BbrController implements CongestionController {
   readonly name = 'bbr' as const;
@@ -69,6 +72,10 @@ export class BbrController implements CongestionController {
   private phase: ResumePhase = 'normal';
   private jumpAt: Millis = Infinity;
   private jump_bytes = 0;
+  /** When the last packet of the unvalidated phase was sent. */
+  private lastJumpSent: Millis = -Infinity;
+  /** Delivery-rate samples count only for packets sent from here on (set by a retreat). */
+  private samplesFrom: Millis = -Infinity;
   /** Bytes acknowledged since the jump: what the path has actually shown (the retreat size). */
   private ackedSinceJump_bytes = 0;
   /** Largest datagram seen acknowledged (starts at the configured size). */
@@ -111,7 +118,9 @@ export class BbrController implements CongestionController {
     return this.pacingGain * this.bw;
   }
 
-  onSent(): void {}
+  onSent(now: Millis): void {
+    if (this.phase === 'unvalidated') this.lastJumpSent = now;
+  }
 
   /**
    * Careful Resume (RFC 9959): if the handshake RTT matches the saved path, the model starts
@@ -147,10 +156,11 @@ export class BbrController implements CongestionController {
   onAck(now: Millis, acked: readonly SentPacket[], rtt: RttEstimator, sample: RateSample | undefined, bytesInFlight: number): void {
     // Datagrams grow with path-MTU probing: the window floor is counted in real packets.
     for (const p of acked) if (p.size_bytes > this.packet_bytes) this.packet_bytes = p.size_bytes;
-    if (this.phase === 'unvalidated') {
+    if (this.phase !== 'normal') {
       for (const p of acked) {
         this.ackedSinceJump_bytes += p.size_bytes;
-        if (p.time_sent > this.jumpAt) this.phase = 'normal';
+        if (this.phase === 'unvalidated' && p.time_sent >= this.jumpAt) this.phase = 'validating';
+        if (this.phase === 'validating' && p.time_sent > this.lastJumpSent) this.phase = 'normal';
       }
     }
     if (rtt.latest_ms > 0 && (rtt.latest_ms <= this.minRtt_ms || now - this.minRttStamp > MIN_RTT_WINDOW_MS)) {
@@ -171,7 +181,9 @@ export class BbrController implements CongestionController {
       this.bwRoundTag[slot] = this.round;
       this.bwByRound[slot] = 0;
     }
-    if (sample && sample.deliveryRate_bytes_per_ms > 0 && (!sample.appLimited || sample.deliveryRate_bytes_per_ms > this.bw)) {
+    // After a retreat, samples of packets sent during the jump describe the overrun, not the path.
+    const fresh = acked.length > 0 && acked[0]!.time_sent >= this.samplesFrom;
+    if (fresh && sample && sample.deliveryRate_bytes_per_ms > 0 && (!sample.appLimited || sample.deliveryRate_bytes_per_ms > this.bw)) {
       if (sample.deliveryRate_bytes_per_ms > this.bwByRound[slot]!) this.bwByRound[slot] = sample.deliveryRate_bytes_per_ms;
     }
     this.bw = 0;
@@ -214,7 +226,8 @@ export class BbrController implements CongestionController {
       this.cycleStart = now;
     }
     const target = this.bdp() * this.cwndGain + 3 * this.packet_bytes;
-    if (this.phase === 'unvalidated') {
+    if (this.phase !== 'normal') {
+      // The jump holds until it is validated (RFC 9959): no growth on top of it.
       this.cwnd = this.jump_bytes;
     } else if (this.bdp() > 0) {
       // Grow toward the target; in startup never shrink. (Growing by each ACK as slow start
@@ -226,11 +239,13 @@ export class BbrController implements CongestionController {
     this.cwnd = Math.max(this.cwnd, 4 * this.packet_bytes);
   }
 
-  onLoss(_now: Millis, lost: readonly SentPacket[], persistent: boolean): void {
-    if (this.phase === 'unvalidated' && lost.some((p) => p.time_sent >= this.jumpAt)) {
+  onLoss(now: Millis, lost: readonly SentPacket[], persistent: boolean): void {
+    if (this.phase !== 'normal' && lost.some((p) => p.time_sent >= this.jumpAt && p.time_sent <= this.lastJumpSent)) {
       // Safe retreat (RFC 9959): the jump overran the path; forget the seeded model.
       this.phase = 'normal';
+      this.samplesFrom = now;
       this.bwRoundTag.fill(-1);
+      this.bwByRound.fill(0);
       this.bw = 0;
       this.mode = 'startup';
       this.fullBw = 0;
@@ -242,6 +257,7 @@ export class BbrController implements CongestionController {
       // The path really changed: forget the model and restart probing.
       this.cwnd = 4 * this.packet_bytes;
       this.bwRoundTag.fill(-1);
+      this.bwByRound.fill(0);
       this.bw = 0;
       this.mode = 'startup';
       this.startupExit = undefined;

@@ -261,30 +261,31 @@ export abstract class ConnectionCore {
   // ================= timers =================
 
   nextTimeout(): Millis | undefined {
-    let best: Millis | undefined;
-    const consider = (at: Millis | undefined): void => {
-      if (at !== undefined && (best === undefined || at < best)) best = at;
-    };
-    if (this.wake) consider(this.now);
+    // Called after every datagram: a plain running minimum, no closure allocated per call.
+    let best = this.wake ? this.now : Infinity;
     if (this.state === 'handshake') {
-      consider(this.hs.deadline);
-      consider(this.hs.giveUp);
-      return best;
+      best = Math.min(best, this.hs.deadline ?? Infinity, this.hs.giveUp ?? Infinity);
+      return best === Infinity ? undefined : best;
     }
     // Past its drain deadline a connection only waits to be forgotten: no deadline at all.
-    if (this.drainDeadline !== undefined && this.now >= this.drainDeadline) return best;
-    consider(this.drainDeadline);
-    if (this.state === 'closed') return best;
-    if (this.acks.pending) consider(this.acks.deadline);
-    consider(this.loss.timeout());
-    if (this.state === 'draining') return best;
-    consider(this.pacerWake);
-    consider(this.finalRetryAt);
-    consider(this.paths.deadline());
-    consider(this.idleDeadline);
-    consider(this.keepaliveDeadline);
-    consider(this.statsDeadline);
-    return best;
+    if (this.drainDeadline !== undefined && this.now >= this.drainDeadline) return best === Infinity ? undefined : best;
+    best = Math.min(best, this.drainDeadline ?? Infinity);
+    if (this.state !== 'closed') {
+      if (this.acks.pending) best = Math.min(best, this.acks.deadline ?? Infinity);
+      best = Math.min(best, this.loss.timeout() ?? Infinity);
+      if (this.state !== 'draining') {
+        best = Math.min(
+          best,
+          this.pacerWake ?? Infinity,
+          this.finalRetryAt ?? Infinity,
+          this.paths.deadline() ?? Infinity,
+          this.idleDeadline,
+          this.keepaliveDeadline,
+          this.statsDeadline ?? Infinity,
+        );
+      }
+    }
+    return best === Infinity ? undefined : best;
   }
 
   handleTimeout(now: Millis): void {

@@ -212,6 +212,18 @@ export class Connection extends ConnectionReceiver {
   }
 
   /**
+   * Initiator still in the handshake: send the initiation again at the next timeout (now),
+   * because the composing machine moved the path under it (issue 15: relay -> direct, or a
+   * fallback to the relay). The back-off continues from there. False when not applicable.
+   */
+  retryHandshake(now: Millis): boolean {
+    this.now = now;
+    if (this.state !== 'handshake' || this.role !== 'initiator' || this.hs.deadline === undefined) return false;
+    this.hs.deadline = Math.min(this.hs.deadline, now);
+    return true;
+  }
+
+  /**
    * Validates `remote` as the new path (a composing machine proposes one, e.g. a relay ->
    * direct upgrade): traffic moves only after the PATH_RESPONSE. False when not established.
    */

@@ -319,6 +319,11 @@ export class RudpEndpoint implements Machine<RudpCommand, RudpEvent> {
     return connection.id;
   }
 
+  /** Re-send `conn`'s initiation at the next timeout (its path moved during the handshake); see Connection.retryHandshake. */
+  retryHandshake(now: Millis, conn: number): boolean {
+    return this.connections.get(conn)?.retryHandshake(now) ?? false;
+  }
+
   /** Validate `remote` as the new path of `conn` (see the `probe-path` command). */
   probePath(now: Millis, conn: number, remote: Addr): boolean {
     return this.connections.get(conn)?.probePath(now, remote) ?? false;

@@ -13,6 +13,9 @@ const PACING_GAIN = 1.25;
 const HYSTART_MIN_SAMPLES = 8;
 const HYSTART_MIN_ETA_MS = 4;
 const HYSTART_MAX_ETA_MS = 16;
+/** RFC 9406 Conservative Slow Start: rounds it lasts and its growth divisor. */
+const CSS_ROUNDS = 5;
+const CSS_GROWTH_DIVISOR = 4;
 /** Careful Resume (RFC 9959): jump to half the saved window, only if the RTT still matches. */
 const RESUME_JUMP_FRACTION = 0.5;
 const RESUME_RTT_MIN_FACTOR = 0.5;
@@ -35,6 +38,13 @@ export class NewReno implements CongestionController {
   // minimum reacts one round earlier.)
   private readonly recentRtt_ms: number[] = [];
   private recentIndex = 0;
+  /**
+   * Conservative Slow Start (RFC 9406 section 4.2): a delay rise does not end slow start at
+   * once; growth slows to a quarter for CSS_ROUNDS rounds, and if the RTT falls back below
+   * the rise (a spurious signal: scheduling jitter on a loaded host, a transient queue) slow
+   * start resumes. A second rise of eta above the baseline confirms the queue and ends it.
+   */
+  private css: { baseline_ms: number; roundsLeft: number; roundFrom: Millis } | undefined;
   // Careful Resume state: the jump is unvalidated until its first packet is acknowledged (one
   // RTT), then validating until its last packet is; a loss of a jump packet retreats.
   private phase: ResumePhase = 'normal';
@@ -83,13 +93,32 @@ export class NewReno implements CongestionController {
     if (this.phase === 'unvalidated') this.lastJumpSent = now;
   }
 
-  private hystart(rtt: RttEstimator): void {
+  private hystart(now: Millis, rtt: RttEstimator, acked: readonly SentPacket[]): void {
     if (this.recentRtt_ms.length < HYSTART_MIN_SAMPLES) this.recentRtt_ms.push(rtt.latest_ms);
     else this.recentRtt_ms[this.recentIndex++ % HYSTART_MIN_SAMPLES] = rtt.latest_ms;
     if (this.recentRtt_ms.length < HYSTART_MIN_SAMPLES) return;
-    const recentMin = Math.min(...this.recentRtt_ms);
+    let recentMin = Infinity;
+    for (const sample of this.recentRtt_ms) if (sample < recentMin) recentMin = sample;
     const eta = Math.min(Math.max(rtt.min_ms / 8, HYSTART_MIN_ETA_MS), HYSTART_MAX_ETA_MS);
-    if (recentMin >= rtt.min_ms + eta) this.ssthresh = this.cwnd;
+    const css = this.css;
+    if (!css) {
+      if (recentMin >= rtt.min_ms + eta) this.css = { baseline_ms: recentMin, roundsLeft: CSS_ROUNDS, roundFrom: now };
+      return;
+    }
+    if (recentMin < css.baseline_ms) {
+      this.css = undefined; // spurious: back to slow start
+      return;
+    }
+    let roundEnded = false;
+    for (const p of acked) if (p.time_sent >= css.roundFrom) roundEnded = true;
+    if (roundEnded) {
+      css.roundsLeft--;
+      css.roundFrom = now;
+    }
+    if (css.roundsLeft <= 0 || recentMin >= css.baseline_ms + eta) {
+      this.css = undefined;
+      this.ssthresh = this.cwnd;
+    }
   }
 
   /** Careful Resume bookkeeping; true while the window must not grow (unvalidated). */
@@ -110,13 +139,13 @@ export class NewReno implements CongestionController {
     return false;
   }
 
-  onAck(_now: Millis, acked: readonly SentPacket[], rtt: RttEstimator, _sample: RateSample | undefined, bytesInFlight: number): void {
+  onAck(now: Millis, acked: readonly SentPacket[], rtt: RttEstimator, _sample: RateSample | undefined, bytesInFlight: number): void {
     if (this.phase !== 'normal' && this.resumeOnAck(acked, bytesInFlight)) return;
-    if (this.cwnd < this.ssthresh && acked.length > 0) this.hystart(rtt);
+    if (this.cwnd < this.ssthresh && acked.length > 0) this.hystart(now, rtt, acked);
     for (const packet of acked) {
       if (packet.time_sent <= this.recoveryStart) continue; // sent before recovery began
       if (this.cwnd < this.ssthresh) {
-        this.cwnd += packet.size_bytes;
+        this.cwnd += this.css ? packet.size_bytes / CSS_GROWTH_DIVISOR : packet.size_bytes;
       } else {
         this.avoidanceCredit += packet.size_bytes;
         if (this.avoidanceCredit >= this.cwnd) {
@@ -129,6 +158,7 @@ export class NewReno implements CongestionController {
   }
 
   onLoss(now: Millis, lost: readonly SentPacket[], persistent: boolean): void {
+    this.css = undefined;
     let largestSent = -Infinity;
     for (const packet of lost) largestSent = Math.max(largestSent, packet.time_sent);
     if (this.phase !== 'normal' && largestSent >= this.jumpAt) {

@@ -7,6 +7,7 @@ import { churnScenario } from './churn.ts';
 import { dictScenarios } from './dict.ts';
 import { failureScenario } from './failures.ts';
 import { pathLengthScenarios } from './path-length.ts';
+import { natChordScenario } from './nat-100.ts';
 
 export const chordScenarios: Scenario[] = [
   ...dictScenarios,
@@ -14,4 +15,7 @@ export const chordScenarios: Scenario[] = [
   failureScenario(512),
   churnScenario({ nodes: 200, lifetime_s: 600, churn_s: 120, slow: false }),
   { ...churnScenario({ nodes: 1000, lifetime_s: 3600, churn_s: 300, slow: true }), heavy: true },
+  // Behind NATs (protocol/overlay: rendezvous, punching, relay, Noise sessions on one port).
+  natChordScenario({ nodes: 10, m_bits: 32, keys: 10, lookups: 10, loss: 0.05, traced: true, phase_ms: 10_000 }),
+  { ...natChordScenario({ nodes: 100, m_bits: 32, keys: 30, lookups: 30, loss: 0.05, traced: false, phase_ms: 40_000 }), heavy: true },
 ];

@@ -113,6 +113,12 @@ export const SAME_CGN_EXPECTATION: CellExpectation = {
   why: 'two homes behind one carrier NAT share its public IP; the LAN addresses are in different homes, but the CGN hairpins with the external source (RFC 4787 REQ-9), so probes to each other\'s reflexive address loop back through it and open both home filters',
 };
 
+export const OVERLAP_LAN_EXPECTATION: CellExpectation = {
+  path: 'direct',
+  technique: 'hairpin',
+  why: 'two homes behind one carrier NAT whose LANs use the same addresses and ports: each peer\'s host candidate (10.0.1.2:5000) is its own socket, so its probe to it comes straight back to itself; the probe carries the controlling role bit and the peer drops its own role (never acking itself), so the only working pair is the hairpin through the carrier NAT, as in same-cgn',
+};
+
 /** The analytic direct probability of a chance cell. */
 export function analyticDirect(expectation: CellExpectation, loss: number): number | undefined {
   const c = expectation.chance;

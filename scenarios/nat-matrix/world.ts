@@ -119,9 +119,10 @@ function startSessionPeer(sim: Simulator, name: string, host: ReturnType<Simulat
       if (initiator) handle.command({ type: 'write', data: FIRST_BYTES });
     } else if (event.type !== 'peer-drop') {
       side.transport.push({ t: sim.now, event });
-      if (event.type === 'readable' && !initiator) {
+      if (event.type === 'readable' && !initiator && side.received < FIRST_BYTES.byteLength) {
+        // The hello only: whatever follows is left for the caller's own application.
         handle.act(() => {
-          for (let chunk = peer.read(); chunk; chunk = peer.read()) {
+          for (let chunk = peer.read(FIRST_BYTES.byteLength - side.received); chunk; chunk = side.received < FIRST_BYTES.byteLength ? peer.read(FIRST_BYTES.byteLength - side.received) : undefined) {
             side.firstByteAt ??= sim.now;
             side.received += chunk.byteLength;
           }

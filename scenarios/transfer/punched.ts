@@ -85,6 +85,8 @@ export function runFileTransfer(sim: Simulator, seed: number, spec: TransferSpec
   let path = 'none';
   ha.onEvent((e) => {
     if (e.type === 'session-open') path = `${e.path}/${e.technique}`;
+    // Relay first, upgrade later (issue 15): the session moves when the direct path is adopted.
+    else if (e.type === 'path' && path !== 'none') path = `${e.path}/${e.technique}`;
   });
   senderApp(sim, ha, data, state);
   receiverApp(sim, hb, state);

@@ -140,6 +140,7 @@ describe.skipIf(!haveChromium && !requireAll)('viewer layout (issue 14 defects 4
       const items = await drawn();
       const labels = items.filter((d) => d.kind === 'text' && d.x > GUTTER_PX && d.y > HEADER_PX + 4 && d.text !== '').map(textBox);
       expect(labels.length).toBeGreaterThan(5);
+      for (const l of labels) expect(l.left, `label "${l.what}" runs into the time axis`).toBeGreaterThanOrEqual(GUTTER_PX);
       for (let i = 0; i < labels.length; i++) {
         for (let j = i + 1; j < labels.length; j++) expect(overlaps(labels[i]!, labels[j]!), `labels "${labels[i]!.what}" and "${labels[j]!.what}" overlap`).toBe(false);
       }

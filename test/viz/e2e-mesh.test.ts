@@ -17,13 +17,14 @@ if (!haveChromium) console.warn(`SKIPPING mesh e2e test: ${CHROMIUM} not install
 interface Line {
   kind: string;
   node: string;
+  id?: number | string;
   t: number;
   name?: string;
   data?: { id?: string; flag?: string; via?: string };
 }
 
 interface Hook {
-  counts(): { lanes: number };
+  counts(): { lanes: number; arrows: number };
   laneIndex(name: string): number | undefined;
   cursor(): number;
 }
@@ -71,6 +72,12 @@ describe.skipIf(!haveChromium && !requireAll)('mesh tree and peer picker in head
     expect(peers.size).toBeGreaterThan(200);
     expect(await page.evaluate(() => (window as unknown as { __peerlab: Hook }).__peerlab.counts().lanes)).toBe(13);
     expect(await page.getByTestId('peer-picker-summary').textContent()).toBe(`lanes: 12 / ${peers.size} peers`);
+    // the rest share one lane, and traffic between them is not drawn
+    expect(await page.evaluate((n) => (window as unknown as { __peerlab: Hook }).__peerlab.laneIndex(n), `⋯ ${peers.size - 12} others`)).toBe(12);
+    const laned = await page.evaluate((names) => names.filter((n) => (window as unknown as { __peerlab: Hook }).__peerlab.laneIndex(n) !== undefined), [...peers]);
+    expect(laned.length).toBe(12);
+    const touching = new Set(lines.filter((l) => ['send', 'nat', 'deliver', 'drop'].includes(l.kind) && laned.includes(l.node)).map((l) => l.id));
+    expect(await page.evaluate(() => (window as unknown as { __peerlab: Hook }).__peerlab.counts().arrows)).toBe(touching.size);
     // pick exactly the peers whose names contain "p1" (p1, p10..p19, p100..)
     await page.getByTestId('peer-picker-summary').click();
     await page.locator('.peer-buttons button', { hasText: 'uncheck shown' }).click();
@@ -117,6 +124,12 @@ describe.skipIf(!haveChromium && !requireAll)('mesh tree and peer picker in head
     // hollow peers: those not reached at the cursor
     const hollow = await tree.locator('g.peer circle[fill="#fff"]').count();
     expect(hollow).toBe([...want.firstT.values()].filter((t) => t > want.firstT.get(peer)!).length);
+    // "find in diagram" searches for the broadcast's events on the peers with lanes
+    await page.getByTestId('mesh-find').click();
+    const withLanes = await page.evaluate((names) => names.filter((n) => (window as unknown as { __peerlab: Hook }).__peerlab.laneIndex(n) !== undefined), [...new Set(lines.map((l) => l.node))]);
+    const found = lines.filter((l) => l.kind === 'event' && l.data?.id === rich.data!.id && withLanes.includes(l.node)).length;
+    expect(found).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#match-count').innerText()).toBe(`${found} match${found === 1 ? '' : 'es'}`);
     mkdirSync('test-artifacts', { recursive: true });
     // the tree's top peers on lanes, with the diagram beside the tree
     await page.getByTestId('mesh-lanes').click();

@@ -10,6 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeerlabHook } from '../../viz/src/hook.ts';
+import { formatMs } from '../../viz/src/model/describe.ts';
 import { CHROMIUM, haveChromium, openViewer, type ViewerSession } from './browser.ts';
 import { DOWNLINK_LOSS_ID, LONE_REWRITE, SPRAY, SPRAY_FIRST_ID, UPLINK_LOSS_ID, newcomerTrace } from './newcomer-trace.ts';
 import { scenarioTrace } from './scenario-trace.ts';
@@ -176,8 +177,9 @@ describe.skipIf(!haveChromium && !requireAll)('viewer answers a newcomer (issue 
     const row = session.page.locator('[data-testid=outcome-row]').first();
     expect(await row.getAttribute('data-pair')).toBe('a ↔ b');
     expect(await row.locator('[data-testid=outcome-path]').innerText()).toContain(String(path.data!.path));
-    expect(await row.locator('[data-testid=outcome-time-to-path]').innerText()).toContain('3.064 s');
-    expect(await row.locator('[data-testid=outcome-handshake]').innerText()).toContain(`done at ${Number((connected.t / 1000).toFixed(3))} s`);
+    // the path event's own elapsed time (the punch now takes the relay at once and upgrades later)
+    expect(await row.locator('[data-testid=outcome-time-to-path]').innerText()).toContain(formatMs(Number(path.data!.elapsed_ms)));
+    expect(await row.locator('[data-testid=outcome-handshake]').innerText()).toContain(`done at ${formatMs(connected.t)}`);
     expect(await row.locator('[data-testid=outcome-goodput]').innerText()).toMatch(/goodput [\d.]+ [kMG]bit\/s, failed: relay-limit/);
     const filtered = events.filter((e) => e.kind === 'drop' && e.reason === 'nat-filtered');
     const dropItem = row.locator('[data-testid=outcome-drop]').filter({ hasText: 'nat-filtered' });

@@ -68,6 +68,8 @@ export function layoutTrace(): { text: string; handshakeSends_ms: number[] } {
     lines.push({ t: t + 1, kind: 'nat-map', node: 'home-a', internal: HOME_A.src, external: HOME_A.to_src });
     lines.push({ t: t + 1, kind: 'event', node: 'cgn', name: 'binding', data: { type: 'binding', external: '203.0.113.100:40001' } });
     lines.push({ t: t + 1, kind: 'event', node: 'c', name: 'connected', data: { type: 'connected', peer: 'a', remote: '203.0.113.100:40001' } });
+    // and a long label left of the first lane, beside the time axis
+    lines.push({ t: t + 1, kind: 'event', node: 'a', name: 'registered', data: { type: 'registered', id: 'a', observed: '203.0.113.100:40001' } });
     t += HANDSHAKE_LATENCY_MS + gap;
   }
   for (let i = 0; i < BULK.count; i++) viaCgn(BULK.from_ms + i * BULK.every_ms, 'a', BULK.latency_ms);

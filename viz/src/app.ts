@@ -6,7 +6,7 @@ import { TimeScale } from './layout/timescale.ts';
 import { idleScale } from './layout/idle.ts';
 import { RunningCounts } from './model/counts.ts';
 import { formatMs } from './model/describe.ts';
-import { applyFilter, defaultFilter, eventShown, isErrorMark, type FilterState } from './model/filter.ts';
+import { applyFilter, defaultFilter, eventShown, FILTER_KINDS, isErrorMark, type FilterKind, type FilterState } from './model/filter.ts';
 import type { Datagram, Mark, TraceModel } from './model/model.ts';
 import { PathCache } from './model/path.ts';
 import { ChartsPanel } from './ui/charts-panel.ts';
@@ -41,8 +41,15 @@ const OPEN_DATAGRAMS_MAX = 2000;
 const SPEEDS = [0.001, 0.01, 0.1, 1, 10, 100, 1000, 10_000];
 /** A replay should take about this long at the default speed. */
 const REPLAY_TARGET_MS = 30_000;
-/** While playing, panels are rebuilt at most this often (10 per second). */
-const PLAYING_PANELS_MS = 100;
+/** While playing, panels are rebuilt at most this often (4 per second): a panel frame can
+ * outlast the 16.7 ms budget on a slow machine, so it must be rare enough for the p95. */
+const PLAYING_PANELS_MS = 250;
+
+/** The protocol and kind filters for the URL, only where they differ from the defaults. */
+function filterLists(f: FilterState, d: FilterState): { protos?: string[]; kinds?: string[] } {
+  const same = (a: ReadonlySet<string>, b: ReadonlySet<string>): boolean => a.size === b.size && [...a].every((x) => b.has(x));
+  return { ...(same(f.protos, d.protos) ? {} : { protos: [...f.protos] }), ...(same(f.kinds, d.kinds) ? {} : { kinds: [...f.kinds] }) };
+}
 
 export class App {
   readonly state: DiagramState;
@@ -64,6 +71,9 @@ export class App {
   private playing = false;
   private speed = 1;
   private panelsQueued = false;
+  /** A first frame drawn from a big trace's first events (main.ts) builds no panels: the
+   * whole trace replaces it a moment later. */
+  panelsHeld = false;
   private lastTick_ms = 0;
   private panelsAt_ms = -Infinity;
 
@@ -82,6 +92,8 @@ export class App {
       ...defaultFilter(model),
       ...(fromUrl.node !== undefined && model.laneOf.has(fromUrl.node) ? { node: fromUrl.node } : {}),
       ...(fromUrl.query !== undefined ? { text: fromUrl.query } : {}),
+      ...(fromUrl.protos !== undefined ? { protos: new Set(fromUrl.protos) } : {}),
+      ...(fromUrl.kinds !== undefined ? { kinds: new Set(fromUrl.kinds.filter((k): k is FilterKind => (FILTER_KINDS as readonly string[]).includes(k))) } : {}),
     };
     this.filter = filter;
     this.urlWriter = linkedToUrl ? new ViewStateWriter() : undefined;
@@ -96,6 +108,8 @@ export class App {
     this.view = new DiagramView(host, this.state, compress.checked ? this.compressedScale : this.linearScale);
     // the charts shade the diagram's visible window as it zooms and pans
     this.view.onZoom = () => {
+      // while playing, the view follows the cursor: the charts catch up with the panels
+      if (this.playing) return;
       const visible = this.view.viewport.visibleTimes();
       this.charts?.update(this.state.cursor_ms, visible.from, visible.to);
       this.saveView();
@@ -205,7 +219,7 @@ export class App {
 
   /** Panels recount up to the cursor at most once per frame. */
   private queuePanels(): void {
-    if (this.panelsQueued) return;
+    if (this.panelsQueued || this.panelsHeld) return;
     this.panelsQueued = true;
     requestAnimationFrame((now) => {
       this.panelsQueued = false;
@@ -229,7 +243,7 @@ export class App {
         const mesh = hasMesh(this.source.events);
         byId('mesh-section').hidden = !mesh;
         const repick = this.pick?.repick;
-        this.mesh = mesh ? new MeshPanel(byId('mesh-tree'), this.source, (t) => this.setCursor(t, true), repick && ((names) => repick(new Set(names)))) : null;
+        this.mesh = mesh ? new MeshPanel(byId('mesh-tree'), this.source, (t) => this.setCursor(t, true), repick && ((names) => repick(new Set(names))), (q) => this.search(q)) : null;
       }
       this.mesh?.update(this.state.cursor_ms);
       renderSummary(byId('summary'), counts, this.nodes);
@@ -258,6 +272,8 @@ export class App {
       node: this.filter.node,
       query: this.filter.text.trim(),
       ...(sel !== undefined && 'proto' in sel ? { selected: String(sel.id) } : {}),
+      ...filterLists(this.filter, defaultFilter(this.model)),
+      ...(this.pick?.picked !== undefined ? { peers: [...this.pick.picked] } : {}),
     });
   }
 
@@ -269,6 +285,12 @@ export class App {
     this.view.requestDraw();
     this.queuePanels();
     this.onMatches();
+  }
+
+  /** Puts `query` in the search box and highlights its matches (the overlay panels' "find"). */
+  search(query: string): void {
+    byId<HTMLInputElement>('filter-text').value = query;
+    this.setFilter({ ...this.filter, text: query });
   }
 
   /** Moves the cursor to an event of the outcome header, centres it and opens its details. */

@@ -2,6 +2,7 @@
 // viewer built and drew without guessing pixels. Not part of the user interface.
 
 import type { App } from './app.ts';
+import { countsVisited } from './model/counts.ts';
 import type { PacketId } from './trace/types.ts';
 
 export interface PeerlabHook {
@@ -9,6 +10,9 @@ export interface PeerlabHook {
   /** download/read + parse + model + panels + first frame of the last load */
   loadTime_ms: number;
   loadBreakdown_ms: Record<string, number>;
+  /** when the first frame of the last load was drawn (ms since navigation start): from the
+   * first events of a big trace while the rest still loads, else with `ready` */
+  firstFrameAt_ms: number | undefined;
   error: string | undefined;
   counts(): { lanes: number; arrows: number; drops: number; natHops: number; marks: number; faults: number; events: number; problems: number };
   drawn(): { arrows: number; drops: number; natHops: number; marks: number; lod: boolean };
@@ -35,7 +39,11 @@ export interface PeerlabHook {
   /** draws one frame directly now (never from the pan cache) */
   redraw(): void;
   /** frames drawn so far, and how many of them were painted from the pan cache */
-  frameCounts(): { frames: number; cached: number };
+  frameCounts(): { frames: number; cached: number; cacheBuilds: number };
+  /** events the panels' running counts have visited so far (playback adds, never recounts) */
+  countsVisited(): number;
+  /** events of the model the first frame of the last load was drawn from */
+  firstFrameEvents: number | undefined;
   dropLane(id: PacketId): number | undefined;
 }
 
@@ -49,6 +57,9 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
     ready: false,
     loadTime_ms: 0,
     loadBreakdown_ms: {},
+    firstFrameAt_ms: undefined,
+    firstFrameEvents: undefined,
+    countsVisited,
     error: undefined,
     counts: () => {
       const m = app().model;
@@ -101,7 +112,7 @@ export function installHook(getApp: () => App | undefined): PeerlabHook {
     },
     laneIndex: (name) => app().model.laneOf.get(name),
     redraw: () => app().view.redrawDirect(),
-    frameCounts: () => ({ frames: app().view.frames, cached: app().view.cachedFrames }),
+    frameCounts: () => ({ frames: app().view.frames, cached: app().view.cachedFrames, cacheBuilds: app().view.panCache.builds }),
     dropLane: (id) => {
       const a = app();
       const d = a.model.datagramById.get(id);

@@ -7,6 +7,7 @@ import { installHook } from './hook.ts';
 import { buildModel } from './model/model.ts';
 import { busiestNodes, LANES_AUTO_MAX, nodesOf, subsetTrace } from './model/lane-subset.ts';
 import type { ParsedTrace } from './trace/types.ts';
+import { readViewState } from './ui/url-state.ts';
 import { PROTO_COLORS } from './render/colors.ts';
 import { parseTraceStream } from './trace/parse.ts';
 import { byId, clear, h } from './ui/dom.ts';
@@ -15,6 +16,8 @@ import { bindOpeners, fetchTiming, loadFromQuery } from './ui/open.ts';
 const PROBLEMS_SHOWN_MAX = 20;
 let app: App | undefined;
 let linkNextLoadToUrl = new URLSearchParams(window.location.search).has('trace');
+/** whether the trace on screen keeps its view state in the URL (a repick keeps it so) */
+let urlLinked = false;
 const hook = installHook(() => app);
 
 function fail(message: string): void {
@@ -39,16 +42,45 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
   hook.ready = false;
   hook.error = undefined;
   const started = performance.now();
-  const trace = await parseTraceStream(stream);
+  // a big trace: a first frame from its first events while the rest streams in
+  // (not when the URL asks for a view of its own: the whole trace is needed for that)
+  const viewInUrl = linkNextLoadToUrl && ['from', 't', 'sel', 'node'].some((k) => new URLSearchParams(window.location.search).has(k));
+  let early: App | undefined;
+  let earlyWindow: { from: number; to: number } | undefined;
+  hook.firstFrameAt_ms = undefined;
+  hook.firstFrameEvents = undefined;
+  const trace = await parseTraceStream(stream, {
+    onPrefix: viewInUrl
+      ? undefined
+      : (prefix) => {
+          if (nodesOf(prefix).length > LANES_AUTO_MAX) return;
+          app?.dispose();
+          app = early = new App(buildModel(prefix), false);
+          app.panelsHeld = true;
+          byId('trace-info').textContent = `${name} · loading… ${prefix.events.length.toLocaleString()} events so far`;
+          byId('loading').hidden = true;
+          app.view.draw();
+          earlyWindow = app.view.viewport.visibleTimes();
+          hook.firstFrameEvents = prefix.events.length;
+          // on screen with the next paint (after the panels this frame builds)
+          requestAnimationFrame(() => (hook.firstFrameAt_ms ??= performance.now()));
+        },
+  });
   const parsed = performance.now();
+  // the whole trace opens on its own first view, or where the user moved the first frame to
+  const moved = early !== undefined && app === early ? early.view.viewport.visibleTimes() : undefined;
+  const keep = moved !== undefined && (moved.from !== earlyWindow?.from || moved.to !== earlyWindow.to) ? moved : undefined;
   // hundreds of peers: lanes for the busiest few, the rest collapsed (the peer picker changes it)
-  const picked = nodesOf(trace).length > LANES_AUTO_MAX ? new Set(busiestNodes(trace)) : undefined;
+  const all = nodesOf(trace);
+  const fromUrl = linkNextLoadToUrl ? readViewState().peers?.filter((n) => all.includes(n)) : undefined;
+  const picked = fromUrl !== undefined && fromUrl.length > 0 ? new Set(fromUrl) : all.length > LANES_AUTO_MAX ? new Set(busiestNodes(trace)) : undefined;
   const model = buildModel(picked === undefined ? trace : subsetTrace(trace, picked));
   const modelled = performance.now();
   app?.dispose();
   // the first load of a `?trace=` page takes (and keeps) its view state in the URL
   const linked = linkNextLoadToUrl;
   linkNextLoadToUrl = false;
+  urlLinked = linked;
   app = new App(model, linked, { source: trace, picked, repick: (p) => repick(trace, p) });
   const built = performance.now();
   const hdr = trace.header;
@@ -69,8 +101,11 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
           ...(bad > PROBLEMS_SHOWN_MAX ? [`… and ${bad - PROBLEMS_SHOWN_MAX} more`] : []),
         ],
   );
+  if (keep !== undefined) app.view.showRange(keep.from, keep.to);
   app.view.draw();
   const drawn = performance.now();
+  hook.firstFrameAt_ms ??= drawn;
+  hook.firstFrameEvents ??= trace.events.length;
   hook.loadTime_ms = drawn - started;
   hook.loadBreakdown_ms = {
     'page to fetch': fetchTiming.started_ms,
@@ -87,7 +122,7 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
 function repick(trace: ParsedTrace, picked: ReadonlySet<string> | undefined): void {
   const model = buildModel(picked === undefined ? trace : subsetTrace(trace, picked));
   app?.dispose();
-  app = new App(model, false, { source: trace, picked, repick: (p) => repick(trace, p) });
+  app = new App(model, urlLinked, { source: trace, picked, repick: (p) => repick(trace, p) });
   app.view.draw();
 }
 

@@ -9,7 +9,7 @@ import { ProgressBar } from '../progress.ts';
 
 const usage = `usage: peerlab connect --rendezvous <host:port> --id <me> --peer <other>
                        [--send <file> | --recv <file>] [--key <file>] [--expect-peer <pubkey>]
-                       [--bind <host:port>] [--trace <file>] [--timeout-ms <n>] [--idle-timeout-ms <n>] [--json]
+                       [--bind <host:port>] [--trace <file> [--trace-datagrams]] [--timeout-ms <n>] [--idle-timeout-ms <n>] [--json]
        peerlab connect --direct <other-host:port> --bind <host:port> [--send <file> | --recv <file>] [...]
 
 Finds a path to <other> (hole punching, or the rendezvous's relay), opens a secure session
@@ -21,6 +21,8 @@ verified, so an existing <file> is replaced only by a complete, verified copy.
   --expect-peer   the other side's public key (base64 or hex); anything else is refused
   --bind          local address (default: the address that routes to the rendezvous, any port)
   --trace         JSONL trace of this run (world "real"), for 'peerlab viz'
+  --trace-datagrams  also trace every datagram sent and received (so 'peerlab viz a.jsonl b.jsonl'
+                  can merge both sides' traces and estimate their clock offset)
   --timeout-ms    give up when no session is open after this long (default 60000)
   --idle-timeout-ms  a silent peer ends the session after this long (default 30000)
   --json          print the result (or the failure) as one JSON object
@@ -60,6 +62,7 @@ export const command: CliCommand = {
       'expect-peer': 'string',
       bind: 'string',
       trace: 'string',
+      'trace-datagrams': 'boolean',
       'timeout-ms': 'string',
       'idle-timeout-ms': 'string',
       json: 'boolean',
@@ -121,6 +124,7 @@ export const command: CliCommand = {
         recv,
         bind,
         tracePath: stringFlag(parsed, 'trace'),
+        traceDatagrams: booleanFlag(parsed, 'trace-datagrams'),
         timeout_ms: positiveIntFlag(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? (direct ? 30_000 : 60_000),
         ...(direct ? { direct } : {}),
         idle_timeout_ms: positiveIntFlag(stringFlag(parsed, 'idle-timeout-ms'), 'idle-timeout-ms'),

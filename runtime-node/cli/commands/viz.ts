@@ -1,7 +1,11 @@
 // `peerlab viz [trace.jsonl] [--port N]`: serves the built trace viewer (viz/dist, built
 // with Vite on first use) and the trace on 127.0.0.1, and prints the URL that opens the
-// viewer with the trace loaded. Runs until interrupted.
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+// viewer with the trace loaded. Runs until interrupted. Given the two per-side traces of a
+// real `peerlab connect`, it merges them first (viz/src/model/merge.ts: one arrow per
+// datagram, B's clock moved onto A's by an NTP-style estimate from the handshake).
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { MergeError, mergedText, mergeTraces, parseSide, type MergeResult } from '../../../viz/src/model/merge.ts';
 import { createServer, type Server } from 'node:http';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { EXIT_OK, UsageError, type CliCommand } from '../command.ts';
@@ -112,31 +116,72 @@ export async function serveViewer(options: { trace?: string; port?: number; dist
 }
 
 const usage = `usage: peerlab viz [trace.jsonl] [--port N] [--rebuild]
+       peerlab viz a.jsonl b.jsonl [--out merged.jsonl] [--port N]
 
 Serves the trace viewer on http://127.0.0.1:${PORT_DEFAULT}/ (or --port N; a free port if
 the default is taken) with the trace loaded, and prints the URL. Builds the viewer into
 viz/dist first if there is no build or viz/src changed since (--rebuild forces one). Without a trace, open one in
-the page (file picker or drag-and-drop). Stop with Ctrl-C.`;
+the page (file picker or drag-and-drop). Stop with Ctrl-C.
+
+Two traces: the two sides of one real \`peerlab connect\` (both run with --trace <file>
+--trace-datagrams) are merged into one: each datagram seen by both sides is one arrow, and
+b's clock is moved onto a's by the offset the handshake's datagrams bound (NTP-style:
+printed with its error bound, half the fastest round trip). --out writes the merged trace
+to a file and exits instead of serving it.`;
+
+/** Merges two per-side traces of one connect; throws UsageError with the reason if it cannot. */
+export function mergeFiles(a: string, b: string): MergeResult {
+  const read = (path: string): string => {
+    if (!existsSync(path)) throw new UsageError(`no such trace file: ${path}`);
+    return readFileSync(path, 'utf8');
+  };
+  try {
+    return mergeTraces(parseSide(read(a), a), parseSide(read(b), b));
+  } catch (error) {
+    if (error instanceof MergeError) throw new UsageError(`cannot merge ${a} and ${b}: ${error.message}`);
+    throw error;
+  }
+}
 
 export const command: CliCommand = {
   name: 'viz',
   summary: 'open a trace in the browser viewer (space-time diagram, replay, panels)',
   usage,
   async run(args: string[]): Promise<number> {
-    const parsed = parseArgs(args, { port: 'string', rebuild: 'boolean' });
-    if (parsed.positionals.length > 1) throw new UsageError('takes at most one trace file');
+    const parsed = parseArgs(args, { port: 'string', rebuild: 'boolean', out: 'string' });
+    if (parsed.positionals.length > 2) throw new UsageError('takes one trace file, or the two sides of one connect');
+    const out = stringFlag(parsed, 'out');
+    if (out !== undefined && parsed.positionals.length !== 2) throw new UsageError('--out writes a merge: give two trace files');
+    let tracePath = parsed.positionals[0];
+    let scratch: string | undefined;
+    if (parsed.positionals.length === 2) {
+      const [a, b] = parsed.positionals as [string, string];
+      const merged = mergeFiles(a, b);
+      process.stderr.write(`${String((merged.header.merge as { note: string }).note)}\n`);
+      if (out !== undefined) {
+        writeFileSync(out, mergedText(merged));
+        process.stdout.write(`merged trace: ${out}\n`);
+        return EXIT_OK;
+      }
+      scratch = mkdtempSync(join(tmpdir(), 'peerlab-viz-merge-'));
+      tracePath = join(scratch, `${basename(a, '.jsonl')}+${basename(b, '.jsonl')}.jsonl`);
+      writeFileSync(tracePath, mergedText(merged));
+    }
     const portText = stringFlag(parsed, 'port');
     if (portText !== undefined && !/^\d{1,5}$/.test(portText)) throw new UsageError(`--port wants a number, got ${portText}`);
     const port = portText === undefined ? undefined : Number(portText);
     if (port !== undefined && port > 65_535) throw new UsageError(`--port ${port} is out of range`);
     await ensureViewerBuilt(parsed.flags.has('rebuild'), (line) => process.stderr.write(`${line}\n`));
-    const server = await serveViewer({ trace: parsed.positionals[0], port });
+    const server = await serveViewer({ trace: tracePath, port });
     process.stdout.write(`peerlab viewer: ${server.url}\n`);
     await new Promise<void>((done) => {
       const stop = (): void => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        void server.close().then(done);
+        void server.close().then(() => {
+          if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+          done();
+        });
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -28,6 +28,7 @@ const message: fc.Arbitrary<ChordWire> = fc.oneof(
   fc.record({ rid, done: fc.boolean(), nodes: refs }).map((m) => ({ t: T.FindSuccReply, ...m }) as ChordWire),
   fc.record({ rid, pred: fc.option(ref, { nil: undefined }), successors: refs }).map((m) => ({ t: T.GetPredReply, ...m }) as ChordWire),
   fc.record({ rid, self: ref }).map((m) => ({ t: T.Notify, ...m }) as ChordWire),
+  fc.record({ rid, self: ref }).map((m) => ({ t: T.Hint, ...m }) as ChordWire),
   rid.map((r) => ({ t: T.Ping, rid: r }) as ChordWire),
   rid.map((r) => ({ t: T.Pong, rid: r }) as ChordWire),
   fc.record({ rid, status: fc.constantFrom('found', 'absent', 'deleted', 'too-large'), version: fc.nat(0xffff_ffff), value: fc.uint8Array({ maxLength: 200 }) }).map((m) => ({ t: T.GetReply, ...m, size: m.value.byteLength }) as ChordWire),

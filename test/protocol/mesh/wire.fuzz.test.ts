@@ -37,7 +37,7 @@ const message: fc.Arbitrary<MeshWire> = fc.oneof(
   fc.record({ hello, high: fc.boolean(), lazy: fc.boolean() }).map((m) => ({ t: T.Neighbor, ...m }) as MeshWire),
   fc.record({ hello, accepted: fc.boolean() }).map((m) => ({ t: T.NeighborReply, ...m }) as MeshWire),
   fc.record({ ttl: fc.nat(255), joiner: entry }).map((m) => ({ t: T.ForwardJoin, ...m }) as MeshWire),
-  fc.constantFrom<MeshWire>({ t: T.Disconnect }, { t: T.Ping }, { t: T.Prune }),
+  fc.constantFrom<MeshWire>({ t: T.Disconnect }, { t: T.Ping }, { t: T.Pong }, { t: T.Prune }),
   fc.record({ ttl: fc.nat(255), origin: entry, entries: fc.array(entry, { maxLength: 8 }) }).map((m) => ({ t: T.Shuffle, ...m }) as MeshWire),
   fc.array(entry, { maxLength: 8 }).map((entries) => ({ t: T.ShuffleReply, entries }) as MeshWire),
   fc.record({ mine: fc.string({ maxLength: 12 }), myVersion: fc.nat(0xffff), yours: fc.string({ maxLength: 12 }), yourVersion: fc.nat(0xffff) }).map((m) => ({ t: T.Mismatch, ...m }) as MeshWire),

@@ -35,6 +35,13 @@ export function countsAt(events: readonly TraceEvent[], nodes: readonly string[]
   return new RunningCounts(events, nodes, include).at(cursor_ms);
 }
 
+/** Events visited by every RunningCounts so far (the test hook reads it: playback must add
+ * only the events since the last frame, never recount from the start). */
+let visitedTotal = 0;
+export function countsVisited(): number {
+  return visitedTotal;
+}
+
 /**
  * Counts up to a cursor that mostly moves forwards (playback): each call adds only the
  * events since the last one, and starts over only when the cursor goes back. The returned
@@ -98,6 +105,7 @@ export class RunningCounts {
           break;
       }
     }
+    visitedTotal += Math.max(0, end - this.next);
     this.next = end;
     return { byNode, reasons: [...reasons].sort(), totals };
   }

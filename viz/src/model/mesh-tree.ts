@@ -56,18 +56,26 @@ export function broadcastsOf(events: readonly TraceEvent[]): Broadcast[] {
   return out;
 }
 
-/** Address ("ip:port" or "[v6]:port") -> node name, from the topology's IPs. */
-export function addressNamer(topology: Topology): (address: string) => string {
+function ipOf(address: string): string {
+  return address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':') > 0 ? address.lastIndexOf(':') : address.length);
+}
+
+/** Address ("ip:port" or "[v6]:port") -> node name, from the topology's IPs; a NAT's external
+ * address names the host behind it when a `nat-map` event says which internal one it maps. */
+export function addressNamer(topology: Topology, events: readonly TraceEvent[] = []): (address: string) => string {
   const byIp = new Map<string, string>();
   for (const n of topology.nodes) for (const ip of [...n.ips, ...n.outside]) byIp.set(ip, n.name);
+  const internalOf = new Map<string, string>();
+  for (const e of events) if (e.kind === 'nat-map') internalOf.set(e.external, e.internal);
   return (address) => {
-    const ip = address.startsWith('[') ? address.slice(1, address.indexOf(']')) : address.slice(0, address.lastIndexOf(':') > 0 ? address.lastIndexOf(':') : address.length);
-    return byIp.get(ip) ?? address;
+    const inside = internalOf.get(address);
+    const host = inside === undefined ? undefined : byIp.get(ipOf(inside));
+    return host ?? byIp.get(ipOf(address)) ?? address;
   };
 }
 
 export function disseminationTree(events: readonly TraceEvent[], topology: Topology, broadcast: Broadcast): DisseminationTree {
-  const name = addressNamer(topology);
+  const name = addressNamer(topology, events);
   const nodes: TreeNode[] = [{ name: broadcast.root, parent: undefined, t: broadcast.t, hops: 0, via: 'root', duplicates: [] }];
   const byName = new Map<string, TreeNode>([[broadcast.root, nodes[0]!]]);
   let duplicates = 0;

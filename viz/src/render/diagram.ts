@@ -416,11 +416,13 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
     for (const m of visible) {
       const e = m.event;
       const y = vp.y(e.t);
-      const text = fitText(ctx, markLabel(m), vp.laneWidth_px - 12);
       // NAT mappings label to the right (beside the translations), the rest to the left
       const right = e.kind === 'nat-map' || e.kind === 'nat-expire';
-      if (y < HEADER_PX || text === '' || !gate.admitText(labelColumn(m.lane, right ? 'right' : 'left'), y + 4)) continue;
       const x = vp.x(m.lane);
+      // a left label of the first lane stops short of the time axis
+      const room_px = right ? vp.laneWidth_px - 12 : Math.min(vp.laneWidth_px - 12, x - 8 - GUTTER_PX - 4);
+      const text = room_px < 20 ? '' : fitText(ctx, markLabel(m), room_px);
+      if (y < HEADER_PX || text === '' || !gate.admitText(labelColumn(m.lane, right ? 'right' : 'left'), y + 4)) continue;
       ctx.globalAlpha = e.t > dc.cursor_ms ? FUTURE_ALPHA + 0.1 : 1;
       ctx.fillStyle = markColor(m);
       ctx.textAlign = right ? 'left' : 'right';

@@ -12,6 +12,9 @@ import { Viewport } from './viewport.ts';
 /** Extra height drawn above and below the view, as a fraction of the view height. */
 const MARGIN_FRACTION = 1;
 
+/** A move between two frames larger than this fraction of the view height is a jump, not a pan. */
+const PAN_STEP_FRACTION_MAX = 0.25;
+
 /** What a cached bitmap depends on besides the vertical pan. */
 export interface LayerKey {
   readonly k: number;
@@ -63,6 +66,9 @@ export class PanCache {
   private margin_px = 0;
   /** the key of the last frame drawn directly, so a cache is only built for a second frame alike */
   private lastDirect: LayerKey | undefined;
+  private lastDirectY = 0;
+  /** bitmaps built so far (each costs a draw of three view heights) */
+  builds = 0;
 
   /**
    * Paints the layer from the cache if it covers this frame, building it when the previous
@@ -72,8 +78,12 @@ export class PanCache {
   paint(ctx: CanvasRenderingContext2D, vp: Viewport, key: LayerKey, drawLayer: (ctx: CanvasRenderingContext2D, vp: Viewport) => void): boolean {
     const valid = this.key !== undefined && sameKey(this.key, key) && Math.abs(vp.zoom.y - this.builtAtY) <= this.margin_px;
     if (!valid) {
-      const repeat = this.lastDirect !== undefined && sameKey(this.lastDirect, key);
+      // build only for a pan: the same layer as the last frame, moved by a fraction of the
+      // view. A jump (playback running ahead of a zoomed view) draws directly: one view
+      // costs a third of a bitmap three views tall, which would never be blitted again.
+      const repeat = this.lastDirect !== undefined && sameKey(this.lastDirect, key) && Math.abs(vp.zoom.y - this.lastDirectY) <= vp.height_px * PAN_STEP_FRACTION_MAX;
       this.lastDirect = key;
+      this.lastDirectY = vp.zoom.y;
       if (!repeat) {
         this.key = undefined;
         return false;
@@ -112,5 +122,6 @@ export class PanCache {
     drawLayer(ctx, tall);
     this.key = key;
     this.builtAtY = vp.zoom.y;
+    this.builds++;
   }
 }

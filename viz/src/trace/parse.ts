@@ -184,6 +184,20 @@ export class TraceParser {
     for (const part of parts) this.line(part);
   }
 
+  /** Events parsed so far. */
+  get eventCount(): number {
+    return this.events.length;
+  }
+
+  /**
+   * The trace parsed so far, without finishing: a prefix to draw a first frame from while
+   * the rest arrives (events sorted, on a copy when they came out of order).
+   */
+  snapshot(): ParsedTrace {
+    const events = this.sorted ? this.events.slice() : this.events.slice().sort((a, b) => a.t - b.t || a.line - b.line);
+    return { header: this.header, events, problems: this.problems.slice(), problemsDropped: this.problemsDropped, unknownKinds: this.unknownKinds, lines: this.lines };
+  }
+
   finish(): ParsedTrace {
     if (this.carry !== '') this.line(this.carry);
     this.carry = '';
@@ -250,16 +264,47 @@ export function parseTrace(text: string): ParsedTrace {
   return parser.finish();
 }
 
+/** A big trace's first frame is drawn from its first this-many events (about 4,000
+ * datagrams of a transfer: the view a big trace opens on) while the rest streams in. */
+export const PREFIX_EVENTS = 20_000;
+/** Parsing yields to the page at least this often, so it stays responsive while loading. */
+const YIELD_MS = 40;
+
+export interface StreamOptions {
+  /** Called once with the trace parsed so far when it reaches PREFIX_EVENTS events and
+   * more is still to come; the parse resumes after the next paint. */
+  readonly onPrefix?: (prefix: ParsedTrace) => void;
+  readonly prefixEvents?: number;
+}
+
+/** Resolves after the page has had a chance to paint (a frame, then a task). */
+function afterPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}
+
 /** Parses a byte stream (fetch body, File.stream()) as it arrives. */
-export async function parseTraceStream(stream: ReadableStream<Uint8Array>): Promise<ParsedTrace> {
+export async function parseTraceStream(stream: ReadableStream<Uint8Array>, options: StreamOptions = {}): Promise<ParsedTrace> {
   const parser = new TraceParser();
   const reader = stream.getReader();
   // a streaming decoder keeps a multi-byte character split across chunks intact
   const decoder = new TextDecoder();
+  let onPrefix = options.onPrefix;
+  const prefixEvents = options.prefixEvents ?? PREFIX_EVENTS;
+  let yielded = performance.now();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     parser.push(decoder.decode(value, { stream: true }));
+    if (onPrefix !== undefined && parser.eventCount >= prefixEvents) {
+      onPrefix(parser.snapshot());
+      onPrefix = undefined;
+      await afterPaint();
+      yielded = performance.now();
+    } else if (performance.now() - yielded > YIELD_MS) {
+      // a local file or server hands the chunks over without a pause: let input and paint in
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      yielded = performance.now();
+    }
   }
   parser.push(decoder.decode());
   return parser.finish();

@@ -33,7 +33,7 @@ export class DiagramView {
   private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
   private frameRequested = false;
   /** level-of-detail views pan by blitting a cached layer (render/pan-cache.ts) */
-  private readonly panCache = new PanCache();
+  readonly panCache = new PanCache();
   private settleTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly resizeObserver: ResizeObserver;
   private disposed = false;

@@ -2,7 +2,8 @@
 // left to right by tree depth: the root, each peer under the peer its first copy came from,
 // pushed links solid green, GRAFT fetches dashed orange, duplicates as a red count beside the
 // peer that got them. Peers not yet reached at the cursor are hollow, so playback shows the
-// spread. Clicking a peer moves the cursor to its delivery; "lanes" picks the tree's top.
+// spread. Clicking a peer moves the cursor to its delivery; "lanes" picks the tree's top;
+// "find" searches the diagram for the broadcast's events (highlighted, counted, ▲ ▼).
 import { broadcastsOf, childrenOf, disseminationTree, type Broadcast, type DisseminationTree, type TreeNode } from '../model/mesh-tree.ts';
 import { formatMs } from '../model/describe.ts';
 import type { ParsedTrace } from '../trace/types.ts';
@@ -66,6 +67,7 @@ export class MeshPanel {
     private readonly trace: ParsedTrace,
     private readonly onJump: (t: number) => void,
     private readonly onPickPeers: ((names: string[]) => void) | undefined,
+    private readonly onSearch: ((query: string) => void) | undefined = undefined,
   ) {
     this.broadcasts = broadcastsOf(trace.events);
   }
@@ -169,6 +171,12 @@ export class MeshPanel {
       const pick = this.onPickPeers;
       lanes.addEventListener('click', () => pick([...placed].sort((a, c) => a.depth - c.depth || a.node.t - c.node.t).slice(0, LANES_FROM_TREE_MAX).map((p) => p.node.name)));
       controls.append(' ', lanes);
+    }
+    if (this.onSearch !== undefined) {
+      const find = h('button', { type: 'button', 'data-testid': 'mesh-find', title: 'search the diagram for this broadcast’s events (sent, deliveries, duplicates)' }, 'find in diagram');
+      const search = this.onSearch;
+      find.addEventListener('click', () => search(`id=${b.id}`));
+      controls.append(' ', find);
     }
     this.host.replaceChildren(controls, caption, svg, legend);
   }

@@ -89,10 +89,10 @@ export class RingPanel {
       }
       // hop numbers beside the nodes asked (the origin is 0)
       hops.forEach((id, i) => {
-        if (i === 0 && origin !== undefined) return;
+        const start = i === 0 && origin !== undefined;
         const [x, y] = pos(id, R + 14);
-        const t = el('text', { x, y: y + 3, 'font-size': 10, 'font-weight': 'bold', 'text-anchor': 'middle', fill: LOOKUP_COLOR, class: 'hop-number' });
-        t.textContent = String(i);
+        const t = el('text', { x, y: y + 3, 'font-size': 10, 'font-weight': 'bold', 'text-anchor': 'middle', fill: LOOKUP_COLOR, class: start ? 'hop-origin' : 'hop-number' });
+        t.textContent = start ? `${lk.node} ▶` : String(i);
         svg.append(t);
       });
     }

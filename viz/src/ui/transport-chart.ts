@@ -1,7 +1,7 @@
 // The transport chart as qvis draws its congestion graph, for rudp's `stats` samples
-// (protocol/rudp/events.ts StatsSample): one flow at a time, two panels on one time axis:
-// bytes (cwnd, bytes in flight, data acked) with packet counts on a second axis (sent, lost,
-// retransmitted; each new loss a red tick), and RTT (min, smoothed, latest). The axis follows
+// (protocol/rudp/events.ts StatsSample): one flow at a time, three panels on one time axis:
+// data (bytes acked, with packet counts on a second axis: sent, lost, retransmitted; each new
+// loss a red tick), congestion (cwnd, bytes in flight) and RTT (min, smoothed, latest). The axis follows
 // the diagram's visible window (clamped to the samples); brushing a range zooms the diagram
 // to it (and so the chart); a series toggles from the legend.
 import { brushX, line, scaleLinear, select, curveLinear, curveStepAfter, type D3BrushEvent, type ScaleLinear, type Selection } from 'd3';
@@ -10,7 +10,8 @@ import type { StatsEvent } from '../trace/types.ts';
 import { h } from './dom.ts';
 
 const W = 350;
-const TOP_H = 190;
+const DATA_H = 130;
+const CC_H = 130;
 const RTT_H = 110;
 const M = { left: 46, right: 40, top: 8, bottom: 16 };
 const POINTS_MAX = 800;
@@ -21,14 +22,14 @@ interface SeriesSpec {
   readonly field: string;
   readonly label: string;
   readonly color: string;
-  readonly panel: 'bytes' | 'packets' | 'rtt';
+  readonly panel: 'bytes' | 'packets' | 'cc' | 'rtt';
   readonly step?: boolean;
   readonly dots?: boolean;
 }
 
 export const TRANSPORT_SERIES: readonly SeriesSpec[] = [
-  { field: 'cwnd_bytes', label: 'cwnd_bytes', color: '#805ad5', panel: 'bytes', step: true },
-  { field: 'bytes_in_flight', label: 'bytes_in_flight', color: '#b7791f', panel: 'bytes', step: true },
+  { field: 'bytes_in_flight', label: 'bytes_in_flight', color: '#d69e2e', panel: 'cc', step: true },
+  { field: 'cwnd_bytes', label: 'cwnd_bytes', color: '#805ad5', panel: 'cc', step: true },
   { field: 'delivered_bytes', label: 'delivered_bytes (acked)', color: '#2f855a', panel: 'bytes' },
   { field: 'sent_packets', label: 'sent_packets', color: '#3182ce', panel: 'packets' },
   { field: 'lost', label: 'lost', color: '#e53e3e', panel: 'packets', step: true },
@@ -55,7 +56,8 @@ export function isTransport(stats: readonly StatsEvent[]): boolean {
   return stats.some((e) => num(e, 'cwnd_bytes') !== undefined);
 }
 
-/** The samples by node and connection, most samples first. */
+/** The samples by node and connection, the one that delivered most data first (the sender of
+ * a transfer, whose window and RTT tell the story), then the one with most samples. */
 export function flowsOf(stats: readonly StatsEvent[]): Flow[] {
   const by = new Map<string, { node: string; samples: StatsEvent[] }>();
   for (const e of stats) {
@@ -66,7 +68,11 @@ export function flowsOf(stats: readonly StatsEvent[]): Flow[] {
     if (f === undefined) by.set(key, (f = { node: e.node, samples: [] }));
     f.samples.push(e);
   }
-  return [...by].map(([key, f]) => ({ key, node: f.node, samples: f.samples })).sort((a, b) => b.samples.length - a.samples.length);
+  const delivered = (f: { samples: StatsEvent[] }): number => Math.max(0, ...f.samples.map((e) => num(e, 'delivered_bytes') ?? 0));
+  return [...by]
+    .map(([key, f]) => ({ key, node: f.node, samples: f.samples, delivered: delivered(f) }))
+    .sort((a, b) => b.delivered - a.delivered || b.samples.length - a.samples.length)
+    .map(({ key, node, samples }) => ({ key, node, samples }));
 }
 
 type G = Selection<SVGGElement, unknown, null, undefined>;
@@ -120,7 +126,8 @@ export class TransportChart {
       this.legend.append(h('label', { style: `color:${s.color}` }, box, s.label));
     }
     host.append(controls, this.legend);
-    this.panels.push(this.panel(host, 'cwnd_bytes', TOP_H));
+    this.panels.push(this.panel(host, 'delivered_bytes', DATA_H));
+    this.panels.push(this.panel(host, 'cwnd_bytes', CC_H));
     this.panels.push(this.panel(host, 'srtt_ms', RTT_H));
     this.render();
   }
@@ -204,7 +211,7 @@ export class TransportChart {
     const stride = Math.max(1, Math.ceil(inView.length / POINTS_MAX));
     const pts = inView.filter((_, i) => i % stride === 0 || i === inView.length - 1);
     const specs = TRANSPORT_SERIES.filter((s) => !this.hidden.has(s.field));
-    const [top, rtt] = this.panels as [(typeof this.panels)[0], (typeof this.panels)[0]];
+    const [top, cc, rtt] = this.panels as [(typeof this.panels)[0], (typeof this.panels)[0], (typeof this.panels)[0]];
     for (const p of this.panels) {
       p.x.domain([d0, d1]);
       p.body.selectAll('*').remove();
@@ -217,6 +224,7 @@ export class TransportChart {
     };
     const yBytes = scaleLinear().domain([0, extent('bytes')]).nice().range([top.height - M.bottom, M.top]);
     const yPackets = scaleLinear().domain([0, extent('packets')]).nice().range([top.height - M.bottom, M.top]);
+    const yCc = scaleLinear().domain([0, extent('cc')]).nice().range([cc.height - M.bottom, M.top]);
     const yRtt = scaleLinear().domain([0, extent('rtt')]).nice().range([rtt.height - M.bottom, M.top]);
     const axis = (p: typeof top, y: ScaleLinear<number, number>, side: 'left' | 'right', unit: string): void => {
       for (const tick of y.ticks(4)) {
@@ -235,14 +243,15 @@ export class TransportChart {
     };
     axis(top, yBytes, 'left', 'bytes');
     axis(top, yPackets, 'right', 'pkts');
+    axis(cc, yCc, 'left', 'bytes');
     axis(rtt, yRtt, 'left', 'ms');
     for (const p of this.panels) {
       p.body.append('text').attr('x', M.left).attr('y', p.height - 3).attr('font-size', 9).attr('fill', '#5b6570').text(formatMs(d0));
       p.body.append('text').attr('x', W - M.right).attr('y', p.height - 3).attr('font-size', 9).attr('text-anchor', 'end').attr('fill', '#5b6570').text(formatMs(d1));
     }
     for (const s of specs) {
-      const p = s.panel === 'rtt' ? rtt : top;
-      const y = s.panel === 'bytes' ? yBytes : s.panel === 'packets' ? yPackets : yRtt;
+      const p = s.panel === 'rtt' ? rtt : s.panel === 'cc' ? cc : top;
+      const y = s.panel === 'bytes' ? yBytes : s.panel === 'packets' ? yPackets : s.panel === 'cc' ? yCc : yRtt;
       const series: [number, number][] = [];
       for (const e of pts) {
         const v = num(e, s.field);
@@ -261,7 +270,7 @@ export class TransportChart {
         .curve(s.step === true ? curveStepAfter : curveLinear)(series);
       p.body.append('path').attr('d', path ?? '').attr('fill', 'none').attr('stroke', s.color).attr('stroke-width', 1.3).attr('data-series', s.field);
     }
-    // every new loss a red tick at the bottom of the bytes panel (qvis marks lost packets)
+    // every new loss a red tick at the bottom of the data panel (qvis marks lost packets)
     if (!this.hidden.has('lost')) {
       const g = top.body.append('g').attr('class', 'loss-ticks').attr('stroke', '#e53e3e');
       let prev: number | undefined;

@@ -1,6 +1,7 @@
 // The view state in the URL, so a link reproduces a view: the time window in view
-// (`from`, `to`), the cursor (`t`), the node filter (`node`), the search (`q`) and the
-// selected datagram (`sel`, its packet id). Read once when a `?trace=` URL opens; written
+// (`from`, `to`), the cursor (`t`), the node filter (`node`), the search (`q`), the
+// selected datagram (`sel`, its packet id), the protocol and kind filters when not the
+// defaults (`protos`, `kinds`, comma lists) and the peers given lanes (`peers`). Read once when a `?trace=` URL opens; written
 // back (replaceState, debounced) as the user moves around. Other parameters (`trace`,
 // `name`) are kept as they are.
 
@@ -11,6 +12,9 @@ export interface ViewState {
   readonly node?: string;
   readonly query?: string;
   readonly selected?: string;
+  readonly protos?: readonly string[];
+  readonly kinds?: readonly string[];
+  readonly peers?: readonly string[];
 }
 
 const WRITE_DEBOUNCE_MS = 250;
@@ -34,7 +38,18 @@ export function readViewState(search = window.location.search): ViewState {
   const node = text('node');
   const query = text('q');
   const selected = text('sel');
+  // a list may be present and empty (every protocol unchecked): `protos=`
+  const list = (k: string): readonly string[] | undefined => {
+    const v = p.get(k);
+    return v === null ? undefined : v.split(',').filter((x) => x !== '');
+  };
+  const protos = list('protos');
+  const kinds = list('kinds');
+  const peers = list('peers');
   return {
+    ...(protos !== undefined ? { protos } : {}),
+    ...(kinds !== undefined ? { kinds } : {}),
+    ...(peers !== undefined && peers.length > 0 ? { peers } : {}),
     ...window,
     ...(cursor_ms !== undefined ? { cursor_ms } : {}),
     ...(node !== undefined ? { node } : {}),
@@ -63,6 +78,11 @@ export class ViewStateWriter {
       set('node', state.node);
       set('q', state.query);
       set('sel', state.selected);
+      for (const k of ['protos', 'kinds', 'peers'] as const) {
+        const v = state[k];
+        if (v === undefined) p.delete(k);
+        else p.set(k, v.join(','));
+      }
       history.replaceState(null, '', `${window.location.pathname}?${p.toString()}`);
     }, WRITE_DEBOUNCE_MS);
   }

@@ -53,6 +53,16 @@ describe('mesh dissemination tree (viewer)', () => {
     expect(kids.get('c')!.map((n) => n.name)).toEqual(['d']);
   });
 
+  it('names a host behind a NAT by its mapping', () => {
+    const natted: Topology = { nodes: [...topology.nodes, { name: 'nat-d', type: 'nat', ips: ['10.0.0.254'], outside: ['203.0.113.4'] }], realms: [] };
+    const map: TraceEvent = { kind: 'nat-map', t: 1, node: 'nat-d', internal: addr('d'), external: '203.0.113.4:61000', line: 1, raw: {} };
+    const evs = [map, events[0]!, ev(20, 'd', 'message', { id: 'm1', flag: 'broadcast', hops: 1, from: addr('a') }), ev(30, 'b', 'message', { id: 'm1', flag: 'broadcast', hops: 2, from: '203.0.113.4:61000' })];
+    const tree = disseminationTree(evs, natted, broadcastsOf(evs)[0]!);
+    expect(tree.byName.get('b')!.parent).toBe('d');
+    // without the mapping, the NAT's address names the NAT
+    expect(disseminationTree(evs.slice(1), natted, broadcastsOf(evs)[0]!).byName.get('b')!.parent).toBe('nat-d');
+  });
+
   it('hangs a copy from an unknown address off the root', () => {
     const odd = [events[0]!, ev(20, 'b', 'message', { id: 'm1', flag: 'broadcast', hops: 4, from: '192.0.2.9:1' })];
     const tree = disseminationTree(odd, topology, broadcastsOf(odd)[0]!);

@@ -132,4 +132,46 @@ describe('TraceParser (streamed)', () => {
     const last = parsed.events[parsed.events.length - 1]!;
     expect(last.kind === 'log' && last.message).toBe('héllo ⇒ wörld');
   });
+
+  it('hands a big trace\'s first events over once, sorted, while the rest still streams in (issue 14 defect 7)', async () => {
+    const text = syntheticTrace({ events: 3000, seed: 3 }).text;
+    const bytes = new TextEncoder().encode(text);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 4096) controller.enqueue(bytes.slice(i, i + 4096));
+        controller.close();
+      },
+    });
+    // no browser here: a frame is a macrotask
+    const raf = (globalThis as { requestAnimationFrame?: (f: () => void) => void }).requestAnimationFrame;
+    (globalThis as { requestAnimationFrame?: (f: () => void) => void }).requestAnimationFrame = (f) => void setTimeout(f, 0);
+    try {
+      const prefixes: number[] = [];
+      let sortedPrefix = true;
+      const whole = await parseTraceStream(stream, {
+        prefixEvents: 500,
+        onPrefix: (p) => {
+          prefixes.push(p.events.length);
+          for (let i = 1; i < p.events.length; i++) if (p.events[i]!.t < p.events[i - 1]!.t) sortedPrefix = false;
+        },
+      });
+      expect(prefixes).toHaveLength(1);
+      expect(prefixes[0]).toBeGreaterThanOrEqual(500);
+      expect(prefixes[0]).toBeLessThan(whole.events.length);
+      expect(sortedPrefix).toBe(true);
+      expect(whole).toEqual(parseTrace(text));
+    } finally {
+      (globalThis as { requestAnimationFrame?: (f: () => void) => void }).requestAnimationFrame = raf;
+    }
+  });
+
+  it('snapshot is the trace so far, sorted on a copy, and parsing carries on', () => {
+    const parser = new TraceParser();
+    parser.push('{"t":5,"kind":"log","node":"a","message":"x"}\n{"t":2,"kind":"log","node":"a","message":"y"}\n');
+    const snap = parser.snapshot();
+    expect(snap.events.map((e) => e.t)).toEqual([2, 5]);
+    parser.push('{"t":9,"kind":"log","node":"a","message":"z"}\n');
+    expect(parser.finish().events.map((e) => e.t)).toEqual([2, 5, 9]);
+    expect(snap.events).toHaveLength(2);
+  });
 });
