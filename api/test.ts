@@ -17,9 +17,14 @@ export const sim_test_seeds_max = 10_000;
 /** `7`, `[1, 2, 3]`, `'1..50'` (inclusive) or `'3,9,12'`. */
 export type Seeds = number | readonly number[] | string;
 
-/** The seeds to run; PEERLAB_SEED in the environment narrows any list to that one seed. */
-export function parseSeeds(seeds: Seeds, env: string | undefined = process.env['PEERLAB_SEED']): number[] {
-  if (env !== undefined && env !== '') return parseSeeds(env, undefined);
+/** The seeds to run: PEERLAB_SEED in the environment (a reproduce line) narrows any list to that seed. */
+export function parseSeeds(seeds: Seeds): number[] {
+  const narrowed = process.env['PEERLAB_SEED'];
+  return parseSeedList(narrowed !== undefined && narrowed !== '' ? narrowed : seeds);
+}
+
+/** `7`, `[1, 2, 3]`, `'1..50'` or `'3,9,12'` as a list of u32 seeds (RangeError when malformed). */
+export function parseSeedList(seeds: Seeds): number[] {
   let list: number[];
   if (typeof seeds === 'number') list = [seeds];
   else if (typeof seeds !== 'string') list = [...seeds];

@@ -270,15 +270,22 @@ export function handshakesPerCpuSecond(crypto: Crypto = nodeCrypto, count = HAND
   const key = randomBytes(32);
   const nonce = new Uint8Array(12);
   const block = randomBytes(64);
+  const sA = randomBytes(32);
+  const sB = randomBytes(32);
+  const pSA = crypto.x25519PublicKey(sA);
+  const pSB = crypto.x25519PublicKey(sB);
   for (let i = 0; i < floorRounds; i++) {
+    // Fresh ephemerals, fixed statics: ee, es, se on each side, as in XX.
     const a = randomBytes(32);
     const b = randomBytes(32);
     const pa = crypto.x25519PublicKey(a);
     const pb = crypto.x25519PublicKey(b);
-    const sa = randomBytes(32);
-    const sb = randomBytes(32);
-    for (let d = 0; d < 3; d++) crypto.x25519(a, pb);
-    for (let d = 0; d < 3; d++) crypto.x25519(b, d === 0 ? pa : crypto.x25519PublicKey(d === 1 ? sa : sb));
+    crypto.x25519(a, pb);
+    crypto.x25519(a, pSB);
+    crypto.x25519(sA, pb);
+    crypto.x25519(b, pa);
+    crypto.x25519(sB, pa);
+    crypto.x25519(b, pSA);
     for (let h = 0; h < HANDSHAKE_HMACS; h++) crypto.hmacBlake2s(key, block);
     for (let h = 0; h < HANDSHAKE_HASHES; h++) crypto.blake2s(block);
     for (let h = 0; h < HANDSHAKE_AEADS; h++) crypto.aeadSeal(key, nonce, block, block);

@@ -1,23 +1,26 @@
 // `peerlab bench viz`: the trace viewer at scale, in headless Chromium (Debian chromium via
 // playwright-core). A 200,000-event synthetic NAT-traversal trace is served by `peerlab
 // viz`'s server; figures:
-//   1. load time: page reload until the first frame is drawn (fetch + parse + model + draw),
-//      target < 2 s; baseline: JSON.parse of the same lines in the same page (the floor),
+//   1. load time: navigation to the first frame (drawn from the first events while the rest
+//      streams in), and page reload until the whole trace is loaded (fetch + parse + model +
+//      draw), each target < 2 s; baseline: JSON.parse of the same lines in the same page (the floor),
 //      and the ratio to that floor (target <= 8), which travels between machines;
 //   2. frame interval while panning (one pan step per animation frame), zoomed to ~2 s of
 //      trace (p95), target < 16.7 ms (60 fps; vsync caps it there);
 //   3. the same over the whole-trace overview (level-of-detail drawing), target <= 17 ms
 //      (issue 14);
 //   4. frame interval while playing (the cursor moves every frame), target <= 17 ms;
-//   5. with `--trace FILE` (or traces/transfer-16mib.loss-10-1.jsonl when present, which
-//      `peerlab run transfer-16mib/loss-10` writes): a real transfer trace, navigation to
+//   5. with `--trace FILE` (else traces/transfer-16mib.loss-10-1.jsonl, else that trace
+//      written now by `peerlab run transfer-16mib/loss-10`): a real transfer trace, navigation to
 //      its first frame (drawn from the first events while the rest streams in), target
 //      <= 2 s (issue 14), and reload to fully loaded; the same for that trace twice over
 //      (a second copy after the first, ids renamed), to show how both grow with size.
 // Notes also give the draw time alone, rasterising forced by a one-pixel read-back.
 // Run: `npm run bench -- viz` or `npx tsx bench/viz.ts`.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { haveChromium, CHROMIUM, openViewer } from '../test/viz/browser.ts';
 import { syntheticTrace } from '../test/viz/synthetic-trace.ts';
@@ -33,6 +36,7 @@ const FRAMES = 60;
 const LOAD_RUNS = 3;
 const ZOOM_SPAN_MS = 2000;
 const PLAY_WARMUP = 10;
+const REAL_SCENARIO = 'transfer-16mib/loss-10';
 const REAL_TRACE_DEFAULT = 'traces/transfer-16mib.loss-10-1.jsonl';
 
 /** Intervals between animation frames while the replay plays (ms), after a warm-up. */
@@ -52,6 +56,16 @@ const PLAY_INTERVALS = `new Promise((resolve) => {
   };
   requestAnimationFrame(step);
 })`;
+
+/** No trace at hand: runs `peerlab run transfer-16mib/loss-10` into a temporary folder (~5 s). */
+function writeRealTrace(log: (line: string) => void): string {
+  const dir = mkdtempSync(join(tmpdir(), 'peerlab-bench-viz-'));
+  log(`writing the ${REAL_SCENARIO} trace (peerlab run ${REAL_SCENARIO} --trace ${dir})…`);
+  execFileSync(process.execPath, ['bin/peerlab.js', 'run', REAL_SCENARIO, '--trace', dir], { stdio: 'pipe' });
+  const file = readdirSync(dir).find((f) => f.endsWith('.jsonl'));
+  if (file === undefined) throw new Error(`peerlab run ${REAL_SCENARIO} wrote no trace into ${dir}`);
+  return join(dir, file);
+}
 
 /** The trace followed by a copy of its events shifted to start after its end, packet ids
  * renamed: a trace twice the size with the same shape. */
@@ -85,12 +99,14 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const page = session.page;
     const loads: number[] = [];
     const inPage: number[] = [];
+    const synthFirst: number[] = [];
     for (let i = 0; i < LOAD_RUNS; i++) {
       const started = performance.now();
       await page.reload();
       await page.waitForFunction('window.__peerlab && window.__peerlab.ready === true', undefined, { timeout: 120_000 });
       loads.push(performance.now() - started);
       inPage.push((await page.evaluate('window.__peerlab.loadTime_ms')) as number);
+      synthFirst.push((await page.evaluate('window.__peerlab.firstFrameAt_ms')) as number);
     }
     const events = (await page.evaluate('window.__peerlab.counts().events')) as number;
     if (events !== trace.counts.events) throw new Error(`viewer loaded ${events} events, trace has ${trace.counts.events}`);
@@ -121,7 +137,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const zoomedP95 = percentile(zoomed, 0.95);
     const overviewP95 = percentile(overview, 0.95);
     const figures: BenchFigure[] = [
-      { name: `load ${EVENTS / 1000}k events (reload → first frame, median of ${LOAD_RUNS})`, value: load, unit: 'ms', baseline: parseFloor, ratio: load / parseFloor, target: `< ${LOAD_TARGET_MS} ms`, met: load < LOAD_TARGET_MS },
+      { name: `${EVENTS / 1000}k events: navigation → first frame (median of ${LOAD_RUNS})`, value: percentile(synthFirst, 0.5), unit: 'ms', target: `<= ${LOAD_TARGET_MS} ms`, met: percentile(synthFirst, 0.5) <= LOAD_TARGET_MS },
+      { name: `load ${EVENTS / 1000}k events (reload → whole trace loaded, median of ${LOAD_RUNS})`, value: load, unit: 'ms', baseline: parseFloor, ratio: load / parseFloor, target: `< ${LOAD_TARGET_MS} ms`, met: load < LOAD_TARGET_MS },
       { name: 'in page: streamed download + parse + model + first draw (median)', value: percentile(inPage, 0.5), unit: 'ms' },
       // The machine-independent form of the load target: a quiet 2020s laptop parses these
       // lines in ~190 ms, so 8x that is ~1.5 s, inside the 2 s budget with margin.
@@ -130,8 +147,8 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       { name: 'playback frame interval, ~2 s in view (p95)', value: playingP95, unit: 'ms', baseline: FRAME_TARGET_MS, ratio: playingP95 / FRAME_TARGET_MS, target: '<= 17 ms (60 fps)', met: playingP95 <= FRAME_SLACK_MS },
       { name: 'pan frame interval, whole-trace overview (p95)', value: overviewP95, unit: 'ms', baseline: FRAME_TARGET_MS, ratio: overviewP95 / FRAME_TARGET_MS, target: '<= 17 ms (60 fps)', met: overviewP95 <= FRAME_SLACK_MS },
     ];
-    const realPath = options.args.find((a, i) => options.args[i - 1] === '--trace') ?? (existsSync(REAL_TRACE_DEFAULT) ? REAL_TRACE_DEFAULT : undefined);
-    if (realPath !== undefined) {
+    const realPath = options.args.find((a, i) => options.args[i - 1] === '--trace') ?? (existsSync(REAL_TRACE_DEFAULT) ? REAL_TRACE_DEFAULT : writeRealTrace(options.log));
+    {
       const text = readFileSync(realPath, 'utf8');
       for (const [label, body] of [[basename(realPath), text], [`${basename(realPath)} twice over`, twiceOver(text)]] as const) {
         options.log(`real trace ${label}: ${(body.length / 1e6).toFixed(1)} MB`);

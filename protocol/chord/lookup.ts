@@ -68,9 +68,8 @@ export class Lookups {
     if (from !== undefined) {
       lk.candidates.push(from, ...host.routing.closestPreceding(target, host.limits.candidates_max));
     } else if (bootstrap === undefined) {
-      const owner = host.routing.ownerIndex(target);
-      if (owner >= 0) {
-        done(now, { nodes: owner === 0 ? host.routing.successorsForReply(host.limits.successors) : host.routing.successors.slice(owner), hops: 0, path: [], timeouts: 0 });
+      if (host.routing.successorOwns(target)) {
+        done(now, { nodes: host.routing.successorsForReply(host.limits.successors), hops: 0, path: [], timeouts: 0 });
         return;
       }
       lk.candidates.push(...host.routing.closestPreceding(target, host.limits.candidates_max));
@@ -163,12 +162,9 @@ export class Lookups {
     const self = this.host.self.id;
     // The hop routes back to us (we are the closest node before the target it knows, as for
     // the successor check's n+1): our own successor list answers, no further hop.
-    if (reply.nodes[0]?.id === self) {
-      const owner = this.host.routing.ownerIndex(lk.target);
-      if (owner >= 0) {
-        lk.done(now, { nodes: owner === 0 ? this.host.routing.successorsForReply(this.host.limits.successors) : this.host.routing.successors.slice(owner), hops: lk.hops, path: lk.path, timeouts: lk.timeouts });
-        return;
-      }
+    if (reply.nodes[0]?.id === self && this.host.routing.successorOwns(lk.target)) {
+      lk.done(now, { nodes: this.host.routing.successorsForReply(this.host.limits.successors), hops: lk.hops, path: lk.path, timeouts: lk.timeouts });
+      return;
     }
     const fresh = reply.nodes.filter((n) => !lk.tried.has(n.id) && n.id !== self && (hop.id < 0n || inOpen(n.id, hop.id, lk.target)));
     lk.candidates.unshift(...fresh);
@@ -180,11 +176,8 @@ export class Lookups {
     const host = this.host;
     if (!host.joined) return;
     const fit = Math.max(0, Math.floor((pad - 12 - 2) / refBytes(host.m_bits)));
-    const owner = host.routing.ownerIndex(target);
-    if (owner >= 0) {
-      const count = Math.min(fit, host.limits.successors);
-      const nodes = owner === 0 ? host.routing.successorsForReply(count) : host.routing.successors.slice(owner, owner + count);
-      host.send(remote, { t: T.FindSuccReply, rid, done: true, nodes }, 'lookup');
+    if (host.routing.successorOwns(target)) {
+      host.send(remote, { t: T.FindSuccReply, rid, done: true, nodes: host.routing.successorsForReply(Math.min(fit, host.limits.successors)) }, 'lookup');
       return;
     }
     const nodes = host.routing.closestPreceding(target, Math.min(fit, host.limits.candidates_max));

@@ -1,54 +1,56 @@
 // Ring maintenance of one Chord node (Stoica et al., SIGCOMM 2001 §4.4 and ToN 2003): stabilize
 // / notify, fixFingers, checkPredecessor and the successor check from afar, on stored, jittered
-// deadlines, with adaptive periods. A ring where nothing changes needs little upkeep, so every
-// quiet stabilize round doubles the periods (up to `backoff_max_factor` times the base) and any
-// change the node sees — its successor list or predecessor moves, a finger moves, a request or
-// lookup hop times out, a node leaves, a joiner names itself as our closer successor — puts them
-// back to the base at once. This is the self-tuning idea of Mahajan, Castro and Rowstron
-// ("Controlling the cost of reliability in peer-to-peer overlays", IPTPS 2003: probe less when
-// failures are rare) and of Ghinita and Teo ("An adaptive stabilization framework for
-// distributed hash tables", IPDPS 2006), in its simplest form: the node reacts to the changes
-// it sees instead of estimating a churn rate. Two more savings: checkPredecessor does not ping
-// a predecessor heard from within the period (its own stabilize reaches us), and stabilize does
-// not NOTIFY a successor that already names us as its predecessor.
+// deadlines, with adaptive periods. A ring where nothing changes needs little upkeep: every
+// period is its base times a factor that grows by one for each 16 base stabilize periods the
+// node has seen no change (up to `backoff_max_factor`), and any change it sees — its successor
+// list or predecessor moves, a finger moves, a request or lookup hop times out, a neighbour
+// leaves, a HINT from a closer successor — puts it back to 1 and pulls every deadline in. This
+// is the self-tuning idea of Mahajan, Castro and Rowstron ("Controlling the cost of reliability
+// in peer-to-peer overlays", IPTPS 2003: probe less when failures are rare) and of Ghinita and
+// Teo ("An adaptive stabilization framework for distributed hash tables", IPDPS 2006) in its
+// simplest form: the node reacts to the changes it sees rather than estimating a churn rate.
+// Because a backed-off neighbour would learn of a change late, changes are pushed one step:
+// a node whose successor list changed, or that took a new predecessor, sends a HINT to the
+// node before it, which stabilizes at once (at most at the base rate). Cheaper upkeep while
+// calm: a finger is re-checked by asking it for its predecessor (one small request, not a
+// lookup), a successor that already names us gets no NOTIFY, a calm node skips the ping of a
+// predecessor it heard from within the period, and the loopy-ring check stops after three
+// clean runs until the next change.
 import type { Addr } from '../core/addr.ts';
 import type { Millis } from '../core/time.ts';
 import type { TimerTable } from '../core/timers.ts';
 import type { ChordNode } from './chord-node.ts';
-import { idText, inHalfOpen, inOpen } from './id.ts';
+import { inHalfOpen, inOpen } from './id.ts';
 import { listPad } from './lookup.ts';
+import { Fingers } from './fingers.ts';
 import { T, type NodeRef } from './wire.ts';
 
 export type MaintenanceTimer = 'stabilize' | 'fix-fingers' | 'check-predecessor' | 'check-successor';
 export type ChordTimer = MaintenanceTimer | 'replicate';
 
-/** Clean successor checks at full backoff after which the check stops until the next change. */
-const clean_checks_max = 3;
 /** Quiet base stabilize periods per step of the backoff factor. */
 const rounds_per_step = 16;
 
 const maintenance_timers: readonly MaintenanceTimer[] = ['stabilize', 'fix-fingers', 'check-predecessor', 'check-successor'];
 
 export class Maintenance {
-  private nextFinger = 1;
-  private fixing = false;
   private stabilizing = false;
   private pinging = false;
-  private lastFingers = '';
+  private readonly fingers: Fingers;
   /** When this node last saw a change (periods grow with the time since). */
   private changedAt: Millis = 0;
   /** When stabilize last asked our successor, and when we last hinted our predecessor. */
   private stabilizedAt: Millis = -Infinity;
   private hintedAt: Millis = -Infinity;
-  /** Successor checks in a row that found nothing while fully backed off. */
-  private cleanChecks = 0;
   /** When our predecessor was last heard from (its GET_PRED or NOTIFY). */
   private predHeardAt: Millis = -Infinity;
 
   constructor(
     private readonly node: ChordNode,
     private readonly timers: TimerTable<ChordTimer>,
-  ) {}
+  ) {
+    this.fingers = new Fingers(node, timers, this);
+  }
 
   /**
    * The backoff factor at `now`: 1 until the node has been quiet for `rounds_per_step` base
@@ -74,9 +76,9 @@ export class Maintenance {
 
   onTimer(now: Millis, name: MaintenanceTimer): void {
     if (name === 'stabilize') this.stabilize(now);
-    else if (name === 'fix-fingers') this.fixFingers(now);
+    else if (name === 'fix-fingers') this.fingers.fix(now);
     else if (name === 'check-predecessor') this.checkPredecessor(now);
-    else this.checkSuccessor(now);
+    else this.fingers.checkSuccessor(now);
   }
 
   private base(name: MaintenanceTimer): number {
@@ -85,7 +87,7 @@ export class Maintenance {
   }
 
   /** The next deadline of a periodic task: its base period times the backoff, jittered. */
-  private next(now: Millis, name: MaintenanceTimer): Millis {
+  next(now: Millis, name: MaintenanceTimer): Millis {
     return this.node.jittered(now, this.base(name) * this.factor(now));
   }
 
@@ -93,7 +95,7 @@ export class Maintenance {
   disturbed(now: Millis): void {
     const wasBackedOff = this.factor(now) > 1;
     this.changedAt = now;
-    this.cleanChecks = 0;
+    this.fingers.onChange();
     if (!wasBackedOff && this.timers.has('check-successor')) return;
     for (const name of maintenance_timers) {
       // The successor check may have stopped (see checkSuccessor): it starts again here.
@@ -239,142 +241,8 @@ export class Maintenance {
     }
   }
 
-  // ---- fingers ----
-
-  private fixFingers(now: Millis): void {
-    const node = this.node;
-    const routing = node.routing;
-    this.timers.set('fix-fingers', this.next(now, 'fix-fingers'));
-    if (this.fixing) return;
-    // Fingers resolved locally cost nothing: walk on until one needs a lookup (at most m steps).
-    for (let steps = 0; steps < node.m_bits; steps++) {
-      const i = this.nextFinger;
-      const start = routing.fingerStart(i);
-      if (routing.successorOwns(start)) {
-        this.advance(routing.setFinger(i, routing.successor));
-        if (this.nextFinger <= i) return; // wrapped: every finger visited this round
-        continue;
-      }
-      this.fixing = true;
-      const known = routing.fingers[i];
-      if (known !== undefined && this.verifyFinger(now, i, known)) return;
-      this.lookupFinger(now, i);
-      return;
-    }
-  }
-
-  /**
-   * A finger we hold is checked with one small request instead of a lookup: ask it for its
-   * predecessor; none at or after the finger's start means it is still successor(start). A
-   * closer node, no predecessor, or silence falls back on a full lookup.
-   */
-  private verifyFinger(now: Millis, i: number, known: NodeRef): boolean {
-    const node = this.node;
-    const start = node.routing.fingerStart(i);
-    return node.request(
-      now,
-      known.addr,
-      (rid) => ({ t: T.GetPred, rid, pad: listPad(node.m_bits, 0) }),
-      'maintenance',
-      (at, reply) => {
-        const pred = reply.t === T.GetPredReply ? reply.pred : undefined;
-        if (pred === undefined || pred.id === start || inOpen(pred.id, start, known.id)) {
-          this.lookupFinger(at, i);
-          return;
-        }
-        this.fixing = false;
-        this.advance(node.routing.setFinger(i, known));
-      },
-      (at) => {
-        node.routing.forgetFinger(known.id);
-        this.disturbed(at);
-        this.lookupFinger(at, i);
-      },
-    );
-  }
-
-  private lookupFinger(now: Millis, i: number): void {
-    const node = this.node;
-    const routing = node.routing;
-    const start = routing.fingerStart(i);
-    this.fixing = true;
-    node.lookup(
-      now,
-      start,
-      (at, result) => {
-        this.fixing = false;
-        const found = result.nodes[0]!;
-        const changed = routing.fingers[i]?.id !== found.id;
-        this.adoptCloser(at, result.nodes);
-        this.advance(routing.setFinger(i, found));
-        if (changed) {
-          this.emitFingers();
-          this.disturbed(at);
-          // While fingers are still moving (a join, a failure), fix the next one soon.
-          this.timers.setEarlier('fix-fingers', at + node.limits.fix_fingers_fast_ms);
-        }
-      },
-      () => {
-        this.fixing = false;
-        this.advance((i + 1) % node.m_bits);
-      },
-    );
-  }
-
-  /** Moves on to finger `next` (0 = wrapped: finger 0 is the successor, kept by stabilize). */
-  private advance(next: number): void {
-    this.nextFinger = next === 0 ? 1 : next;
-  }
-
-  /** A `fingers` event when the set of distinct finger nodes changed (the viewer draws them). */
-  private emitFingers(): void {
-    const node = this.node;
-    const ids: string[] = [];
-    for (const f of node.routing.fingers) if (f && (ids.length === 0 || ids[ids.length - 1] !== idText(f.id, node.m_bits))) ids.push(idText(f.id, node.m_bits));
-    const key = ids.join(',');
-    if (key === this.lastFingers) return;
-    this.lastFingers = key;
-    node.emit({ type: 'fingers', fingers: [...new Set(ids)] });
-  }
-
-  /**
-   * Looks our own successor up starting from our farthest finger, so the answer comes from the
-   * node before us as the rest of the ring sees it. Concurrent joins can leave a "loopy" ring
-   * (every node's successor skips one node: two interleaved cycles, each consistent, which
-   * stabilize alone never repairs; Liben-Nowell, Balakrishnan, Karger, PODC 2002); this check
-   * finds the skipped node.
-   */
-  private checkSuccessor(now: Millis): void {
-    const node = this.node;
-    const routing = node.routing;
-    // A loopy ring comes only from concurrent joins, which disturb the nodes they touch: once
-    // a fully backed-off node has found nothing this many times, it stops checking until the
-    // next change.
-    if (this.cleanChecks < clean_checks_max) this.timers.set('check-successor', this.next(now, 'check-successor'));
-    if (this.fixing) return;
-    let far: NodeRef | undefined;
-    for (let i = node.m_bits - 1; i >= 1 && far === undefined; i--) far = routing.fingers[i];
-    if (far === undefined || far.id === routing.successor.id) return;
-    this.fixing = true;
-    node.lookup(
-      now,
-      routing.fingerStart(0),
-      (at, result) => {
-        this.fixing = false;
-        // Found a skipped node: look again soon, the loop may skip more than one.
-        if (this.adoptCloser(at, result.nodes)) this.timers.setEarlier('check-successor', at + node.limits.stabilize_fast_ms);
-        else if (this.factor(at) >= node.limits.backoff_max_factor) this.cleanChecks++;
-      },
-      () => {
-        this.fixing = false;
-      },
-      undefined,
-      far,
-    );
-  }
-
   /** A node a lookup named that lies between us and our successor becomes our successor. */
-  private adoptCloser(now: Millis, nodes: readonly NodeRef[]): boolean {
+  adoptCloser(now: Millis, nodes: readonly NodeRef[]): boolean {
     const node = this.node;
     const succ = node.routing.successor;
     let best: NodeRef | undefined;
@@ -395,8 +263,10 @@ export class Maintenance {
     this.timers.set('check-predecessor', this.next(now, 'check-predecessor'));
     const pred = node.routing.predecessor;
     if (!pred || this.pinging) return;
-    // Heard from it within the period (its stabilize reached us): it is alive, no ping.
-    if (now < this.predHeardAt + period_ms && false) return;
+    // A calm node (backed off) that heard from its predecessor within the period (its
+    // stabilize reached us) skips the ping. Under churn (factor 1) it always pings: a dead
+    // predecessor kept longer makes the node before it adopt the dead one again at stabilize.
+    if (this.factor(now) > 1 && now < this.predHeardAt + period_ms) return;
     this.pinging = true;
     const sent = node.request(
       now,

@@ -86,20 +86,6 @@ export class RoutingTable {
     return this.successorList.length === 0 || inHalfOpen(id, this.self.id, this.successor.id);
   }
 
-  /**
-   * Where successor(id) sits in our successor list when the list reaches past `id`: the index
-   * of the first successor at or after it, or -1. Fingers-only routing (the SIGCOMM paper's,
-   * for its path-length figures) answers from the first successor only; otherwise a lookup ends
-   * as soon as the target falls inside the list (fewer hops, and a dead first successor is
-   * stepped over).
-   */
-  ownerIndex(id: ChordId): number {
-    if (this.successorList.length === 0) return 0;
-    const span = 1;
-    for (let k = 0; k < span; k++) if (inHalfOpen(id, this.self.id, this.successorList[k]!.id)) return k;
-    return -1;
-  }
-
   /** Is this node the primary for `id` (id in (predecessor, self]); true when it knows no predecessor. */
   isPrimary(id: ChordId): boolean {
     return this.predecessor === undefined || inHalfOpen(id, this.predecessor.id, this.self.id);

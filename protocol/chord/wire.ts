@@ -91,6 +91,17 @@ export interface Decoded {
 const GET_STATUS: readonly GetStatus[] = ['found', 'absent', 'deleted', 'too-large'];
 const PUT_STATUS: readonly PutStatus[] = ['stored', 'full', 'not-responsible'];
 
+/** A GET_REPLY without a value: header, status, version, size, empty value. */
+export const GET_REPLY_EMPTY_BYTES = HEADER_BYTES + 1 + 4 + 4 + 2;
+
+/**
+ * The least a FIND_SUCC or GET_PRED must weigh: its answer (header, two bytes of flags and
+ * count, one ref: the predecessor, or the one node a FIND_SUCC answer always names) must fit.
+ */
+export function listRequestBytesMin(m_bits: number): number {
+  return HEADER_BYTES + 2 + refBytes(m_bits);
+}
+
 export function refBytes(m_bits: number, family: 4 | 6 = 6): number {
   return idBytes(m_bits) + 1 + (family === 4 ? 4 : 16) + 2;
 }
@@ -295,6 +306,8 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
   let m: ChordWire;
   switch (t) {
     case T.FindSucc: {
+      // Padded to hold at least one ref in the answer, so no answer outweighs it.
+      if (data.byteLength < listRequestBytesMin(mb)) throw new DecodeError('invalid', 'pad', `${data.byteLength} bytes`);
       const view = r.bytesView(idBytes(mb), 'target');
       if (view[0]! >= topByteLimit(mb)) throw new DecodeError('invalid', 'target', 'beyond 2^m');
       const target = idFromBytes(view);
@@ -308,6 +321,7 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
       break;
     }
     case T.GetPred:
+      if (data.byteLength < listRequestBytesMin(mb)) throw new DecodeError('invalid', 'pad', `${data.byteLength} bytes`);
       r.rest();
       return { identity, rid, message: { t, rid, pad: data.byteLength } };
     case T.GetPredReply: {
@@ -330,6 +344,8 @@ export function decodeChord(data: Uint8Array, ours: Identity, limits: WireLimits
     case T.Get: {
       const key = r.bytesPrefixed16(limits.key_bytes_max, 'key');
       if (key.byteLength === 0) throw new DecodeError('invalid', 'key', 'empty');
+      // Padded to hold an empty answer (absent, deleted, too-large + its size).
+      if (data.byteLength < GET_REPLY_EMPTY_BYTES) throw new DecodeError('invalid', 'pad', `${data.byteLength} bytes`);
       r.rest();
       return { identity, rid, message: { t, rid, key, pad: data.byteLength } };
     }

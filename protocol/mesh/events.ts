@@ -69,3 +69,27 @@ export class MeshError extends Error {
     this.name = 'MeshError';
   }
 }
+
+/** A node's counters: every dropped input by reason, and what it sent. */
+export function meshCounters(): Record<MeshDropReason | 'handler-error' | 'sent_datagrams' | 'dissemination_datagrams' | 'dissemination_bytes', number> {
+  return {
+    malformed: 0,
+    'not-a-neighbour': 0,
+    unsolicited: 0,
+    'identity-mismatch': 0,
+    duplicate: 0,
+    self: 0,
+    'inbox-full': 0,
+    'missing-full': 0,
+    'events-full': 0,
+    'transmits-full': 0,
+    'unknown-reply': 0,
+    'handler-error': 0,
+    sent_datagrams: 0,
+    /** GOSSIP, IHAVE, GRAFT, PRUNE, ACK: the cost of broadcasting (membership excluded). */
+    dissemination_datagrams: 0,
+    dissemination_bytes: 0,
+  };
+}
+
+export type MeshCounters = ReturnType<typeof meshCounters>;

@@ -9,12 +9,12 @@ import { DecodeError } from '../core/decode-error.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
 import { protocol_id_bytes_max, resolveLimits, type MeshConfig, type MeshLimits } from './config.ts';
-import { MeshError, type MeshDropReason, type MeshErrorCode, type MeshEvent, type MeshFlag } from './events.ts';
-import { ExpiringMap } from './expiring-set.ts';
+import { meshCounters, MeshError, type MeshCounters, type MeshEvent, type MeshFlag } from './events.ts';
 import { Inbox } from './inbox.ts';
 import { linkHeard } from './keepalive.ts';
 import { Membership } from './membership.ts';
-import { toBytes, type MeshHandler, type MeshMessage, type SendResult } from './message.ts';
+import { checkPayload, refuse, toBytes, type MeshHandler, type MeshMessage, type SendResult } from './message.ts';
+import { ReplyRoutes } from './reply-routes.ts';
 import type { Neighbour } from './neighbour.ts';
 import { nodeId } from './node-id.ts';
 import { Plumtree, type GossipWire } from './plumtree.ts';
@@ -35,32 +35,10 @@ export interface RoutingEntry {
   readonly eager: boolean;
 }
 
-interface SenderInfo {
-  readonly key: Uint8Array;
-  readonly addr: Addr;
-}
-
 export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   readonly id: string;
   readonly limits: MeshLimits;
-  readonly counters: Record<MeshDropReason | 'handler-error' | 'sent_datagrams' | 'dissemination_datagrams' | 'dissemination_bytes', number> = {
-    malformed: 0,
-    'not-a-neighbour': 0,
-    unsolicited: 0,
-    'identity-mismatch': 0,
-    duplicate: 0,
-    self: 0,
-    'inbox-full': 0,
-    'missing-full': 0,
-    'events-full': 0,
-    'transmits-full': 0,
-    'unknown-reply': 0,
-    'handler-error': 0,
-    sent_datagrams: 0,
-    /** GOSSIP, IHAVE, GRAFT, PRUNE, ACK: the cost of broadcasting (membership excluded). */
-    dissemination_datagrams: 0,
-    dissemination_bytes: 0,
-  };
+  readonly counters: MeshCounters = meshCounters();
   readonly plumtree: Plumtree;
   private readonly config: MeshConfig;
   private readonly hello: Hello;
@@ -72,11 +50,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   private readonly events: MeshEvent[] = [];
   private eventsHead = 0;
   private readonly inbox: Inbox;
-  /** Who sent each recent message, so `reply` can find them. */
-  private readonly senders: ExpiringMap<SenderInfo>;
-  /** Ids of messages we sent: a stranger may answer them with a direct reply. */
-  private readonly originated: ExpiringMap<true>;
-  private readonly replies: ExpiringMap<true>;
+  private readonly routes: ReplyRoutes;
   /** The last message encoded (datagrams are never written to after they are queued). */
   private lastWire: MeshWire | undefined;
   private lastData: Uint8Array = new Uint8Array(0);
@@ -100,9 +74,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       packets_max: this.limits.packets_max,
       entries_max: Math.min(WIRE_ENTRIES_MAX, this.limits.shuffle_active + this.limits.shuffle_passive + 1),
     };
-    this.senders = new ExpiringMap(this.limits.store_ttl_ms, this.limits.store_max);
-    this.originated = new ExpiringMap(this.limits.seen_ttl_ms, this.limits.originated_max);
-    this.replies = new ExpiringMap(this.limits.seen_ttl_ms, this.limits.store_max);
+    this.routes = new ReplyRoutes(this.limits);
     this.plumtree = new Plumtree(config.mode ?? 'plumtree', this.limits, {
       send: (to, wire) => this.sendTo(to.addr, wire, to),
       deliver: (gossip, from, via) => this.deliverGossip(gossip, from, via),
@@ -229,7 +201,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     this.now = now;
     const bytes = packets.map(toBytes);
     const type = options.type ?? '';
-    const check = this.checkPayload(bytes, type);
+    const check = checkPayload(this.limits, bytes, type);
     if (check) return check;
     // A layer may name the message (sync writes: the id is a hash of the write), so the same
     // content sent by several nodes is deduplicated as one broadcast.
@@ -239,10 +211,10 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     const flag = options.flag ?? 'broadcast';
     if (flag === 'whisper') {
       if (this.active.size === 0) return refuse('no-neighbours', 'whisper with an empty routing table');
-      this.originated.set(now, idHex, true);
+      this.routes.originate(now, idHex);
       for (const n of this.active.values()) this.sendTo(n.addr, { t: T.Whisper, id, type, packets: bytes }, n);
     } else {
-      this.originated.set(now, idHex, true);
+      this.routes.originate(now, idHex);
       this.plumtree.originate(now, { t: T.Gossip, id, hops: 0, retx: false, repaired: false, type, origin: this.entry(), packets: bytes });
       this.plumtree.flush();
     }
@@ -253,16 +225,16 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   /** Replies to message `to` (hex id): over the link if its sender is a neighbour, else straight to its address. */
   replyTo(now: Millis, to: string, packets: ReadonlyArray<Uint8Array | string>, type = ''): SendResult {
     this.now = now;
-    const sender = this.senders.get(to);
+    const sender = this.routes.senderOf(to);
     if (sender === undefined || !/^[0-9a-f]{32}$/.test(to)) return refuse('unknown-message', `no recent message ${to}`);
     const bytes = packets.map(toBytes);
-    const check = this.checkPayload(bytes, type);
+    const check = checkPayload(this.limits, bytes, type);
     if (check) return check;
     const id = this.config.rng.nextBytes(MSG_ID_BYTES);
     const inReplyTo = Uint8Array.from(to.match(/../g)!.map((b) => parseInt(b, 16)));
     const wire: MeshWire = { t: T.Direct, id, inReplyTo, type, origin: this.entry(), packets: bytes };
     const link = [...this.active.values()].find((n) => bytesEqual(n.key, sender.key));
-    this.originated.set(now, hex(id), true);
+    this.routes.originate(now, hex(id));
     this.sendTo(link?.addr ?? sender.addr, wire, link, link ? undefined : sender.key);
     this.emit({ type: 'sent', id: hex(id), flag: 'reply', msg_type: type, size_bytes: bytes.reduce((s, p) => s + p.byteLength, 0) });
     return { ok: true, id: hex(id) };
@@ -271,7 +243,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   /** Whispers to one neighbour (by id): anti-entropy of layers built on the mesh. */
   whisperTo(now: Millis, peer: string, packets: readonly Uint8Array[], type: string): SendResult {
     this.now = now;
-    const check = this.checkPayload(packets, type);
+    const check = checkPayload(this.limits, packets, type);
     if (check) return check;
     const n = [...this.active.values()].find((x) => x.id === peer);
     if (n === undefined) return refuse('no-neighbours', `${peer} is not a neighbour`);
@@ -394,7 +366,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   }
 
   private onDirect(now: Millis, remote: Addr, n: Neighbour | undefined, wire: Extract<MeshWire, { t: T.Direct }>, authKey: Uint8Array | undefined): void {
-    if (n === undefined && !this.originated.has(hex(wire.inReplyTo))) return void this.counters['unknown-reply']++;
+    if (n === undefined && !this.routes.isOurs(hex(wire.inReplyTo))) return void this.counters['unknown-reply']++;
     if (authKey && !bytesEqual(authKey, wire.origin.key)) return void this.counters['identity-mismatch']++;
     if (n && !bytesEqual(n.key, wire.origin.key)) return void this.counters['identity-mismatch']++;
     this.deliver(now, wire.id, 'reply', wire.origin.key, wire.origin.addr, wire.type, wire.packets, 0, formatAddr(remote));
@@ -404,9 +376,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
 
   private sweep(now: Millis): void {
     this.plumtree.expire(now);
-    this.senders.expire(now);
-    this.originated.expire(now);
-    this.replies.expire(now);
+    this.routes.expire(now);
   }
 
   // ================= delivery =================
@@ -419,10 +389,10 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     const idHex = hex(id);
     if (flag !== 'broadcast') {
       // Whispers and replies are not in the Plumtree dedup cache; they get their own.
-      if (!this.replies.set(now, idHex, true)) return void this.counters.duplicate++;
+      if (!this.routes.firstDelivery(now, idHex)) return void this.counters.duplicate++;
     }
     const sender = nodeId(this.config.crypto, senderKey);
-    this.senders.set(now, idHex, { key: senderKey, addr: senderAddr });
+    this.routes.noteSender(now, idHex, { key: senderKey, addr: senderAddr });
     const size_bytes = packets.reduce((s, p) => s + p.byteLength, 0);
     this.emit({ type: 'message', id: idHex, flag, sender, msg_type: type, hops, from, size_bytes, ...(via === undefined ? {} : { via }) });
     const message: MeshMessage = {
@@ -451,15 +421,6 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     return { key: this.hello.key, addr: this.hello.addr };
   }
 
-  private checkPayload(packets: readonly Uint8Array[], type: string): SendResult | undefined {
-    if (packets.length > this.limits.packets_max) return refuse('too-many-packets', `${packets.length} > ${this.limits.packets_max}`);
-    const typeBytes = new TextEncoder().encode(type).byteLength;
-    if (typeBytes > this.limits.type_bytes_max) return refuse('type-too-long', `${typeBytes} > ${this.limits.type_bytes_max}`);
-    // Gossip is the largest envelope: 2 + 16 + 2 + 1 + type + 32 + 19 + 1 + 2 per packet.
-    const size = 75 + typeBytes + packets.reduce((s, p) => s + 2 + p.byteLength, 0);
-    if (size > this.limits.message_bytes_max) return refuse('message-too-large', `${size} > ${this.limits.message_bytes_max} bytes`);
-    return undefined;
-  }
 
   private sendTo(to: Addr, wire: MeshWire, n?: Neighbour, pin?: Uint8Array): void {
     if (this.transmits.length - this.transmitsHead >= this.limits.transmits_max) return void this.counters['transmits-full']++;
@@ -485,8 +446,4 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
     if (this.config.debug_events) this.emit({ type: 'mesh-debug', what, peer });
   }
 
-}
-
-function refuse(code: MeshErrorCode, detail: string): SendResult {
-  return { ok: false, code, detail };
 }

@@ -2,6 +2,7 @@
 // arrival time, with reply() routed back to the original sender (mesh-node.ts says how).
 import type { Addr } from '../core/addr.ts';
 import type { Millis } from '../core/time.ts';
+import type { MeshLimits } from './config.ts';
 import type { MeshFlag } from './events.ts';
 
 export interface MeshMessage {
@@ -37,4 +38,20 @@ export type MeshHandler = (message: MeshMessage, node: unknown) => boolean | voi
 const utf8 = new TextEncoder();
 export function toBytes(packet: Uint8Array | string): Uint8Array {
   return typeof packet === 'string' ? utf8.encode(packet) : packet;
+}
+
+/** A refused command's result. */
+export function refuse(code: import('./events.ts').MeshErrorCode, detail: string): SendResult {
+  return { ok: false, code, detail };
+}
+
+/** Checks a payload against the limits before it is sent (the refusal, or undefined). */
+export function checkPayload(limits: MeshLimits, packets: readonly Uint8Array[], type: string): SendResult | undefined {
+  if (packets.length > limits.packets_max) return refuse('too-many-packets', `${packets.length} > ${limits.packets_max}`);
+  const typeBytes = utf8.encode(type).byteLength;
+  if (typeBytes > limits.type_bytes_max) return refuse('type-too-long', `${typeBytes} > ${limits.type_bytes_max}`);
+  // Gossip is the largest envelope: 2 + 16 + 2 + 1 + type + 32 + 19 + 1 + 2 per packet.
+  const size = 75 + typeBytes + packets.reduce((s, p) => s + 2 + p.byteLength, 0);
+  if (size > limits.message_bytes_max) return refuse('message-too-large', `${size} > ${limits.message_bytes_max} bytes`);
+  return undefined;
 }

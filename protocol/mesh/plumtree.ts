@@ -17,6 +17,8 @@ import type { Millis } from '../core/time.ts';
 import type { DisseminationMode, MeshLimits } from './config.ts';
 import { ExpiringMap } from './expiring-set.ts';
 import type { Neighbour } from './neighbour.ts';
+import { plumtreeCounters, type PlumtreeCounters } from './plumtree-counters.ts';
+import { PushAcks } from './push-acks.ts';
 import { hex, T, type Announcement, type MeshWire } from './wire.ts';
 
 export type GossipWire = Extract<MeshWire, { t: T.Gossip }>;
@@ -30,14 +32,6 @@ interface Missing {
   attempts: number;
   /** Grafted from the eager link that should have pushed it: a lost push, not a cut tree. */
   fromParent: boolean;
-}
-
-interface Unacked {
-  readonly to: Neighbour;
-  readonly id: Uint8Array;
-  readonly hops: number;
-  deadline: Millis;
-  tries: number;
 }
 
 /** What Plumtree needs from the node around it. */
@@ -62,7 +56,7 @@ export class Plumtree {
   readonly seen: ExpiringMap<true>;
   readonly store: ExpiringMap<GossipWire>;
   private readonly missing = new Map<string, Missing>();
-  private readonly unacked = new Map<string, Unacked>();
+  private readonly unacked: PushAcks;
   private readonly lazyQueue = new Map<Neighbour, Announcement[]>();
   /** When the queued IHAVEs go out (undefined: none queued). */
   private lazyDueAt: Millis | undefined;
@@ -72,35 +66,7 @@ export class Plumtree {
   private readonly fetched: ExpiringMap<number>;
   /** Who pushed each recent first delivery, and how many hops it had travelled. */
   private readonly arrivals: ExpiringMap<{ readonly from: Neighbour; readonly hops: number }>;
-  readonly counters = {
-    swaps: 0,
-    payloads_received: 0,
-    payloads_sent: 0,
-    duplicates: 0,
-    /** A copy after we fetched it by GRAFT (the late tree copy, or a second GRAFT's answer). */
-    dup_after_fetch: 0,
-    /** Both answers of a GRAFT sent twice (the first answer was late, not lost). */
-    dup_graft_twice: 0,
-    /** A copy that is itself a GRAFT answer (we got the tree copy meanwhile). */
-    dup_retx: 0,
-    /** A push on an eager link that already carried payloads: a tree cycle, pruned. */
-    dup_eager: 0,
-    /** A push on a link's first payload: every new link starts eager (churn, refills). */
-    dup_new_link: 0,
-    /** A push on a link we had pruned (our PRUNE was lost): pruned again. */
-    dup_lazy: 0,
-    /** A push from a node that fetched it by GRAFT (it cannot tell its parent from its children). */
-    dup_repair_push: 0,
-    grafts_sent: 0,
-    parent_grafts_sent: 0,
-    repairs_sent: 0,
-    prunes_sent: 0,
-    ihaves_sent: 0,
-    acks_sent: 0,
-    /** Unacknowledged pushes re-offered as IHAVE on their eager link. */
-    reoffers: 0,
-    delivered: 0,
-  };
+  readonly counters: PlumtreeCounters = plumtreeCounters();
   /**
    * First deliveries in a row that needed a GRAFT to a lazy link and were never followed by a
    * late copy over an eager link. One miss is usually a loss: fetch it without changing the
@@ -115,6 +81,7 @@ export class Plumtree {
     private readonly limits: MeshLimits,
     private readonly host: PlumtreeHost,
   ) {
+    this.unacked = new PushAcks(limits);
     this.seen = new ExpiringMap(limits.seen_ttl_ms, limits.seen_max);
     this.store = new ExpiringMap(limits.store_ttl_ms, limits.store_max);
     this.fetched = new ExpiringMap(limits.seen_ttl_ms, limits.missing_max);
@@ -208,8 +175,7 @@ export class Plumtree {
   private push(n: Neighbour, gossip: GossipWire): void {
     this.counters.payloads_sent++;
     this.host.send(n, gossip);
-    if (!this.acks || this.unacked.size >= this.limits.unacked_max) return;
-    this.unacked.set(ackKey(n, gossip.id), { to: n, id: gossip.id, hops: gossip.hops, deadline: this.now + this.limits.ack_timeout_ms, tries: 0 });
+    if (this.acks) this.unacked.pushed(this.now, n, gossip.id, gossip.hops);
   }
 
   /** Queues an IHAVE item for `n`; a full batch goes out at once, the rest after ihave_delay_ms. */
@@ -271,7 +237,7 @@ export class Plumtree {
   }
 
   onAck(from: Neighbour, ids: readonly Uint8Array[]): void {
-    for (const id of ids) this.unacked.delete(ackKey(from, id));
+    for (const id of ids) this.unacked.answered(from, id);
   }
 
   onIHave(now: Millis, from: Neighbour, items: readonly Announcement[]): void {
@@ -341,7 +307,7 @@ export class Plumtree {
     if (repair) from.eager = true;
     for (const id of ids) {
       // A GRAFT answers our re-offer (or the push it lost) as well as an ACK would.
-      this.unacked.delete(ackKey(from, id));
+      this.unacked.answered(from, id);
       const stored = this.store.get(hex(id));
       if (stored) {
         this.counters.payloads_sent++;
@@ -368,7 +334,8 @@ export class Plumtree {
   nextDeadline(): Millis | undefined {
     let best = this.lazyDueAt;
     for (const m of this.missing.values()) if (best === undefined || m.deadline < best) best = m.deadline;
-    for (const u of this.unacked.values()) if (best === undefined || u.deadline < best) best = u.deadline;
+    const ack = this.unacked.nextDeadline();
+    if (ack !== undefined && (best === undefined || ack < best)) best = ack;
     return best;
   }
 
@@ -377,16 +344,9 @@ export class Plumtree {
     this.now = now;
     if (this.lazyDueAt !== undefined && now >= this.lazyDueAt) this.flushLazy();
     const reoffers = new Map<Neighbour, Announcement[]>();
-    for (const [key, u] of this.unacked) {
-      if (u.deadline > now) continue;
-      if (u.tries >= this.limits.retransmits_max || this.host.neighbour(u.to.addrKey) !== u.to || !u.to.eager) {
-        this.unacked.delete(key);
-        continue;
-      }
-      u.tries++;
-      u.deadline = now + this.limits.ack_timeout_ms * 2 ** u.tries;
+    for (const { to, item } of this.unacked.due(now, (n) => this.host.neighbour(n.addrKey) === n && n.eager)) {
       this.counters.reoffers++;
-      this.queue(reoffers, u.to, { id: u.id, hops: u.hops });
+      this.queue(reoffers, to, item);
     }
     for (const [n, items] of reoffers) {
       for (let i = 0; i < items.length; i += ids_per_message) this.sendIHave(n, items.slice(i, i + ids_per_message));
@@ -432,8 +392,4 @@ export class Plumtree {
   get missingCount(): number {
     return this.missing.size;
   }
-}
-
-function ackKey(n: Neighbour, id: Uint8Array): string {
-  return `${n.addrKey}/${hex(id)}`;
 }

@@ -9,6 +9,11 @@ import type { RudpConfig } from '../rudp/config.ts';
 export interface OverlayLimits {
   /** Links (sessions, opening or open) at once; a new one beyond is refused (counted). */
   readonly links_max: number;
+  /**
+   * Links we accept (answering a ring) that are still opening: strangers that ring us cannot
+   * take more than this many of links_max, so our own dials always find room.
+   */
+  readonly accepts_opening_max: number;
   /** Overlay messages queued per link while its path and handshake complete. */
   readonly queue_max: number;
   /** A link not open this long after it was asked for is dropped with its queue. */
@@ -25,6 +30,7 @@ export interface OverlayLimits {
 
 export const OVERLAY_LIMITS: OverlayLimits = {
   links_max: 64,
+  accepts_opening_max: 16,
   queue_max: 64,
   setup_timeout_ms: 30_000,
   idle_ms: 60_000,
@@ -63,6 +69,7 @@ export type OverlayDropReason =
   | 'not-identity'
   | 'self'
   | 'links-full'
+  | 'accepts-full'
   | 'queue-full'
   | 'send-refused'
   | 'rudp-unroutable'

@@ -15,6 +15,7 @@
 // session to itself and nothing else, within links_max. Events for session open/close/path;
 // drops are counted and typed; nothing is thrown.
 import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
+import { BoundedQueue } from '../core/bounded-queue.ts';
 import { equalBytes, fromHex, hex } from '../core/bytes.ts';
 import { FIRST_BYTE } from '../core/demux.ts';
 import type { Machine, NamedEvent, Transmit } from '../core/machine.ts';
@@ -48,7 +49,7 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
   readonly self: Identity;
   readonly limits: OverlayLimits;
   readonly counters: Record<OverlayDropReason, number> & { links_opened: number; rungs: number } = {
-    'not-identity': 0, self: 0, 'links-full': 0, 'queue-full': 0, 'send-refused': 0, 'rudp-unroutable': 0, 'punch-unknown-session': 0,
+    'not-identity': 0, self: 0, 'links-full': 0, 'accepts-full': 0, 'queue-full': 0, 'send-refused': 0, 'rudp-unroutable': 0, 'punch-unknown-session': 0,
     'foreign-protocol': 0, 'introducer-frame': 0, 'rings-full': 0, 'events-full': 0, 'transmits-full': 0, links_opened: 0, rungs: 0,
   };
   private readonly introducer: IntroducerSession;
@@ -56,8 +57,8 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
   private readonly bySession = new Map<number, OverlayLink>();
   /** Links handed anything since the last settle: only these can have output or a new deadline. */
   private readonly touched = new Set<OverlayLink>();
-  private readonly transmits: Transmit[] = [];
-  private readonly events: Array<E | OverlayHostEvent> = [];
+  private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
+  private readonly events: BoundedQueue<E | OverlayHostEvent, 'drop-newest'>;
   private readonly deliver: Deliver;
 
   constructor(
@@ -66,6 +67,8 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
     deliver?: Deliver,
   ) {
     this.limits = { ...OVERLAY_LIMITS, ...config.limits };
+    this.transmits = BoundedQueue.dropNewest(this.limits.transmits_max);
+    this.events = BoundedQueue.dropNewest(this.limits.events_max);
     this.self = identityOfSecret(config.crypto, config.staticSecret);
     const problem = namespaceProblem(config.namespace);
     if (problem) throw new RangeError(`overlay namespace ${JSON.stringify(config.namespace)}: ${problem}`);
@@ -300,7 +303,8 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
         link.deadline = now + this.limits.idle_ms;
         this.emit({ type: 'overlay-session-open', peer: link.remote.name, role: link.role, path: e.path, technique: e.technique, setup_ms: now - link.opened_at });
         for (const data of link.queue.splice(0)) this.send(now, link, data);
-        return;
+        // Anything that arrived with the handshake (its readable event came first) is read now.
+        return this.onReadable(now, link);
       }
       case 'path':
         if (link.state === 'open' && (e.path !== link.path || e.upgrade)) {
@@ -354,6 +358,9 @@ export class OverlayHost<C, E extends NamedEvent> implements Machine<C, E | Over
     if (existing?.role === 'accept' && existing.state === 'opening') return; // a repeated ring
     // Both rang each other at once: the smaller digest keeps dialing, the other accepts.
     if (existing?.role === 'dial' && existing.state === 'opening' && hex(this.self.digest) < remote.name) return;
+    let opening = 0;
+    for (const l of this.links.values()) if (l.role === 'accept' && l.state === 'opening') opening++;
+    if (opening >= this.limits.accepts_opening_max) return this.drop('accepts-full');
     let queued: Uint8Array[] = [];
     if (existing) {
       // An open link the peer rings about again is gone on its side: start afresh.

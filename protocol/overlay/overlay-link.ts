@@ -54,7 +54,6 @@ export class OverlayLink {
       rng: config.rng,
       punch: { discovery: { classify: false }, ...config.punch, ...(role === 'accept' ? { accept_from: theirs } : {}) },
       rudp: { ...config.rudp, mode: 'message' },
-      events_max: 256,
     });
   }
 

@@ -115,6 +115,8 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
   private dialing = false;
   /** Where the last transport datagram came from directly, while no session is open. */
   private arrival: { readonly remote: Addr; readonly local: Addr } | undefined;
+  /** A session has opened on this peer (pre-session adoption of direct pairs is over for good). */
+  private hadSession = false;
   /** When a handshake stuck on a direct pair moves to the relay, if armed. */
   private fallbackAt: Millis | undefined;
   /** Acceptor: from when a handshake over the relay means the dialer gave up on our direct pair. */
@@ -294,9 +296,11 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
     }
     if (event.type === 'path-proposed') {
       this.push(event);
-      if (!this.sessionOpen) {
+      if (!this.sessionOpen && !this.hadSession) {
         // No session yet: the handshake, still running, authenticates the peer on whatever
         // pair it completes over (as for any first path), so a direct pair is taken at once.
+        // Never after a session: a pair proposed then waits for the next session to validate it
+        // (a stranger's nomination after a close must not move the path unchecked).
         this.punch.handleCommand(now, { type: 'path-validated', remote: event.remote });
         return;
       }
@@ -369,6 +373,7 @@ export class Peer implements Machine<PeerCommand, PeerEvent> {
       }
       if (event.conn === this.conn && !this.sessionOpen) {
         this.sessionOpen = true;
+        this.hadSession = true;
         this.fallbackAt = undefined;
         this.arrival = undefined;
         this.peerKeyHex = event.peer;

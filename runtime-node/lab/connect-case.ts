@@ -55,6 +55,8 @@ export interface ConnectCaseOptions {
 const peers_timeout_ms = 60_000;
 /** Virtual time the simulator mirror may take to open the session. */
 const sim_limit_ms = 60_000;
+/** After the session opens (over the relay), how long the mirror waits for the punch to settle. */
+const settle_ms = 15_000;
 /** Both peers bind this port in both worlds, so the preseed can aim at it. */
 const peer_port = 40_000;
 /** How long b's preseed probe sends before the peers start. */
@@ -178,8 +180,21 @@ export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
     handles.set(id, handle);
   }
   const a = handles.get('a')!;
-  for (let t = 0; t < sim_limit_ms && !a.events.some((e) => e.type === 'session-open'); t += 100) sim.runFor(100);
-  const path = a.events.find((e): e is Extract<PeerEvent, { type: 'path' }> => e.type === 'path');
+  // The path as `peerlab connect` reports it (connect-narrative.ts): the first one, replaced by
+  // an upgrade. Relay first (issue 15): the session opens on the relay and moves to a direct
+  // pair when the punch finds one, so run on after the session until the punch is settled.
+  const reported = (): Extract<PeerEvent, { type: 'path' }> | undefined => {
+    let path: Extract<PeerEvent, { type: 'path' }> | undefined;
+    for (const e of a.events) if (e.type === 'path' && (!path || e.upgrade)) path = e;
+    return path;
+  };
+  let openAt: number | undefined;
+  for (let t = 0; t < sim_limit_ms; t += 100) {
+    sim.runFor(100);
+    if (openAt === undefined && a.events.some((e) => e.type === 'session-open')) openAt = sim.now;
+    if (openAt !== undefined && (reported()?.path === 'direct' || sim.now >= openAt + settle_ms)) break;
+  }
+  const path = reported();
   const open = a.events.some((e) => e.type === 'session-open');
   const natOf = (id: string): string | undefined => {
     const registered = handles.get(id)!.events.find((e): e is Extract<PeerEvent, { type: 'registered' }> => e.type === 'registered');

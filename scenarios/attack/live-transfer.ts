@@ -92,7 +92,8 @@ export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: nu
   });
   hb.onEvent((e) => {
     if (e.type === 'connected') connectedKeys.b.add(e.peer);
-    if (e.type === 'path') bPaths.push(e.remote);
+    // Direct pairs only: the relay path (relay first, issue 15) is always our own rendezvous server.
+    if (e.type === 'path' && e.path === 'direct') bPaths.push(e.remote);
     if (e.type === 'session-open') bSessionOpen = true;
     if (isRudp(e)) onTransportEvent(sim, 'receiver', e, ioB, data, progress);
   });

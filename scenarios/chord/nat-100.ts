@@ -3,8 +3,9 @@
 // OverlayHost (protocol/overlay) around an unchanged ChordNode addressed by identity, so each
 // hop of an iterative lookup is a Noise session found via the rendezvous, punched, or relayed
 // where punching cannot (two symmetric NATs). Every set and get succeeds with the right value,
-// every lookup succeeds (some over relayed links, counted), the ring is consistent, and the
-// links split into direct and relayed as the NAT rules say.
+// every lookup succeeds (those over relayed links are counted), a set and get between two
+// symmetric nodes (so over the relay) succeed, the ring is consistent, and the links split
+// into direct and relayed as the NAT rules say.
 import { ChordNode, type ChordCommand } from '../../protocol/chord/chord-node.ts';
 import type { ChordEvent } from '../../protocol/chord/events.ts';
 import { idText } from '../../protocol/chord/id.ts';
@@ -41,7 +42,7 @@ export function natChordScenario(o: NatChordOptions): Scenario {
     description: `${o.nodes} Chord nodes behind mixed NATs (symmetric among them) joined via the rendezvous, Noise sessions on one port, relay where punching cannot, ${o.loss * 100}% loss: set/get and lookups succeed, the ring is consistent`,
     suites: ['chord'],
     slow: true,
-    figures: ['sets_ok', 'gets_ok', 'lookups_ok', 'lookups_via_relay', 'wrong_successor', 'direct_links', 'relay_links', 'hard_pairs_direct'],
+    figures: ['sets_ok', 'gets_ok', 'lookups_ok', 'hard_ops_ok', 'lookups_via_relay', 'wrong_successor', 'direct_links', 'relay_links', 'hard_pairs_direct'],
     run(outer, seed) {
       const sim = o.traced ? outer : new Simulator({ seed: `${seed}:${name}` });
       const world = new NatWorld<ChordCommand, ChordEvent>(sim, { loss: o.loss, presets: NAT_CHORD_PRESETS, namespace: 'chord1.' }, (identity, rng) => ({
@@ -91,6 +92,29 @@ export function natChordScenario(o: NatChordOptions): Scenario {
           entry.from.handle.command({ type: 'lookup', op: entry.op, key: `probe-${l}` });
         });
       }
+      // Between two symmetric NATs punching cannot: a set and a get from one symmetric node of a
+      // key the next symmetric node owns cross the relayed link between them (data requests go
+      // to the owner directly). Keys are picked so that the owner is that node.
+      const hardOps: Array<{ key: string; value: string; set: number; get: number }> = [];
+      sim.at(start + 2 * o.phase_ms, () => {
+        const joined = hosts.filter((h) => chord(h).joined).sort((a, b) => (chord(a).self.id < chord(b).self.id ? -1 : 1));
+        const hard = joined.filter((h) => h.preset === 'symmetric');
+        const ids = joined.map((h) => chord(h).self.id);
+        const ownerOf = (id: bigint): Host => joined[ids.findIndex((x) => x >= id)] ?? joined[0]!;
+        for (let i = 0; hard.length >= 2 && i < Math.min(hard.length, o.lookups); i++) {
+          const from = hard[i]!;
+          const owner = hard[(i + 1) % hard.length]!;
+          for (let j = 0; j < 100_000; j++) {
+            const key = `hard-${i}-${j}`;
+            if (ownerOf(chord(from).keyId(new TextEncoder().encode(key))) !== owner) continue;
+            const entry = { key, value: `relayed-${i}-${seed}`, set: op++, get: op++ };
+            hardOps.push(entry);
+            sim.at(sim.now + i * 100, () => from.handle.command({ type: 'set', op: entry.set, key, value: entry.value }));
+            sim.at(sim.now + o.phase_ms / 2 + i * 100, () => from.handle.command({ type: 'get', op: entry.get, key }));
+            break;
+          }
+        }
+      });
       sim.runUntil(start + 2 * o.phase_ms + o.lookups * 100 + o.phase_ms);
       const byId = new Map(hosts.map((h) => [idText(chord(h).self.id, o.m_bits), h] as const));
       let setsOk = 0;
@@ -110,6 +134,11 @@ export function natChordScenario(o: NatChordOptions): Scenario {
         const relayed = new Set(l.from.host.linkTable().filter((x) => x.path === 'relay').map((x) => x.peer));
         if (r.path.some((id) => relayed.has(byId.get(id)?.identity.name ?? ''))) viaRelay++;
       }
+      let hardOk = 0;
+      for (const k of hardOps) {
+        const g = results.get(k.get);
+        if (results.get(k.set)?.type === 'set-result' && g?.type === 'get-result' && g.found && new TextDecoder().decode(g.value) === k.value) hardOk++;
+      }
       const links = world.linkReport();
       const ring = checkRing(hosts.map(chord).filter((n) => n.joined));
       const outcome = {
@@ -118,6 +147,8 @@ export function natChordScenario(o: NatChordOptions): Scenario {
         gets_ok: getsOk,
         lookups_ok: lookupsOk,
         lookups_via_relay: viaRelay,
+        hard_ops: hardOps.length,
+        hard_ops_ok: hardOk,
         wrong_successor: ring.wrong_successor,
         direct_links: links.direct,
         relay_links: links.relay,
@@ -136,7 +167,13 @@ export function natChordScenario(o: NatChordOptions): Scenario {
       equal('wrong_successor', 0),
       // Punching cannot get through two symmetric NATs (nat-matrix/expected.ts): such links are relayed.
       equal('hard_pairs_direct', 0),
-      { name: 'relayed links carry lookups (when two or more nodes sit behind symmetric NATs)', check: (x) => (Number(x['symmetric_nodes']) < 2 || (Number(x['relay_links']) >= 1 && Number(x['lookups_via_relay']) >= 1) ? true : `relay_links ${x['relay_links']}, lookups_via_relay ${x['lookups_via_relay']}`) },
+      {
+        name: 'set + get between symmetric nodes (over the relay) all succeed, one per symmetric node up to `lookups`',
+        check: (x) => {
+          const want = Number(x['symmetric_nodes']) < 2 ? 0 : Math.min(Number(x['symmetric_nodes']), o.lookups);
+          return x['hard_ops'] === want && x['hard_ops_ok'] === want && (want === 0 || Number(x['relay_links']) >= 1) ? true : `hard_ops ${x['hard_ops']} (want ${want}), ok ${x['hard_ops_ok']}, relay_links ${x['relay_links']}`;
+        },
+      },
     ],
   };
 }

@@ -61,11 +61,6 @@ export interface OverlayFactory<C, E extends NamedEvent> {
   (identity: Identity, rng: Rng): { readonly overlay: Machine<C, E>; readonly deliver?: (overlay: Machine<C, E>) => Deliver };
 }
 
-/** A NAT preset is "hard" when its mapping depends on the destination (nat-matrix/expected.ts). */
-export function isHardPreset(preset: NatPresetName): boolean {
-  return preset === 'symmetric' || preset === 'symmetric-sequential';
-}
-
 /** What the NAT rules say about a link between two presets: 'relay', 'direct', or 'either'. */
 export function expectedLinkPath(a: NatPresetName, b: NatPresetName): 'direct' | 'relay' | 'either' {
   const cell = expectedCell(a, b);

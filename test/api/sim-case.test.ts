@@ -5,10 +5,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { addr, type Machine } from '../../api/core.ts';
 import { ContractViolation, type Simulator } from '../../api/sim.ts';
-import { checkSim, parseSeeds, runSimCase, SimCaseFailure } from '../../api/test.ts';
+import { checkSim, parseSeedList, parseSeeds, runSimCase, SimCaseFailure } from '../../api/test.ts';
 
 const traceDir = mkdtempSync(join(tmpdir(), 'peerlab-sim-case-'));
 afterAll(() => rmSync(traceDir, { recursive: true, force: true }));
@@ -103,14 +103,28 @@ describe('runSimCase', () => {
 });
 
 describe('parseSeeds', () => {
-  test('ranges, lists and numbers; PEERLAB_SEED narrows to one seed', () => {
-    expect(parseSeeds('1..4', undefined)).toEqual([1, 2, 3, 4]);
-    expect(parseSeeds('3, 9,12', undefined)).toEqual([3, 9, 12]);
-    expect(parseSeeds(7, undefined)).toEqual([7]);
-    expect(parseSeeds([5, 6], undefined)).toEqual([5, 6]);
-    expect(parseSeeds('1..50', '17')).toEqual([17]);
-    expect(() => parseSeeds('5..1', undefined)).toThrow(RangeError);
-    expect(() => parseSeeds('x', undefined)).toThrow(RangeError);
-    expect(() => parseSeeds('1..20000', undefined)).toThrow(RangeError);
+  test('ranges, lists and numbers', () => {
+    expect(parseSeedList('1..4')).toEqual([1, 2, 3, 4]);
+    expect(parseSeedList('3, 9,12')).toEqual([3, 9, 12]);
+    expect(parseSeedList(7)).toEqual([7]);
+    expect(parseSeedList([5, 6])).toEqual([5, 6]);
+    expect(() => parseSeedList('5..1')).toThrow(RangeError);
+    expect(() => parseSeedList('x')).toThrow(RangeError);
+    expect(() => parseSeedList('1..20000')).toThrow(RangeError);
+  });
+
+  test('PEERLAB_SEED narrows any list to that one seed', () => {
+    vi.stubEnv('PEERLAB_SEED', '17');
+    try {
+      expect(parseSeeds('1..50')).toEqual([17]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    vi.stubEnv('PEERLAB_SEED', '');
+    try {
+      expect(parseSeeds('1..3')).toEqual([1, 2, 3]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -17,7 +17,7 @@ afterAll(() => rmSync(traces, { recursive: true, force: true }));
 
 function vitest(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const childEnv = { ...process.env, FIXTURE_TRACE_DIR: traces, NO_COLOR: '1', FORCE_COLOR: '0', ...env };
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, FIXTURE_TRACE_DIR: traces, NO_COLOR: '1', FORCE_COLOR: '0' };
     delete childEnv['PEERLAB_SEED'];
     Object.assign(childEnv, env);
     execFile(process.execPath, [VITEST, 'run', '--config', CONFIG, ...args], { cwd: ROOT, env: childEnv, timeout: 90_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {

@@ -2,10 +2,11 @@
 // when dist/ is already fresh, else npm's prepare builds it), installs the tarball into a
 // temporary copy of examples/my-protocol, and there runs the example's vitest suite, its type
 // check (everything it imports must be exported and typed) and the installed `peerlab` CLI on
-// its scenarios. Offline-friendly: `npm install --prefer-offline` takes every package from
-// npm's cache, which the repo's own `npm ci` filled with the same versions (the registry is
-// asked only for what the cache lacks). The JUnit check of the same scenarios run from this
-// repo is in my-protocol-junit.test.ts.
+// its scenarios. Offline-friendly where it can be: `npm install --prefer-offline` takes
+// tarballs from npm's cache (the repo's own `npm ci` put the same versions there) and uses
+// cached metadata without revalidating it, so the registry is asked only for what the cache
+// lacks (typically the metadata of a range, never when this machine has resolved it before).
+// The JUnit check of the same scenarios run from this repo is in my-protocol-junit.test.ts.
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,7 +4,8 @@
 // clocks within its stated error bound (+3 ms for the ms-resolution `started` stamps), the
 // datagrams seen on both sides become single arrows (send on one lane, delivery on the
 // other), and the merged trace opens in headless Chromium where clicking such an arrow shows
-// both hops. Saves test-artifacts/viz-merged-connect.png. Skips loudly without chromium.
+// both hops; opening both files together in the page merges them the same way. Saves
+// test-artifacts/viz-merged-connect.png. Skips loudly without chromium.
 // Reproduce: npx vitest run test/viz/e2e-merge.test.ts
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ describe.skipIf(!haveChromium && !requireAll)('peerlab viz merges the two sides 
   let session: ViewerSession;
   let merged: Rec[];
   let cliErr = '';
+  let sides: [string, string] = ['', ''];
 
   beforeAll(async () => {
     expect(haveChromium, `${CHROMIUM} is required (PEERLAB_REQUIRE_ALL=1)`).toBe(true);
@@ -40,6 +42,7 @@ describe.skipIf(!haveChromium && !requireAll)('peerlab viz merges the two sides 
     writeFileSync(file, randomBytes(300_000));
     const a = join(dir, 's1.jsonl');
     const b = join(dir, 'r1.jsonl');
+    sides = [a, b];
     const recv = procs.start(connectArgs('r1', 's1', ['--recv', join(dir, 'recv.bin'), '--timeout-ms', '20000', '--trace', b, '--trace-datagrams']));
     const send = procs.start(connectArgs('s1', 'r1', ['--send', file, '--timeout-ms', '20000', '--trace', a, '--trace-datagrams']));
     const [sendCode, recvCode] = await Promise.all([send.exit, recv.exit]);
@@ -90,5 +93,17 @@ describe.skipIf(!haveChromium && !requireAll)('peerlab viz merges the two sides 
     expect(hops).toContain('r1');
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/viz-merged-connect.png' });
+  }, 60_000);
+
+  it('merges the two files in the page too, when both are opened together', async () => {
+    const page = session.page;
+    type Hook = { counts(): { arrows: number; lanes: number } };
+    const before = await page.evaluate(() => (window as unknown as { __peerlab: Hook }).__peerlab.counts());
+    await page.locator('#file-input').setInputFiles(sides);
+    await page.waitForFunction(() => document.getElementById('trace-info')!.textContent!.startsWith('s1.jsonl + r1.jsonl (merged)') && (window as unknown as { __peerlab: { ready: boolean } }).__peerlab.ready);
+    expect(await page.evaluate(() => (window as unknown as { __peerlab: Hook }).__peerlab.counts())).toEqual(before);
+    // one side twice cannot be merged: said so, in the banner
+    await page.locator('#file-input').setInputFiles([sides[0], sides[0]]);
+    await expect.poll(() => page.locator('#problems').innerText()).toContain('both traces are of node "s1"');
   }, 60_000);
 });

@@ -223,7 +223,7 @@ export class App {
     this.panelsQueued = true;
     requestAnimationFrame((now) => {
       this.panelsQueued = false;
-      if (this.abort.signal.aborted) return;
+      if (this.abort.signal.aborted || this.panelsHeld) return;
       // while playing, the tables and charts follow at most PLAYING_PANELS_MS apart: the
       // diagram gets the frame budget (the next cursor move queues them again)
       if (this.playing && now - this.panelsAt_ms < PLAYING_PANELS_MS) return;

@@ -8,7 +8,7 @@ import { DecodeError } from '../../../protocol/core/decode-error.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
 import { rngFromFloat } from '../../../protocol/core/rng.ts';
 import { ChordNode } from '../../../protocol/chord/chord-node.ts';
-import { CHORD_MAGIC, decodeChord, encodeChord, T, type ChordWire, type Identity, type Item, type NodeRef } from '../../../protocol/chord/wire.ts';
+import { CHORD_MAGIC, decodeChord, encodeChord, GET_REPLY_EMPTY_BYTES, listRequestBytesMin, T, type ChordWire, type Identity, type Item, type NodeRef } from '../../../protocol/chord/wire.ts';
 
 const m_bits = 20;
 const ours: Identity = { version: 1, m_bits, ring_tag: new Uint8Array([1, 2, 3, 4]) };
@@ -24,7 +24,9 @@ const key = fc.uint8Array({ minLength: 1, maxLength: 64 });
 const item: fc.Arbitrary<Item> = fc.record({ key, value: fc.option(fc.uint8Array({ maxLength: 200 }), { nil: undefined }), version: fc.nat(0xffff_ffff) });
 
 const message: fc.Arbitrary<ChordWire> = fc.oneof(
-  fc.record({ rid, target: id }).map((m) => ({ t: T.FindSucc, ...m, pad: 0 }) as ChordWire),
+  fc.record({ rid, target: id, pad: fc.integer({ min: listRequestBytesMin(m_bits), max: 400 }) }).map((m) => ({ t: T.FindSucc, ...m }) as ChordWire),
+  fc.record({ rid, pad: fc.integer({ min: listRequestBytesMin(m_bits), max: 400 }) }).map((m) => ({ t: T.GetPred, ...m }) as ChordWire),
+  fc.record({ rid, key, pad: fc.integer({ min: GET_REPLY_EMPTY_BYTES, max: 400 }) }).map((m) => ({ t: T.Get, ...m }) as ChordWire),
   fc.record({ rid, done: fc.boolean(), nodes: refs }).map((m) => ({ t: T.FindSuccReply, ...m }) as ChordWire),
   fc.record({ rid, pred: fc.option(ref, { nil: undefined }), successors: refs }).map((m) => ({ t: T.GetPredReply, ...m }) as ChordWire),
   fc.record({ rid, self: ref }).map((m) => ({ t: T.Notify, ...m }) as ChordWire),
@@ -50,7 +52,8 @@ describe('chord wire', () => {
   it.prop([message])('every message round-trips', (m) => {
     const bytes = encodeChord(ours, m, limits.datagram_bytes_max);
     const decoded = decodeChord(bytes, ours, limits);
-    expect(decoded.message).toEqual(m.t === T.FindSucc ? { ...m, pad: bytes.byteLength } : m);
+    const padded = m.t === T.FindSucc || m.t === T.GetPred || m.t === T.Get;
+    expect(decoded.message).toEqual(padded ? { ...m, pad: bytes.byteLength } : m);
   });
 
   it.prop([fc.uint8Array({ maxLength: 300 })])('arbitrary bytes decode or raise DecodeError', (bytes) => {
@@ -74,7 +77,7 @@ describe('chord wire', () => {
   });
 
   it('ids beyond 2^m are refused', () => {
-    const bytes = encodeChord({ ...ours, m_bits: 24 }, { t: T.FindSucc, rid: 1, target: (1n << 23n) + 5n, pad: 0 }, 1_200);
+    const bytes = encodeChord({ ...ours, m_bits: 24 }, { t: T.FindSucc, rid: 1, target: (1n << 23n) + 5n, pad: 200 }, 1_200);
     bytes[2] = m_bits; // claim m = 20 with a 3-byte id whose top bits are set
     expect(() => decodeChord(bytes, ours, limits)).toThrow(DecodeError);
   });
@@ -89,6 +92,50 @@ describe('chord wire', () => {
     expect(drops + node.counters.datagrams_sent).toBeGreaterThan(0);
     while (node.pollTransmit()) {
       /* drain */
+    }
+  });
+
+  it('requests too small to hold their answer are refused', () => {
+    for (const m of [
+      { t: T.FindSucc, rid: 1, target: 5n, pad: 0 },
+      { t: T.GetPred, rid: 1, pad: 0 },
+      { t: T.Get, rid: 1, key: new Uint8Array([1]), pad: 0 },
+    ] as ChordWire[]) {
+      expect(() => decodeChord(encodeChord(ours, m, 1_200), ours, limits)).toThrow(DecodeError);
+    }
+  });
+});
+
+// No unauthenticated answer outweighs its request: a node with full tables (successor list of
+// 8, fingers, a predecessor, a stored 300-byte value) is sent every request type at every
+// size, of our ring and of another; whatever it sends back to the requester is never larger.
+const request: fc.Arbitrary<ChordWire> = fc.oneof(
+  fc.record({ rid, target: id, pad: fc.nat(600) }).map((m) => ({ t: T.FindSucc, ...m }) as ChordWire),
+  fc.record({ rid, pad: fc.nat(600) }).map((m) => ({ t: T.GetPred, ...m }) as ChordWire),
+  fc.record({ rid, key: fc.oneof(key, fc.constant(new TextEncoder().encode('stored'))), pad: fc.nat(600) }).map((m) => ({ t: T.Get, ...m }) as ChordWire),
+  fc.record({ rid, item }).map((m) => ({ t: T.Put, ...m }) as ChordWire),
+  rid.map((r) => ({ t: T.Ping, rid: r }) as ChordWire),
+  fc.record({ rid, self: ref }).map((m) => ({ t: T.Notify, ...m }) as ChordWire),
+  fc.record({ rid, self: ref }).map((m) => ({ t: T.Hint, ...m }) as ChordWire),
+);
+
+describe('chord amplification', () => {
+  it.prop([request, fc.boolean(), fc.array(ref, { minLength: 8, maxLength: 8 }), ref])('no answer to the requester outweighs its request', (m, foreign, successors, pred) => {
+    let x = 7;
+    const rng = rngFromFloat(() => ((x = (x * 16807) % 2147483647) / 2147483647));
+    const node = new ChordNode({ ring: 'r', m_bits, publicKey: new Uint8Array(32), local: addr('10.0.0.1', 1), crypto: nobleCrypto, rng, limits: { key_bytes_max: 64, value_bytes_max: 400 } });
+    node.handleCommand(0, { type: 'create' });
+    node.routing.setSuccessors(successors.map((s) => ({ id: s.id, addr: addr('2001:db8::9', s.addr.port) })));
+    for (let i = 1; i < m_bits; i++) node.routing.fingers[i] = successors[i % successors.length];
+    node.routing.predecessor = pred;
+    const stored = new TextEncoder().encode('stored');
+    node.store.write(0, stored, node.keyId(stored), new Uint8Array(300));
+    const identity = foreign ? { ...node.identity, ring_tag: new Uint8Array([9, 9, 9, 9]) } : node.identity;
+    const bytes = encodeChord(identity, m, 1_200);
+    const requester = addr('192.0.2.7', 4000);
+    node.handleDatagram(1, requester, bytes);
+    for (let t = node.pollTransmit(); t !== undefined; t = node.pollTransmit()) {
+      if (t.remote.ip === requester.ip && t.remote.port === requester.port) expect(t.data.byteLength).toBeLessThanOrEqual(bytes.byteLength);
     }
   });
 });

@@ -75,4 +75,21 @@ describe('introducer', () => {
     // The target answered the ring by consenting to exactly one link: with the caller's identity.
     expect(target.host.linkTable()).toEqual([expect.objectContaining({ peer: caller, role: 'accept', state: 'opening' })]);
   });
+
+  it('strangers ringing at once take at most accepts_opening_max accepting links', () => {
+    const sim = new Simulator({ seed: 'introducer-test-3' });
+    const world = new NatWorld<Cmd, never>(sim, { loss: 0, presets: ['full-cone'], namespace: 'test.', limits: { accepts_opening_max: 3 } }, () => ({ overlay: new Sender() }));
+    const target = world.addHost('t');
+    for (let i = 0; i < 5; i++) {
+      const client = new RudpEndpoint({ crypto: nobleCrypto, rng: sim.rng.fork(`raw${i}`), staticSecret: new Uint8Array(32).fill(0x20 + i), config: { mode: 'message' }, accept: false });
+      const host = sim.addHost({ name: `raw${i}`, ips: [`198.51.100.${50 + i}`], link: { latency: { kind: 'fixed', ms: 5 } } });
+      const handle = sim.run(host, client, { port: 9000 });
+      handle.onEvent((e) => e.type === 'connected' && handle.command({ type: 'message', conn: e.conn, data: encodeFrame({ type: 'ring', to: target.identity.digest }) }));
+      sim.at(500, () => handle.command({ type: 'connect', remote: world.introducerAddr, expectedPeer: world.introducer.publicKey }));
+    }
+    sim.runUntil(3_000);
+    expect(world.introducer.counters.rungs).toBe(5);
+    expect(target.host.linkTable().filter((l) => l.role === 'accept')).toHaveLength(3);
+    expect(target.host.counters['accepts-full']).toBe(2);
+  });
 });

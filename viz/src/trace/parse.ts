@@ -269,6 +269,8 @@ export function parseTrace(text: string): ParsedTrace {
 export const PREFIX_EVENTS = 20_000;
 /** Parsing yields to the page at least this often, so it stays responsive while loading. */
 const YIELD_MS = 40;
+/** Chunks are parsed in slices of at most this many characters (about 2,000 lines). */
+const SLICE_CHARS = 1 << 18;
 
 export interface StreamOptions {
   /** Called once with the trace parsed so far when it reaches PREFIX_EVENTS events and
@@ -294,16 +296,21 @@ export async function parseTraceStream(stream: ReadableStream<Uint8Array>, optio
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    parser.push(decoder.decode(value, { stream: true }));
-    if (onPrefix !== undefined && parser.eventCount >= prefixEvents) {
-      onPrefix(parser.snapshot());
-      onPrefix = undefined;
-      await afterPaint();
-      yielded = performance.now();
-    } else if (performance.now() - yielded > YIELD_MS) {
-      // a local file or server hands the chunks over without a pause: let input and paint in
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      yielded = performance.now();
+    const text = decoder.decode(value, { stream: true });
+    // a local server or file may hand over megabytes at once: parse them a slice at a time,
+    // so the first frame and the pauses come when due (the parser carries split lines)
+    for (let at = 0; at < text.length; at += SLICE_CHARS) {
+      parser.push(at === 0 && text.length <= SLICE_CHARS ? text : text.slice(at, at + SLICE_CHARS));
+      if (onPrefix !== undefined && parser.eventCount >= prefixEvents) {
+        onPrefix(parser.snapshot());
+        onPrefix = undefined;
+        await afterPaint();
+        yielded = performance.now();
+      } else if (performance.now() - yielded > YIELD_MS) {
+        // a local file or server hands the chunks over without a pause: let input and paint in
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        yielded = performance.now();
+      }
     }
   }
   parser.push(decoder.decode());

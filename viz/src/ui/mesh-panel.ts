@@ -60,16 +60,41 @@ export class MeshPanel {
   /** the broadcast the user chose; undefined: the last one sent at or before the cursor */
   private chosen: Broadcast | undefined;
   private tree: DisseminationTree | undefined;
+  private placed: Placed[] = [];
   private cursor_ms = 0;
+  /** built once, so a playing cursor never closes the list under the user's pointer */
+  private readonly controls: HTMLElement;
+  private readonly picker: HTMLSelectElement;
+  /** what the last draw showed: a cursor move redraws only when a peer changes state */
+  private drawn = { broadcast: '', reached: -1 };
 
   constructor(
     private readonly host: HTMLElement,
     private readonly trace: ParsedTrace,
     private readonly onJump: (t: number) => void,
-    private readonly onPickPeers: ((names: string[]) => void) | undefined,
-    private readonly onSearch: ((query: string) => void) | undefined = undefined,
+    onPickPeers: ((names: string[]) => void) | undefined,
+    onSearch: ((query: string) => void) | undefined = undefined,
   ) {
     this.broadcasts = broadcastsOf(trace.events);
+    this.picker = h('select', { 'data-testid': 'mesh-broadcast', title: 'which broadcast (default: the last one sent before the cursor)' });
+    this.broadcasts.forEach((x, i) => {
+      this.picker.append(h('option', { value: x.id }, `#${i + 1} ${formatMs(x.t)} from ${x.root}${x.msg_type ? ` (${x.msg_type})` : ''}`));
+    });
+    this.picker.addEventListener('change', () => this.choose(this.picker.value));
+    this.controls = h('div', { class: 'mesh-controls' }, this.picker);
+    if (onPickPeers !== undefined) {
+      const lanes = h('button', { type: 'button', 'data-testid': 'mesh-lanes', title: 'give lanes to the root and the first levels of this tree (the rest collapse)' }, 'lanes for this tree');
+      lanes.addEventListener('click', () => onPickPeers([...this.placed].sort((a, c) => a.depth - c.depth || a.node.t - c.node.t).slice(0, LANES_FROM_TREE_MAX).map((p) => p.node.name)));
+      this.controls.append(' ', lanes);
+    }
+    if (onSearch !== undefined) {
+      const find = h('button', { type: 'button', 'data-testid': 'mesh-find', title: 'search the diagram for this broadcast’s events (sent, deliveries, duplicates)' }, 'find in diagram');
+      find.addEventListener('click', () => {
+        const b = this.current();
+        if (b !== undefined) onSearch(`id=${b.id}`);
+      });
+      this.controls.append(' ', find);
+    }
   }
 
   /** The broadcast shown at the cursor. */
@@ -98,12 +123,11 @@ export class MeshPanel {
     }
     if (this.tree?.broadcast !== b) this.tree = disseminationTree(this.trace.events, this.trace.header?.topology ?? { nodes: [], realms: [] }, b);
     const tree = this.tree;
-    const picker = h('select', { 'data-testid': 'mesh-broadcast', title: 'which broadcast (default: the last one sent before the cursor)' });
-    this.broadcasts.forEach((x, i) => {
-      picker.append(h('option', { value: x.id, selected: x === b }, `#${i + 1} ${formatMs(x.t)} from ${x.root}${x.msg_type ? ` (${x.msg_type})` : ''}`));
-    });
-    picker.addEventListener('change', () => this.choose(picker.value));
-    const placed = place(tree);
+    const reached = tree.nodes.filter((n) => n.t <= this.cursor_ms).length;
+    if (this.drawn.broadcast === b.id && this.drawn.reached === reached) return;
+    this.drawn = { broadcast: b.id, reached };
+    this.picker.value = b.id;
+    const placed = (this.placed = place(tree));
     const rows = Math.max(1, ...placed.map((p) => p.row + 1));
     const depthMax = Math.max(1, ...placed.map((p) => p.depth));
     const height = M.top + M.bottom + rows * ROW_PX;
@@ -149,11 +173,10 @@ export class MeshPanel {
       g.addEventListener('click', () => this.onJump(n.t));
       svg.append(g);
     }
-    const reachedNow = tree.nodes.filter((n) => n.t <= this.cursor_ms).length;
     const caption = h(
       'div',
       { class: 'mesh-caption', 'data-testid': 'mesh-caption' },
-      `${tree.nodes.length - 1} peers reached (${reachedNow - (b.t <= this.cursor_ms ? 1 : 0)} by the cursor) · depth ${tree.depth} hops · last after ${formatMs(tree.span_ms)} · ${tree.grafts} by GRAFT · ${tree.duplicates} duplicate${tree.duplicates === 1 ? '' : 's'}`,
+      `${tree.nodes.length - 1} peers reached (${reached - (b.t <= this.cursor_ms ? 1 : 0)} by the cursor) · depth ${tree.depth} hops · last after ${formatMs(tree.span_ms)} · ${tree.grafts} by GRAFT · ${tree.duplicates} duplicate${tree.duplicates === 1 ? '' : 's'}`,
     );
     const legend = h(
       'div',
@@ -165,19 +188,6 @@ export class MeshPanel {
       h('span', { style: `color:${DUP_COLOR}` }, '+n duplicates'),
       ' · hollow: not reached at the cursor · click a peer to jump to its delivery',
     );
-    const controls = h('div', { class: 'mesh-controls' }, picker);
-    if (this.onPickPeers !== undefined) {
-      const lanes = h('button', { type: 'button', 'data-testid': 'mesh-lanes', title: 'give lanes to the root and the first levels of this tree (the rest collapse)' }, 'lanes for this tree');
-      const pick = this.onPickPeers;
-      lanes.addEventListener('click', () => pick([...placed].sort((a, c) => a.depth - c.depth || a.node.t - c.node.t).slice(0, LANES_FROM_TREE_MAX).map((p) => p.node.name)));
-      controls.append(' ', lanes);
-    }
-    if (this.onSearch !== undefined) {
-      const find = h('button', { type: 'button', 'data-testid': 'mesh-find', title: 'search the diagram for this broadcast’s events (sent, deliveries, duplicates)' }, 'find in diagram');
-      const search = this.onSearch;
-      find.addEventListener('click', () => search(`id=${b.id}`));
-      controls.append(' ', find);
-    }
-    this.host.replaceChildren(controls, caption, svg, legend);
+    this.host.replaceChildren(this.controls, caption, svg, legend);
   }
 }

@@ -1,8 +1,9 @@
 // The three ways in: the file picker, drag-and-drop onto the page, and `?trace=URL`
 // (which `peerlab viz` uses). Each hands a byte stream and a display name to `load`, which
-// parses while the bytes arrive.
+// parses while the bytes arrive. Two files picked or dropped together are merged first.
 
 import { byId } from './dom.ts';
+import { openPair } from './open-pair.ts';
 
 export type LoadFn = (stream: ReadableStream<Uint8Array>, name: string) => Promise<void>;
 
@@ -13,11 +14,17 @@ function openFile(file: File, load: LoadFn, fail: (message: string) => void): vo
   load(file.stream() as ReadableStream<Uint8Array>, file.name).catch((err: unknown) => fail(`could not read ${file.name}: ${String(err)}`));
 }
 
+/** One file opens as it is; two are the two sides of one real connect, merged (open-pair.ts). */
+function openFiles(files: FileList | undefined | null, load: LoadFn, fail: (message: string) => void): void {
+  const [a, b] = [files?.[0], files?.[1]];
+  if (a !== undefined && b !== undefined) void openPair(a, b, load, fail);
+  else if (a !== undefined) openFile(a, load, fail);
+}
+
 export function bindOpeners(load: LoadFn, fail: (message: string) => void): void {
   const input = byId<HTMLInputElement>('file-input');
   input.addEventListener('change', () => {
-    const file = input.files?.[0];
-    if (file !== undefined) openFile(file, load, fail);
+    openFiles(input.files, load, fail);
     input.value = '';
   });
   const target = byId('diagram');
@@ -29,8 +36,7 @@ export function bindOpeners(load: LoadFn, fail: (message: string) => void): void
   document.addEventListener('drop', (ev) => {
     ev.preventDefault();
     target.classList.remove('dragging');
-    const file = ev.dataTransfer?.files[0];
-    if (file !== undefined) openFile(file, load, fail);
+    openFiles(ev.dataTransfer?.files, load, fail);
   });
 }
 

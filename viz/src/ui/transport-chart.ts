@@ -68,7 +68,7 @@ export function flowsOf(stats: readonly StatsEvent[]): Flow[] {
     if (f === undefined) by.set(key, (f = { node: e.node, samples: [] }));
     f.samples.push(e);
   }
-  const delivered = (f: { samples: StatsEvent[] }): number => Math.max(0, ...f.samples.map((e) => num(e, 'delivered_bytes') ?? 0));
+  const delivered = (f: { samples: StatsEvent[] }): number => f.samples.reduce((m, e) => Math.max(m, num(e, 'delivered_bytes') ?? 0), 0);
   return [...by]
     .map(([key, f]) => ({ key, node: f.node, samples: f.samples, delivered: delivered(f) }))
     .sort((a, b) => b.delivered - a.delivered || b.samples.length - a.samples.length)

@@ -1,0 +1,21 @@
+// temporary profiling script of viewer engineer A (deleted before the end)
+import { readFileSync } from 'node:fs';
+import { openViewer } from './test/viz/browser.ts';
+const text = readFileSync('/tmp/vizA/loss10.jsonl', 'utf8');
+const s = await openViewer(text, { width: 1600, height: 1000 });
+const page = s.page;
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Profiler.enable');
+await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+await cdp.send('Profiler.start');
+await page.reload();
+await page.waitForFunction('window.__peerlab && window.__peerlab.ready === true', undefined, { timeout: 120_000 });
+const { profile } = await cdp.send('Profiler.stop');
+const self = new Map<string, number>();
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const dt = profile.timeDeltas ?? [];
+(profile.samples ?? []).forEach((id, i) => { const n = byId.get(id)!; const k = `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber}:${n.callFrame.columnNumber}`; self.set(k, (self.get(k) ?? 0) + (dt[i] ?? 0) / 1000); });
+console.log([...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([k, v]) => `${v.toFixed(1)} ms  ${k}`).join('\n'));
+console.log(await page.evaluate('location.search'));
+console.log(await page.evaluate('JSON.stringify([window.__peerlab.loadBreakdown_ms, window.__peerlab.firstFrameAt_ms, window.__peerlab.firstFrameEvents])'));
+await s.close();
