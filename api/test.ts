@@ -58,7 +58,10 @@ function regExpText(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Declares one vitest test per seed; see the file header. */
+/**
+ * Declares one vitest test per seed; see the file header. The reproduce line's `-t` pattern is
+ * anchored at the end only, so it also matches inside a describe block.
+ */
 export function simTest(name: string, options: SimTestOptions, body: SimBody): void {
   const { seeds = 1, timeout_ms, ...caseOptions } = options;
   for (const seed of parseSeeds(seeds)) {
@@ -68,7 +71,7 @@ export function simTest(name: string, options: SimTestOptions, body: SimBody): v
       async () => {
         const file = expect.getState().testPath;
         const where = file ? ` ${JSON.stringify(file.startsWith(process.cwd()) ? file.slice(process.cwd().length + 1) : file)}` : '';
-        const reproduce = `PEERLAB_SEED=${seed} npx vitest run${where} -t ${JSON.stringify(`^${regExpText(title)}$`)}`;
+        const reproduce = `PEERLAB_SEED=${seed} npx vitest run${where} -t ${JSON.stringify(`${regExpText(title)}$`)}`;
         try {
           await checkSim(name, seed, body, { ...caseOptions, reproduce });
         } catch (error) {

@@ -8,5 +8,6 @@ export * from './store.ts';
 export * from './dict-client.ts';
 export * from './lookup.ts';
 export * from './maintenance.ts';
+export * from './fingers.ts';
 export * from './replication.ts';
 export * from './chord-node.ts';

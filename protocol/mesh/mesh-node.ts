@@ -13,27 +13,14 @@ import { meshCounters, MeshError, type MeshCounters, type MeshEvent, type MeshFl
 import { Inbox } from './inbox.ts';
 import { linkHeard } from './keepalive.ts';
 import { Membership } from './membership.ts';
-import { checkPayload, refuse, toBytes, type MeshHandler, type MeshMessage, type SendResult } from './message.ts';
+import { checkPayload, refuse, toBytes, type MeshCommand, type MeshHandler, type MeshMessage, type RoutingEntry, type SendResult } from './message.ts';
 import { ReplyRoutes } from './reply-routes.ts';
 import type { Neighbour } from './neighbour.ts';
 import { nodeId } from './node-id.ts';
 import { Plumtree, type GossipWire } from './plumtree.ts';
 import { bytesEqual, decodeMesh, encodeMesh, hex, MSG_ID_BYTES, T, WIRE_ENTRIES_MAX, type DecodeLimits, type Hello, type MeshWire, type PeerEntry } from './wire.ts';
 
-export type MeshCommand =
-  | { readonly type: 'send'; readonly packets: ReadonlyArray<Uint8Array | string>; readonly flag?: 'broadcast' | 'whisper'; readonly msg_type?: string }
-  | { readonly type: 'reply'; readonly to: string; readonly packets: ReadonlyArray<Uint8Array | string>; readonly msg_type?: string }
-  | { readonly type: 'connect'; readonly addr: Addr }
-  /** One neighbour by id, or every link (a graceful leave) without `peer`. */
-  | { readonly type: 'disconnect'; readonly peer?: string };
-
-export interface RoutingEntry {
-  readonly id: string;
-  readonly addr: string;
-  readonly advertised: string;
-  readonly key_hex: string;
-  readonly eager: boolean;
-}
+export type { MeshCommand, RoutingEntry } from './message.ts';
 
 export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   readonly id: string;

@@ -55,3 +55,19 @@ export function checkPayload(limits: MeshLimits, packets: readonly Uint8Array[],
   if (size > limits.message_bytes_max) return refuse('message-too-large', `${size} > ${limits.message_bytes_max} bytes`);
   return undefined;
 }
+
+/** What the application asks of a mesh node (handleCommand). */
+export type MeshCommand =
+  | { readonly type: 'send'; readonly packets: ReadonlyArray<Uint8Array | string>; readonly flag?: 'broadcast' | 'whisper'; readonly msg_type?: string }
+  | { readonly type: 'reply'; readonly to: string; readonly packets: ReadonlyArray<Uint8Array | string>; readonly msg_type?: string }
+  | { readonly type: 'connect'; readonly addr: Addr }
+  /** One neighbour by id, or every link (a graceful leave) without `peer`. */
+  | { readonly type: 'disconnect'; readonly peer?: string };
+
+export interface RoutingEntry {
+  readonly id: string;
+  readonly addr: string;
+  readonly advertised: string;
+  readonly key_hex: string;
+  readonly eager: boolean;
+}

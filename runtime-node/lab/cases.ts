@@ -127,6 +127,25 @@ export const LAB_CASES: readonly LabCase[] = [
     expectedPath: 'direct',
     probeExpectation: 'both',
   },
+  {
+    name: 'overlap-lan',
+    description: 'two homes behind one carrier NAT (no hairpinning) with the same LAN, host address and port: each peer\'s host candidate is its own socket; the role bit in every probe keeps it from connecting to itself, and the relay carries the session',
+    topology: {
+      nats: [
+        publicNat('cgn', 'cgnat', '198.51.100.30', 64),
+        { name: 'nat-a', kind: 'port-restricted-cone', parent: 'cgn', wanIp: '10.0.64.2', wanPrefix: 24, gateway: '10.0.64.1', lanIp: '10.0.1.1', lanPrefix: 24 },
+        { name: 'nat-b', kind: 'port-restricted-cone', parent: 'cgn', wanIp: '10.0.64.3', wanPrefix: 24, gateway: '10.0.64.1', lanIp: '10.0.1.1', lanPrefix: 24 },
+      ],
+      hosts: [
+        { name: 'a', ip: '10.0.1.2', nat: 'nat-a' },
+        { name: 'b', ip: '10.0.1.2', nat: 'nat-b' },
+      ],
+    },
+    // The kernel's masquerade CGN does not hairpin, so no direct pair exists; the wave-1
+    // client "connected" to its own socket here and failed.
+    expectedPath: 'relay',
+    probeExpectation: 'none',
+  },
   // With an RFC 5780 rendezvous (--alternate) the peers classify their NATs, so the strategy
   // is chosen from real reports instead of "unknown → try the plain candidates".
   {

@@ -42,9 +42,11 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
   hook.ready = false;
   hook.error = undefined;
   const started = performance.now();
-  // a big trace: a first frame from its first events while the rest streams in
-  // (not when the URL asks for a view of its own: the whole trace is needed for that)
-  const viewInUrl = linkNextLoadToUrl && ['from', 't', 'sel', 'node'].some((k) => new URLSearchParams(window.location.search).has(k));
+  // a big trace: a first frame from its first events while the rest streams in, on the
+  // window a linked URL asks for when it lies within them (not with a node, protocol, kind or
+  // peer filter in the URL: the whole trace is needed for those)
+  const urlView = linkNextLoadToUrl ? readViewState() : {};
+  const viewInUrl = urlView.node !== undefined || urlView.protos !== undefined || urlView.kinds !== undefined || urlView.peers !== undefined;
   let early: App | undefined;
   let earlyWindow: { from: number; to: number } | undefined;
   hook.firstFrameAt_ms = undefined;
@@ -54,11 +56,14 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
       ? undefined
       : (prefix) => {
           if (nodesOf(prefix).length > LANES_AUTO_MAX) return;
+          const prefixEnd_ms = prefix.events[prefix.events.length - 1]?.t ?? 0;
+          if (urlView.to_ms !== undefined && urlView.to_ms > prefixEnd_ms) return;
           app?.dispose();
           app = early = new App(buildModel(prefix), false);
           app.panelsHeld = true;
           byId('trace-info').textContent = `${name} · loading… ${prefix.events.length.toLocaleString()} events so far`;
           byId('loading').hidden = true;
+          if (urlView.from_ms !== undefined && urlView.to_ms !== undefined) app.view.showRange(urlView.from_ms, urlView.to_ms);
           app.view.draw();
           earlyWindow = app.view.viewport.visibleTimes();
           hook.firstFrameEvents = prefix.events.length;

@@ -417,11 +417,15 @@ export function drawMarks(ctx: CanvasRenderingContext2D, vp: Viewport, dc: DrawC
       const e = m.event;
       const y = vp.y(e.t);
       // NAT mappings label to the right (beside the translations), the rest to the left
-      const right = e.kind === 'nat-map' || e.kind === 'nat-expire';
       const x = vp.x(m.lane);
-      // a left label of the first lane stops short of the time axis
-      const room_px = right ? vp.laneWidth_px - 12 : Math.min(vp.laneWidth_px - 12, x - 8 - GUTTER_PX - 4);
-      const text = room_px < 20 ? '' : fitText(ctx, markLabel(m), room_px);
+      const full = markLabel(m);
+      const wide_px = vp.laneWidth_px - 12;
+      // a left label stops short of the time axis; one that would be cut there (the first
+      // lane's) goes to the right of its lane instead
+      const leftRoom_px = Math.min(wide_px, x - 8 - GUTTER_PX - 4);
+      const right = e.kind === 'nat-map' || e.kind === 'nat-expire' || (leftRoom_px < wide_px && ctx.measureText(full).width > leftRoom_px);
+      const room_px = right ? wide_px : leftRoom_px;
+      const text = room_px < 20 ? '' : fitText(ctx, full, room_px);
       if (y < HEADER_PX || text === '' || !gate.admitText(labelColumn(m.lane, right ? 'right' : 'left'), y + 4)) continue;
       ctx.globalAlpha = e.t > dc.cursor_ms ? FUTURE_ALPHA + 0.1 : 1;
       ctx.fillStyle = markColor(m);
