@@ -34,7 +34,7 @@ import { directMatrix } from './nat-matrix/direct.ts';
 import { postIdleClash } from './nat-matrix/post-idle-clash.ts';
 
 export const SUITES: Readonly<Record<string, string>> = {
-  default: 'what `npm start` runs (~30 s): a fast tour of echo over links, partitions, LANs and NATs, a punch across two NATs, a relayed pair, a secure transfer at 1% loss, a mesh broadcast and Chord lookups',
+  default: 'what `npm start` runs (under 30 s): a fast tour of echo over links, partitions, LANs and NATs, a punch across two NATs, a relayed pair, a secure transfer at 1% loss, a mesh broadcast and Chord lookups',
   link: 'every link feature: latency, jitter, loss, bursts, duplication, reordering, corruption, bandwidth, MTU, partitions, broadcast',
   nat: 'every NAT behaviour and preset: mapping, filtering, expiry, hairpinning, CGNAT, conntrack clash',
   transfer: 'the file transfer `peerlab connect` runs: 16 MiB punched at 0/1/10% loss and over a long-RTT path, 16 MiB relayed between symmetric NATs, a relay limit both sides report; NAT rebinding, partition healing',

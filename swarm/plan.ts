@@ -6,7 +6,7 @@ import { NAT_PRESET_NAMES, type NatPresetName } from '../runtime-sim/nat/presets
 import { rootRng, type SimRng } from '../runtime-sim/random.ts';
 import { ADVERSARY_ACTIONS, type AdversaryAction } from '../runtime-sim/adversary.ts';
 
-export const SWARM_PROTOCOLS = ['punch', 'rudp', 'peer'] as const;
+export const SWARM_PROTOCOLS = ['punch', 'rudp', 'peer', 'mesh'] as const;
 export type SwarmProtocol = (typeof SWARM_PROTOCOLS)[number];
 
 /** A link's faults while a schedule entry holds (each drawn per seed, TigerBeetle's ranges). */
@@ -80,7 +80,7 @@ const fault_window_ms = 6_000;
 const fault_window_late_ms = 40_000;
 const partition_ms_max = 15_000;
 /** Virtual-time bounds per world: handshake (20 s) + idle (30 s) timers with room for faults. */
-export const bound_ms: Readonly<Record<SwarmProtocol, number>> = { rudp: 240_000, punch: 120_000, peer: 300_000 };
+export const bound_ms: Readonly<Record<SwarmProtocol, number>> = { rudp: 240_000, punch: 120_000, peer: 300_000, mesh: 200_000 };
 
 /** The seed's name for every stream it derives (plan and simulator). */
 export function seedName(protocol: SwarmProtocol, seed: number): string {
@@ -116,6 +116,11 @@ function nodesOf(protocol: SwarmProtocol, topology: Topology): { links: string[]
   const links: string[] = [];
   const natA = topology.nat_a === 'none' ? [] : ['a-nat'];
   const natB = topology.nat_b === 'none' ? [] : ['b-nat'];
+  if (protocol === 'mesh') {
+    // Five mesh peers on public addresses (swarm/world-mesh.ts): cuts split them 2|3 or 1|4.
+    links.push('a', 'b', 'c', 'd', 'e');
+    return { links, sides: [[['a', 'b'], ['c', 'd', 'e']], [['a'], ['b', 'c', 'd', 'e']], [['c'], ['a', 'b', 'd', 'e']]] };
+  }
   if (protocol === 'rudp') {
     links.push('a', 'b', ...natA);
     return { links, sides: [[['a'], ['b']]] };

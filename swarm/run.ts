@@ -10,6 +10,7 @@ import type { SwarmWorld, WorldContext } from './world.ts';
 import { buildRudpWorld } from './world-rudp.ts';
 import { buildPunchWorld } from './world-punch.ts';
 import { buildPeerWorld } from './world-peer.ts';
+import { buildMeshWorld } from './world-mesh.ts';
 
 /** Virtual time between two invariant checks. */
 export const step_ms = 100;
@@ -34,6 +35,7 @@ const builders: Record<SwarmProtocol, (ctx: WorldContext) => SwarmWorld> = {
   rudp: buildRudpWorld,
   punch: buildPunchWorld,
   peer: buildPeerWorld,
+  mesh: buildMeshWorld,
 };
 
 export function runPlan(plan: Plan): RunResult {

@@ -123,7 +123,10 @@ export const DEFAULT_LIMITS: MeshLimits = {
   ack_timeout_ms: 200,
   ihave_delay_ms: 50,
   ihave_batch_max: 60,
-  retransmits_max: 3,
+  // Re-offers at 0.2, 0.6, 1.4, 3, 6.2 and 12.6 s: past dead_ms, so a cut shorter than it
+  // (the link survives) still gets every push across once it heals; a longer one kills the
+  // link, and the re-linked peers re-announce what they hold.
+  retransmits_max: 6,
   unacked_max: 4_096,
   missing_max: 4_096,
   announcers_max: 8,

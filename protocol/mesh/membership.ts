@@ -34,6 +34,8 @@ export class Membership {
   private readonly pending = new Map<string, PendingRequest>();
   /** Addresses the application asked us to join through (re-joined when we end up alone). */
   private readonly contacts = new Map<string, Addr>();
+  /** Contacts that answered a JOIN once (a contact that never did is retried, see tick). */
+  private readonly joined = new Set<string>();
   /** Keys we expect at addresses we are about to contact (secure-mesh pins sessions with them). */
   private readonly pinned = new Map<string, Uint8Array>();
   private shuffleAt: Millis;
@@ -72,6 +74,7 @@ export class Membership {
     this.passive.delete(remoteKey);
     this.rejoin.delete(remoteKey);
     this.contacts.delete(remoteKey);
+    this.joined.delete(remoteKey);
     this.host.emit({ type: 'protocol-mismatch', addr: remoteKey, local_id: this.hello.protocol, local_version: this.hello.version, remote_id: wire.mine, remote_version: wire.myVersion });
   }
 
@@ -162,6 +165,7 @@ export class Membership {
       return;
     }
     this.rejoin.delete(remoteKey);
+    if (request.kind === 'join' && this.contacts.has(remoteKey)) this.joined.add(remoteKey);
     this.addNeighbour(now, remote, h.key, h.addr, request.lazy);
   }
 
@@ -311,6 +315,15 @@ export class Membership {
         const candidate = this.sample([...this.passive.values()].filter((p) => !this.pending.has(p.addrKey)), 1)[0];
         // A lazy link: it adds paths for repair and mixing, not a tree cycle to prune.
         if (candidate) this.request(now, candidate.addr, candidate.key, false, true);
+      }
+      // A contact that never answered our JOIN (say a partition cut us off while we joined,
+      // and we linked to others on our side only) is tried again: without it the two sides
+      // can stay apart for ever, neither knowing the other (the swarm tester found this).
+      for (const [key, contact] of this.contacts) {
+        if (this.joined.has(key) || this.active.has(key) || this.pending.has(key) || this.pending.size >= this.limits.pending_requests_max) continue;
+        this.pending.set(key, { kind: 'join', addr: contact, deadline: now + this.limits.request_timeout_ms, high: true, lazy: false, attempts: 1 });
+        this.host.sendTo(contact, { t: T.Join, hello: this.hello });
+        break;
       }
     }
     if (now >= this.rejoinAt && this.rejoin.size > 0) {

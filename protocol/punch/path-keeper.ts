@@ -272,8 +272,10 @@ export class PathKeeper {
         this.keepaliveTx = undefined;
         this.keepaliveMisses = 0;
         this.peerLeft = false;
-        // The relay was re-validated since the first miss; it carries the session from now on.
-        this.relayFirst(now, this.host.server_rtt_ms);
+        // The relay was re-validated since the first miss. Relay first: it carries the session
+        // from now on; otherwise it becomes the path when its probe is answered (setRelay).
+        if (c.relay_first) this.relayFirst(now, this.host.server_rtt_ms);
+        else s.startRelay(now);
         if (s.controlling) this.timers.set('upgrade', now + c.upgrade_interval_ms);
         return;
       }

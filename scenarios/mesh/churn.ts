@@ -200,13 +200,12 @@ export function churnScenario(spec: ChurnSpec): Scenario {
       // deliveries, and a peer whose every neighbour crashes at once can miss one: 99.8%.
       atLeast('delivery', spec.peers >= 1_000 ? 0.999 : 0.998),
       equal('dup_app', 0),
-      // The issue asks RMR <= 0.2 "after the tree settles". Without faults we measure ~0.002;
-      // with 10% loss and 20% churn over plain datagrams 0.24-0.31 (docs/mesh.md,
-      // "Redundancy"): a loss high in the tree sends a subtree to lazy repair whose fetches
-      // race the late tree copy, and every link churn creates starts eager and costs one
-      // duplicate. We hold 0.35 here and, against flooding in the same run, at most a sixth.
-      atMost('rmr', 0.35),
-      ...(spec.with_flood ? [{ name: 'rmr <= rmr_flood / 6', check: (o: Outcome) => ((o['rmr'] as number) <= (o['rmr_flood'] as number) / 6 ? true : `rmr ${o['rmr']}, rmr_flood ${o['rmr_flood']}`) }] : []),
+      // The issue asks RMR <= 0.2 "after the tree settles" (RMR = payloads received / first
+      // deliveries - 1, payload messages only, over the measured phase). Eager pushes are
+      // ACKed and a lost one is repaired by its parent, so loss no longer sends subtrees to
+      // racing lazy fetches (docs/mesh.md, "Redundancy": 0.24 before, ~0.12 now at 1,000).
+      atMost('rmr', 0.2),
+      ...(spec.with_flood ? [{ name: 'rmr <= rmr_flood / 10', check: (o: Outcome) => ((o['rmr'] as number) <= (o['rmr_flood'] as number) / 10 ? true : `rmr ${o['rmr']}, rmr_flood ${o['rmr_flood']}`) }] : []),
     ],
   };
 }

@@ -114,7 +114,7 @@ function matrixText(stats: readonly CellStats[], loss: number): string[] {
     const lines = [header];
     for (const s of cells.values()) {
       const flag = s.passed < s.runs ? '  * missed its expectation' : '';
-      const path = Number.isNaN(s.median_path_ms) ? 'no path' : `${Math.round(s.median_path_ms)} ms to path, ${Math.round(s.median_first_byte_ms)} ms to first byte, ${Number.isNaN(s.median_direct_ms) ? 'never' : `${Math.round(s.median_direct_ms)} ms`} to direct`;
+      const path = Number.isNaN(s.median_path_ms) ? 'no path' : `${Math.round(s.median_path_ms)} ms to path, ${Number.isNaN(s.median_first_byte_ms) ? 'no' : `${Math.round(s.median_first_byte_ms)} ms to`} first byte, ${Number.isNaN(s.median_direct_ms) ? 'never' : `${Math.round(s.median_direct_ms)} ms`} to direct`;
       lines.push(`  ${`${s.scenario.cell.a} x ${s.scenario.cell.b}`.padEnd(44)} direct ${Math.round((100 * s.direct) / s.runs)}% of ${s.runs} seed${s.runs === 1 ? '' : 's'}, ${path}, expected ${s.scenario.cell.expected.technique}${flag}`);
     }
     return lines;
@@ -153,7 +153,7 @@ export function renderNatMatrix(results: readonly ScenarioResult[]): string | un
     lines.push('', 'layouts:');
     for (const s of extras) {
       const direct = Number.isNaN(s.median_direct_ms) ? '' : `, to direct ${Math.round(s.median_direct_ms)} ms`;
-      lines.push(`  ${s.scenario.name.padEnd(30)} direct ${s.direct}/${s.runs}, median time-to-path ${Math.round(s.median_path_ms)} ms, first byte ${Math.round(s.median_first_byte_ms)} ms${direct}, expected ${s.scenario.cell.expected.technique}`);
+      lines.push(`  ${s.scenario.name.padEnd(30)} direct ${s.direct}/${s.runs}, median time-to-path ${Math.round(s.median_path_ms)} ms, first byte ${Number.isNaN(s.median_first_byte_ms) ? 'none' : `${Math.round(s.median_first_byte_ms)} ms`}${direct}, expected ${s.scenario.cell.expected.technique}`);
     }
   }
   const checks = birthdayChecks(stats);

@@ -2,8 +2,8 @@
 // `interval_ms`, the server echoes each one at once, and the client records every message's
 // round trip. Issue 15's set-up: 8-byte messages every 20 ms for 20 s, one-way delay uniform
 // 30–60 ms, 5% random loss each way. Both endpoints are wrapped in a counter, so datagrams and
-// bytes on the wire per message are measured too. Used by `peerlab bench rudp` and
-// test/protocol/rudp/thin-stream.test.ts.
+// bytes on the wire per message are measured too. Used by `peerlab bench rudp`,
+// test/protocol/rudp/thin-stream.test.ts and the `transfer/thin-stream-lossy` scenario.
 import { addr, type Addr } from '../../protocol/core/addr.ts';
 import type { Crypto } from '../../protocol/core/crypto.ts';
 import type { Machine, Transmit } from '../../protocol/core/machine.ts';
@@ -11,7 +11,10 @@ import type { Millis } from '../../protocol/core/time.ts';
 import type { RudpConfig } from '../../protocol/rudp/config.ts';
 import { RudpEndpoint, type RudpCommand } from '../../protocol/rudp/endpoint.ts';
 import type { RudpEvent } from '../../protocol/rudp/events.ts';
+import { nobleCrypto } from '../../protocol/core/noble-crypto.ts';
 import { Simulator, type LinkConfig } from '../../runtime-sim/index.ts';
+import { atMost, holds } from '../expect.ts';
+import type { Scenario } from '../scenario.ts';
 
 export interface ThinStreamOptions {
   readonly seed: number;
@@ -99,10 +102,14 @@ function meanSize(sizes: ReadonlyArray<{ at: Millis; bytes: number }>, from: Mil
 }
 
 export function runThinStream(options: ThinStreamOptions): ThinStreamResult {
+  return runThinStreamOn(new Simulator({ seed: options.seed, scenario: 'thin-stream' }), options);
+}
+
+/** The same run on a given simulator (a registered scenario's, so its trace is recorded). */
+export function runThinStreamOn(sim: Simulator, options: ThinStreamOptions): ThinStreamResult {
   const message_bytes = options.message_bytes ?? 8;
   const interval_ms = options.interval_ms ?? 20;
   const duration_ms = options.duration_ms ?? 20_000;
-  const sim = new Simulator({ seed: options.seed, scenario: 'thin-stream' });
   const latency = { kind: 'uniform' as const, min_ms: options.oneWayMin_ms ?? 30, max_ms: options.oneWayMax_ms ?? 60 };
   const clientLink: LinkConfig = { latency, ...(options.loss_p > 0 ? { loss: { kind: 'bernoulli' as const, p: options.loss_p } } : {}) };
   sim.addHost({ name: 'client', ips: ['198.51.100.1'], link: clientLink });
@@ -179,3 +186,39 @@ export function runThinStream(options: ThinStreamOptions): ThinStreamResult {
     bundled_bytes: (cconn?.bundled_bytes ?? 0) + (sconn?.bundled_bytes ?? 0),
   };
 }
+
+/** Seconds of messages in the registered scenario (the bench runs the full 20 s). */
+const SCENARIO_DURATION_MS = 5_000;
+const SCENARIO_LOSS_P = 0.05;
+
+/**
+ * `transfer/thin-stream-lossy`: 5 s of issue 15's interactive stream at 5% loss each way.
+ * Every message must come back, the worst round trip stays within 3.5x the path's mean RTT
+ * (90 ms), and ACK pruning keeps the mean datagram size flat.
+ */
+export const thinStreamScenario: Scenario = {
+  name: 'transfer/thin-stream-lossy',
+  description: '8-byte messages every 20 ms, echoed, one-way delay uniform 30-60 ms, 5% loss each way, 5 s (thin-stream recovery)',
+  suites: ['transfer'],
+  figures: ['mean_rtt_ms', 'worst_rtt_ms', 'datagrams_per_message', 'bytes_per_message', 'first_datagram_bytes', 'last_datagram_bytes'],
+  run(sim, seed) {
+    const r = runThinStreamOn(sim, { seed, crypto: nobleCrypto, loss_p: SCENARIO_LOSS_P, duration_ms: SCENARIO_DURATION_MS });
+    const finite = r.rtts_ms.filter((x) => Number.isFinite(x));
+    const round = (x: number): number => Math.round(x * 10) / 10;
+    return {
+      messages: r.messages,
+      echoed: finite.length,
+      mean_rtt_ms: round(finite.reduce((a, b) => a + b, 0) / Math.max(finite.length, 1)),
+      worst_rtt_ms: round(finite.reduce((a, b) => Math.max(a, b), 0)),
+      datagrams_per_message: round(r.datagrams / r.messages),
+      bytes_per_message: round(r.bytes / r.messages),
+      first_datagram_bytes: round(r.meanDatagramFirst_bytes),
+      last_datagram_bytes: round(r.meanDatagramLast_bytes),
+    };
+  },
+  expectations: [
+    holds('every message is echoed', (o) => (o.echoed === o.messages ? true : `${o.echoed} of ${o.messages}`)),
+    atMost('worst_rtt_ms', 3.5 * 90),
+    holds('datagram sizes stay flat (ACK ranges pruned)', (o) => (Number(o.last_datagram_bytes) <= 1.1 * Number(o.first_datagram_bytes) ? true : `${o.first_datagram_bytes} -> ${o.last_datagram_bytes} B`)),
+  ],
+};

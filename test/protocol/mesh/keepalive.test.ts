@@ -65,8 +65,10 @@ describe('mesh keepalive (one end probes an idle link)', () => {
     sim.runUntil(31_000);
     const pinger = pings('a') > 0 ? 'a' : 'b';
     const other = pinger === 'a' ? 'b' : 'a';
-    // 30 s / 2.5 s = 12 probes (± one at the edges), all answered, none from the other end.
-    expect(pings(pinger)).toBeGreaterThanOrEqual(11);
+    // At most 30 s / 2.5 s = 12 probes (+ one at an edge; fewer here, because a node with one
+    // link re-joins through its contact every 4 s and that traffic counts as heard), all
+    // answered, none from the other end.
+    expect(pings(pinger)).toBeGreaterThanOrEqual(6);
     expect(pings(pinger)).toBeLessThanOrEqual(13);
     expect(pings(other)).toBe(0);
     expect(pongs(other)).toBe(pings(pinger));
@@ -89,13 +91,16 @@ describe('mesh keepalive (one end probes an idle link)', () => {
   });
 
   it('a crashed neighbour is declared dead dead_ms after it was last heard', () => {
-    const { sim, a, crashB } = pair(3);
+    const { sim, sent, a, crashB } = pair(3);
     sim.runUntil(2_000);
     expect(a.routingTable.size).toBe(1);
     crashB();
-    sim.runUntil(2_000 + 8_000 - 100);
+    // b's last datagram left before the crash; a heard it one path latency (2 × 10 ms) later.
+    const lastSent = Math.max(...[...sent].filter(([k]) => k.startsWith('b:')).flatMap(([, ts]) => ts));
+    const heardAt = lastSent + 20;
+    sim.runUntil(heardAt + 8_000 - 1);
     expect(a.routingTable.size).toBe(1);
-    sim.runUntil(2_000 + 8_000 + 2_600);
+    sim.runUntil(heardAt + 8_000);
     expect(a.routingTable.size).toBe(0);
   });
 });

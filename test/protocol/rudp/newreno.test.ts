@@ -83,3 +83,35 @@ describe('NewReno Careful Resume', () => {
     expect(cc.inSlowStart()).toBe(false);
   });
 });
+
+describe('NewReno Conservative Slow Start (RFC 9406)', () => {
+  /** Acks `count` packets one by one, each with an RTT sample of `rtt_ms`; returns the growth. */
+  function ackRun(cc: NewReno, rtt: RttEstimator, from_pn: number, count: number, rtt_ms: number, now: number): number {
+    const before = cc.window_bytes();
+    for (let i = 0; i < count; i++) {
+      rtt.update(rtt_ms, 0);
+      cc.onAck(now + i, [packet(from_pn + i, now + i - rtt_ms)], rtt, undefined, 0);
+    }
+    return cc.window_bytes() - before;
+  }
+
+  it('a delay rise slows growth to a quarter; an RTT back below it resumes slow start (spurious)', () => {
+    const cc = new NewReno({ datagram_bytes: MSS });
+    const rtt = rttOf(1);
+    expect(ackRun(cc, rtt, 0, 8, 1, 100)).toBe(8 * MSS); // slow start: one MSS per acked MSS
+    ackRun(cc, rtt, 8, 8, 10, 200); // 8 samples 9 ms above the minimum: CSS
+    expect(ackRun(cc, rtt, 16, 4, 10, 300)).toBe(MSS); // a quarter of slow start's growth
+    expect(cc.inSlowStart()).toBe(true);
+    ackRun(cc, rtt, 20, 8, 1, 400); // the queue was not real: the RTT is back at the minimum
+    expect(ackRun(cc, rtt, 28, 4, 1, 500)).toBe(4 * MSS);
+  });
+
+  it('a second rise above the CSS baseline ends slow start (a real queue)', () => {
+    const cc = new NewReno({ datagram_bytes: MSS });
+    const rtt = rttOf(1);
+    ackRun(cc, rtt, 0, 8, 1, 100);
+    ackRun(cc, rtt, 8, 8, 10, 200);
+    ackRun(cc, rtt, 16, 8, 20, 300);
+    expect(cc.inSlowStart()).toBe(false);
+  });
+});
