@@ -92,7 +92,11 @@ export class Membership {
     if (this.pending.size >= this.limits.pending_requests_max) return refuse('pending-full', `${this.pending.size} requests pending`);
     this.contacts.delete(key);
     this.contacts.set(key, to);
-    while (this.contacts.size > this.limits.contacts_max) this.contacts.delete(this.contacts.keys().next().value!);
+    while (this.contacts.size > this.limits.contacts_max) {
+      const oldest = this.contacts.keys().next().value!;
+      this.contacts.delete(oldest);
+      this.joined.delete(oldest);
+    }
     this.pending.set(key, { kind: 'join', addr: to, deadline: now + this.limits.request_timeout_ms, high: true, lazy: false, attempts: 1 });
     this.host.sendTo(to, { t: T.Join, hello: this.hello });
     this.host.debug('join', key);
@@ -112,6 +116,7 @@ export class Membership {
       this.rejoin.clear();
       this.pending.clear();
       this.contacts.clear();
+      this.joined.clear();
     }
   }
 

@@ -331,7 +331,10 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
 
   private onRelay(now: Millis, m: Extract<RendezvousMessage, { type: 'relay' }>, remote: Addr, local: Addr): void {
     const s = this.session;
-    if (!s || m.session !== s.id) return this.drops.drop('relay-unknown-session', remote);
+    if (!s || m.session !== s.id) {
+      if (!s) this.link.peerAhead(now);
+      return this.drops.drop('relay-unknown-session', remote);
+    }
     const first = m.payload[0];
     if (first === MSG.probe || first === MSG.probeAck) {
       const inner = this.decode(m.payload, remote, 'relay.');

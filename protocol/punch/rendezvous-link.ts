@@ -15,6 +15,8 @@ import { RequestTable, type Request } from './rendezvous-requests.ts';
 
 /** Nonces of our recent connects: a punch must carry one of them. */
 const CONNECT_NONCES_KEPT = 8;
+/** Spacing of early asks for a punch we seem to have missed (peerAhead). */
+const EARLY_ASK_MS = 250;
 /** The shortest re-registration interval, whatever ttl the server claims. */
 const REFRESH_MIN_MS = 1_000;
 
@@ -41,6 +43,8 @@ export class RendezvousLink {
   readonly acceptFrom: string | undefined;
   private connects = 0;
   private pendingRetries = 0;
+  /** No early ask (peerAhead) before this. */
+  private earlyAskAt: Millis = 0;
   private cookie: Uint8Array = NO_COOKIE;
   private readonly connectNonces: number[] = [];
   private conflictReported = false;
@@ -80,6 +84,18 @@ export class RendezvousLink {
   /** The `pending` timer: ask again in case the server's punch was lost. */
   pendingDue(now: Millis): void {
     if (!this.host.hasSession && this.pendingRetries++ < this.host.config.pending_retries_max) this.send(now, 'connect');
+  }
+
+  /**
+   * Relay frames for a session we do not have while we dial: the peer got a punch we missed.
+   * Ask again now rather than at the next `pending` retry (relay first: the session waits on
+   * it). At most one ask in flight and one per EARLY_ASK_MS, so spoofed frames buy nothing.
+   */
+  peerAhead(now: Millis): void {
+    if (!this.connectTarget || this.host.hasSession || this.requests.has('connect') || now < this.earlyAskAt) return;
+    if (this.pendingRetries++ >= this.host.config.pending_retries_max) return;
+    this.earlyAskAt = now + EARLY_ASK_MS;
+    this.send(now, 'connect');
   }
 
   /** Asks the server for the peer (the dialing side only), at most `connects_max` times per attempt. */
