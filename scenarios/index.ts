@@ -43,7 +43,7 @@ export const SUITES: Readonly<Record<string, string>> = {
   typed: 'peerpy-style typed connections over the secure transport through a NAT at 5% loss: accept, deny, strict, fixed-size streams, max connections, dial timeout, a peer vanishing mid-message',
   discovery: 'LAN discovery: mDNS/DNS-SD (20 lossy hosts, NAT boundary, invisible, goodbye, expiry, name conflicts), peerpy PING/PONG, typed connections, direct connect of a LAN peer',
   chord: 'Chord DHT: path length vs ½·log2 N for N = 2^6…2^9 (paper Fig. 10; 2^10…2^12 in chord-large), 50% failures (Fig. 11), churn with replicated data and a ring consistency check, py2p dict API, protocol identity, graceful hand-over',
-  'chord-large': 'Chord at scale (slow, minutes): path length for N = 1,024, 2,048 and 4,096, churn of 1,000 nodes with 1-hour mean lifetimes',
+  'chord-large': 'Chord at scale (slow, minutes): path length for N = 1,024, 2,048 and 4,096, churn of 1,000 nodes with 1-hour mean lifetimes, 100 nodes behind NATs over Noise sessions',
   mesh: 'mesh overlay + replicated dict: py2p parity over secure sessions, protocol mismatch, leases, churn and partitions (1,000 peers)',
 };
 

@@ -9,7 +9,7 @@
 // and not reaching it within the plan's bound is a `no-outcome` violation.
 import { addr } from '../protocol/core/addr.ts';
 import { nobleCrypto } from '../protocol/core/noble-crypto.ts';
-import { equalBytes } from '../protocol/core/bytes.ts';
+import { equalBytes, hex } from '../protocol/core/bytes.ts';
 import type { MeshNode } from '../protocol/mesh/mesh-node.ts';
 import { SyncNode, type SyncCommand, type SyncEvent } from '../protocol/sync/sync-node.ts';
 import type { LinkConfig, MachineHandle } from '../runtime-sim/index.ts';
@@ -121,7 +121,7 @@ export function buildMeshWorld(ctx: WorldContext): SwarmWorld & { debug(): strin
     },
     debug(): string {
       const missing = sent.map((id) => `${id.slice(0, 6)}:${MESH_PEERS.filter((p) => !(delivered.get(id)?.has(p) ?? false)).join('')}`);
-      const digests = nodes.map((n) => Buffer.from(n.replica.digest(nobleCrypto)).toString('hex').slice(0, 6));
+      const digests = nodes.map((n) => hex(n.replica.digest(nobleCrypto)).slice(0, 6));
       const views = nodes.map((n, i) => `${MESH_PEERS[i]}:${n.mesh.routingTable.size}/${n.mesh.passiveSize}`);
       return `sent ${sent.length} missing ${missing.join(' ')} digests ${digests.join(',')} views ${views.join(' ')}`;
     },
