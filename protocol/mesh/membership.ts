@@ -27,10 +27,15 @@ export interface MembershipHost {
   neighbourUp(n: Neighbour, lazy: boolean): void;
 }
 
+/** Forwarded shuffles whose way back we remember (about one per neighbour per shuffle round). */
+const shuffle_routes_max = 32;
+
 export class Membership {
   readonly active = new Map<string, Neighbour>();
   readonly passive = new Map<string, KnownPeer>();
   private readonly rejoin = new Map<string, KnownPeer>();
+  /** Shuffles we forwarded: origin address -> the neighbour it came from, for the answer. */
+  private readonly shuffleRoutes = new Map<string, { readonly via: string; readonly until: Millis }>();
   private readonly pending = new Map<string, PendingRequest>();
   /** Addresses the application asked us to join through (re-joined when we end up alone). */
   private readonly contacts = new Map<string, Addr>();
@@ -78,9 +83,24 @@ export class Membership {
     this.host.emit({ type: 'protocol-mismatch', addr: remoteKey, local_id: this.hello.protocol, local_version: this.hello.version, remote_id: wire.mine, remote_version: wire.myVersion });
   }
 
-  onShuffleReply(now: Millis, entries: readonly PeerEntry[]): void {
-    if (now > this.shuffleUntil) return void this.host.counters.unsolicited++;
-    this.integrate(entries);
+  /**
+   * A shuffle's answer travels back along the walk it came by: each hop that forwarded the
+   * shuffle remembered which neighbour it came from. (Answering the origin straight at its
+   * claimed address would make us send to an address a neighbour named, on its say-so; and
+   * answering only the last hop, as we once did, left most shuffles unanswered, so passive
+   * views stayed empty and a peer whose few links died had nobody to promote.)
+   */
+  onShuffleReply(now: Millis, origin: PeerEntry, entries: readonly PeerEntry[]): void {
+    if (bytesEqual(origin.key, this.hello.key)) {
+      if (now > this.shuffleUntil) return void this.host.counters.unsolicited++;
+      return this.integrate(entries);
+    }
+    const originKey = formatAddr(origin.addr);
+    const route = this.shuffleRoutes.get(originKey);
+    this.shuffleRoutes.delete(originKey);
+    const via = route !== undefined && now < route.until ? this.active.get(route.via) : undefined;
+    if (via === undefined) return void this.host.counters.unsolicited++;
+    this.host.sendTo(via.addr, { t: T.ShuffleReply, origin, entries }, via);
   }
 
   /** py2p connect(addr, port): joins the mesh through the peer at `addr`. */
@@ -192,14 +212,21 @@ export class Membership {
     if (bytesEqual(origin.key, this.hello.key)) return;
     if (ttl > 0 && this.active.size > 1) {
       const next = this.randomNeighbour((n) => n !== from);
-      if (next) return this.host.sendTo(next.addr, { t: T.Shuffle, ttl: ttl - 1, origin, entries }, next);
+      if (next) {
+        // Remember the way back for the answer (bounded; the oldest route is forgotten first).
+        const originKey = formatAddr(origin.addr);
+        this.shuffleRoutes.delete(originKey);
+        this.shuffleRoutes.set(originKey, { via: from.addrKey, until: now + this.limits.request_timeout_ms * 4 });
+        while (this.shuffleRoutes.size > shuffle_routes_max) this.shuffleRoutes.delete(this.shuffleRoutes.keys().next().value!);
+        return this.host.sendTo(next.addr, { t: T.Shuffle, ttl: ttl - 1, origin, entries }, next);
+      }
     }
     const reply = this.sample([...this.passive.values()], entries.length).map((p) => ({ key: p.key, addr: p.addr }));
     const originKey = formatAddr(origin.addr);
     const link = this.active.get(originKey);
     // The answer goes to the origin only when it is a neighbour, so we never send to a
     // stranger's claimed address on its behalf; otherwise it goes back along the walk's last hop.
-    this.host.sendTo(link ? link.addr : from.addr, { t: T.ShuffleReply, entries: reply }, link ?? from);
+    this.host.sendTo(link ? link.addr : from.addr, { t: T.ShuffleReply, origin, entries: reply }, link ?? from);
     this.integrate(entries);
     this.host.debug('shuffle', from.id);
   }

@@ -331,7 +331,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       case T.Shuffle:
         return this.membership.onShuffle(now, n, wire.ttl, wire.origin, wire.entries);
       case T.ShuffleReply:
-        return this.membership.onShuffleReply(now, wire.entries);
+        return this.membership.onShuffleReply(now, wire.origin, wire.entries);
       case T.Ping:
         // The pinging end needs to hear back (hearing its PING was enough for us).
         return this.sendTo(n.addr, { t: T.Pong }, n);

@@ -64,7 +64,7 @@ export type MeshWire =
   | { readonly t: T.ForwardJoin; readonly ttl: number; readonly joiner: PeerEntry }
   | { readonly t: T.Disconnect }
   | { readonly t: T.Shuffle; readonly ttl: number; readonly origin: PeerEntry; readonly entries: readonly PeerEntry[] }
-  | { readonly t: T.ShuffleReply; readonly entries: readonly PeerEntry[] }
+  | { readonly t: T.ShuffleReply; readonly origin: PeerEntry; readonly entries: readonly PeerEntry[] }
   | { readonly t: T.Ping }
   | { readonly t: T.Pong }
   | { readonly t: T.Mismatch; readonly mine: string; readonly myVersion: number; readonly yours: string; readonly yourVersion: number }
@@ -175,6 +175,7 @@ export function encodeMesh(m: MeshWire, limit_bytes = 65_507): Uint8Array {
       for (const e of m.entries) writeEntry(w, e);
       break;
     case T.ShuffleReply:
+      writeEntry(w, m.origin);
       w.u8(m.entries.length);
       for (const e of m.entries) writeEntry(w, e);
       break;
@@ -302,9 +303,11 @@ export function decodeMesh(data: Uint8Array, l: DecodeLimits): MeshWire {
       m = { t: T.Shuffle, ttl, origin, entries: readEntries(r, l) };
       break;
     }
-    case T.ShuffleReply:
-      m = { t: T.ShuffleReply, entries: readEntries(r, l) };
+    case T.ShuffleReply: {
+      const origin = readEntry(r, 'origin');
+      m = { t: T.ShuffleReply, origin, entries: readEntries(r, l) };
       break;
+    }
     case T.Mismatch:
       m = {
         t: T.Mismatch,

@@ -109,8 +109,6 @@ function script(sim: Simulator, world: MeshWorld, spec: ChurnSpec, start: number
       const live = world.live().filter((p) => p.joinedAt + 5_000 <= sim.now);
       const sender = live[rng.nextInt(0, live.length - 1)]!;
       sender.handle.command({ type: 'send', packets: [`broadcast ${b}`], msg_type: 'chat' });
-      const sent = [...world.log.sent.values()];
-      void sent;
       const event = lastSent(sender);
       if (event) {
         ids.push(event);

@@ -9,6 +9,8 @@ describe('mesh suite', () => {
   passes('mesh/protocol-mismatch-id', [1, 2, 3]);
   passes('mesh/protocol-mismatch-version', [1, 2]);
   passes('mesh/lease', [1, 2]);
-  passes('mesh/churn-100', [1, 2]);
+  // Seed 13: a peer whose two links both died was left with an empty passive view and missed
+  // the last broadcasts, because shuffle answers went to the walk's last hop, not the origin.
+  passes('mesh/churn-100', [1, 2, 13]);
   passes('mesh/secure-12', [1]);
 });

@@ -39,7 +39,7 @@ const message: fc.Arbitrary<MeshWire> = fc.oneof(
   fc.record({ ttl: fc.nat(255), joiner: entry }).map((m) => ({ t: T.ForwardJoin, ...m }) as MeshWire),
   fc.constantFrom<MeshWire>({ t: T.Disconnect }, { t: T.Ping }, { t: T.Pong }, { t: T.Prune }),
   fc.record({ ttl: fc.nat(255), origin: entry, entries: fc.array(entry, { maxLength: 8 }) }).map((m) => ({ t: T.Shuffle, ...m }) as MeshWire),
-  fc.array(entry, { maxLength: 8 }).map((entries) => ({ t: T.ShuffleReply, entries }) as MeshWire),
+  fc.record({ origin: entry, entries: fc.array(entry, { maxLength: 8 }) }).map((m) => ({ t: T.ShuffleReply, ...m }) as MeshWire),
   fc.record({ mine: fc.string({ maxLength: 12 }), myVersion: fc.nat(0xffff), yours: fc.string({ maxLength: 12 }), yourVersion: fc.nat(0xffff) }).map((m) => ({ t: T.Mismatch, ...m }) as MeshWire),
   fc.record({ id: bytes(16), hops: fc.nat(0xffff), retx: fc.boolean(), repaired: fc.boolean(), type, origin: entry, packets }).map((m) => ({ t: T.Gossip, ...m }) as MeshWire),
   fc.array(fc.record({ id: bytes(16), hops: fc.nat(0xffff) }), { maxLength: 5 }).map((items) => ({ t: T.IHave, items }) as MeshWire),
@@ -74,7 +74,7 @@ describe('mesh wire', () => {
   });
 
   it('counts beyond the configured limits are refused', () => {
-    const m: MeshWire = { t: T.ShuffleReply, entries: Array.from({ length: 9 }, () => ({ key: new Uint8Array(32), addr: addr('10.0.0.1', 1) })) };
+    const m: MeshWire = { t: T.ShuffleReply, origin: { key: new Uint8Array(32), addr: addr('10.0.0.2', 1) }, entries: Array.from({ length: 9 }, () => ({ key: new Uint8Array(32), addr: addr('10.0.0.1', 1) })) };
     expect(() => decodeMesh(encodeMesh(m), limits)).toThrow(/oversize/);
   });
 });
