@@ -10,7 +10,7 @@ import { SWARM_PROTOCOLS } from '../../../swarm/plan.ts';
 import { booleanFlag, parseArgs, parseSeedRange, parseShard, positiveIntFlag, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
 
-const usage = `usage: peerlab swarm [--protocol punch|rudp|peer|all] [--seeds A..B] [--workers N] [--shard i/n] [--json]
+const usage = `usage: peerlab swarm [--protocol punch|rudp|peer|mesh|all] [--seeds A..B] [--workers N] [--shard i/n] [--json]
 
 Runs one simulated world per seed (and protocol), each with its own drawn NAT topology,
 workload (transfers, messages, datagrams, rebinding, restarts), fault schedule (loss 0-30%,
