@@ -326,7 +326,6 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
         this.lookups.serve(remote, m.rid, m.target, m.pad);
         return;
       case T.GetPred: {
-        this.maintenance.heardFromPredecessor(now, remote);
         const max = Math.floor((m.pad - 12 - 2 - refBytes(this.m_bits)) / refBytes(this.m_bits));
         this.send(remote, { t: T.GetPredReply, rid: m.rid, pred: this.routing.predecessor, successors: this.routing.successors.slice(0, Math.max(0, Math.min(max, this.limits.successors))) }, 'maintenance');
         return;
