@@ -1,5 +1,5 @@
 // Byte-array helpers every protocol shares, so each idea exists once: equality (constant time
-// over equal lengths, safe for MACs, tokens and keys), concatenation and lower-case hex.
+// over equal lengths, safe for MACs, tokens and keys), concatenation, lower-case hex and UTF-8.
 
 /**
  * True when `a` and `b` hold the same bytes. Equal-length inputs are compared in constant
@@ -52,4 +52,11 @@ export function fromHex(text: string): Uint8Array {
   const out = new Uint8Array(text.length / 2);
   for (let i = 0; i < out.byteLength; i++) out[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
   return out;
+}
+
+const utf8Encoder = new TextEncoder();
+
+/** The UTF-8 bytes of `text` (one shared encoder, not one per call). */
+export function utf8(text: string): Uint8Array {
+  return utf8Encoder.encode(text);
 }

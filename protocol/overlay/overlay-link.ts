@@ -4,7 +4,7 @@
 // rendezvous' one-to-one consent holds per link. Keeps the messages that wait for the session
 // (bounded) and the link's deadline (setup, then idle).
 import type { Addr } from '../core/addr.ts';
-import { utf8 } from './utf8.ts';
+import { utf8 } from '../core/bytes.ts';
 import type { Millis } from '../core/time.ts';
 import { Peer } from '../peer/peer.ts';
 import { linkId, type Identity } from './identity-addr.ts';
