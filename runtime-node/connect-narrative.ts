@@ -31,6 +31,16 @@ export class ConnectNarrative {
   pathAt_ms = 0;
   sessionAt_ms = 0;
   sessionOpen = false;
+  /**
+   * Where the background punch stands. Relay first (issue 15): the session may open, and a
+   * transfer even end, on the relay while the punch is still running; `pending` until it
+   * finds a direct pair (then `direct`) or gives up (`failed`). `none`: no punch started.
+   * A pair found counts even when the session could not move onto it: a session that closed
+   * first (a short transfer) has nothing left to validate the pair in.
+   */
+  punch: 'none' | 'pending' | 'direct' | 'failed' = 'none';
+  /** How the punch found its direct pair, once `punch` is `direct`. */
+  punchTechnique: string | undefined;
 
   constructor(
     readonly started: Millis,
@@ -46,10 +56,18 @@ export class ConnectNarrative {
         this.log(`registered: observed ${event.observed}, NAT ${event.nat}`);
         return undefined;
       case 'punch-start':
+        // A relay-only plan sends no probe: there is nothing to wait for.
+        if (this.punch !== 'direct') this.punch = event.strategy === 'relay-only' ? 'failed' : 'pending';
         this.tried.push(`punch with "${event.peer}": strategy ${event.strategy}, NATs ${event.nat.local} / ${event.nat.peer}`);
         this.log(`punching ${event.peer}: ${event.strategy} (${event.nat.local} ↔ ${event.nat.peer})`);
         return undefined;
+      case 'path-proposed':
+        this.punch = 'direct';
+        this.punchTechnique ??= event.technique;
+        this.tried.push(`direct pair found via ${event.technique} to ${event.remote}`);
+        return undefined;
       case 'punch-failed':
+        if (this.punch === 'pending') this.punch = 'failed';
         this.tried.push(`direct punch failed after ${event.attempts} probes`);
         return undefined;
       case 'rendezvous-error':
@@ -65,6 +83,10 @@ export class ConnectNarrative {
         if (!this.path || event.upgrade) {
           if (!this.path) this.pathAt_ms = now - this.started;
           this.path = event;
+          if (event.path === 'direct') {
+            this.punch = 'direct';
+            this.punchTechnique = event.technique;
+          }
           this.tried.push(`path ${event.path} via ${event.technique} to ${event.remote}`);
           this.log(`path: ${event.path} (${event.technique}) to ${event.remote}, rtt ${Math.round(event.rtt_ms)} ms${event.upgrade ? ' (upgrade)' : ''}`);
         }

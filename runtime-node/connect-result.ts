@@ -44,6 +44,11 @@ export interface ConnectResult {
   remote: string;
   /** from start to the punch client's path */
   time_to_path_ms: number;
+  /** Where the background punch stood at the end: `pending` when the run ended on the relay
+   * before the punch found a direct pair or gave up (see --await-direct-ms). */
+  punch: 'none' | 'pending' | 'direct' | 'failed';
+  /** How the punch found its direct pair (when `punch` is `direct`). */
+  punch_technique?: string;
   /** the punch client's own measure: punch instruction to path */
   punch_ms: number;
   time_to_session_ms: number;

@@ -6,6 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
 import type { Crypto } from '../protocol/core/crypto.ts';
+import type { Millis } from '../protocol/core/time.ts';
 import type { Machine } from '../protocol/core/machine.ts';
 import { Peer, type PeerEvent } from '../protocol/peer/peer.ts';
 import { DirectPeer } from '../protocol/direct/direct-peer.ts';
@@ -53,6 +54,12 @@ export interface ConnectOptions {
    * then only used to pick the local address (set it to the same address).
    */
   direct?: Addr;
+  /**
+   * The sender holds the transfer's start up to this long while the session rides the relay and
+   * the punch still runs, so the file moves on the path the pair ends on (`--await-direct-ms`;
+   * protocol/transfer/direct-hold.ts). 0 (the default): start at once, on the relay if need be.
+   */
+  await_direct_ms?: number;
 }
 
 const default_idle_timeout_ms = 30_000;
@@ -148,11 +155,16 @@ function makeMachine(options: ConnectOptions, local: Addr, plan: TransferPlan): 
     rng,
     rudp: idle ? { idle_timeout_ms: idle, keepalive_interval_ms: Math.max(200, Math.floor(idle / 3)) } : undefined,
   });
-  return new FileTransfer({ peer, plan, config: { sha256: nodeSha256 } });
+  return new FileTransfer({ peer, plan, config: { sha256: nodeSha256 }, await_direct_ms: options.await_direct_ms });
 }
 
 /** Runs the machine until it ends (or no session opens in time); resolves with its end. */
-function untilEnd(driver: Driver<TransferCommand, TransferEvent>, files: ConnectFiles, narrative: ConnectNarrative, options: ConnectOptions): Promise<TransferEnd> {
+function untilEnd(
+  driver: Driver<TransferCommand, TransferEvent>,
+  files: ConnectFiles,
+  narrative: ConnectNarrative,
+  options: ConnectOptions,
+): Promise<{ end: TransferEnd; startedAt: Millis | undefined; endedAt: Millis }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       if (!narrative.sessionOpen) reject(new ConnectFailure('timeout', `no secure session with "${options.peer}" within ${options.timeout_ms} ms`, narrative.tried));
@@ -165,11 +177,15 @@ function untilEnd(driver: Driver<TransferCommand, TransferEvent>, files: Connect
     driver.onDriverEvent((event) => {
       if (event.type === 'socket-error' && event.kind !== 'send-buffer-full') options.log?.(`socket: ${event.kind} (${event.code}) ${event.message}`);
     });
+    // The transfer's own start (the sender's first read, the receiver's offer): later than the
+    // session's when the sender held it for the punch (--await-direct-ms).
+    let startedAt: Millis | undefined;
     driver.onEvent((event) => {
       if (event.type === 'transfer-end') {
         files.onEvent(event, () => {});
-        return finish(() => resolve(event));
+        return finish(() => resolve({ end: event, startedAt, endedAt: driver.now() }));
       }
+      if (startedAt === undefined && (event.type === 'need-data' || event.type === 'offer')) startedAt = driver.now();
       const stop = narrative.onEvent(driver.now(), event as PeerEvent);
       if (stop) return finish(() => reject(stop));
       files.onEvent(event, (command) => driver.command(command));
@@ -196,9 +212,9 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
       if (error instanceof DriverError) throw new ConnectFailure(error.kind === 'address-in-use' ? 'port-in-use' : 'bind', error.message);
       throw error;
     }
-    const end = await untilEnd(driver, files, narrative, options);
+    const { end, startedAt, endedAt } = await untilEnd(driver, files, narrative, options);
     if (!end.ok) throw failureOf(end, { peer: options.peer, idle_timeout_ms: options.idle_timeout_ms ?? default_idle_timeout_ms, tried: narrative.tried });
-    return result(options, bind, machine, narrative, end, clock.now());
+    return result(options, bind, machine, narrative, end, { startedAt, endedAt });
   } catch (error) {
     if (error instanceof ConnectFailure) gaveUp = error.message;
     const peer = driver ? (driver.machine as FileTransfer).peer : undefined;
@@ -224,12 +240,19 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
   }
 }
 
-function result(options: ConnectOptions, bind: Addr, machine: FileTransfer, narrative: ConnectNarrative, end: TransferEnd, now: number): ConnectResult {
+function result(
+  options: ConnectOptions,
+  bind: Addr,
+  machine: FileTransfer,
+  narrative: ConnectNarrative,
+  end: TransferEnd,
+  at: { startedAt: Millis | undefined; endedAt: Millis },
+): ConnectResult {
   const path = narrative.path;
   if (!path) throw new ConnectFailure('timeout', 'session without a path', narrative.tried);
   const stats = machine.peer.stats();
-  // From the session opening (when the transfer starts) to the machine's end.
-  const duration_ms = Math.max(1e-3, now - (narrative.started + narrative.sessionAt_ms));
+  // From the transfer's start (the session's opening, unless the sender held it) to its end.
+  const duration_ms = Math.max(1e-3, at.endedAt - (at.startedAt ?? narrative.started + narrative.sessionAt_ms));
   const bytes = end.role === 'session-only' ? 0 : end.size_bytes;
   return {
     ok: true,
@@ -242,6 +265,8 @@ function result(options: ConnectOptions, bind: Addr, machine: FileTransfer, narr
     path: path.path,
     technique: path.technique,
     remote: path.remote,
+    punch: narrative.punch,
+    ...(narrative.punchTechnique ? { punch_technique: narrative.punchTechnique } : {}),
     time_to_path_ms: narrative.pathAt_ms,
     punch_ms: path.elapsed_ms,
     time_to_session_ms: narrative.sessionAt_ms,

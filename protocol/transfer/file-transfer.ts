@@ -18,6 +18,7 @@ import { resolveTransferConfig, type TransferConfig } from './config.ts';
 import type { TransferCommand, TransferEvent, TransferOwnEvent } from './events.ts';
 import { TransferReceiver } from './receiver.ts';
 import { TransferSender } from './sender.ts';
+import { DirectHold } from './direct-hold.ts';
 import { SideBase, type TransferSide } from './side.ts';
 import type { TransferStream } from './stream.ts';
 import type { Offer } from './wire.ts';
@@ -28,6 +29,8 @@ export interface FileTransferOptions {
   readonly peer: TransferPeer;
   readonly plan: TransferPlan;
   readonly config?: Partial<TransferConfig>;
+  /** Hold the transfer's start this long for a running punch (see direct-hold.ts); default 0. */
+  readonly await_direct_ms?: number;
 }
 
 /** Peer events moved into the transfer side per settle (each is real work). */
@@ -76,6 +79,7 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
   readonly side: TransferSide;
   private readonly events: TransferEvent[] = [];
   private eventsHead = 0;
+  private readonly hold: DirectHold;
   readonly counters = { settle_exhausted: 0 };
 
   constructor(options: FileTransferOptions) {
@@ -84,6 +88,8 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
     const stream = peerStream(options.peer);
     const emit = (event: TransferOwnEvent): void => void this.events.push(event);
     const plan = options.plan;
+    // Only the sender holds: the receiver waits for the offer anyway (within its progress timeout).
+    this.hold = new DirectHold(plan.kind === 'send' ? (options.await_direct_ms ?? 0) : 0);
     this.side =
       plan.kind === 'send'
         ? new TransferSender(this.config, stream, emit, plan.offer)
@@ -120,7 +126,12 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
         this.side.handleTimeout(now);
         this.settle(now);
       }
-      if (!peerDue && !sideDue) return;
+      const holdDue = this.hold.expired(now);
+      if (holdDue) {
+        this.side.start(now);
+        this.settle(now);
+      }
+      if (!peerDue && !sideDue && !holdDue) return;
     }
   }
 
@@ -144,11 +155,11 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
   }
 
   pollTimeout(): Millis | undefined {
-    const a = this.peer.pollTimeout();
-    const b = this.side.deadline();
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return Math.min(a, b);
+    let earliest: Millis | undefined;
+    for (const at of [this.peer.pollTimeout(), this.side.deadline(), this.hold.deadline()]) {
+      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
+    }
+    return earliest;
   }
 
   // ---------------- composition ----------------
@@ -164,6 +175,13 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
   }
 
   private route(now: Millis, event: PeerEvent): void {
+    const release = this.hold.observe(event);
+    this.routeEvent(now, event);
+    // After the event is out, so the application sees the path change before the first read.
+    if (release) this.side.start(now);
+  }
+
+  private routeEvent(now: Millis, event: PeerEvent): void {
     const side = this.side;
     const name: string = event.type;
     if (name === 'relay-limit') {
@@ -179,7 +197,8 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
     switch (event.type) {
       case 'session-open':
         this.events.push(event);
-        return side.start(now);
+        if (this.hold.startNow(now, event.path)) side.start(now);
+        return;
       case 'readable':
         return side.onReadable(now);
       case 'writable':

@@ -102,7 +102,11 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
     other,
     '--json',
     '--timeout-ms',
-    String(peers_timeout_ms - 5_000),
+    String(peers_timeout_ms - 5_000 - settle_ms),
+    // Relay first: a small transfer can end on the relay before the punch settles. Both sides
+    // stay (bounded, as the mirror below does) so the row reports where the pair ends up.
+    '--await-direct-ms',
+    String(settle_ms),
     '--trace',
     join(traces, `${labCase.name}-${id}.jsonl`),
     ...extra,
@@ -130,10 +134,13 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
     options.log?.(`lab ${labCase.name}: peer failed: ${String(failed.message)}\n${a.tail(8)}\n${b.tail(8)}`);
     return { ok: false, path: 'none', technique: '-', error: `${String(failed.error)}: ${String(failed.message)}` };
   }
+  // Where the pair ends up: a short transfer can close its session on the relay before the
+  // punch's direct pair is validated (the session has moved there when it lived long enough).
+  const punched = ra.punch === 'direct';
   return {
     ok: true,
-    path: String(ra.path),
-    technique: String(ra.technique),
+    path: punched ? 'direct' : String(ra.path),
+    technique: punched ? String(ra.punch_technique) : String(ra.technique),
     time_to_path_ms: Number(ra.time_to_path_ms),
     rtt_ms: Number(ra.rtt_ms),
     goodput_mbps: Number(ra.goodput_mbps),

@@ -31,11 +31,15 @@ export interface TransferSpec {
   /** One-way latency of each NAT's access link (the path crosses two, plus 1 ms LAN hops). */
   readonly access_ms: number;
   readonly nat: NatPresetName;
+  /** b's NAT when it differs from a's. */
+  readonly nat_b?: NatPresetName;
   readonly size_bytes: number;
   /** Rendezvous settings beyond its defaults (none: the relay runs with its defaults). */
   readonly server?: Partial<Omit<RendezvousServerConfig, 'primary'>>;
   /** What the sender claims instead of the truth (tests of the verdict). */
   readonly offer?: { readonly sha256?: Uint8Array; readonly size_bytes?: number };
+  /** The sender holds its start this long for a running punch (FileTransfer's await_direct_ms). */
+  readonly await_direct_ms?: number;
 }
 
 function access(spec: TransferSpec): LinkConfig {
@@ -49,12 +53,15 @@ function access(spec: TransferSpec): LinkConfig {
 
 export function runFileTransfer(sim: Simulator, seed: number, spec: TransferSpec): Outcome {
   const natA = sim.addNat({ name: 'nat-a', preset: spec.nat, externalIps: ['203.0.113.10'], insideSubnet: '10.0.1.0/24', link: access(spec) });
-  const natB = sim.addNat({ name: 'nat-b', preset: spec.nat, externalIps: ['203.0.113.20'], insideSubnet: '10.0.2.0/24', link: access(spec) });
+  const natB = sim.addNat({ name: 'nat-b', preset: spec.nat_b ?? spec.nat, externalIps: ['203.0.113.20'], insideSubnet: '10.0.2.0/24', link: access(spec) });
   sim.addHost({ name: 'a', realm: natA.inside, ips: ['10.0.1.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
   sim.addHost({ name: 'b', realm: natB.inside, ips: ['10.0.2.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
-  sim.addHost({ name: 'rendezvous', ips: [SERVER.ip], role: 'server', link: { latency: { kind: 'fixed', ms: 5 } } });
+  // With an RFC 5780 alternate the server also answers from the second IP and port, so each
+  // peer classifies its NAT (and a symmetric sequential one is met with port prediction).
+  const alternate = spec.server?.alternate;
+  sim.addHost({ name: 'rendezvous', ips: alternate ? [SERVER.ip, alternate.ip] : [SERVER.ip], role: 'server', link: { latency: { kind: 'fixed', ms: 5 } } });
   const server = new RendezvousServer({ primary: SERVER, ...spec.server }, sim.rng.fork('rendezvous'));
-  sim.run('rendezvous', server, { port: SERVER.port });
+  sim.run('rendezvous', server, alternate ? { addresses: server.addresses() } : { port: SERVER.port });
   const keyA = sim.rng.fork('key-a').nextBytes(32);
   const keyB = sim.rng.fork('key-b').nextBytes(32);
   const data = payload(seed, spec.size_bytes);
@@ -76,6 +83,7 @@ export function runFileTransfer(sim: Simulator, seed: number, spec: TransferSpec
       }),
       plan,
       config: { sha256: nodeSha256 },
+      ...(spec.await_direct_ms !== undefined ? { await_direct_ms: spec.await_direct_ms } : {}),
     });
   const state = newFileAppState();
   const b = make('b', '10.0.2.2', keyB, { kind: 'receive' });
@@ -83,7 +91,10 @@ export function runFileTransfer(sim: Simulator, seed: number, spec: TransferSpec
   const a = make('a', '10.0.1.2', keyA, { kind: 'send', offer: { name: 'payload.bin', size_bytes: spec.size_bytes, sha256, ...spec.offer } });
   const ha = sim.run<TransferCommand, TransferEvent>('a', a, { port: 5000 });
   let path = 'none';
+  /** The path the first file bytes left on (the sender's first read). */
+  let pathAtStart = 'none';
   ha.onEvent((e) => {
+    if (e.type === 'need-data' && pathAtStart === 'none') pathAtStart = path;
     if (e.type === 'session-open') path = `${e.path}/${e.technique}`;
     // Relay first, upgrade later (issue 15): the session moves when the direct path is adopted.
     else if (e.type === 'path' && path !== 'none') path = `${e.path}/${e.technique}`;
@@ -98,6 +109,7 @@ export function runFileTransfer(sim: Simulator, seed: number, spec: TransferSpec
   const elapsed = (state.verifiedAt ?? sim.now) - (state.startedAt ?? 0);
   return {
     path,
+    path_at_start: pathAtStart,
     delivered_bytes: state.digest.bytes,
     sha256_equal: state.digest.bytes === spec.size_bytes && state.digest.hex() === hexDigest(data),
     sender: s ? (s.ok ? 'ok' : (s.error ?? 'failed')) : 'no end',

@@ -9,7 +9,8 @@ import { ProgressBar } from '../progress.ts';
 
 const usage = `usage: peerlab connect --rendezvous <host:port> --id <me> --peer <other>
                        [--send <file> | --recv <file>] [--key <file>] [--expect-peer <pubkey>]
-                       [--bind <host:port>] [--trace <file> [--trace-datagrams]] [--timeout-ms <n>] [--idle-timeout-ms <n>] [--json]
+                       [--bind <host:port>] [--trace <file> [--trace-datagrams]] [--timeout-ms <n>] [--idle-timeout-ms <n>]
+                       [--await-direct-ms <n>] [--json]
        peerlab connect --direct <other-host:port> --bind <host:port> [--send <file> | --recv <file>] [...]
 
 Finds a path to <other> (hole punching, or the rendezvous's relay), opens a secure session
@@ -25,6 +26,9 @@ verified, so an existing <file> is replaced only by a complete, verified copy.
                   can merge both sides' traces and estimate their clock offset)
   --timeout-ms    give up when no session is open after this long (default 60000)
   --idle-timeout-ms  a silent peer ends the session after this long (default 30000)
+  --await-direct-ms  (sender) when the session opens on the relay while the punch still runs,
+                  hold the transfer up to this long for the punch to reach a direct path or give
+                  up, so the file moves on the path the pair ends on (default 0: start at once)
   --json          print the result (or the failure) as one JSON object
   --direct        srudp-style: no rendezvous. Both sides run it with each other's address and a
                   fixed --bind port, in any order within --timeout-ms (default 30000): probes
@@ -32,9 +36,17 @@ verified, so an existing <file> is replaced only by a complete, verified copy.
                   Works across endpoint-independent-mapping NATs (full/restricted/port-restricted
                   cone) that keep the bound port; a symmetric NAT on either side defeats it.`;
 
+/** Relay first: why a run that ended on the relay did not move to a direct pair. */
+function relayNote(r: ConnectResult): string {
+  if (r.path !== 'relay') return '';
+  if (r.punch === 'pending') return ' (the punch was still running at the end; see --await-direct-ms)';
+  if (r.punch === 'direct') return ` (a direct pair via ${r.punch_technique ?? 'punching'} was found after the session ended)`;
+  return '';
+}
+
 function formatResult(r: ConnectResult): string {
   const lines = [
-    `path:      ${r.path} (${r.technique}) to ${r.remote}`,
+    `path:      ${r.path} (${r.technique}) to ${r.remote}${relayNote(r)}`,
     `time:      path after ${Math.round(r.time_to_path_ms)} ms, session after ${Math.round(r.time_to_session_ms)} ms`,
     `rtt:       ${r.rtt_ms.toFixed(1)} ms`,
   ];
@@ -65,6 +77,7 @@ export const command: CliCommand = {
       'trace-datagrams': 'boolean',
       'timeout-ms': 'string',
       'idle-timeout-ms': 'string',
+      'await-direct-ms': 'string',
       json: 'boolean',
       direct: 'string',
     });
@@ -128,6 +141,7 @@ export const command: CliCommand = {
         timeout_ms: positiveIntFlag(stringFlag(parsed, 'timeout-ms'), 'timeout-ms') ?? (direct ? 30_000 : 60_000),
         ...(direct ? { direct } : {}),
         idle_timeout_ms: positiveIntFlag(stringFlag(parsed, 'idle-timeout-ms'), 'idle-timeout-ms'),
+        await_direct_ms: positiveIntFlag(stringFlag(parsed, 'await-direct-ms'), 'await-direct-ms'),
         log: json ? undefined : log,
         signal: interrupt.signal,
         onProgress: (percent) => {
