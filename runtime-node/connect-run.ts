@@ -122,7 +122,27 @@ async function resolveBind(options: ConnectOptions): Promise<Addr> {
   return bind;
 }
 
-function makeMachine(options: ConnectOptions, local: Addr, plan: TransferPlan): FileTransfer {
+/** Spare sockets beside the bound one (two: re-punches take turns, see below). */
+const spares_count = 2;
+
+/**
+ * Spare sockets beside the bound one (ephemeral ports on the same IP): the punch client
+ * re-punches from them after a conntrack clash (protocol/punch/repunch.ts). Fewer (none) when
+ * no port can be had (re-punching is then off), and none with --direct.
+ */
+async function resolveSpares(options: ConnectOptions, bind: Addr): Promise<Addr[]> {
+  if (options.direct) return [];
+  try {
+    const probe = await Driver.start(inert, { bind: Array.from({ length: spares_count }, () => addr(bind.ip, 0)) });
+    const spares = probe.localAddresses;
+    await probe.close();
+    return spares;
+  } catch {
+    return [];
+  }
+}
+
+function makeMachine(options: ConnectOptions, local: Addr, plan: TransferPlan, spares: readonly Addr[]): FileTransfer {
   const rng = new NodeRng();
   if (options.direct) {
     const idle_ms = options.idle_timeout_ms;
@@ -148,7 +168,7 @@ function makeMachine(options: ConnectOptions, local: Addr, plan: TransferPlan): 
     local,
     connect_to: initiator ? options.peer : undefined,
     // The rendezvous punches only when both sides named each other (consent).
-    punch: initiator ? undefined : { accept_from: options.peer },
+    punch: { ...(initiator ? {} : { accept_from: options.peer }), spares },
     staticSecret: options.identity.secretKey,
     expectedPeer: options.expectPeer,
     crypto: options.crypto ?? nodeCrypto,
@@ -204,10 +224,11 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
     trace = options.tracePath
       ? new TraceFile(options.tracePath, realHeaderRecord({ scenario: `connect/${options.id}`, started: clock.started, nodes: [{ name: options.id, type: 'host', ips: [bind.ip] }] }))
       : undefined;
-    const machine = makeMachine(options, bind, plan);
+    const spares = await resolveSpares(options, bind);
+    const machine = makeMachine(options, bind, plan, spares);
     const narrative = new ConnectNarrative(clock.now(), options.log ?? (() => {}));
     try {
-      driver = await Driver.start<TransferCommand, TransferEvent>(machine, { bind: [bind], node: options.id, clock, trace, trace_datagrams: options.traceDatagrams === true });
+      driver = await Driver.start<TransferCommand, TransferEvent>(machine, { bind: [bind, ...spares], node: options.id, clock, trace, trace_datagrams: options.traceDatagrams === true });
     } catch (error) {
       if (error instanceof DriverError) throw new ConnectFailure(error.kind === 'address-in-use' ? 'port-in-use' : 'bind', error.message);
       throw error;

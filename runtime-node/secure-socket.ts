@@ -40,6 +40,10 @@ const SOCKET_BUFFER_BYTES_DEFAULT = 8 * 1024 * 1024;
 const ACCEPT_BACKLOG_MAX = 128;
 /** Chunks moved into the readable buffer per turn before yielding to the event loop. */
 const PULL_CHUNKS_MAX = 256;
+/** Bytes joined into one pushed Buffer at most. */
+const PULL_BYTES_MAX = 256 * 1024;
+/** Chunks at least this large are pushed as they are. */
+const PULL_JOIN_BELOW_BYTES = 8 * 1024;
 
 /** A RudpEndpoint on one bound UDP socket, with its connections as Duplex streams. */
 export class SecureEndpoint extends EventEmitter {
@@ -190,19 +194,59 @@ export class SecureSocket extends Duplex {
     this.pulling = true;
     const endpoint = this.owner.endpoint;
     let count = 0;
+    // The transport hands out one view per packet (~1.2 kB); pushing each through the stream
+    // machinery costs more than the copy that joins them, so a pull pushes one buffer.
+    const gathered: Uint8Array[] = [];
+    let gathered_bytes = 0;
     for (let chunk = endpoint.read(this.conn); chunk; chunk = count < PULL_CHUNKS_MAX ? endpoint.read(this.conn) : undefined) {
       count++;
-      if (!this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {
+      if (chunk.byteLength >= PULL_JOIN_BELOW_BYTES) {
+        // A large packet (path-MTU probing): joining would only copy it again.
+        // Both are pushed: the chunk has left the transport, whatever the reader's fill.
+        const joined = gathered_bytes === 0 || this.pushGathered(gathered, gathered_bytes);
+        const more = this.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)) && joined;
+        gathered_bytes = 0;
+        if (!more) {
+          this.wantRead = false;
+          break;
+        }
+        continue;
+      }
+      gathered.push(chunk);
+      gathered_bytes += chunk.byteLength;
+      if (gathered_bytes < PULL_BYTES_MAX) continue;
+      const more = this.pushGathered(gathered, gathered_bytes);
+      gathered_bytes = 0;
+      if (!more) {
         this.wantRead = false;
         break;
       }
     }
+    if (gathered_bytes > 0 && !this.pushGathered(gathered, gathered_bytes)) this.wantRead = false;
     const connection = endpoint.connection(this.conn);
     if (connection && connection.receiveStream.ended) this.endReadable();
     this.pulling = false;
     // Reading may have opened the flow-control window: let the driver send MAX_DATA now.
     this.owner.driver.act(() => undefined);
     if (count >= PULL_CHUNKS_MAX && this.wantRead) setImmediate(() => this.pull());
+  }
+
+  /** Pushes the gathered chunks as one Buffer (empties the list); false: the reader is full. */
+  private pushGathered(chunks: Uint8Array[], size_bytes: number): boolean {
+    let out: Buffer;
+    if (chunks.length === 1) {
+      const only = chunks[0]!;
+      out = Buffer.from(only.buffer, only.byteOffset, only.byteLength);
+    } else {
+      out = Buffer.allocUnsafe(size_bytes);
+      let at = 0;
+      for (const chunk of chunks) {
+        out.set(chunk, at);
+        at += chunk.byteLength;
+      }
+    }
+    chunks.length = 0;
+    return this.push(out);
   }
 
   private endReadable(): void {

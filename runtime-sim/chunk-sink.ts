@@ -3,13 +3,13 @@
 // field by field into the buffer, so a traced datagram costs no string and no object; other
 // records arrive as lines or objects and are encoded here. The bytes are identical to
 // JSON.stringify of the same record plus "\n" (a test holds it to that).
+import { utf8, utf8Into } from '../protocol/core/bytes.ts';
 import type { TraceRecord, TraceSink } from './trace.ts';
 
 export const chunk_bytes_default = 256 * 1024;
 /** Room a hot record needs besides its node and link names (4 IPv6 addresses at most). */
 export const hot_record_bytes_max = 640;
 
-const encoder = new TextEncoder();
 /** Pieces up to this long are copied byte by byte; longer ones with TypedArray.set. */
 const bytes_copy_loop_max = 16;
 
@@ -39,11 +39,11 @@ export class ChunkSink implements TraceSink {
     if (line.length * 3 + 1 > this.chunk_bytes - this.used) {
       this.flush();
       if (line.length * 3 + 1 > this.chunk_bytes) {
-        this.emit(encoder.encode(line + '\n'));
+        this.emit(utf8(line + '\n'));
         return;
       }
     }
-    this.used += encoder.encodeInto(line, this.buffer.subarray(this.used)).written;
+    this.used += utf8Into(line, this.buffer.subarray(this.used));
     this.buffer[this.used++] = 10;
   }
 
@@ -124,9 +124,9 @@ export class ChunkSink implements TraceSink {
 
 /** UTF-8 bytes of a JSON string literal (quotes included). */
 export function quotedBytes(text: string): Uint8Array {
-  return encoder.encode(JSON.stringify(text));
+  return utf8(JSON.stringify(text));
 }
 
 export function asciiBytes(text: string): Uint8Array {
-  return encoder.encode(text);
+  return utf8(text);
 }

@@ -6,6 +6,7 @@
 // side's session peer is the other's key and never changes, no stranger takes over a path,
 // every table within its limit; the guards check the machine contract on every call.
 import { addr } from '../protocol/core/addr.ts';
+import { hex } from '../protocol/core/bytes.ts';
 import { Peer, type PeerCommand, type PeerEvent } from '../protocol/peer/peer.ts';
 import type { PunchClient } from '../protocol/punch/punch-client.ts';
 import { nodeCrypto } from '../runtime-node/node-crypto.ts';
@@ -22,10 +23,6 @@ import { addSide, rebindIp, type Outcome, type SwarmWorld, type WorldContext } f
 const WRITE_CHUNK_BYTES = 64 * 1024;
 
 type Handle = MachineHandle<GuardCommand<PeerCommand>, PeerEvent>;
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}
 
 const punchEventTypes = new Set(['registered', 'path', 'punch-start', 'rendezvous-error', 'punch-failed']);
 

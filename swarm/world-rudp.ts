@@ -5,6 +5,7 @@
 // messages keep their boundaries, every datagram delivered was sent and arrives at most once,
 // every session's peer is the key we pinned, tables stay within their limits.
 import { addr, type Addr } from '../protocol/core/addr.ts';
+import { hex } from '../protocol/core/bytes.ts';
 import { RudpEndpoint } from '../protocol/rudp/endpoint.ts';
 import type { RudpEvent } from '../protocol/rudp/events.ts';
 import { nodeCrypto } from '../runtime-node/node-crypto.ts';
@@ -27,10 +28,6 @@ const WRITE_CHUNK_BYTES = 64 * 1024;
 const DATAGRAM_BYTES = 64;
 
 type Handle = MachineHandle<GuardCommand<RudpCommand>, RudpEvent>;
-
-function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex');
-}
 
 function datagram(index: number): Uint8Array {
   const d = new Uint8Array(DATAGRAM_BYTES);

@@ -11,8 +11,8 @@ import { DecodeError } from '../core/decode-error.ts';
 import { EncodeLimitError } from '../core/writer.ts';
 import type { Machine, Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
+import { TimerTable } from '../core/timers.ts';
 import { CHORD_VERSION, m_bits_default, resolveLimits, ChordConfigError, type ChordConfig, type ChordLimits } from './config.ts';
-import { Deadlines } from './deadlines.ts';
 import { DictClient, type DictCommand } from './dict-client.ts';
 import { identityText, type ChordDropReason, type ChordEvent, type NodeInfo } from './events.ts';
 import { hashToId, idText, type ChordId } from './id.ts';
@@ -63,7 +63,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
   readonly requests: RequestTable;
   private readonly transmits: BoundedQueue<Transmit, 'drop-newest'>;
   private readonly events: BoundedQueue<ChordEvent, 'drop-newest'>;
-  private readonly timers = new Deadlines<ChordTimer>();
+  private readonly timers = new TimerTable<ChordTimer>();
   private readonly dict: DictClient;
   private readonly lookups: Lookups;
   readonly maintenance: Maintenance;

@@ -13,7 +13,7 @@ import type { ChordTimer, Maintenance } from './maintenance.ts';
 import { T, type NodeRef } from './wire.ts';
 
 /** Clean successor checks at full backoff after which the check stops until the next change. */
-const clean_checks_max = 3;
+export const clean_checks_max = 3;
 
 export class Fingers {
   private nextFinger = 1;

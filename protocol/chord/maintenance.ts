@@ -29,7 +29,7 @@ export type MaintenanceTimer = 'stabilize' | 'fix-fingers' | 'check-predecessor'
 export type ChordTimer = MaintenanceTimer | 'replicate';
 
 /** Quiet base stabilize periods per step of the backoff factor. */
-const rounds_per_step = 16;
+export const rounds_per_step = 16;
 
 const maintenance_timers: readonly MaintenanceTimer[] = ['stabilize', 'fix-fingers', 'check-predecessor', 'check-successor'];
 

@@ -2,6 +2,7 @@
 // table (m entries, finger i = successor(n + 2^i)). All bounded by construction (m and r are
 // fixed). It answers "who is the closest node preceding a target" from both the fingers and
 // the successor list (ToN 2003), best first, so a failed hop can be retried via the next best.
+import { addrEquals } from '../core/addr.ts';
 import { distance, fingerStart, inHalfOpen, inOpen, type ChordId } from './id.ts';
 import type { NodeRef } from './wire.ts';
 
@@ -38,14 +39,30 @@ export class RoutingTable {
     return out;
   }
 
-  /** Replaces the successor list (deduplicated, self removed, cut to r, clockwise order kept). */
+  /**
+   * Replaces the successor list (deduplicated, self removed, cut to r, clockwise order kept).
+   * A ref equal to one already held (same id and address) keeps the held object: a calm ring
+   * re-learns the same r successors at every stabilize, and keeping the old objects lets the
+   * decoded copies die young instead of piling up as old-generation garbage (at N = 4,096 the
+   * collector's share of the steady state grew with the heap). Dedup is a scan: r <= 32.
+   */
   setSuccessors(list: readonly NodeRef[]): void {
-    const seen = new Set<bigint>();
+    const old = this.successorList;
     const out: NodeRef[] = [];
     for (const ref of list) {
-      if (ref.id === this.self.id || seen.has(ref.id)) continue;
-      seen.add(ref.id);
-      out.push(ref);
+      if (ref.id === this.self.id) continue;
+      let dup = false;
+      for (let k = 0; k < out.length; k++) if (out[k]!.id === ref.id) dup = true;
+      if (dup) continue;
+      let held = ref;
+      for (let k = 0; k < old.length; k++) {
+        const o = old[k]!;
+        if (o.id === ref.id && o !== ref && addrEquals(o.addr, ref.addr)) {
+          held = o;
+          break;
+        }
+      }
+      out.push(held);
       if (out.length >= this.successors_max) break;
     }
     this.successorList = out;

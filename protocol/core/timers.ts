@@ -2,14 +2,29 @@
 // "keepalive", "idle") and reports the earliest as its pollTimeout(). The stored deadline is
 // the one number used for both "when" (earliest) and "whether" (expire: now >= deadline), so
 // expire(earliest()) always fires it: no float rounding can leave a timer due for ever.
+//
+// The earliest deadline is remembered: drivers ask pollTimeout() after every datagram, and a
+// simulated ring of thousands of machines asks millions of times while the deadlines
+// themselves change far less often. A change that can only pull the earliest in updates it at
+// once; one that may push it out (the earliest timer moved later or cleared) marks it stale,
+// and the next earliest() or expire() scans. expire() before the earliest deadline returns
+// without a scan.
 import type { Millis } from './time.ts';
 
 export class TimerTable<Name extends string> {
   private readonly deadlines = new Map<Name, Millis>();
+  /** The earliest deadline when `fresh` (undefined: no timer set). */
+  private cached: Millis | undefined;
+  private fresh = true;
 
   set(name: Name, at: Millis): void {
     if (!Number.isFinite(at)) throw new RangeError(`timer ${name} at ${at}`);
+    const old = this.deadlines.get(name);
     this.deadlines.set(name, at);
+    if (!this.fresh) return;
+    // The earliest timer moved later: some other timer may now be first.
+    if (old !== undefined && old === this.cached && at > old) this.fresh = false;
+    else if (this.cached === undefined || at < this.cached) this.cached = at;
   }
 
   /** Sets the timer only if it is unset or later than `at`. */
@@ -19,7 +34,10 @@ export class TimerTable<Name extends string> {
   }
 
   clear(name: Name): void {
+    const old = this.deadlines.get(name);
+    if (old === undefined) return;
     this.deadlines.delete(name);
+    if (old === this.cached) this.fresh = false;
   }
 
   get(name: Name): Millis | undefined {
@@ -32,17 +50,26 @@ export class TimerTable<Name extends string> {
 
   /** The earliest deadline, or undefined when no timer is set. */
   earliest(): Millis | undefined {
-    let best: Millis | undefined;
-    for (const at of this.deadlines.values()) if (best === undefined || at < best) best = at;
-    return best;
+    if (!this.fresh) this.rescan();
+    return this.cached;
   }
 
   /** Removes and returns, earliest first, every timer due at or before `now`. */
   expire(now: Millis): Name[] {
+    const first = this.earliest();
+    if (first === undefined || now < first) return [];
     const due: Array<[Name, Millis]> = [];
     for (const [name, at] of this.deadlines) if (now >= at) due.push([name, at]);
     due.sort((a, b) => a[1] - b[1]);
     for (const [name] of due) this.deadlines.delete(name);
+    this.rescan();
     return due.map(([name]) => name);
+  }
+
+  private rescan(): void {
+    let best: Millis | undefined;
+    for (const at of this.deadlines.values()) if (best === undefined || at < best) best = at;
+    this.cached = best;
+    this.fresh = true;
   }
 }

@@ -5,6 +5,7 @@
 // backwards (no loops), a name is at most 255 bytes, each section has a record cap, and every
 // failure is a typed DecodeError. Encoding writes names uncompressed (always legal).
 import { ipFromBytes, ipToBytes } from '../core/addr.ts';
+import { fromUtf8Strict, hex, utf8 } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { Reader } from '../core/reader.ts';
 import { Writer } from '../core/writer.ts';
@@ -80,8 +81,6 @@ export function formatName(name: Name): string {
   return name.map((label) => label.replace(/\\/g, '\\\\').replace(/\./g, '\\.')).join('.');
 }
 
-const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 // ---------------- decoding ----------------
 
@@ -114,12 +113,8 @@ function readName(bytes: Uint8Array, reader: Reader, field: string): Name {
     total += length + 1;
     if (total > NAME_BYTES_MAX) throw new DecodeError('oversize', field, `name over ${NAME_BYTES_MAX} bytes`);
     if (at + 1 + length > bytes.byteLength) throw new DecodeError('truncated', field, 'label');
-    let label: string;
-    try {
-      label = utf8Strict.decode(bytes.subarray(at + 1, at + 1 + length));
-    } catch {
-      throw new DecodeError('invalid', field, 'label is not UTF-8');
-    }
+    const label = fromUtf8Strict(bytes.subarray(at + 1, at + 1 + length));
+    if (label === undefined) throw new DecodeError('invalid', field, 'label is not UTF-8');
     labels.push(label);
     at += 1 + length;
   }
@@ -220,7 +215,7 @@ export function decodeDns(bytes: Uint8Array): DnsMessage {
 function writeName(writer: Writer, name: Name): void {
   let total = 1;
   for (const label of name) {
-    const bytes = utf8.encode(label);
+    const bytes = utf8(label);
     if (bytes.byteLength === 0 || bytes.byteLength > LABEL_BYTES_MAX) throw new RangeError(`label of ${bytes.byteLength} bytes`);
     total += bytes.byteLength + 1;
     if (total > NAME_BYTES_MAX) throw new RangeError(`name over ${NAME_BYTES_MAX} bytes`);
@@ -294,10 +289,7 @@ export function recordDataKey(data: RecordData): string {
     case 'SRV':
       return `SRV ${data.priority} ${data.weight} ${data.port} ${nameKey(data.target)}`;
     default: {
-      const bytes = encodeData(data);
-      let hex = `${typeCode(data)} `;
-      for (const b of bytes) hex += b.toString(16).padStart(2, '0');
-      return hex;
+      return `${typeCode(data)} ${hex(encodeData(data))}`;
     }
   }
 }

@@ -67,14 +67,8 @@ export const MDNS_DEFAULTS: Omit<MdnsConfig, 'group' | 'own_addrs'> = {
   other_ttl_s: 4_500,
 };
 
-export interface DiscoveredPeer {
-  readonly instance: string;
-  readonly host: string;
-  readonly port: number;
-  readonly ips: readonly string[];
-  readonly key_hex: string;
-  readonly protocols: readonly string[];
-}
+/** A peer found on the LAN: exactly what it publishes about itself (its instance, host, port, addresses, key and protocols). */
+export type DiscoveredPeer = ServiceInfo;
 
 export type MdnsCommand =
   /** Send goodbyes (TTL 0) for everything we published, then stop for good. */

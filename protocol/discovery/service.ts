@@ -3,6 +3,7 @@
 // public key and protocol list, and the host's A/AAAA records. Standard tools
 // (`avahi-browse -rpt _peerlab._udp`) can list it; `peerFromRecords` reads it back.
 import { ipFamily } from '../core/addr.ts';
+import { fromUtf8, utf8 } from '../core/bytes.ts';
 import { type DnsRecord, type Name, nameEquals, parseName, TXT_STRING_BYTES_MAX } from './dns-wire.ts';
 
 export const SERVICE_TYPE: Name = parseName('_peerlab._udp.local');
@@ -36,11 +37,9 @@ export function hostName(host: string): Name {
   return [host, 'local'];
 }
 
-const utf8 = new TextEncoder();
-
 export function txtStrings(info: ServiceInfo): Uint8Array[] {
   return [`v=1`, `pk=${info.key_hex}`, `proto=${info.protocols.join(',')}`].map((s) => {
-    const bytes = utf8.encode(s);
+    const bytes = utf8(s);
     if (bytes.byteLength > TXT_STRING_BYTES_MAX) throw new RangeError(`TXT string of ${bytes.byteLength} bytes`);
     return bytes;
   });
@@ -68,14 +67,12 @@ export interface TxtInfo {
   readonly protocols: readonly string[];
 }
 
-const utf8Lenient = new TextDecoder('utf-8', { fatal: false });
-
 /** Reads our TXT keys; undefined when the key is missing or malformed (a foreign service). */
 export function parseTxt(strings: readonly Uint8Array[]): TxtInfo | undefined {
   let key_hex: string | undefined;
   let protocols: string[] = [];
   for (const raw of strings.slice(0, 16)) {
-    const text = utf8Lenient.decode(raw);
+    const text = fromUtf8(raw);
     const eq = text.indexOf('=');
     if (eq <= 0) continue;
     const k = text.slice(0, eq).toLowerCase();

@@ -56,6 +56,11 @@ export interface MeshLimits {
    * secure sessions are reliable already (secure-mesh.ts turns this off).
    */
   readonly eager_acks: boolean;
+  /**
+   * Payload copies an origin sends at once: its eager pushes, and backup copies on lazy links
+   * up to this many (plumtree.ts: an origin that dies before any copy got through).
+   */
+  readonly origin_copies_min: number;
   /** Longer than a round trip on the slowest link, shorter than graft_timeout_ms. */
   readonly ack_timeout_ms: number;
   /** IHAVE items wait this long per lazy link, so announcements of close messages share a datagram. */
@@ -120,6 +125,9 @@ export const DEFAULT_LIMITS: MeshLimits = {
   repair_streak: 3,
   optimise_hops: 0,
   eager_acks: true,
+  // At 10% loss all three are lost with p = 1e-3; only then does delivery hang on the origin
+  // living until a re-offer gets through.
+  origin_copies_min: 3,
   ack_timeout_ms: 200,
   ihave_delay_ms: 50,
   ihave_batch_max: 60,

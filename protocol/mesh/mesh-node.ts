@@ -202,7 +202,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
       for (const n of this.active.values()) this.sendTo(n.addr, { t: T.Whisper, id, type, packets: bytes }, n);
     } else {
       this.routes.originate(now, idHex);
-      this.plumtree.originate(now, { t: T.Gossip, id, hops: 0, retx: false, repaired: false, type, origin: this.entry(), packets: bytes });
+      this.plumtree.originate(now, { t: T.Gossip, id, hops: 0, retx: false, repaired: false, backup: false, type, origin: this.entry(), packets: bytes });
       this.plumtree.flush();
     }
     this.emit({ type: 'sent', id: idHex, flag, msg_type: type, size_bytes: bytes.reduce((s, p) => s + p.byteLength, 0) });

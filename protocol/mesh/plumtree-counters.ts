@@ -22,6 +22,11 @@ export function plumtreeCounters() {
     dup_lazy: 0,
     /** A push from a node that fetched it by GRAFT (it cannot tell its parent from its children). */
     dup_repair_push: 0,
+    /** The origin's backup copy on a lazy link, not needed: the tree copy came first (or in time). */
+    dup_backup: 0,
+    /** Backup copies sent (origin only) and used (the tree copy was late: delivered from it). */
+    backups_sent: 0,
+    backups_used: 0,
     grafts_sent: 0,
     parent_grafts_sent: 0,
     repairs_sent: 0,

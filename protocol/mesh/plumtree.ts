@@ -13,26 +13,26 @@
 // once if it really lacks it, and just re-ACKs if only the ACK was lost. The repair costs
 // control datagrams, never a duplicate payload, and happens before the subtree's lazy
 // timers (graft_timeout_ms) fire, so the tree stays as it is.
+//
+// One node has no such repair: the origin is, for a moment, the only holder of its payload.
+// If its eager pushes are lost and it dies before a re-offer gets through (seed 8 of
+// mesh/churn-1000: one eager link, push and first re-offer lost, origin gone 0.7 s later),
+// its lazy neighbours hold only IHAVEs naming a payload nobody alive has. So an origin with
+// fewer than origin_copies_min eager links sends that many payload copies at once: to some
+// lazy links it sends the payload itself, flagged `backup`, in place of the IHAVE. The
+// receiver keeps it as an announcement it need not fetch (no delivery, no forward, no ACK)
+// and uses it when its graft timer fires without the tree copy, exactly where it would have
+// GRAFTed. Cost: a payload instead of an IHAVE on those links (dup_backup when unused).
 import type { Millis } from '../core/time.ts';
 import type { DisseminationMode, MeshLimits } from './config.ts';
 import { ExpiringMap } from './expiring-set.ts';
+import { MissingIds, type Missing } from './missing.ts';
 import type { Neighbour } from './neighbour.ts';
 import { plumtreeCounters, type PlumtreeCounters } from './plumtree-counters.ts';
 import { PushAcks } from './push-acks.ts';
 import { hex, T, type Announcement, type MeshWire } from './wire.ts';
 
 export type GossipWire = Extract<MeshWire, { t: T.Gossip }>;
-
-interface Missing {
-  readonly id: Uint8Array;
-  /** Links that announced it, fewest hops first (a GRAFT there also makes the shallower tree). */
-  readonly announcers: string[];
-  readonly announcerHops: number[];
-  deadline: Millis;
-  attempts: number;
-  /** Grafted from the eager link that should have pushed it: a lost push, not a cut tree. */
-  fromParent: boolean;
-}
 
 /** What Plumtree needs from the node around it. */
 export interface PlumtreeHost {
@@ -55,7 +55,7 @@ export const ids_per_message = 60;
 export class Plumtree {
   readonly seen: ExpiringMap<true>;
   readonly store: ExpiringMap<GossipWire>;
-  private readonly missing = new Map<string, Missing>();
+  private readonly missing: MissingIds;
   private readonly unacked: PushAcks;
   private readonly lazyQueue = new Map<Neighbour, Announcement[]>();
   /** When the queued IHAVEs go out (undefined: none queued). */
@@ -82,6 +82,7 @@ export class Plumtree {
     private readonly host: PlumtreeHost,
   ) {
     this.unacked = new PushAcks(limits);
+    this.missing = new MissingIds(limits);
     this.seen = new ExpiringMap(limits.seen_ttl_ms, limits.seen_max);
     this.store = new ExpiringMap(limits.store_ttl_ms, limits.store_max);
     this.fetched = new ExpiringMap(limits.seen_ttl_ms, limits.missing_max);
@@ -98,12 +99,13 @@ export class Plumtree {
     const key = hex(gossip.id);
     this.seen.set(now, key, true);
     this.store.set(now, key, gossip);
-    this.forward(gossip, undefined);
+    this.forward(gossip, undefined, true);
   }
 
   onGossip(now: Millis, from: Neighbour, gossip: GossipWire): void {
     this.now = now;
     this.counters.payloads_received++;
+    if (gossip.backup) return this.onBackup(now, from, gossip);
     const fresh = from.fresh;
     from.fresh = false;
     // Pushes are acknowledged; GRAFT answers (retx) are not (the GRAFT is retried instead).
@@ -135,26 +137,51 @@ export class Plumtree {
       }
       return;
     }
+    const wanted = this.missing.take(key);
+    // The tree copy came in time: the origin's backup copy we held was not needed.
+    if (wanted?.held) this.counters.dup_backup++;
+    this.accept(now, from, gossip, wanted !== undefined && wanted.attempts > 0 ? wanted : undefined);
+  }
+
+  /**
+   * A first delivery: pushed (`fetch` undefined), or fetched (by GRAFT, or from a held backup
+   * copy) for the missing entry `fetch`. Delivers it and forwards it on.
+   */
+  private accept(now: Millis, from: Neighbour | undefined, gossip: GossipWire, fetch: Missing | undefined): void {
+    const key = hex(gossip.id);
     this.seen.set(now, key, true);
     this.store.set(now, key, gossip);
-    const wanted = this.missing.get(key);
-    this.missing.delete(key);
-    if (wanted !== undefined && wanted.attempts > 0) {
-      this.fetched.set(now, key, wanted.attempts);
-      if (wanted.fromParent) this.fetchStreak = 0;
+    if (fetch !== undefined) {
+      this.fetched.set(now, key, Math.max(1, fetch.attempts));
+      if (fetch.fromParent) this.fetchStreak = 0;
       else this.fetchStreak++;
-    } else {
+    } else if (from !== undefined) {
       this.fetchStreak = 0;
       if (this.mode === 'plumtree' && !gossip.retx) from.eager = true;
       this.arrivals.set(now, key, { from, hops: gossip.hops });
     }
     this.counters.delivered++;
-    const viaGraft = wanted !== undefined && wanted.attempts > 0;
-    this.host.deliver(gossip, from, viaGraft ? 'graft' : 'push');
+    this.host.deliver(gossip, from, fetch !== undefined ? 'graft' : 'push');
     // After a fetch from a lazy link (or a push that followed one), the copies we push may go
     // up the tree to a node that has it: flag them, so that duplicate prunes nothing.
-    const repaired = (viaGraft && !wanted.fromParent) || gossip.repaired;
-    this.forward({ ...gossip, retx: false, repaired, hops: Math.min(0xffff, gossip.hops + 1) }, from);
+    const repaired = (fetch !== undefined && !fetch.fromParent) || gossip.repaired;
+    this.forward({ ...gossip, retx: false, repaired, backup: false, hops: Math.min(0xffff, gossip.hops + 1) }, from);
+  }
+
+  /** The origin's backup copy (see the header): held like an announcement, not delivered yet. */
+  private onBackup(now: Millis, from: Neighbour, gossip: GossipWire): void {
+    const key = hex(gossip.id);
+    if (this.seen.has(key)) {
+      this.counters.duplicates++;
+      this.counters.dup_backup++;
+      this.host.dropped('duplicate');
+      this.host.duplicate(gossip, from);
+      return;
+    }
+    const entry = this.missingEntry(now, key, gossip.id);
+    if (entry === undefined) return;
+    entry.held ??= { gossip: { ...gossip, backup: false }, from: from.addrKey };
+    this.missing.announced(entry, from, gossip.hops);
   }
 
   private prune(from: Neighbour): void {
@@ -164,11 +191,26 @@ export class Plumtree {
     this.host.debug('prune', from.id);
   }
 
-  private forward(gossip: GossipWire, except: Neighbour | undefined): void {
+  /** Pushes on eager links, announces on lazy ones (`origin`: backups on some, see the header). */
+  private forward(gossip: GossipWire, except: Neighbour | undefined, origin = false): void {
+    let backups = 0;
+    if (origin && this.mode === 'plumtree') {
+      backups = this.limits.origin_copies_min;
+      for (const n of this.host.neighbours()) if (n.eager) backups--;
+    }
+    const copy = backups > 0 ? { ...gossip, backup: true } : gossip;
     for (const n of this.host.neighbours()) {
       if (n === except) continue;
-      if (this.mode === 'flood' || n.eager) this.push(n, gossip);
-      else this.announce(n, { id: gossip.id, hops: gossip.hops });
+      if (this.mode === 'flood' || n.eager) {
+        this.push(n, gossip);
+      } else if (backups > 0) {
+        backups--;
+        this.counters.payloads_sent++;
+        this.counters.backups_sent++;
+        this.host.send(n, copy);
+      } else {
+        this.announce(n, { id: gossip.id, hops: gossip.hops });
+      }
     }
   }
 
@@ -250,39 +292,26 @@ export class Plumtree {
         else this.optimise(from, key, item.hops);
         continue;
       }
-      let entry = this.missing.get(key);
-      if (entry === undefined) {
-        if (this.missing.size >= this.limits.missing_max) {
-          this.host.dropped('missing-full');
-          continue;
-        }
-        // Jittered, so when a crash cuts a subtree one of its nodes fetches first and pushes
-        // the payload down its eager links before the others' timers fire (fewer duplicates).
-        entry = { id: item.id, announcers: [], announcerHops: [], deadline: now + this.limits.graft_timeout_ms * (1 + this.limits.graft_jitter * this.host.random()), attempts: 0, fromParent: false };
-        this.missing.set(key, entry);
-      }
+      const entry = this.missingEntry(now, key, item.id);
+      if (entry === undefined) continue;
       if (from.eager && this.acks && !entry.fromParent && entry.attempts === 0) {
         // An IHAVE on an eager link is our parent re-offering a push we lost: fetch it from
         // the parent now (the tree stays; the subtree below us gets it through us).
-        entry.fromParent = true;
-        entry.attempts = 1;
-        entry.deadline = now + this.limits.graft_retry_ms;
-        entry.announcers.unshift(from.addrKey);
-        entry.announcerHops.unshift(-1);
-        if (entry.announcers.length > this.limits.announcers_max) {
-          entry.announcers.pop();
-          entry.announcerHops.pop();
-        }
+        this.missing.graftedParent(now, entry, from);
         this.queue(this.graftQueue, from, item.id);
         continue;
       }
-      if (entry.announcers.length < this.limits.announcers_max && !entry.announcers.includes(from.addrKey)) {
-        let at = entry.announcers.length;
-        while (at > entry.attempts && entry.announcerHops[at - 1]! > item.hops) at--;
-        entry.announcers.splice(at, 0, from.addrKey);
-        entry.announcerHops.splice(at, 0, item.hops);
-      }
+      this.missing.announced(entry, from, item.hops);
     }
+  }
+
+  /** The missing entry for `key`, made on its first announcement (undefined: table full). */
+  private missingEntry(now: Millis, key: string, id: Uint8Array): Missing | undefined {
+    // Jittered, so when a crash cuts a subtree one of its nodes fetches first and pushes the
+    // payload down its eager links before the others' timers fire (fewer duplicates).
+    const entry = this.missing.open(key, id, () => now + this.limits.graft_timeout_ms * (1 + this.limits.graft_jitter * this.host.random()));
+    if (entry === undefined) this.host.dropped('missing-full');
+    return entry;
   }
 
   /**
@@ -333,7 +362,8 @@ export class Plumtree {
 
   nextDeadline(): Millis | undefined {
     let best = this.lazyDueAt;
-    for (const m of this.missing.values()) if (best === undefined || m.deadline < best) best = m.deadline;
+    const missing = this.missing.nextDeadline();
+    if (missing !== undefined && (best === undefined || missing < best)) best = missing;
     const ack = this.unacked.nextDeadline();
     if (ack !== undefined && (best === undefined || ack < best)) best = ack;
     return best;
@@ -354,6 +384,13 @@ export class Plumtree {
     const grafts = new Map<Neighbour, Uint8Array[]>();
     for (const [key, m] of this.missing) {
       if (m.deadline > now) continue;
+      if (m.held) {
+        // The tree copy is late and we hold the origin's backup copy: no GRAFT needed.
+        this.missing.delete(key);
+        this.counters.backups_used++;
+        this.accept(now, this.host.neighbour(m.held.from), m.held.gossip, m);
+        continue;
+      }
       let target: Neighbour | undefined;
       for (let tried = 0; tried < m.announcers.length && target === undefined; tried++) {
         target = this.host.neighbour(m.announcers[(m.attempts + tried) % m.announcers.length]!);

@@ -79,6 +79,12 @@ export type MeshWire =
        * it already, so a duplicate of it is not a tree cycle either (no PRUNE).
        */
       readonly repaired: boolean;
+      /**
+       * The origin's copy on one of its lazy links, sent in place of the IHAVE (first hop
+       * only): the receiver holds it as an announcement it need not fetch, and delivers it
+       * only if the tree copy is late (plumtree.ts: an origin that dies right after sending).
+       */
+      readonly backup: boolean;
       readonly type: string;
       readonly origin: PeerEntry;
       readonly packets: readonly Uint8Array[];
@@ -183,7 +189,7 @@ export function encodeMesh(m: MeshWire, limit_bytes = 65_507): Uint8Array {
       w.string8(m.mine).u16(m.myVersion).string8(m.yours).u16(m.yourVersion);
       break;
     case T.Gossip:
-      w.bytes(m.id).u16(m.hops).u8((m.retx ? 1 : 0) | (m.repaired ? 2 : 0)).string8(m.type);
+      w.bytes(m.id).u16(m.hops).u8((m.retx ? 1 : 0) | (m.repaired ? 2 : 0) | (m.backup ? 4 : 0)).string8(m.type);
       writeEntry(w, m.origin);
       writePackets(w, m.packets);
       break;
@@ -321,12 +327,13 @@ export function decodeMesh(data: Uint8Array, l: DecodeLimits): MeshWire {
       const id = r.bytesCopy(MSG_ID_BYTES, 'gossip.id');
       const hops = r.u16('gossip.hops');
       const flags = r.u8('gossip.flags');
-      if (flags > 3) throw new DecodeError('invalid', 'gossip.flags', String(flags));
+      if (flags > 7) throw new DecodeError('invalid', 'gossip.flags', String(flags));
       const retx = (flags & 1) === 1;
       const repaired = (flags & 2) === 2;
+      const backup = (flags & 4) === 4;
       const type = r.string8(l.type_bytes_max, 'gossip.type');
       const origin = readEntry(r, 'gossip.origin');
-      m = { t: T.Gossip, id, hops, retx, repaired, type, origin, packets: readPackets(r, l) };
+      m = { t: T.Gossip, id, hops, retx, repaired, backup, type, origin, packets: readPackets(r, l) };
       break;
     }
     case T.IHave: {

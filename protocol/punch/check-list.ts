@@ -6,10 +6,10 @@ import { addrKey, type Addr } from '../core/addr.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 
-export type CheckKind = 'host' | 'reflexive' | 'predicted' | 'birthday' | 'triggered' | 'spare' | 'nominate';
+export type CheckKind = 'host' | 'reflexive' | 'predicted' | 'birthday' | 'triggered' | 'spare' | 'nominate' | 'repunch';
 
-/** Lower sorts first. */
-const PRIORITY: Record<CheckKind, number> = { nominate: 0, triggered: 1, host: 2, reflexive: 3, predicted: 4, spare: 5, birthday: 6 };
+/** Lower sorts first. A re-punch (repunch.ts) is as urgent as a triggered check: the peer waits on it. */
+const PRIORITY: Record<CheckKind, number> = { nominate: 0, triggered: 1, repunch: 1, host: 2, reflexive: 3, predicted: 4, spare: 5, birthday: 6 };
 
 export interface Check {
   /** Transaction id of the newest transmission (each retransmission gets its own, Karn-style). */

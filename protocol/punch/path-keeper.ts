@@ -12,7 +12,8 @@
 // (re-learning our mapping; the server rebinds our relay circuit end to it) and probes the
 // relay, so when the direct pair is declared lost the relay is known to work. Relayed data
 // from the peer while we send direct means the peer already gave up on the pair: one more
-// probe decides at once.
+// probe decides at once. With spare sockets the controlling side punches again soon after
+// the loss, and the new punch re-punches from a fresh port if the old tuple is still poisoned.
 import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import type { Transmit } from '../core/machine.ts';
 import type { Rng } from '../core/rng.ts';
@@ -276,7 +277,10 @@ export class PathKeeper {
         // from now on; otherwise it becomes the path when its probe is answered (setRelay).
         if (c.relay_first) this.relayFirst(now, this.host.server_rtt_ms);
         else s.startRelay(now);
-        if (s.controlling) this.timers.set('upgrade', now + c.upgrade_interval_ms);
+        // With a spare socket the next punch can dodge a clash on the dead pair's tuple (it
+        // re-punches from another port, repunch.ts), so it need not wait for conntrack to forget.
+        const soon = c.spares.length > 0 && c.repunch_attempts_max > 0;
+        if (s.controlling) this.timers.set('upgrade', now + (soon ? c.repunch_after_ms : c.upgrade_interval_ms));
         return;
       }
       if (this.keepaliveMisses === 1) {

@@ -61,6 +61,8 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   /** Registration, consent and their requests (rendezvous-link.ts). */
   private readonly link: RendezvousLink;
   private upgrades = 0;
+  /** Re-punch leads so far (rotates the spare sockets). */
+  private repunchLeads = 0;
   session: PunchSession | undefined;
   private readonly paths: PathKeeper;
   /** New destinations sent from the primary socket since discovery (shifts sequential prediction). */
@@ -110,6 +112,12 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
 
   get hasSession(): boolean {
     return this.session !== undefined;
+  }
+
+  /** The spare socket the next re-punch leads from (repunch.ts): they take turns. */
+  nextSpare(): Addr | undefined {
+    const spares = this.config.spares;
+    return spares.length === 0 ? undefined : spares[this.repunchLeads++ % spares.length];
   }
 
   /** Clash recovery: register again now (the reply re-learns our mapping; the server rebinds our relay end). */
@@ -208,7 +216,8 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       try {
         const message = decodeStun(data);
         if (message.cls !== 'success' && message.cls !== 'error') return this.drops.drop('stun-unexpected-class', remote);
-        if (!this.discovery.handleResponse(now, message)) return this.drops.drop('stun-unknown-transaction', remote);
+        const s = this.session;
+        if (!this.discovery.handleResponse(now, message) && !s?.repunch.stunResponse(now, message, s.hasDirect)) return this.drops.drop('stun-unknown-transaction', remote);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
         return this.drops.drop(`stun-${e.reason}`, remote, e.field);
@@ -336,14 +345,24 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       return this.drops.drop('relay-unknown-session', remote);
     }
     const first = m.payload[0];
-    if (first === MSG.probe || first === MSG.probeAck) {
+    if (first === MSG.probe || first === MSG.probeAck || first === MSG.repunch) {
       const inner = this.decode(m.payload, remote, 'relay.');
       if (!inner) return;
       if (inner.type === 'probe' || inner.type === 'probe-ack') return this.onPeerMessage(now, inner, remote, local, true);
+      if (inner.type === 'repunch') return this.onRepunch(now, inner, remote);
     }
     s.heard(now);
     this.paths.peerUsesRelay(now);
     this.emit({ type: 'relay-data', data: m.payload });
+  }
+
+  /** The peer re-punches from a fresh port (repunch.ts): keyed, relayed, and about its own public IP only. */
+  private onRepunch(now: Millis, m: Extract<RendezvousMessage, { type: 'repunch' }>, remote: Addr): void {
+    const s = this.session!;
+    if (m.session !== s.id || !s.keyMatches(m.key)) return this.drops.drop('repunch-forged', remote);
+    s.heard(now);
+    const verdict = s.repunch.onNotice(m.candidate, s.hasDirect);
+    if (verdict !== 'ok' && verdict !== 'duplicate') this.drops.drop(verdict, remote, formatAddr(m.candidate));
   }
 
   /** The server ended our relay circuit (budget or duration): say so, and stop using it. */

@@ -65,6 +65,16 @@ export interface PunchClientConfig {
   /** The initiator asks again when it heard nothing from the peer this long after starting. */
   readonly peer_silent_ms: number;
   readonly connects_max: number;
+  /**
+   * Conntrack clash recovery (repunch.ts): a simultaneous open with no direct pair this long
+   * after its start is re-punched from a spare socket (a fresh port, so a fresh conntrack tuple).
+   * Attempt k runs at start + (k + 1) x this, led by the controlling side for even k and by the
+   * other side for odd k: the side whose NAT lacks an inbound firewall must send first, and
+   * neither side can tell which one that is.
+   */
+  readonly repunch_after_ms: number;
+  /** Re-punch attempts per punch session (both sides together); 0 turns re-punching off. */
+  readonly repunch_attempts_max: number;
   /** While relayed, the initiator retries a direct punch this often (relay -> direct upgrade). */
   readonly upgrade_interval_ms: number;
   readonly upgrades_max: number;
@@ -101,6 +111,8 @@ export const PUNCH_DEFAULTS: Omit<PunchClientConfig, 'id' | 'token' | 'server' |
   punch_timeout_ms: 10_000,
   peer_silent_ms: 1_000,
   connects_max: 4,
+  repunch_after_ms: 1_500,
+  repunch_attempts_max: 2,
   upgrade_interval_ms: 30_000,
   upgrades_max: 3,
   keepalive_ms: 15_000,

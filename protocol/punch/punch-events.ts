@@ -65,6 +65,11 @@ export type PunchEvent =
   | { readonly type: 'punch-start'; readonly peer: string; readonly session: number; readonly controlling: boolean; readonly strategy: Strategy; readonly delay_ms: number; readonly nat: NatPair }
   | { readonly type: 'punch-failed'; readonly peer: string; readonly attempts: number }
   | { readonly type: 'path-lost'; readonly peer: string; readonly remote: string }
+  /**
+   * Conntrack clash recovery (repunch.ts): we lead a re-punch from the spare socket `local`,
+   * whose public address is `candidate`, or follow the peer's, probing its `candidate`.
+   */
+  | { readonly type: 'repunch'; readonly peer: string; readonly role: 'lead' | 'follow'; readonly attempt: number; readonly local: string; readonly candidate: string }
   | { readonly type: 'rendezvous-error'; readonly code: number }
   /** The id is held at the rendezvous by another token: reported at once, not at timeout. */
   | { readonly type: 'register-conflict'; readonly id: string }

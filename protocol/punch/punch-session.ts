@@ -12,6 +12,7 @@ import type { PunchClient } from './punch-client.ts';
 import type { Technique } from './punch-events.ts';
 import { encodeRendezvous, PROBE_CONTROLLING, PROBE_NOMINATE, PROBE_SYNC, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
 import { plan, type Plan } from './strategy.ts';
+import { Repunch } from './repunch.ts';
 
 type SessionTimer = 'start' | 'birthday' | 'spares' | 'relay' | 'relay-retry' | 'timeout' | 'silent' | 'sync';
 
@@ -40,6 +41,8 @@ export class PunchSession {
   readonly start_at: Millis;
   readonly sameSite: boolean;
   private readonly checks: CheckList;
+  /** Conntrack clash recovery: re-punching from a spare socket (repunch.ts). */
+  readonly repunch: Repunch;
   private readonly timers = new TimerTable<SessionTimer>();
   private readonly birthdayTx = new Map<number, Millis>();
   private readonly birthdayPorts = new Set<number>();
@@ -91,6 +94,20 @@ export class PunchSession {
     // Silence is expected while the hard side of birthday probing waits for the spray.
     const quiet_ms = this.plan.birthday === 'hard' ? c.birthday_probes_max * c.birthday_pace_ms : hardFirstDelay;
     if (this.controlling) this.timers.set('silent', this.start_at + quiet_ms + c.peer_silent_ms);
+    // Only a simultaneous open between EIM NATs can be undone by one poisoned tuple; the other
+    // strategies either use the spares already (birthday) or predict ports a spare would shift.
+    this.repunch = new Repunch(this, client, rng, this.start_at, this.plan.strategy === 'simultaneous-open');
+  }
+
+  /** A re-punch check (repunch.ts): paced and retried like the others. */
+  addRepunchCheck(local: Addr, remote: Addr): void {
+    if (this.stopped || this.direct) return;
+    this.checks.add(local, remote, 'repunch');
+  }
+
+  /** Whether a direct pair has been found in this session. */
+  get hasDirect(): boolean {
+    return this.direct;
   }
 
   /** Probe flags with our role bit: a probe carrying our own role is our own, looped back. */
@@ -249,7 +266,8 @@ export class PunchSession {
       if (!addrEquals(this.peerObserved, from)) return 'asymmetric';
       return { rtt_ms: now - this.spareSentAt, kind: 'spare' };
     }
-    return undefined;
+    const opener = this.repunch.acked(now, tx, from);
+    return opener === undefined || opener === 'asymmetric' ? opener : { rtt_ms: opener.rtt_ms, kind: 'repunch' };
   }
 
   /**
@@ -328,6 +346,7 @@ export class PunchSession {
       if (due.length === 0) break;
       this.runTimers(now, due);
     }
+    this.repunch.handleTimeout(now, this.direct);
     if (!this.stopped) this.checks.due(now, (check, copies) => this.sendCheck(check, copies));
   }
 
@@ -372,16 +391,17 @@ export class PunchSession {
   }
 
   nextDeadline(): Millis | undefined {
-    const a = this.timers.earliest();
-    const b = this.stopped || this.timers.has('start') ? undefined : this.checks.nextDeadline();
-    if (a === undefined) return b;
-    if (b === undefined) return a;
-    return Math.min(a, b);
+    let best = this.timers.earliest();
+    for (const at of [this.stopped || this.timers.has('start') ? undefined : this.checks.nextDeadline(), this.repunch.nextDeadline()]) {
+      if (at !== undefined && (best === undefined || at < best)) best = at;
+    }
+    return best;
   }
 
   stop(): void {
     this.stopped = true;
     this.checks.stop();
+    this.repunch.stop();
     for (const name of ['start', 'birthday', 'spares', 'relay', 'relay-retry', 'timeout', 'silent', 'sync'] as const) this.timers.clear(name);
   }
 }

@@ -17,6 +17,7 @@
 //   D9 peer       nonce u32, peer s8, observed addr, nat[4], candidates         server -> peer
 //   DA cookie     nonce u32, cookie[16]                                         server -> peer
 //   DB relay-limit session u32, key[8], reason u8 (budget|duration)            server -> both
+//   DC repunch    session u32, key[8], candidate addr   peer -> relay -> peer (only inside D7)
 // A register is stored only when it echoes the stateless cookie the server last gave that
 // address (cookie.ts): return routability before state. Connect and lookup carry padding so the
 // server's answers (two punches, or one peer record) never outweigh the request (amplification).
@@ -42,6 +43,7 @@ export const MSG = {
   peer: 0xd9,
   cookie: 0xda,
   relayLimit: 0xdb,
+  repunch: 0xdc,
 } as const;
 
 export const ID_BYTES_MAX = 64;
@@ -103,7 +105,12 @@ export type RendezvousMessage =
   | { readonly type: 'lookup'; readonly nonce: number; readonly id: string; readonly token: Uint8Array; readonly target: string; readonly pad_to?: number }
   | { readonly type: 'peer'; readonly nonce: number; readonly peer: string; readonly observed: Addr; readonly nat: NatReport; readonly candidates: readonly Candidate[] }
   | { readonly type: 'cookie'; readonly nonce: number; readonly cookie: Uint8Array }
-  | { readonly type: 'relay-limit'; readonly session: number; readonly key: Uint8Array; readonly reason: RelayLimitReason };
+  | { readonly type: 'relay-limit'; readonly session: number; readonly key: Uint8Array; readonly reason: RelayLimitReason }
+  /**
+   * Conntrack clash recovery (repunch.ts): "I now punch from this fresh address and my probes
+   * to you have already left; probe it". Valid only inside a relay frame of the session.
+   */
+  | { readonly type: 'repunch'; readonly session: number; readonly key: Uint8Array; readonly candidate: Addr };
 
 /** Probe flags. */
 export const PROBE_NOMINATE = 0x01;
@@ -316,6 +323,10 @@ export function encodeRendezvous(m: RendezvousMessage): Uint8Array {
     case 'relay-limit':
       w.u8(MSG.relayLimit).u32(m.session).bytes(m.key).u8(RELAY_LIMIT_REASONS.indexOf(m.reason) + 1);
       break;
+    case 'repunch':
+      w.u8(MSG.repunch).u32(m.session).bytes(m.key);
+      writeAddr(w, m.candidate);
+      break;
   }
   return w.finish();
 }
@@ -392,6 +403,9 @@ export function decodeRendezvous(data: Uint8Array): RendezvousMessage {
       m = { type: 'relay-limit', session, key, reason };
       break;
     }
+    case MSG.repunch:
+      m = { type: 'repunch', session: r.u32('session'), key: r.bytesCopy(SESSION_KEY_BYTES, 'key'), candidate: readAddr(r, 'candidate') };
+      break;
     case MSG.peer: {
       const nonce = r.u32('nonce');
       const peer = readId(r, 'peer');

@@ -22,6 +22,8 @@ export class PacketProtection {
   private receivePhaseStartPn = 0;
   private readonly replay: ReplayWindow;
   private readonly nonce = new Uint8Array(12);
+  /** Scratch for the header of the packet being sealed (copied into the datagram). */
+  private readonly header = new Uint8Array(DATA_HEADER_BYTES);
 
   constructor(
     private readonly crypto: Crypto,
@@ -39,12 +41,14 @@ export class PacketProtection {
 
   /** Header + AEAD(plaintext) as one datagram. */
   seal(receiver: number, pn: number, plaintext: Uint8Array): Uint8Array {
-    const header = new Uint8Array(DATA_HEADER_BYTES);
+    const header = this.header;
     writeDataHeader(header, receiver, this.sendPhase, pn);
-    const sealed = this.crypto.aeadSeal(this.sendKey, chachaNonce(pn, this.nonce), plaintext, header);
-    const out = new Uint8Array(DATA_HEADER_BYTES + sealed.byteLength);
+    const nonce = chachaNonce(pn, this.nonce);
+    // One buffer per datagram when the provider can: the header is the associated data.
+    if (this.crypto.aeadSealPacket) return this.crypto.aeadSealPacket(this.sendKey, nonce, header, plaintext);
+    const out = new Uint8Array(DATA_HEADER_BYTES + plaintext.byteLength + TAG_BYTES);
     out.set(header);
-    out.set(sealed, DATA_HEADER_BYTES);
+    out.set(this.crypto.aeadSeal(this.sendKey, nonce, plaintext, header), DATA_HEADER_BYTES);
     return out;
   }
 

@@ -4,12 +4,13 @@
 // Only then does it send the VERDICT ok, so a sender's success means the file is stored. It
 // ends when the sender finishes its stream after reading the verdict (the acknowledged end),
 // or close_timeout_ms later.
+import { equalBytes, hex } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import type { Millis } from '../core/time.ts';
 import type { Sha256Stream, TransferConfig } from './config.ts';
 import type { TransferCommand, TransferErrorCode, TransferOwnEvent } from './events.ts';
 import { SideBase, type TransferSide } from './side.ts';
-import { equalBytes, toHex, type TransferStream } from './stream.ts';
+import type { TransferStream } from './stream.ts';
 import { decodeOffer, encodeVerdict, offerBytesWanted, SHA256_BYTES, type Offer, type VerdictCode } from './wire.ts';
 
 type ReceiverState = 'idle' | 'awaiting-offer' | 'deciding' | 'receiving' | 'committing' | 'confirming';
@@ -33,7 +34,7 @@ export class TransferReceiver extends SideBase implements TransferSide {
   }
 
   protected figures(): { size_bytes: number; bytes: number; sha256_hex?: string } {
-    return { size_bytes: this.offer?.size_bytes ?? 0, bytes: this.received_bytes, sha256_hex: this.computed ? toHex(this.computed) : undefined };
+    return { size_bytes: this.offer?.size_bytes ?? 0, bytes: this.received_bytes, sha256_hex: this.computed ? hex(this.computed) : undefined };
   }
 
   start(now: Millis): void {
@@ -101,7 +102,7 @@ export class TransferReceiver extends SideBase implements TransferSide {
     this.offer = offer;
     this.state = 'deciding';
     this.progressDeadline = undefined;
-    this.emit({ type: 'offer', name: offer.name, size_bytes: offer.size_bytes, sha256_hex: toHex(offer.sha256) });
+    this.emit({ type: 'offer', name: offer.name, size_bytes: offer.size_bytes, sha256_hex: hex(offer.sha256) });
     return false;
   }
 
@@ -124,7 +125,7 @@ export class TransferReceiver extends SideBase implements TransferSide {
       return true;
     }
     this.state = 'committing';
-    this.emit({ type: 'verified', size_bytes: offer.size_bytes, sha256_hex: toHex(this.computed) });
+    this.emit({ type: 'verified', size_bytes: offer.size_bytes, sha256_hex: hex(this.computed) });
     return true;
   }
 
@@ -163,7 +164,7 @@ export class TransferReceiver extends SideBase implements TransferSide {
     const size = this.offer?.size_bytes ?? 0;
     const message =
       code === 'hash-mismatch'
-        ? `sha256 mismatch: received ${toHex(this.computed!)}, the sender offered ${toHex(this.offer!.sha256)}`
+        ? `sha256 mismatch: received ${hex(this.computed!)}, the sender offered ${hex(this.offer!.sha256)}`
         : code === 'size-mismatch'
           ? `the sender ended after ${this.received_bytes} of ${size} bytes`
           : reason;

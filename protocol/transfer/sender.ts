@@ -3,12 +3,13 @@
 // only when the verdict says the receiver verified the same sha256 over the same size. Then
 // it finishes its stream, and ends once that FIN is acknowledged (the receiver then knows the
 // verdict arrived) or close_timeout_ms later.
+import { equalBytes, hex } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import type { Millis } from '../core/time.ts';
 import type { TransferConfig } from './config.ts';
 import type { TransferCommand, TransferErrorCode, TransferOwnEvent } from './events.ts';
 import { SideBase, type TransferSide } from './side.ts';
-import { equalBytes, toHex, type TransferStream } from './stream.ts';
+import type { TransferStream } from './stream.ts';
 import { decodeVerdict, encodeOffer, verdictBytesWanted, type Offer, type Verdict } from './wire.ts';
 
 type SenderState = 'idle' | 'sending' | 'awaiting-verdict' | 'closing';
@@ -37,7 +38,7 @@ export class TransferSender extends SideBase implements TransferSide {
   }
 
   protected figures(): { size_bytes: number; bytes: number; sha256_hex?: string } {
-    return { size_bytes: this.offer.size_bytes, bytes: this.written_bytes, sha256_hex: toHex(this.offer.sha256) };
+    return { size_bytes: this.offer.size_bytes, bytes: this.written_bytes, sha256_hex: hex(this.offer.sha256) };
   }
 
   start(now: Millis): void {
@@ -158,7 +159,7 @@ export class TransferSender extends SideBase implements TransferSide {
       const why = verdict.reason ? `: ${verdict.reason}` : '';
       const detail =
         verdict.code === 'hash-mismatch'
-          ? `the receiver computed sha256 ${toHex(verdict.sha256)}, we offered ${toHex(this.offer.sha256)}`
+          ? `the receiver computed sha256 ${hex(verdict.sha256)}, we offered ${hex(this.offer.sha256)}`
           : verdict.code === 'size-mismatch'
             ? `the receiver got ${verdict.received_bytes} of ${this.offer.size_bytes} bytes${this.sourceFailure ? ` (our file could not be read: ${this.sourceFailure})` : ''}`
             : 'the receiver refused the file';

@@ -1,5 +1,5 @@
 // What one side of a transfer needs from the secure stream under it (a Peer session in
-// FileTransfer, an in-memory pipe in tests), and two byte helpers the sides share.
+// FileTransfer, an in-memory pipe in tests).
 import type { Millis } from '../core/time.ts';
 
 export interface TransferStream {
@@ -13,18 +13,4 @@ export interface TransferStream {
   abort(now: Millis, reason: string): void;
   /** Stream bytes the other side has acknowledged (the sender's measure of progress). */
   deliveredBytes(): number;
-}
-
-const hexChars = '0123456789abcdef';
-export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += hexChars[b >> 4]! + hexChars[b & 15]!;
-  return out;
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  let diff = 0;
-  for (let i = 0; i < a.byteLength; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

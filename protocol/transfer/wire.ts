@@ -4,6 +4,7 @@
 // (ok / hash-mismatch / size-mismatch / refused, the sha256 it computed, the bytes it got).
 // Every length is bounded before anything is allocated: a decoder needs at most
 // OFFER_BYTES_MAX / VERDICT_BYTES_MAX bytes and never reads past the message.
+import { truncateUtf8, utf8 } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { Reader } from '../core/reader.ts';
 import { Writer } from '../core/writer.ts';
@@ -53,7 +54,7 @@ export function nameProblem(name: string): string | undefined {
   if (name === '.' || name === '..') return 'a directory reference';
   // eslint-disable-next-line no-control-regex
   if (/[/\\\u0000-\u001f\u007f]/.test(name)) return 'a path separator or control character';
-  if (new TextEncoder().encode(name).byteLength > NAME_BYTES_MAX) return `longer than ${NAME_BYTES_MAX} bytes`;
+  if (utf8(name).byteLength > NAME_BYTES_MAX) return `longer than ${NAME_BYTES_MAX} bytes`;
   return undefined;
 }
 
@@ -134,17 +135,5 @@ export function decodeVerdict(bytes: Uint8Array, offered_bytes: number): Verdict
   return { code, received_bytes, sha256, reason };
 }
 
-/** At most `max_bytes` of UTF-8, cut on a character boundary. */
-export function truncateUtf8(text: string, max_bytes: number): string {
-  const encoder = new TextEncoder();
-  if (encoder.encode(text).byteLength <= max_bytes) return text;
-  let out = '';
-  let used = 0;
-  for (const ch of text) {
-    const n = encoder.encode(ch).byteLength;
-    if (used + n > max_bytes) break;
-    out += ch;
-    used += n;
-  }
-  return out;
-}
+// runtime-node/transfer.ts cuts file names with it (imported from here; its owner may import core directly).
+export { truncateUtf8 } from '../core/bytes.ts';

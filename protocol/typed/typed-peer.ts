@@ -6,6 +6,8 @@
 // dial that gets no answer. The transport runs in message mode, so a payload is delivered whole
 // or not at all: a peer that vanishes mid-message yields `close {error: 'transport'}`, never a
 // torn message.
+import { BoundedQueue } from '../core/bounded-queue.ts';
+import { fromUtf8Strict, utf8 } from '../core/bytes.ts';
 import type { Crypto } from '../core/crypto.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import type { Machine, Transmit, Addr } from '../core/index.ts';
@@ -33,6 +35,7 @@ export interface TypedPeerConfig {
   /** Decides offers at once (peerpy's offer handler); absent = wait for the `answer` command. */
   readonly decide?: (offer: Extract<TypedEvent, { type: 'offer' }>) => boolean;
   readonly rudp?: Partial<RudpConfig>;
+  /** Events waiting for pollEvent before new ones are refused (counted in events_dropped); at least 1. */
   readonly events_max: number;
 }
 
@@ -53,19 +56,17 @@ interface TypedConnection {
   frameSize: number | undefined;
 }
 
-const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 export class TypedPeer implements Machine<TypedCommand, TypedEvent> {
   readonly config: TypedPeerConfig;
   readonly rudp: RudpEndpoint;
   private readonly conns = new Map<number, TypedConnection>();
-  private readonly events: TypedEvent[] = [];
-  private eventsHead = 0;
+  private readonly events: BoundedQueue<TypedEvent, 'drop-newest'>;
   readonly counters = { bad_frames: 0, events_dropped: 0, denied_max: 0 };
 
   constructor(config: Partial<TypedPeerConfig> & Pick<TypedPeerConfig, 'crypto' | 'rng' | 'staticSecret'>) {
     this.config = { ...TYPED_DEFAULTS, ...config };
+    this.events = BoundedQueue.dropNewest(this.config.events_max);
     this.rudp = new RudpEndpoint({
       crypto: config.crypto,
       rng: config.rng,
@@ -139,13 +140,7 @@ export class TypedPeer implements Machine<TypedCommand, TypedEvent> {
   }
 
   pollEvent(): TypedEvent | undefined {
-    if (this.eventsHead >= this.events.length) return undefined;
-    const event = this.events[this.eventsHead++]!;
-    if (this.eventsHead === this.events.length) {
-      this.events.length = 0;
-      this.eventsHead = 0;
-    }
-    return event;
+    return this.events.shift();
   }
 
   pollTimeout(): Millis | undefined {
@@ -209,7 +204,7 @@ export class TypedPeer implements Machine<TypedCommand, TypedEvent> {
       if (type === 'bytes') return data instanceof Uint8Array ? data : 'bytes connections carry Uint8Array only';
       if (type === 'json') {
         const text = JSON.stringify(data);
-        return text === undefined ? 'not JSON-serialisable' : utf8.encode(text);
+        return text === undefined ? 'not JSON-serialisable' : utf8(text);
       }
       return encodeValue(data, this.config.payload_bytes_max);
     } catch (error) {
@@ -220,7 +215,10 @@ export class TypedPeer implements Machine<TypedCommand, TypedEvent> {
   private decodePayload(type: DataType, bytes: Uint8Array): { value: Payload } | undefined {
     try {
       if (type === 'bytes') return { value: bytes.slice() };
-      if (type === 'json') return { value: JSON.parse(utf8Strict.decode(bytes)) as Value };
+      if (type === 'json') {
+        const text = fromUtf8Strict(bytes);
+        return text === undefined ? undefined : { value: JSON.parse(text) as Value };
+      }
       return { value: decodeValue(bytes) };
     } catch {
       return undefined;
@@ -372,12 +370,10 @@ export class TypedPeer implements Machine<TypedCommand, TypedEvent> {
     this.emit({ type: 'data', conn: c.conn, dataType: type, data: decoded.value });
   }
 
+  /** Queues `event`; past `events_max` waiting, the newest is refused and counted. */
   private emit(event: TypedEvent): void {
-    if (this.events.length - this.eventsHead >= this.config.events_max) {
-      this.counters.events_dropped++;
-      return;
-    }
     this.events.push(event);
+    this.counters.events_dropped = this.events.dropped;
   }
 
   /** The transport address of a connection (for logs). */

@@ -3,6 +3,7 @@
 // `TYPE|k=v&k=v` headers with unescaped separators and `bool("False") == True` are gone).
 // HELLO names the connection's data type and options with explicit bytes; ACCEPT/DENY answer
 // it; DATA and STREAM carry payloads; CLOSE carries a typed reason both sides report.
+import { truncateUtf8 } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { Reader } from '../core/reader.ts';
 import { Writer } from '../core/writer.ts';
@@ -39,25 +40,19 @@ export type TypedFrame =
 
 const KIND = { hello: 1, accept: 2, deny: 3, data: 4, stream: 5, close: 6 } as const;
 
-function clip(text: string, max_bytes: number): string {
-  const bytes = new TextEncoder().encode(text);
-  if (bytes.byteLength <= max_bytes) return text;
-  return new TextDecoder().decode(bytes.subarray(0, max_bytes)).replace(/\uFFFD+$/, '');
-}
-
 export function encodeFrame(frame: TypedFrame, limit_bytes: number): Uint8Array {
   const w = new Writer(limit_bytes);
   w.u32(TYPED_MAGIC).u8(TYPED_VERSION).u8(KIND[frame.kind]);
   switch (frame.kind) {
     case 'hello': {
       const o = frame.options;
-      w.u8(DATA_TYPES.indexOf(o.dataType)).u8((o.strict ? 1 : 0) | (o.stream ? 2 : 0)).u32(o.dataSize === 'auto' ? 0 : o.dataSize).string8(clip(frame.name, NAME_BYTES_MAX));
+      w.u8(DATA_TYPES.indexOf(o.dataType)).u8((o.strict ? 1 : 0) | (o.stream ? 2 : 0)).u32(o.dataSize === 'auto' ? 0 : o.dataSize).string8(truncateUtf8(frame.name, NAME_BYTES_MAX));
       break;
     }
     case 'accept':
       break;
     case 'deny':
-      w.u8(DENY.indexOf(frame.reason)).string8(clip(frame.message, REASON_BYTES_MAX));
+      w.u8(DENY.indexOf(frame.reason)).string8(truncateUtf8(frame.message, REASON_BYTES_MAX));
       break;
     case 'data':
       w.u8(DATA_TYPES.indexOf(frame.dataType)).bytes(frame.payload);
@@ -66,7 +61,7 @@ export function encodeFrame(frame: TypedFrame, limit_bytes: number): Uint8Array 
       w.bytes(frame.payload);
       break;
     case 'close':
-      w.u8(CLOSE.indexOf(frame.code)).string8(clip(frame.message, REASON_BYTES_MAX));
+      w.u8(CLOSE.indexOf(frame.code)).string8(truncateUtf8(frame.message, REASON_BYTES_MAX));
       break;
   }
   return w.finish();

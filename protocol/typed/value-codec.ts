@@ -3,6 +3,7 @@
 // null, undefined, booleans, numbers, bigints, strings, byte arrays, arrays and plain objects.
 // No classes, functions, prototypes or references: decoding builds fresh plain values and can
 // never execute anything. Depth, item count and sizes are bounded; `__proto__` keys are refused.
+import { fromUtf8Strict, utf8 } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { Reader } from '../core/reader.ts';
 import { Writer } from '../core/writer.ts';
@@ -23,8 +24,6 @@ export class ValueEncodeError extends Error {
   }
 }
 
-const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeValue(value: Value, limit_bytes: number): Uint8Array {
   const w = new Writer(limit_bytes);
@@ -53,7 +52,7 @@ export function encodeValue(value: Value, limit_bytes: number): Uint8Array {
       return void w.u8(T.bigint).u8(negative ? 1 : 0).u8(bytes.length).bytes(Uint8Array.from(bytes));
     }
     if (typeof v === 'string') {
-      const b = utf8.encode(v);
+      const b = utf8(v);
       return void w.u8(T.string).u32(b.byteLength).bytes(b);
     }
     if (v instanceof Uint8Array) return void w.u8(T.bytes).u32(v.byteLength).bytes(v);
@@ -68,7 +67,7 @@ export function encodeValue(value: Value, limit_bytes: number): Uint8Array {
       const keys = Object.keys(v);
       w.u8(T.object).u32(keys.length);
       for (const key of keys) {
-        const k = utf8.encode(key);
+        const k = utf8(key);
         w.u32(k.byteLength).bytes(k);
         put((v as { readonly [key: string]: Value })[key], depth + 1);
       }
@@ -86,11 +85,9 @@ export function decodeValue(bytes: Uint8Array): Value {
   const text = (field: string): string => {
     const n = r.u32(field);
     if (n > r.remaining) throw new DecodeError('truncated', field, `${n} bytes`);
-    try {
-      return utf8Strict.decode(r.bytesView(n, field));
-    } catch {
-      throw new DecodeError('invalid', field, 'not UTF-8');
-    }
+    const s = fromUtf8Strict(r.bytesView(n, field));
+    if (s === undefined) throw new DecodeError('invalid', field, 'not UTF-8');
+    return s;
   };
   const count = (field: string): number => {
     const n = r.u32(field);

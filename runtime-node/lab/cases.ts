@@ -90,14 +90,17 @@ export const LAB_CASES: readonly LabCase[] = [
   },
   {
     name: 'conntrack-clash',
-    description: 'masquerade without an inbound firewall ↔ port-restricted cone',
+    description: 'masquerade without an inbound firewall ↔ port-restricted cone, one-sided conntrack clash: a re-punches from a spare port',
     topology: twoNats('conntrack-clash', 'port-restricted-cone'),
     // b's hellos reach nat-a before a sends: without a firewall they leave a conntrack entry
     // on a's port, so a's own flow to b is moved to another port (the clash).
     // With the preseed, b's datagram owns the conntrack tuple (nat-a:40000 ↔ b's public
-    // 40000) before a's first probe, so a's flow to b is moved to another port: no direct path.
+    // 40000) before a's first probe, so a's flow to b is moved to another port and the plain
+    // simultaneous open fails. a (controlling) then re-punches from its spare socket, sending
+    // first so nat-a holds the new tuple's outbound state before b's probes arrive
+    // (protocol/punch/repunch.ts): direct, with no relay fallback.
     preseed: true,
-    expectedPath: 'relay',
+    expectedPath: 'direct',
     probeExpectation: 'none',
     probe_b_lead_ms: 700,
   },

@@ -59,6 +59,8 @@ const sim_limit_ms = 60_000;
 const settle_ms = 15_000;
 /** Both peers bind this port in both worlds, so the preseed can aim at it. */
 const peer_port = 40_000;
+/** The mirror's spare sockets (re-punch after a conntrack clash; the CLI binds two ephemeral ones). */
+const spare_ports = [40_001, 40_002];
 /** How long b's preseed probe sends before the peers start. */
 const preseed_ms = 300;
 /** The relay must carry the whole lab transfer when punching fails. */
@@ -173,14 +175,14 @@ export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
       server: serverAt,
       local: addr(hosts.get(id)!, port),
       connect_to: id < other ? other : undefined,
-      punch: id < other ? undefined : { accept_from: other },
+      punch: { ...(id < other ? {} : { accept_from: other }), spares: spare_ports.map((p) => addr(hosts.get(id)!, p)) },
       staticSecret: rng.nextBytes(32),
       crypto: nobleCrypto,
       rng,
     });
     const prelude =
       labCase.preseed && id === 'b' ? [{ remote: addr(publicIpOf(labCase, 'a'), peer_port), data: new TextEncoder().encode('peerlab-probe') }] : [];
-    const handle = sim.run(id, new PreludeMachine(peer, prelude), { port });
+    const handle = sim.run(id, new PreludeMachine(peer, prelude), { addresses: [port, ...spare_ports].map((p) => addr(hosts.get(id)!, p)) });
     if (id === 'a') handle.onEvent((e) => {
       if (e.type === 'path' && pathAt_ms === undefined) pathAt_ms = sim.now;
     });

@@ -8,6 +8,7 @@
 // chose; no stranger punch reaches a or b; the relay circuit stays with a and b; tables stay
 // within their limits; and every attack was really sent.
 import { addr, formatAddr, type Addr } from '../../protocol/core/addr.ts';
+import { hex } from '../../protocol/core/bytes.ts';
 import { Peer, type PeerCommand, type PeerEvent } from '../../protocol/peer/peer.ts';
 import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
 import type { RudpEvent } from '../../protocol/rudp/events.ts';
@@ -41,8 +42,6 @@ function peerIo(peer: Peer, handle: MachineHandle<PeerCommand, PeerEvent>): Stre
     end: () => handle.command({ type: 'end' }),
   };
 }
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
 export function runAttackedTransfer(sim: Simulator, seed: number, size_bytes: number): Outcome {
   const server = addr(SERVER_IP, SERVER_PORT);

@@ -5,6 +5,7 @@
 // attributed without decoding them (a new reply format cannot escape the count). The worst
 // reply/request ratio per type is the figure the attack suite and `bench punch` check.
 import { ipToBytes, type Addr } from '../../protocol/core/addr.ts';
+import { hex } from '../../protocol/core/bytes.ts';
 import type { Machine, Transmit } from '../../protocol/core/machine.ts';
 import type { Millis } from '../../protocol/core/time.ts';
 
@@ -18,7 +19,7 @@ export const RATIO_EXEMPT: ReadonlySet<RequestType> = new Set<RequestType>(['stu
 /** The /24 of an IPv4 address or the /64 of an IPv6 one, as text. */
 export function prefixOf(ip: string): string {
   const bytes = ipToBytes(ip);
-  return bytes.byteLength === 4 ? `${bytes[0]}.${bytes[1]}.${bytes[2]}.0/24` : `${Buffer.from(bytes.subarray(0, 8)).toString('hex')}/64`;
+  return bytes.byteLength === 4 ? `${bytes[0]}.${bytes[1]}.${bytes[2]}.0/24` : `${hex(bytes.subarray(0, 8))}/64`;
 }
 
 interface SourceBook {

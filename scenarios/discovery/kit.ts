@@ -1,6 +1,7 @@
 // Shared set-up of the discovery scenarios: a peerlab peer's LAN presence on a simulated host
 // (an mDNS/DNS-SD node on 5353 and a peerpy-style pinger), with every event time-stamped.
 import { addr, type Addr } from '../../protocol/core/addr.ts';
+import { hex } from '../../protocol/core/bytes.ts';
 import type { Rng } from '../../protocol/core/rng.ts';
 import { LanPinger, type LanPingerCommand, type LanPingerEvent } from '../../protocol/discovery/lan-pinger.ts';
 import { MDNS_GROUP_V4, MDNS_PORT, type MdnsCommand, type MdnsEvent } from '../../protocol/discovery/mdns-config.ts';
@@ -23,12 +24,6 @@ export interface LanPresence {
   readonly pinger: MachineHandle<LanPingerCommand, LanPingerEvent>;
   /** Every mDNS event with the virtual time it surfaced. */
   readonly timed: Array<{ readonly t: number; readonly event: MdnsEvent }>;
-}
-
-export function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
 }
 
 export interface PresenceOptions {
@@ -62,6 +57,16 @@ export function startPresence(sim: Simulator, host: SimHost, name: string, ip: s
     { port: PINGER_PORT },
   );
   return { name, ip, key_hex, mdns, mdnsHandle, pinger, timed };
+}
+
+/** Has `p` seek (PING its LAN) at `at_ms`; the returned box then holds its last local-peers answer. */
+export function seekAt(sim: Simulator, p: LanPresence, at_ms: number): { peers: readonly string[] } {
+  const answer: { peers: readonly string[] } = { peers: [] };
+  p.pinger.onEvent((e) => {
+    if (e.type === 'local-peers') answer.peers = e.peers;
+  });
+  sim.at(at_ms, () => p.pinger.command({ type: 'seek' }));
+  return answer;
 }
 
 /** When `p` first had `count` peers in its list (from its found/lost events), or -1. */

@@ -5,7 +5,7 @@
 import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
 import { atLeast, atMost, equal } from '../expect.ts';
 import type { Outcome, Scenario } from '../scenario.ts';
-import { startPresence, timeToCount, type LanPresence } from './kit.ts';
+import { seekAt, startPresence, timeToCount, type LanPresence } from './kit.ts';
 
 const lossy = (p: number): LinkConfig => ({ latency: { kind: 'uniform', min_ms: 1, max_ms: 4 }, loss: { kind: 'bernoulli', p } });
 
@@ -74,11 +74,7 @@ const behindNat: Scenario = {
     const a = [0, 1, 2].map((i) => startPresence(sim, sim.addHost({ name: `a${i}`, realm: natA.inside, ips: [`10.0.1.${10 + i}`] }), `a${i}`, `10.0.1.${10 + i}`, sim.rng));
     const b = [0, 1].map((i) => startPresence(sim, sim.addHost({ name: `b${i}`, realm: natB.inside, ips: [`10.0.2.${10 + i}`] }), `b${i}`, `10.0.2.${10 + i}`, sim.rng));
     const pub = startPresence(sim, sim.addHost({ name: 'pub', realm: sim.internet, ips: ['198.51.100.7'] }), 'pub', '198.51.100.7', sim.rng);
-    let pinged: readonly string[] = [];
-    a[0]!.pinger.onEvent((e) => {
-      if (e.type === 'local-peers') pinged = e.peers;
-    });
-    sim.at(3_000, () => a[0]!.pinger.command({ type: 'seek' }));
+    const pinged = seekAt(sim, a[0]!, 3_000);
     sim.runUntil(10_000);
     const aKeys = new Set(a.map((p) => p.key_hex));
     const foreign = a.flatMap((p) => p.mdns.peers()).filter((peer) => !aKeys.has(peer.key_hex)).length;
@@ -89,7 +85,7 @@ const behindNat: Scenario = {
       b_list: Math.min(...listSizes(b)),
       b_list_max: Math.max(...listSizes(b)),
       public_list: pub.mdns.peers().length,
-      a_pinged: pinged.length,
+      a_pinged: pinged.peers.length,
       nat_rewrites: sim.stats.nat,
     };
   },
@@ -110,11 +106,7 @@ const invisible: Scenario = {
     }
     const visible = all.slice(0, 4);
     const hidden = all.slice(4);
-    let seek: readonly string[] = [];
-    visible[0]!.pinger.onEvent((e) => {
-      if (e.type === 'local-peers') seek = e.peers;
-    });
-    sim.at(4_000, () => visible[0]!.pinger.command({ type: 'seek' }));
+    const seek = seekAt(sim, visible[0]!, 4_000);
     sim.runUntil(10_000);
     const hiddenKeys = new Set(hidden.map((h) => h.key_hex));
     return {
@@ -122,7 +114,7 @@ const invisible: Scenario = {
       visible_list_max: Math.max(...listSizes(visible)),
       invisible_list: Math.min(...listSizes(hidden)),
       hidden_listed: visible.flatMap((v) => v.mdns.peers()).filter((p) => hiddenKeys.has(p.key_hex)).length,
-      seek_found: seek.length,
+      seek_found: seek.peers.length,
       invisible_pongs: hidden.reduce((n, h) => n + h.pinger.events.filter((e) => e.type === 'pong-sent').length, 0),
       invisible_responses: hidden.reduce((n, h) => n + h.mdns.counters.responses_sent, 0),
     };

@@ -49,7 +49,7 @@ interface WorldFigures {
 }
 
 /** Plumtree counters that name a cause of a duplicate payload. */
-const dup_cause_counters = ['dup_eager', 'dup_new_link', 'dup_after_fetch', 'dup_retx', 'dup_lazy', 'dup_graft_twice', 'dup_repair_push'] as const;
+const dup_cause_counters = ['dup_eager', 'dup_new_link', 'dup_after_fetch', 'dup_retx', 'dup_lazy', 'dup_graft_twice', 'dup_repair_push', 'dup_backup'] as const;
 
 function script(sim: Simulator, world: MeshWorld, spec: ChurnSpec, start: number): { measure: () => WorldFigures } {
   const churnEvents = Math.round(spec.peers * spec.churn);

@@ -1,6 +1,7 @@
 // Deterministic test payloads for transfers: fast to generate (xorshift words, not the
 // simulator's float stream), and hashed incrementally on both ends.
 import { sha256 } from '@noble/hashes/sha2.js';
+import { hex } from '../../protocol/core/bytes.ts';
 
 export function payload(seed: number, size_bytes: number): Uint8Array {
   const words = new Uint32Array(Math.ceil(size_bytes / 4));
@@ -14,8 +15,12 @@ export function payload(seed: number, size_bytes: number): Uint8Array {
   return new Uint8Array(words.buffer, 0, size_bytes);
 }
 
+export function sha256Digest(data: Uint8Array): Uint8Array {
+  return sha256(data);
+}
+
 export function hexDigest(data: Uint8Array): string {
-  return Buffer.from(sha256(data)).toString('hex');
+  return hex(sha256(data));
 }
 
 /** Incremental sha256 of everything received. */
@@ -27,6 +32,6 @@ export class Digest {
     this.bytes += chunk.byteLength;
   }
   hex(): string {
-    return Buffer.from(this.hash.digest()).toString('hex');
+    return hex(this.hash.digest());
   }
 }

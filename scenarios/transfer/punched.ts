@@ -17,7 +17,7 @@ import { nodeSha256 } from '../../runtime-node/transfer.ts';
 import { equal, holds } from '../expect.ts';
 import type { Expectation, Outcome, Scenario } from '../scenario.ts';
 import { newFileAppState, receiverApp, senderApp } from './file-app.ts';
-import { hexDigest, payload } from './payload.ts';
+import { hexDigest, payload, sha256Digest } from './payload.ts';
 
 export const TRANSFER_BYTES = 16 * 1024 * 1024;
 const ACCESS_BPS = 100e6;
@@ -65,7 +65,7 @@ export function runFileTransfer(sim: Simulator, seed: number, spec: TransferSpec
   const keyA = sim.rng.fork('key-a').nextBytes(32);
   const keyB = sim.rng.fork('key-b').nextBytes(32);
   const data = payload(seed, spec.size_bytes);
-  const sha256 = Uint8Array.from(Buffer.from(hexDigest(data), 'hex'));
+  const sha256 = sha256Digest(data);
   const make = (name: 'a' | 'b', ip: string, key: Uint8Array, plan: TransferPlan): FileTransfer =>
     new FileTransfer({
       peer: new Peer({

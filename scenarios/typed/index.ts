@@ -2,6 +2,7 @@
 // with lossy links: accept, deny, strict violation (and non-strict delivery), fixed-size
 // streams, max connections, a typed dial timeout, and a peer that vanishes mid-message.
 import { addr } from '../../protocol/core/addr.ts';
+import { fromHex } from '../../protocol/core/bytes.ts';
 import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
 import { atLeast, atMost, equal } from '../expect.ts';
 import type { Scenario } from '../scenario.ts';
@@ -30,7 +31,7 @@ const accept: Scenario = {
   run(sim) {
     const { b, as, target } = world(sim, { decide: (o) => o.options.dataType === 'json' });
     const a = as[0]!;
-    sim.at(100, () => a.handle.command({ type: 'connect', remote: target, expectedPeer: hexBytes(b.peer.publicKeyHex), options: { dataType: 'json' } }));
+    sim.at(100, () => a.handle.command({ type: 'connect', remote: target, expectedPeer: fromHex(b.peer.publicKeyHex), options: { dataType: 'json' } }));
     a.handle.onEvent((e) => {
       if (e.type === 'connection') for (let i = 0; i < MESSAGES; i++) a.handle.command({ type: 'send', conn: e.conn, data: { from: 'a', i } });
     });
@@ -204,9 +205,5 @@ const vanish: Scenario = {
   },
   expectations: [equal('sent', true), equal('b_data', 0), equal('a_close', 'transport'), equal('b_close', 'transport')],
 };
-
-function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from(hex.match(/../g)!.map((b) => parseInt(b, 16)));
-}
 
 export const typedScenarios: Scenario[] = [accept, deny, strict(true), strict(false), stream, maxConnections, timeout, vanish];

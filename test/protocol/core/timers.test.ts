@@ -55,4 +55,40 @@ describe('TimerTable', () => {
       expect(timers.earliest()).toBeUndefined();
     },
   );
+
+  // The earliest deadline is cached (drivers ask after every datagram): after any sequence of
+  // set / setEarlier / clear / expire it must equal a fresh scan of a plain map, and expire()
+  // must return what the map says is due, earliest first.
+  type Op = readonly ['set' | 'setEarlier' | 'clear' | 'expire' | 'earliest', 'a' | 'b' | 'c', number];
+  const name = fc.constantFrom<'a' | 'b' | 'c'>('a', 'b', 'c');
+  const at = fc.integer({ min: 0, max: 100 });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.tuple(fc.constant('set' as const), name, at),
+    fc.tuple(fc.constant('setEarlier' as const), name, at),
+    fc.tuple(fc.constant('clear' as const), name, fc.constant(0)),
+    fc.tuple(fc.constant('expire' as const), name, at),
+    fc.tuple(fc.constant('earliest' as const), name, fc.constant(0)),
+  );
+  test.prop([fc.array(op, { maxLength: 60 })])('the cached earliest() equals a scan after any sequence of changes', (ops) => {
+    const timers = new TimerTable<'a' | 'b' | 'c'>();
+    const model = new Map<string, number>();
+    for (const [kind, n, t] of ops) {
+      if (kind === 'set') {
+        timers.set(n, t);
+        model.set(n, t);
+      } else if (kind === 'setEarlier') {
+        timers.setEarlier(n, t);
+        if (!model.has(n) || t < model.get(n)!) model.set(n, t);
+      } else if (kind === 'clear') {
+        timers.clear(n);
+        model.delete(n);
+      } else if (kind === 'expire') {
+        const due = [...model].filter(([, d]) => t >= d).sort((x, y) => x[1] - y[1]);
+        for (const [k] of due) model.delete(k);
+        expect(timers.expire(t)).toEqual(due.map(([k]) => k));
+      }
+      const values = [...model.values()];
+      expect(timers.earliest()).toBe(values.length === 0 ? undefined : Math.min(...values));
+    }
+  });
 });

@@ -3,10 +3,11 @@
 // a fuzz property: any bytes decode or raise DecodeError, never anything else.
 import { describe, expect, it } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
+import { fromHex, utf8 } from '../../../protocol/core/bytes.ts';
 import { DecodeError } from '../../../protocol/core/decode-error.ts';
 import { decodeDns, encodeDns, nameEquals, recordKey, TYPE, type DnsMessage, type DnsRecord, type Name } from '../../../protocol/discovery/dns-wire.ts';
 
-const label = fc.string({ minLength: 1, maxLength: 20 }).filter((s) => new TextEncoder().encode(s).byteLength <= 63);
+const label = fc.string({ minLength: 1, maxLength: 20 }).filter((s) => utf8(s).byteLength <= 63);
 const name: fc.Arbitrary<Name> = fc.array(label, { minLength: 1, maxLength: 4 });
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((b) => b.join('.'));
 const record: fc.Arbitrary<DnsRecord> = fc.record({
@@ -32,8 +33,9 @@ const message: fc.Arbitrary<DnsMessage> = fc.record({
   additionals: fc.array(record, { maxLength: 3 }),
 });
 
-function hex(text: string): Uint8Array {
-  return Uint8Array.from(text.replace(/\s+/g, '').match(/../g)!.map((b) => parseInt(b, 16)));
+/** Bytes from hex written in readable groups (white space ignored). */
+function spacedHex(text: string): Uint8Array {
+  return fromHex(text.replace(/\s+/g, ''));
 }
 
 describe('DNS codec', () => {
@@ -70,7 +72,7 @@ describe('DNS codec', () => {
     // Header: id 0, flags 0x8400 (response, authoritative), 0 questions, 1 answer.
     // Answer: name _http._tcp.local at offset 12, PTR, class IN|flush bit clear, TTL 4500,
     // rdata = label "x" + pointer to offset 12 (C0 0C).
-    const bytes = hex(`
+    const bytes = spacedHex(`
       0000 8400 0000 0001 0000 0000
       05 5f68747470 04 5f746370 05 6c6f63616c 00
       000c 0001 00001194 0004 01 78 c00c`);
@@ -84,14 +86,14 @@ describe('DNS codec', () => {
   });
 
   it('refuses a pointer loop and a forward pointer with a typed error', () => {
-    const loop = hex('0000 8400 0000 0001 0000 0000 c00c 000c 0001 00000078 0000');
+    const loop = spacedHex('0000 8400 0000 0001 0000 0000 c00c 000c 0001 00000078 0000');
     expect(() => decodeDns(loop)).toThrow(DecodeError);
-    const forward = hex('0000 8400 0000 0001 0000 0000 c00e 000c 0001 00000078 0000 00');
+    const forward = spacedHex('0000 8400 0000 0001 0000 0000 c00e 000c 0001 00000078 0000 00');
     expect(() => decodeDns(forward)).toThrow(/does not point backwards/);
   });
 
   it('refuses counts the message cannot hold before reading any record', () => {
-    const bytes = hex('0000 8400 0000 00ff 0000 0000 00');
+    const bytes = spacedHex('0000 8400 0000 00ff 0000 0000 00');
     expect(() => decodeDns(bytes)).toThrow(DecodeError);
   });
 

@@ -6,17 +6,9 @@ import { SpinGuard } from '../../../protocol/core/contract.ts';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { addr } from '../../../protocol/core/addr.ts';
 import { DecodeError } from '../../../protocol/core/decode-error.ts';
-import { rngFromFloat } from '../../../protocol/core/rng.ts';
+import { testRng } from '../core/test-rng.ts';
 import { LanPinger } from '../../../protocol/discovery/lan-pinger.ts';
 import { decodePing, encodePing, PING_BYTES } from '../../../protocol/discovery/ping-wire.ts';
-
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return rngFromFloat(() => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 0x1_0000_0000;
-  });
-}
 
 const BCAST = addr('255.255.255.255', 4354);
 
@@ -40,9 +32,9 @@ describe('PING/PONG', () => {
   });
 
   it('a seek counts only PONGs with its nonce; invisible peers answer nothing', () => {
-    const seeker = new LanPinger({ peer: addr('10.0.0.1', 7000), broadcast: BCAST }, lcg(1));
-    const visible = new LanPinger({ peer: addr('10.0.0.2', 7000), broadcast: BCAST }, lcg(2));
-    const hidden = new LanPinger({ peer: addr('10.0.0.3', 7000), broadcast: BCAST, invisible: true }, lcg(3));
+    const seeker = new LanPinger({ peer: addr('10.0.0.1', 7000), broadcast: BCAST }, testRng(1));
+    const visible = new LanPinger({ peer: addr('10.0.0.2', 7000), broadcast: BCAST }, testRng(2));
+    const hidden = new LanPinger({ peer: addr('10.0.0.3', 7000), broadcast: BCAST, invisible: true }, testRng(3));
     seeker.handleCommand(0, { type: 'seek' });
     const ping = seeker.pollTransmit()!;
     expect(ping.remote).toEqual(BCAST);
@@ -69,7 +61,7 @@ describe('PING/PONG', () => {
   });
 
   it('answers at most pongs_per_second_max PINGs a second', () => {
-    const responder = new LanPinger({ peer: addr('10.0.0.2', 7000), broadcast: BCAST, pongs_per_second_max: 5 }, lcg(2));
+    const responder = new LanPinger({ peer: addr('10.0.0.2', 7000), broadcast: BCAST, pongs_per_second_max: 5 }, testRng(2));
     for (let i = 0; i < 20; i++) {
       const ping = encodePing({ kind: 'ping', nonce: new Uint8Array(8).fill(i), peer: addr('10.0.0.9', 7000) });
       responder.handleDatagram(10, addr('10.0.0.9', 4354), ping);

@@ -5,21 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
 import { addr } from '../../../protocol/core/addr.ts';
+import { utf8 } from '../../../protocol/core/bytes.ts';
 import { checked } from '../../../protocol/core/checked-machine.ts';
-import { rngFromFloat } from '../../../protocol/core/rng.ts';
+import { testRng } from '../core/test-rng.ts';
 import type { Machine, Transmit } from '../../../protocol/core/machine.ts';
 import { decodeDns, encodeDns, TYPE, type DnsMessage, type DnsRecord } from '../../../protocol/discovery/dns-wire.ts';
 import { MDNS_GROUP_V4, type MdnsCommand, type MdnsEvent } from '../../../protocol/discovery/mdns-config.ts';
 import { compareRecordSets, MdnsNode } from '../../../protocol/discovery/mdns-node.ts';
 import { SERVICE_TYPE, serviceRecords } from '../../../protocol/discovery/service.ts';
-
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return rngFromFloat(() => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 0x1_0000_0000;
-  });
-}
 
 const KEY = 'ab'.repeat(32);
 const SERVICE = { instance: 'peerlab test', host: 'peerlab-abab', port: 7000, ips: ['10.0.0.5'], key_hex: KEY, protocols: ['rudp'] };
@@ -50,7 +43,7 @@ function runTo(m: Machine<MdnsCommand, MdnsEvent>, until: number) {
 }
 
 function published(): MdnsNode {
-  const node = new MdnsNode({ service: SERVICE, browse: false, group: MDNS_GROUP_V4, own_addrs: [ME] }, lcg(1));
+  const node = new MdnsNode({ service: SERVICE, browse: false, group: MDNS_GROUP_V4, own_addrs: [ME] }, testRng(1));
   const { tx, ev } = runTo(node, 10_000);
   expect(ev.map((e) => e.type)).toEqual(['probing', 'published']);
   const msgs = tx.map((t) => decodeDns(t.data));
@@ -145,7 +138,7 @@ describe('mDNS node', () => {
     data: fc.oneof(
       arbName.map((name) => ({ type: 'PTR' as const, name })),
       fc.record({ priority: fc.constant(0), weight: fc.constant(0), port: fc.constantFrom(7000, 7001), target: arbName }).map((x) => ({ type: 'SRV' as const, ...x })),
-      fc.constantFrom(['pk=' + 'ef'.repeat(32)], ['pk=bad'], []).map((t) => ({ type: 'TXT' as const, strings: t.map((x) => new TextEncoder().encode(x)) })),
+      fc.constantFrom(['pk=' + 'ef'.repeat(32)], ['pk=bad'], []).map((t) => ({ type: 'TXT' as const, strings: t.map((x) => utf8(x)) })),
       fc.constantFrom('10.0.0.5', '10.0.0.9').map((ip) => ({ type: 'A' as const, ip })),
     ),
   });
@@ -160,7 +153,7 @@ describe('mDNS node', () => {
     additionals: fc.array(arbRecord, { maxLength: 3 }),
   });
   fcTest.prop([fc.array(fc.tuple(fc.nat(3_000), arbMessage), { maxLength: 40 })])('fuzzed well-formed messages keep bounds and the contract', (inputs) => {
-    const inner = new MdnsNode({ service: SERVICE, browse: true, group: MDNS_GROUP_V4, own_addrs: [ME], cache_records_max: 16, peers_max: 4 }, lcg(9));
+    const inner = new MdnsNode({ service: SERVICE, browse: true, group: MDNS_GROUP_V4, own_addrs: [ME], cache_records_max: 16, peers_max: 4 }, testRng(9));
     const node = checked(inner, 'mdns');
     let now = 0;
     for (const [dt, m] of inputs) {
@@ -179,7 +172,7 @@ describe('mDNS node', () => {
   fcTest.prop([fc.array(fc.tuple(fc.nat(5_000), fc.uint8Array({ maxLength: 300 })), { maxLength: 40 })])(
     'fuzzed datagrams never throw and leave no deadline due (contract checker)',
     (inputs) => {
-      const node = checked(new MdnsNode({ service: SERVICE, browse: true, group: MDNS_GROUP_V4, own_addrs: [ME] }, lcg(7)), 'mdns');
+      const node = checked(new MdnsNode({ service: SERVICE, browse: true, group: MDNS_GROUP_V4, own_addrs: [ME] }, testRng(7)), 'mdns');
       let now = 0;
       for (const [dt, bytes] of inputs) {
         now += dt;

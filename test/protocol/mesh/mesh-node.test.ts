@@ -1,7 +1,8 @@
 // py2p parity of the mesh machine, in the simulator over plain datagrams without loss (the
 // lossy, churning and secure cases are scenarios): broadcast once to every peer, whisper to
 // neighbours only, reply routed back to a non-neighbour, handler semantics and arity error,
-// routing table, connect/disconnect, outward address, protocol mismatch, limits.
+// routing table, connect/disconnect, outward address, protocol mismatch, limits; a broadcast
+// whose origin loses its tree pushes and crashes at once still reaching every peer.
 import { describe, expect, it } from 'vitest';
 import { addr, formatAddr } from '../../../protocol/core/addr.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
@@ -175,6 +176,44 @@ describe('mesh parity with py2p (seed 1; reproduce: npx vitest run test/protocol
     expect(mismatch(ha.events)).toEqual([expect.objectContaining({ local_id: 'one', remote_id: 'two' })]);
     expect(mismatch(hb.events)).toEqual([expect.objectContaining({ local_id: 'two', remote_id: 'one' })]);
     expect(ha.events.some((e) => e.type === 'neighbor-up') || hb.events.some((e) => e.type === 'neighbor-up')).toBe(false);
+  });
+
+  // Regression (mesh/churn-1000 seed 8): an origin whose tree pushes were lost and that died
+  // 0.7 s later reached nobody: only it had held the payload; its lazy links held IHAVEs.
+  it('an origin whose tree pushes are all lost and that crashes 0.3 s later still reaches every peer (backup copies)', () => {
+    const reached = (origin_copies_min: number): { expected: number; got: number; backups: number } => {
+      const sim = new Simulator({ seed: 4 });
+      const w = new MeshWorld(sim, { peers: 20, mode: 'plumtree', link_loss: 0, latency_min_ms: 5, latency_max_ms: 15, join_spacing_ms: 50, limits: { origin_copies_min } });
+      sim.runUntil(20 * 50 + 10_000);
+      for (let i = 0; i < 5; i++) {
+        w.peers[(i * 3) % 20]!.handle.command({ type: 'send', packets: [`warm ${i}`] });
+        sim.runFor(1_000);
+      }
+      // An origin with fewer than 3 tree links and at least one lazy link (a leaf of the tree).
+      const origin = w.peers.find((p) => {
+        const links = [...p.node.routingTable.values()];
+        const eager = links.filter((r) => r.eager).length;
+        return eager >= 1 && eager < 3 && links.length > eager;
+      })!;
+      expect(origin, 'seed 4 has a leaf origin').toBeDefined();
+      const eagerAddrs = new Set([...origin.node.routingTable.values()].filter((r) => r.eager).map((r) => r.addr));
+      const eagerNames = w.peers.filter((q) => eagerAddrs.has(formatAddr(q.addr))).map((q) => q.name);
+      for (const p of w.peers) [...p.node.messages()];
+      // The network loses everything the origin sends on its tree links (pushes, re-offers).
+      sim.partition({ a: [origin.name], b: eagerNames, oneWay: true });
+      origin.handle.command({ type: 'send', packets: ['last words'] });
+      sim.runFor(300);
+      w.crash(origin);
+      sim.runFor(10_000);
+      const others = w.peers.filter((p) => p !== origin);
+      const got = others.filter((p) => [...p.node.messages()].filter((m) => text(m)[0] === 'last words').length === 1).length;
+      return { expected: others.length, got, backups: origin.node.plumtree.counters.backups_sent };
+    };
+    const fixed = reached(3);
+    expect(fixed.backups).toBeGreaterThan(0);
+    expect(fixed.got).toBe(fixed.expected);
+    // Without backup copies (the code before the fix) nobody gets it: the test can fail.
+    expect(reached(0)).toMatchObject({ got: 0, backups: 0 });
   });
 
   it('Plumtree settles to about one payload per peer per broadcast; flooding sends degree-many', () => {

@@ -2,7 +2,8 @@
 // the parent's re-offer (an IHAVE on the eager link, answered by an immediate GRAFT), which
 // costs no duplicate payload and keeps the tree; a lost ACK costing nothing but a re-ACK; a
 // push that follows a fetch not pruning the link it comes back on; IHAVE batching per lazy
-// link over ihave_delay_ms, bounded by ihave_batch_max; duplicates counted by cause.
+// link over ihave_delay_ms, bounded by ihave_batch_max; duplicates counted by cause; the
+// origin's backup copies on its lazy links (held, used only when the tree copy is late).
 // Reproduce: npx vitest run test/protocol/mesh/plumtree.test.ts
 import { describe, expect, it } from 'vitest';
 import { resolveLimits, type MeshLimits } from '../../../protocol/mesh/config.ts';
@@ -36,7 +37,7 @@ function node(links: Neighbour[], limits: Partial<MeshLimits> = {}): { p: Plumtr
 }
 
 function gossip(id: number, extra: Partial<GossipWire> = {}): GossipWire {
-  return { t: T.Gossip, id: new Uint8Array(16).fill(id), hops: 1, retx: false, repaired: false, type: '', origin: { key: new Uint8Array(32), addr: { family: 4, ip: '192.0.2.9', port: 9 } }, packets: [new Uint8Array([id])], ...extra };
+  return { t: T.Gossip, id: new Uint8Array(16).fill(id), hops: 1, retx: false, repaired: false, backup: false, type: '', origin: { key: new Uint8Array(32), addr: { family: 4, ip: '192.0.2.9', port: 9 } }, packets: [new Uint8Array([id])], ...extra };
 }
 
 const kinds = (sent: readonly Sent[]): string[] => sent.map((s) => `${T[s.wire.t]}>${s.to}`);
@@ -115,25 +116,113 @@ describe('Plumtree over lossy links', () => {
   });
 
   it('IHAVEs wait ihave_delay_ms per lazy link and share a datagram; a full batch goes at once', () => {
+    const up = link('up');
     const lazy = link('lazy', false);
-    const n = node([lazy], { ihave_delay_ms: 50, ihave_batch_max: 3 });
-    n.p.originate(0, gossip(6, { hops: 0 }));
+    const n = node([up, lazy], { ihave_delay_ms: 50, ihave_batch_max: 3 });
+    const toLazy = (): string[] => kinds(n.sent).filter((k) => k.endsWith('>lazy'));
+    n.p.onGossip(0, up, gossip(6));
     n.p.flush();
-    n.p.originate(20, gossip(7, { hops: 0 }));
+    n.p.onGossip(20, up, gossip(7));
     n.p.flush();
-    expect(kinds(n.sent)).toEqual([]);
+    expect(toLazy()).toEqual([]);
     expect(n.p.nextDeadline()).toBe(50);
     n.p.onTimeout(50);
     n.p.flush();
-    expect(kinds(n.sent)).toEqual(['IHave>lazy']);
-    expect(n.sent[0]!.wire.t === T.IHave ? n.sent[0]!.wire.items.length : 0).toBe(2);
+    expect(toLazy()).toEqual(['IHave>lazy']);
+    const batch = n.sent.find((s) => s.to === 'lazy')!.wire;
+    expect(batch.t === T.IHave ? batch.items.length : 0).toBe(2);
     n.sent.length = 0;
-    for (let i = 0; i < 3; i++) n.p.originate(100 + i, gossip(10 + i, { hops: 0 }));
-    expect(kinds(n.sent)).toEqual(['IHave>lazy']);
+    for (let i = 0; i < 3; i++) n.p.onGossip(100 + i, up, gossip(10 + i));
+    expect(toLazy()).toEqual(['IHave>lazy']);
     // Without a delay, each handle call's IHAVEs go out at its end.
-    const m = node([link('lazy', false)], { ihave_delay_ms: 0 });
-    m.p.originate(0, gossip(8, { hops: 0 }));
+    const mUp = link('up');
+    const m = node([mUp, link('lazy', false)], { ihave_delay_ms: 0 });
+    m.p.onGossip(0, mUp, gossip(8));
     m.p.flush();
-    expect(kinds(m.sent)).toEqual(['IHave>lazy']);
+    expect(kinds(m.sent).filter((k) => k.endsWith('>lazy'))).toEqual(['IHave>lazy']);
+  });
+
+  // Regression (mesh/churn-1000 seed 8): an origin with one eager link lost that push and its
+  // first re-offer, then left 0.7 s later; its five lazy neighbours held only IHAVEs naming a
+  // payload nobody alive had, and the broadcast reached no one.
+  it('an origin with one eager link sends two lazy links the payload as a backup; a holder delivers from it when the tree copy is late, after the origin is gone', () => {
+    const e = link('e');
+    const l1 = link('l1', false);
+    const l2 = link('l2', false);
+    const l3 = link('l3', false);
+    const origin = node([e, l1, l2, l3]);
+    origin.p.originate(0, gossip(20, { hops: 0 }));
+    origin.p.flush();
+    // origin_copies_min = 3 payload copies at once: the push and two backups; l3 gets the IHAVE.
+    expect(kinds(origin.sent)).toEqual(['Gossip>e', 'Gossip>l1', 'Gossip>l2']);
+    expect(origin.sent.map((s) => (s.wire.t === T.Gossip ? s.wire.backup : 'other'))).toEqual([false, true, true]);
+    expect(origin.p.counters.backups_sent).toBe(2);
+    origin.p.onTimeout(50);
+    expect(kinds(origin.sent).slice(3)).toEqual(['IHave>l3']);
+    const backup = origin.sent[1]!.wire as GossipWire;
+    // Only the tree push is watched for an ACK: the backups are never re-offered.
+    origin.sent.length = 0;
+    origin.p.onAck(e, [new Uint8Array(16).fill(20)]);
+    origin.p.onTimeout(10_000);
+    origin.p.flush();
+    expect(kinds(origin.sent)).toEqual([]);
+
+    const o = link('o', false);
+    const down = link('down');
+    const links = [o, down];
+    const x = node(links);
+    x.p.onGossip(30, o, backup);
+    x.p.flush();
+    // Held, not delivered, forwarded or acknowledged; the link stays lazy.
+    expect(x.delivered).toEqual([]);
+    expect(kinds(x.sent)).toEqual([]);
+    expect(o.eager).toBe(false);
+    // The origin leaves: no announcer is left to GRAFT, the held copy is used at the graft deadline.
+    links.splice(0, 1);
+    const due = x.p.nextDeadline()!;
+    expect(due).toBe(30 + 1_000 * (1 + 1.5 * 0.5)); // graft_timeout_ms × (1 + graft_jitter × 0.5)
+    x.p.onTimeout(due);
+    x.p.flush();
+    expect(x.delivered).toEqual([{ id: 20, via: 'graft' }]);
+    expect(kinds(x.sent)).toEqual(['Gossip>down']);
+    expect(x.sent[0]!.wire).toMatchObject({ backup: false, repaired: true, hops: 1 });
+    expect(x.p.counters.backups_used).toBe(1);
+    expect(x.p.missingCount).toBe(0);
+  });
+
+  it('an origin with origin_copies_min eager links sends no backup (IHAVEs only on lazy links)', () => {
+    const origin = node([link('a'), link('b'), link('c'), link('lazy', false)]);
+    origin.p.originate(0, gossip(23, { hops: 0 }));
+    origin.p.onTimeout(50);
+    expect(kinds(origin.sent)).toEqual(['Gossip>a', 'Gossip>b', 'Gossip>c', 'IHave>lazy']);
+    expect(origin.p.counters.backups_sent).toBe(0);
+  });
+
+  it('a backup the tree copy overtakes costs one payload: delivered once, from the tree, nothing pruned or promoted', () => {
+    const o = link('o', false);
+    const up = link('up');
+    const down = link('down');
+    const x = node([o, up, down]);
+    x.p.onGossip(10, o, gossip(21, { hops: 0, backup: true }));
+    x.p.onGossip(40, up, gossip(21, { hops: 3 }));
+    x.p.flush();
+    expect(x.delivered).toEqual([{ id: 21, via: 'push' }]);
+    // ACKed and pushed on down the tree; the origin's link is lazy (its IHAVE waits ihave_delay_ms).
+    expect(kinds(x.sent)).toEqual(['Gossip>down', 'Ack>up']);
+    x.sent.length = 0;
+    // A backup after the tree copy: a counted duplicate, no PRUNE, no ACK.
+    x.p.onGossip(60, up, gossip(22, { hops: 3 }));
+    x.p.flush();
+    x.sent.length = 0;
+    x.p.onGossip(70, o, gossip(22, { hops: 0, backup: true }));
+    x.p.flush();
+    expect(kinds(x.sent)).toEqual([]);
+    expect(o.eager).toBe(false);
+    expect(up.eager).toBe(true);
+    expect(x.p.counters.dup_backup).toBe(2);
+    // The held copy is gone with its missing entry: nothing more is delivered later.
+    x.p.onTimeout(10_000);
+    x.p.flush();
+    expect(x.delivered.map((d) => d.id)).toEqual([21, 22]);
   });
 });

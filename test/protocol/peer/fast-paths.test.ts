@@ -8,16 +8,16 @@
 //   - a handshake that never completes over a direct pair (a middlebox passes the probes but
 //     drops the session) falls back to the relay instead of failing.
 import { describe, expect, it } from 'vitest';
-import { addr, type Addr } from '../../../protocol/core/addr.ts';
+import type { Addr } from '../../../protocol/core/addr.ts';
+import { equalBytes } from '../../../protocol/core/bytes.ts';
 import { FIRST_BYTE } from '../../../protocol/core/demux.ts';
 import type { Machine, Transmit } from '../../../protocol/core/machine.ts';
-import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
-import { Peer, type PeerCommand, type PeerEvent } from '../../../protocol/peer/peer.ts';
-import { RendezvousServer } from '../../../protocol/punch/rendezvous-server.ts';
+import type { Peer, PeerCommand, PeerEvent } from '../../../protocol/peer/peer.ts';
 import { Simulator } from '../../../runtime-sim/index.ts';
 import { DEFAULT_CONFIG } from '../../../protocol/rudp/config.ts';
 import { runCell } from '../../../scenarios/nat-matrix/index.ts';
 import { buildWorld, FIRST_BYTES, RELAY_RTT_MS } from '../../../scenarios/nat-matrix/world.ts';
+import { addPeerPairWorld, makePairPeer, PEER_PORT, patternBytes, SERVER, streamBetween } from './peer-pair.ts';
 
 describe('issue 15: relay first, upgrade later', () => {
   it('port-restricted x symmetric (birthday): first byte within 2 relayed RTT, then the session moves to the direct path', () => {
@@ -42,22 +42,16 @@ describe('issue 15: relay first, upgrade later', () => {
     const w = buildWorld(sim, 'port-restricted-cone', 'symmetric-sequential', { loss: 0, session: true });
     const a = w.a.session!.peer;
     const b = w.b.session!.peer;
-    const size_bytes = 256 * 1024;
-    const data = new Uint8Array(size_bytes).map((_, i) => (i * 131 + 7) & 0xff);
-    let written = 0;
-    const received: number[] = [];
+    const data = patternBytes(256 * 1024);
     // Write from the moment the session opens (over the relay) through the upgrade.
-    for (let step = 0; step < 3000 && received.length < size_bytes; step++) {
-      if (a.sessionOpen && written < size_bytes) written += a.write(sim.now, data.subarray(written, Math.min(size_bytes, written + 4096)));
-      for (let chunk = b.read(); chunk; chunk = b.read()) received.push(...chunk);
-      sim.runFor(5);
-    }
+    const received = streamBetween(sim, a, b, data, { steps_max: 3000, step_ms: 5, chunk_bytes: 4096 });
     const relayedIn = b.counters.relay_in;
     expect(relayedIn, 'some of the stream rode the relay').toBeGreaterThan(0);
     expect(a.punch.path?.kind).toBe('direct');
     // The world's application read its hello first; the rest is ours, whole and in order.
     expect(w.b.session!.received).toBe(FIRST_BYTES.byteLength);
-    expect(Buffer.from(Uint8Array.from(received)).equals(Buffer.from(data))).toBe(true);
+    expect(received.byteLength).toBe(data.byteLength);
+    expect(equalBytes(received, data)).toBe(true);
     expect(w.a.session!.transport.some((e) => e.event.type === 'path-changed')).toBe(true);
   });
 });
@@ -123,23 +117,12 @@ class SessionBlackhole implements Machine<PeerCommand, PeerEvent> {
 describe('issue 15: a handshake stuck on a direct pair falls back to the relay', () => {
   function run(relay_first: boolean, handshake_fallback_ms?: number): { a: Peer; b: Peer; dropped: number; aEvents: readonly PeerEvent[] } {
     const sim = new Simulator({ seed: 9, scenario: 'peer-fallback' });
-    const natA = sim.addNat({ name: 'nat-a', preset: 'port-restricted-cone', externalIps: ['203.0.113.10'], insideSubnet: '10.0.1.0/24' });
-    const natB = sim.addNat({ name: 'nat-b', preset: 'port-restricted-cone', externalIps: ['198.51.100.20'], insideSubnet: '10.0.2.0/24' });
-    sim.addHost({ name: 'a', realm: natA.inside, ips: ['10.0.1.2'] });
-    sim.addHost({ name: 'b', realm: natB.inside, ips: ['10.0.2.2'] });
-    sim.addHost({ name: 'server', ips: ['203.0.113.1'], role: 'server' });
-    const server = addr('203.0.113.1', 7000);
-    sim.run('server', new RendezvousServer({ primary: server }, sim.rng.fork('server')), { port: 7000 });
-    const make = (name: 'a' | 'b', ip: string): Peer =>
-      new Peer({
-        id: name, token: sim.rng.fork(`t${name}`).nextBytes(16), server, local: addr(ip, 5000), connect_to: name === 'a' ? 'b' : undefined,
-        punch: name === 'b' ? { accept_from: 'a' } : undefined, staticSecret: sim.rng.fork(`k${name}`).nextBytes(32), crypto: nobleCrypto,
-        rng: sim.rng.fork(`peer:${name}`), relay_first, ...(handshake_fallback_ms !== undefined ? { handshake_fallback_ms } : {}),
-      });
-    const b = new SessionBlackhole(make('b', '10.0.2.2'), server);
-    sim.run('b', b, { port: 5000 });
-    const a = make('a', '10.0.1.2');
-    const ha = sim.run('a', a, { port: 5000 });
+    addPeerPairWorld(sim);
+    const options = { relay_first, ...(handshake_fallback_ms !== undefined ? { handshake_fallback_ms } : {}) };
+    const b = new SessionBlackhole(makePairPeer(sim, 'b', options), SERVER);
+    sim.run('b', b, { port: PEER_PORT });
+    const a = makePairPeer(sim, 'a', options);
+    const ha = sim.run('a', a, { port: PEER_PORT });
     sim.runFor(8_000);
     return { a, b: b.peer, dropped: b.dropped, aEvents: ha.events };
   }

@@ -5,11 +5,10 @@
 // switches (`path`, direct). A partition keeps the direct pair closed for the first 6 s, so
 // the session opens on the relay and the upgrade comes later.
 import { describe, expect, it } from 'vitest';
-import { addr } from '../../../protocol/core/addr.ts';
-import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
-import { Peer, type PeerEvent } from '../../../protocol/peer/peer.ts';
-import { RendezvousServer } from '../../../protocol/punch/rendezvous-server.ts';
+import { equalBytes } from '../../../protocol/core/bytes.ts';
+import type { PeerEvent } from '../../../protocol/peer/peer.ts';
 import { Simulator } from '../../../runtime-sim/index.ts';
+import { addPeerPairWorld, makePairPeer, PEER_PORT, patternBytes, streamBetween } from './peer-pair.ts';
 
 const SEED = 1;
 
@@ -22,25 +21,13 @@ function order(events: readonly PeerEvent[]): string[] {
 describe('issue 9 #2: the Peer moves its session to a new path only after in-session validation', () => {
   it('issue 9 #2: relay -> direct upgrade goes path-proposed -> PATH_CHALLENGE/RESPONSE (path-changed) -> path:direct, and the stream stays intact', () => {
     const sim = new Simulator({ seed: SEED, scenario: 'peer-path-validation' });
-    const natA = sim.addNat({ name: 'nat-a', preset: 'port-restricted-cone', externalIps: ['203.0.113.10'], insideSubnet: '10.0.1.0/24' });
-    const natB = sim.addNat({ name: 'nat-b', preset: 'port-restricted-cone', externalIps: ['198.51.100.20'], insideSubnet: '10.0.2.0/24' });
-    sim.addHost({ name: 'a', realm: natA.inside, ips: ['10.0.1.2'] });
-    sim.addHost({ name: 'b', realm: natB.inside, ips: ['10.0.2.2'] });
-    sim.addHost({ name: 'server', ips: ['203.0.113.1'], role: 'server' });
-    const server = addr('203.0.113.1', 7000);
-    sim.run('server', new RendezvousServer({ primary: server }, sim.rng.fork('server')), { port: 7000 });
+    addPeerPairWorld(sim);
     sim.partition({ a: ['nat-a'], b: ['nat-b'], until: 6_000 });
-    const make = (name: 'a' | 'b', ip: string): Peer =>
-      new Peer({
-        id: name, token: sim.rng.fork(`t${name}`).nextBytes(16), server, local: addr(ip, 5000),
-        connect_to: name === 'a' ? 'b' : undefined,
-        punch: { upgrade_interval_ms: 5_000, ...(name === 'b' ? { accept_from: 'a' } : {}) },
-        staticSecret: sim.rng.fork(`k${name}`).nextBytes(32), crypto: nobleCrypto, rng: sim.rng.fork(`peer:${name}`),
-      });
-    const peerB = make('b', '10.0.2.2');
-    const hb = sim.run('b', peerB, { port: 5000 });
-    const peerA = make('a', '10.0.1.2');
-    const ha = sim.run('a', peerA, { port: 5000 });
+    const punch = { upgrade_interval_ms: 5_000 };
+    const peerB = makePairPeer(sim, 'b', { punch });
+    const hb = sim.run('b', peerB, { port: PEER_PORT });
+    const peerA = makePairPeer(sim, 'a', { punch });
+    const ha = sim.run('a', peerA, { port: PEER_PORT });
     sim.runFor(20_000);
     const expected = ['session-open:relay', 'path-proposed', 'path-changed', 'path:direct'];
     const reproduce = `SEED=${SEED} npx vitest run test/protocol/peer/path-validation.test.ts`;
@@ -52,17 +39,11 @@ describe('issue 9 #2: the Peer moves its session to a new path only after in-ses
     expect(opened && opened.type === 'session-open' ? opened.peer_key_hex : '').toBe(peerA.peerKeyHex);
 
     // Bytes written after the move arrive intact, over the direct pair.
-    const size_bytes = 128 * 1024;
-    const data = new Uint8Array(size_bytes).map((_, i) => (i * 131 + 7) & 0xff);
-    let written = 0;
-    const received: number[] = [];
-    for (let step = 0; step < 1000 && received.length < size_bytes; step++) {
-      if (written < size_bytes) written += peerA.write(sim.now, data.subarray(written));
-      for (let chunk = peerB.read(); chunk; chunk = peerB.read()) received.push(...chunk);
-      sim.runFor(10);
-    }
-    expect(received.length).toBe(size_bytes);
-    expect(Buffer.from(received).equals(Buffer.from(data))).toBe(true);
+    expect(peerA.sessionOpen).toBe(true);
+    const data = patternBytes(128 * 1024);
+    const received = streamBetween(sim, peerA, peerB, data, { steps_max: 1000, step_ms: 10 });
+    expect(received.byteLength).toBe(data.byteLength);
+    expect(equalBytes(received, data)).toBe(true);
     expect(peerA.counters.relay_in + peerB.counters.relay_in).toBeGreaterThan(0);
   });
 });

@@ -7,27 +7,16 @@ import { fc, it } from '@fast-check/vitest';
 import { addr } from '../../../protocol/core/addr.ts';
 import { CheckedMachine } from '../../../protocol/core/checked-machine.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
-import { rngFromFloat } from '../../../protocol/core/rng.ts';
 import { Peer } from '../../../protocol/peer/peer.ts';
 import type { TransferCommand, TransferEvent } from '../../../protocol/transfer/events.ts';
 import { FileTransfer, type TransferPlan } from '../../../protocol/transfer/file-transfer.ts';
-
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return rngFromFloat(() => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  });
-}
+import { testRng } from '../core/test-rng.ts';
 
 const LOCAL = addr('10.0.0.2', 5000);
 const SERVER = addr('198.51.100.7', 3478);
 
 function machine(seed: number, plan: TransferPlan): FileTransfer {
-  const rng = seeded(seed);
+  const rng = testRng(seed);
   const peer = new Peer({ id: 'me', token: rng.nextBytes(16), server: SERVER, local: LOCAL, connect_to: 'you', staticSecret: rng.nextBytes(32), crypto: nobleCrypto, rng });
   // Half the seeds hold the sender's start for the punch (direct-hold.ts), so its deadline is fuzzed too.
   return new FileTransfer({ peer, plan, config: { progress_timeout_ms: 5_000, close_timeout_ms: 1_000 }, await_direct_ms: seed % 2 === 0 ? 2_000 : 0 });

@@ -9,7 +9,8 @@ import { resolveTransferConfig } from '../../../protocol/transfer/config.ts';
 import type { TransferCommand, TransferOwnEvent } from '../../../protocol/transfer/events.ts';
 import { TransferReceiver } from '../../../protocol/transfer/receiver.ts';
 import { TransferSender } from '../../../protocol/transfer/sender.ts';
-import { toHex, type TransferStream } from '../../../protocol/transfer/stream.ts';
+import { hex, utf8 } from '../../../protocol/core/bytes.ts';
+import type { TransferStream } from '../../../protocol/transfer/stream.ts';
 import { encodeOffer } from '../../../protocol/transfer/wire.ts';
 import { runPair, sha256 } from './stream-pair.ts';
 
@@ -28,7 +29,7 @@ describe('a file moves and both sides agree', () => {
       const r = runPair({ data, window_bytes: window, config: { chunk_bytes: chunk, read_bytes_max: read } });
       expect(r.received.byteLength).toBe(size);
       expect(Buffer.compare(r.received, data)).toBe(0);
-      const sha = toHex(sha256(data));
+      const sha = hex(sha256(data));
       expect(r.senderEnd).toMatchObject({ ok: true, role: 'sender', verdict: 'ok', confirmed: true, size_bytes: size, bytes: size, sha256_hex: sha });
       expect(r.receiverEnd).toMatchObject({ ok: true, role: 'receiver', verdict: 'ok', confirmed: true, size_bytes: size, bytes: size, sha256_hex: sha });
       // The receiver asked its application to store the file before the verdict went out.
@@ -47,7 +48,7 @@ describe('failures end both sides with the same typed outcome', () => {
     expect(r.receiverEnd).toMatchObject({ ok: false, error: 'hash-mismatch', verdict: 'hash-mismatch', confirmed: true });
     expect(r.senderEnd).toMatchObject({ ok: false, error: 'hash-mismatch', verdict: 'hash-mismatch', confirmed: true });
     expect(r.receiver.map((e) => e.type)).not.toContain('verified');
-    expect(r.senderEnd?.message).toContain(toHex(sha256(data)));
+    expect(r.senderEnd?.message).toContain(hex(sha256(data)));
   });
 
   it('size-mismatch: the sender cannot read its file past 40 000 bytes', () => {
@@ -74,7 +75,7 @@ describe('failures end both sides with the same typed outcome', () => {
   });
 
   it('protocol-violation: garbage instead of an offer; the sender side sees the abort', () => {
-    const r = runPair({ data, rawSender: new TextEncoder().encode('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(4)) });
+    const r = runPair({ data, rawSender: utf8('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(4)) });
     expect(r.receiverEnd).toMatchObject({ ok: false, error: 'protocol-violation' });
     expect(r.receiverEnd?.message).toMatch(/offer\.magic/);
     expect(r.now).toBe(0); // refused at the first six bytes, not after a timeout

@@ -4,10 +4,11 @@
 // truncations and bit flips of genuine messages, only ever raise DecodeError.
 import { describe, expect } from 'vitest';
 import { fc, it } from '@fast-check/vitest';
+import { truncateUtf8 } from '../../../protocol/core/bytes.ts';
 import { DecodeError } from '../../../protocol/core/decode-error.ts';
 import {
   decodeOffer, decodeVerdict, encodeOffer, encodeVerdict, nameProblem, offerBytesWanted, OFFER_BYTES_MAX, OFFER_FIXED_BYTES, REASON_BYTES_MAX,
-  truncateUtf8, VERDICT_BYTES_MAX, VERDICT_CODES, verdictBytesWanted, WIRE_SIZE_BYTES_MAX,
+  VERDICT_BYTES_MAX, VERDICT_CODES, verdictBytesWanted, WIRE_SIZE_BYTES_MAX,
 } from '../../../protocol/transfer/wire.ts';
 
 const sha = fc.uint8Array({ minLength: 32, maxLength: 32 });

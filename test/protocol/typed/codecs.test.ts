@@ -4,8 +4,9 @@
 // any bytes decode or raise DecodeError.
 import { describe, expect, it } from 'vitest';
 import { fc, test as fcTest } from '@fast-check/vitest';
+import { utf8 } from '../../../protocol/core/bytes.ts';
 import { DecodeError } from '../../../protocol/core/decode-error.ts';
-import { decodeFrame, encodeFrame, type TypedFrame } from '../../../protocol/typed/typed-wire.ts';
+import { decodeFrame, encodeFrame, NAME_BYTES_MAX, REASON_BYTES_MAX, type TypedFrame } from '../../../protocol/typed/typed-wire.ts';
 import { decodeValue, encodeValue, ValueEncodeError, VALUE_DEPTH_MAX, type Value } from '../../../protocol/typed/value-codec.ts';
 
 const value: fc.Arbitrary<Value> = fc.letrec<{ v: Value }>((tie) => ({
@@ -40,7 +41,7 @@ describe('value codec', () => {
     expect(() => encodeValue(new Date(0) as unknown as Value, 1024)).toThrow(ValueEncodeError);
     expect(() => encodeValue((() => 1) as unknown as Value, 1024)).toThrow(ValueEncodeError);
     // An object with one key "__proto__" (tag 9, count 1, key length 9, key, then null).
-    const evil = Uint8Array.from([9, 0, 0, 0, 1, 0, 0, 0, 9, ...new TextEncoder().encode('__proto__'), 0]);
+    const evil = Uint8Array.from([9, 0, 0, 0, 1, 0, 0, 0, 9, ...utf8('__proto__'), 0]);
     expect(() => decodeValue(evil)).toThrow(/__proto__/);
     let deep: Value = null;
     for (let i = 0; i <= VALUE_DEPTH_MAX + 1; i++) deep = [deep];
@@ -76,6 +77,15 @@ describe('typed frames', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(DecodeError);
     }
+  });
+
+  it('an over-long name or message is cut to its byte limit between characters', () => {
+    const options = { dataType: 'bytes' as const, strict: true, stream: false, dataSize: 'auto' as const };
+    // 'a' then two-byte characters: the limit falls inside one, which is dropped whole.
+    const hello = decodeFrame(encodeFrame({ kind: 'hello', name: 'a' + 'é'.repeat(NAME_BYTES_MAX), options }, 1024));
+    expect(hello).toEqual({ kind: 'hello', name: 'a' + 'é'.repeat((NAME_BYTES_MAX - 2) / 2), options });
+    const close = decodeFrame(encodeFrame({ kind: 'close', code: 'protocol', message: 'x'.repeat(REASON_BYTES_MAX - 1) + '𝄞' }, 1024));
+    expect(close).toEqual({ kind: 'close', code: 'protocol', message: 'x'.repeat(REASON_BYTES_MAX - 1) });
   });
 
   it('strict=false survives the wire (peerpy parsed "False" as True)', () => {

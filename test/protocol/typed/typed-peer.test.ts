@@ -1,7 +1,8 @@
 // TypedPeer details the scenarios do not reach: the `answer` command (no decide function),
 // broadcast to every open connection, a HELLO whose dataSize exceeds our payload limit denied
 // as bad-hello, and a peer that sends a stream frame of the wrong size (bypassing its own
-// check) closed with frame-size on both sides.
+// check) closed with frame-size on both sides; an application that never polls meets the
+// events_max bound (the newest events refused and counted, the oldest kept in order).
 import { describe, expect, it } from 'vitest';
 import { addr } from '../../../protocol/core/addr.ts';
 import { nobleCrypto } from '../../../protocol/core/noble-crypto.ts';
@@ -27,6 +28,19 @@ function world(seed: number, listener: ConstructorParameters<typeof TypedPeer>[0
 }
 
 describe('TypedPeer', () => {
+  it('queues at most events_max events for pollEvent: the newest are refused and counted', () => {
+    const sim = new Simulator({ seed: 4, trace: undefined, scenario: 'typed-peer-test' });
+    const peer = new TypedPeer({ crypto: nobleCrypto, rng: sim.rng, staticSecret: sim.rng.nextBytes(32), events_max: 2 });
+    // Each send on a connection that does not exist is answered by one send-failed event.
+    for (const conn of [11, 12, 13, 14]) peer.handleCommand(0, { type: 'send', conn, data: 'x' });
+    expect(peer.counters.events_dropped).toBe(2);
+    expect([peer.pollEvent(), peer.pollEvent(), peer.pollEvent()]).toMatchObject([{ type: 'send-failed', conn: 11 }, { type: 'send-failed', conn: 12 }, undefined]);
+    // Drained, it takes events again.
+    peer.handleCommand(0, { type: 'send', conn: 15, data: 'x' });
+    expect(peer.pollEvent()).toMatchObject({ type: 'send-failed', conn: 15, error: 'not-open' });
+    expect(peer.counters.events_dropped).toBe(2);
+  });
+
   it('waits for the answer command, then broadcasts to every open connection', () => {
     const { sim, a, b, c, target } = world(1);
     b.handle.onEvent((e) => {

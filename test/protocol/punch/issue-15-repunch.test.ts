@@ -1,0 +1,141 @@
+// Issue 15, the one-sided conntrack clash: a Linux router without an inbound firewall (nat-a)
+// receives the peer's datagram on a's port before a sends to the peer, so conntrack owns the
+// tuple (nat-a:5000 <-> b's public 5000) and a's own flow to b leaves from another port, which
+// b's port-restricted NAT drops; b's probes keep hitting the stale entry. The plain simultaneous
+// open fails both ways. The re-punch (protocol/punch/repunch.ts) leads from a spare socket:
+// its probe leaves first, the relayed notice follows, the peer probes the spare's public
+// address and the pair opens, with no relay fallback. Attempts alternate between the roles, so
+// a clash on the controlled side's router is undone too (attempt 1). Without a spare socket
+// the same world ends on the relay (the control). Also: the notice's checks (foreign address,
+// duplicates, limit, a forged key).
+import { describe, expect, it } from 'vitest';
+import { addr, formatAddr, type Addr } from '../../../protocol/core/addr.ts';
+import { PunchClient, type PunchCommand } from '../../../protocol/punch/punch-client.ts';
+import type { PunchEvent } from '../../../protocol/punch/punch-events.ts';
+import { RendezvousServer } from '../../../protocol/punch/rendezvous-server.ts';
+import { decodeRendezvous, encodeRendezvous } from '../../../protocol/punch/rendezvous-wire.ts';
+import { Simulator } from '../../../runtime-sim/index.ts';
+import { PreludeMachine } from '../../../runtime-node/lab/prelude-machine.ts';
+
+const SERVER = addr('198.51.100.7', 3478);
+const PORT = 5000;
+const SPARE_PORT = 5001;
+const PUBLIC = { a: '203.0.113.10', b: '203.0.113.20' } as const;
+
+interface ClashRun {
+  readonly sim: Simulator;
+  readonly clients: { readonly a: PunchClient; readonly b: PunchClient };
+  readonly events: { readonly a: PunchEvent[]; readonly b: PunchEvent[] };
+  readonly clashes: number;
+}
+
+/**
+ * a dials b; the side `clashed` sits behind the firewall-less Linux router and the other side,
+ * behind a port-restricted cone, sends one unsolicited datagram to its public port first.
+ */
+function clashWorld(seed: number, clashed: 'a' | 'b', spares: boolean): ClashRun {
+  const sim = new Simulator({ seed, scenario: `issue-15/repunch/${clashed}` });
+  const link = { latency: { kind: 'fixed' as const, ms: 10 } };
+  const nats = {
+    a: sim.addNat({ name: 'nat-a', preset: clashed === 'a' ? 'linux-masquerade' : 'port-restricted-cone', externalIps: [PUBLIC.a], insideSubnet: '10.0.1.0/24', link }),
+    b: sim.addNat({ name: 'nat-b', preset: clashed === 'b' ? 'linux-masquerade' : 'port-restricted-cone', externalIps: [PUBLIC.b], insideSubnet: '10.0.2.0/24', link }),
+  };
+  sim.addHost({ name: 'a', realm: nats.a.inside, ips: ['10.0.1.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
+  sim.addHost({ name: 'b', realm: nats.b.inside, ips: ['10.0.2.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
+  sim.addHost({ name: 'rendezvous', ips: [SERVER.ip], role: 'server', link: { latency: { kind: 'fixed', ms: 5 } } });
+  sim.run('rendezvous', new RendezvousServer({ primary: SERVER }, sim.rng.fork('rendezvous')), { port: SERVER.port });
+  const events = { a: [] as PunchEvent[], b: [] as PunchEvent[] };
+  const make = (name: 'a' | 'b', ip: string): PunchClient => {
+    const local = addr(ip, PORT);
+    const other = name === 'a' ? 'b' : 'a';
+    const client = new PunchClient(
+      {
+        id: name, token: sim.rng.fork(`token-${name}`).nextBytes(16), server: SERVER, local, relay_first: true,
+        spares: spares ? [addr(ip, SPARE_PORT)] : [],
+        ...(name === 'a' ? { connect_to: 'b' } : { accept_from: 'a' }),
+      },
+      sim.rng.fork(`punch-${name}`),
+    );
+    // The unclashed side's early datagram, aimed at the clashed side's public port.
+    const prelude = name !== clashed ? [{ remote: addr(PUBLIC[other], PORT), data: new TextEncoder().encode('early') }] : [];
+    const handle = sim.run<PunchCommand, PunchEvent>(name, new PreludeMachine(client, prelude), { addresses: [local, addr(ip, SPARE_PORT)] });
+    handle.onEvent((e) => events[name].push(e));
+    return client;
+  };
+  // The early side starts first, as in the lab, so its datagram is at the router before any probe.
+  const first = clashed === 'a' ? 'b' : 'a';
+  const clients = { [first]: make(first, first === 'a' ? '10.0.1.2' : '10.0.2.2') } as Record<'a' | 'b', PunchClient>;
+  sim.runFor(300);
+  const second = first === 'a' ? 'b' : 'a';
+  clients[second] = make(second, second === 'a' ? '10.0.1.2' : '10.0.2.2');
+  sim.runFor(8_000);
+  return { sim, clients: { a: clients.a, b: clients.b }, events, clashes: nats[clashed].box.counters.clashes };
+}
+
+const SEEDS = [1, 2, 3, 4, 5];
+
+describe('issue 15: one-sided conntrack clash, re-punch from a fresh port', () => {
+  for (const clashed of ['a', 'b'] as const) {
+    const leader = clashed; // the side behind the firewall-less router must send first
+    it(`clash on ${clashed === 'a' ? 'the controlling' : 'the controlled'} side's router: direct through ${leader}'s spare, no relay fallback (seeds ${SEEDS.join(',')})`, () => {
+      for (const seed of SEEDS) {
+        const run = clashWorld(seed, clashed, true);
+        const reproduce = `seed ${seed}, clash on ${clashed}: ${JSON.stringify({ a: run.events.a.filter((e) => e.type === 'path' || e.type === 'repunch'), b: run.events.b.filter((e) => e.type === 'path' || e.type === 'repunch') })}`;
+        expect(run.clashes, reproduce).toBeGreaterThanOrEqual(1);
+        for (const side of ['a', 'b'] as const) expect(run.clients[side].path?.kind, `${side}: ${reproduce}`).toBe('direct');
+        // The pair's end on the leader's side is its spare socket.
+        const leaderPath = run.clients[leader].path!;
+        expect(leaderPath.kind === 'direct' && formatAddr(leaderPath.local), reproduce).toBe(formatAddr(addr(leader === 'a' ? '10.0.1.2' : '10.0.2.2', SPARE_PORT)));
+        const leads = run.events[leader].filter((e): e is Extract<PunchEvent, { type: 'repunch' }> => e.type === 'repunch' && e.role === 'lead');
+        expect(leads.length, reproduce).toBeGreaterThanOrEqual(1);
+        // Attempt 0 is the controlling side's (a), attempt 1 the controlled side's (b).
+        expect(leads.at(-1)!.attempt, reproduce).toBe(clashed === 'a' ? 0 : 1);
+        for (const side of ['a', 'b'] as const) expect(run.events[side].filter((e) => e.type === 'path-lost'), reproduce).toEqual([]);
+      }
+    });
+  }
+
+  it('without a spare socket the same clash ends on the relay (the control)', () => {
+    for (const seed of SEEDS) {
+      const run = clashWorld(seed, 'a', false);
+      expect(run.clashes, `seed ${seed}`).toBeGreaterThanOrEqual(1);
+      expect(run.clients.a.path?.kind, `seed ${seed}`).toBe('relay');
+      expect(run.events.a.some((e) => e.type === 'repunch'), `seed ${seed}`).toBe(false);
+    }
+  });
+
+  it('the notice: keyed, relayed, about the peer\'s own public IP, each candidate once, at most repunch_attempts_max', () => {
+    // A world where the clash is not undone yet: no spares on a, so b waits as a follower.
+    const run = clashWorld(7, 'a', false);
+    const b = run.clients.b;
+    const s = b.session!;
+    const before = { ...b.counters };
+    const relayed = (candidate: Addr, key = s.key): Uint8Array =>
+      encodeRendezvous({ type: 'relay', session: s.id, payload: encodeRendezvous({ type: 'repunch', session: s.id, key, candidate }) });
+    const deliver = (data: Uint8Array, from: Addr = SERVER): void => b.handleDatagram(run.sim.now, from, data, b.config.local);
+    while (b.pollTransmit()) {}
+    deliver(relayed(addr('192.0.2.99', 6000)));
+    expect(b.counters['repunch-foreign-address'], 'another IP than the peer\'s').toBe((before['repunch-foreign-address'] ?? 0) + 1);
+    deliver(relayed(addr(PUBLIC.a, 6000), new Uint8Array(8)));
+    expect(b.counters['repunch-forged'], 'a wrong session key').toBe((before['repunch-forged'] ?? 0) + 1);
+    // Unwrapped (not through the relay): never acted on.
+    deliver(encodeRendezvous({ type: 'repunch', session: s.id, key: s.key, candidate: addr(PUBLIC.a, 6000) }), addr(PUBLIC.a, 6000));
+    expect(b.counters['not-from-server'], 'a notice sent directly').toBe((before['not-from-server'] ?? 0) + 1);
+    deliver(relayed(addr(PUBLIC.a, 6000)));
+    deliver(relayed(addr(PUBLIC.a, 6000))); // the leader's second copy
+    deliver(relayed(addr(PUBLIC.a, 6001)));
+    // Each accepted candidate becomes a paced probe from b's usual socket.
+    const probes: string[] = [];
+    for (let t = run.sim.now; t <= run.sim.now + 100; t += 5) {
+      b.handleTimeout(t);
+      for (let out = b.pollTransmit(); out; out = b.pollTransmit()) {
+        if (decodeRendezvous(out.data).type === 'probe' && (!out.local || formatAddr(out.local) === formatAddr(b.config.local))) probes.push(formatAddr(out.remote));
+      }
+    }
+    expect(probes, 'both candidates probed').toEqual(expect.arrayContaining([`${PUBLIC.a}:6000`, `${PUBLIC.a}:6001`]));
+    expect(probes.filter((p) => p.startsWith('192.0.2.99')), 'never the foreign address').toEqual([]);
+    deliver(relayed(addr(PUBLIC.a, 6002)));
+    expect(b.counters['repunch-limit'], 'a third candidate (repunch_attempts_max is 2)').toBe((before['repunch-limit'] ?? 0) + 1);
+    expect(b.counters['repunch-duplicate'], 'copies are not drops').toBeUndefined();
+  });
+});
