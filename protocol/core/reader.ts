@@ -1,6 +1,7 @@
 // Bounded big-endian reader over one datagram. Every read checks its bounds and raises a
 // typed DecodeError, so a decoder is a straight sequence of reads with no manual checks.
 import { DecodeError } from './decode-error.ts';
+import { fromUtf8Strict } from './bytes.ts';
 
 export class Reader {
   private readonly bytes: Uint8Array;
@@ -93,12 +94,9 @@ export class Reader {
   string8(max_bytes: number, field = 'string'): string {
     const length = this.u8(`${field}.length`);
     if (length > max_bytes) throw new DecodeError('oversize', field, `${length} > ${max_bytes}`);
-    const raw = this.bytesView(length, field);
-    try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(raw);
-    } catch {
-      throw new DecodeError('invalid', field, 'not UTF-8');
-    }
+    const text = fromUtf8Strict(this.bytesView(length, field));
+    if (text === undefined) throw new DecodeError('invalid', field, 'not UTF-8');
+    return text;
   }
 
   skip(count: number, field = 'skip'): void {

@@ -1,5 +1,6 @@
 // Bounded big-endian writer. It grows up to `limit_bytes` and refuses to go past it, so an
 // encoder can never build a datagram larger than the path allows.
+import { utf8 } from './bytes.ts';
 
 export class EncodeLimitError extends Error {
   constructor(readonly limit_bytes: number, readonly wanted_bytes: number) {
@@ -7,8 +8,6 @@ export class EncodeLimitError extends Error {
     this.name = 'EncodeLimitError';
   }
 }
-
-const textEncoder = new TextEncoder();
 
 export class Writer {
   private buffer: Uint8Array;
@@ -81,7 +80,7 @@ export class Writer {
   }
 
   string8(value: string): this {
-    const encoded = textEncoder.encode(value);
+    const encoded = utf8(value);
     if (encoded.byteLength > 0xff) throw new EncodeLimitError(0xff, encoded.byteLength);
     return this.u8(encoded.byteLength).bytes(encoded);
   }

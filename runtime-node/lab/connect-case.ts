@@ -19,6 +19,7 @@ import { runProbe } from './stun-probe.ts';
 import type { LabSession } from './harness.ts';
 import { buildSimTopology } from './sim-mirror.ts';
 import { buildTopology, INTERNET } from './topology.ts';
+import { utf8 } from '../../protocol/core/bytes.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/peerlab.js', import.meta.url));
 
@@ -115,7 +116,9 @@ async function kernelOutcome(session: LabSession, labCase: LabCase, options: Con
   ];
   const ipOf = (name: string): string => labCase.topology.hosts.find((h) => h.name === name)!.ip;
   if (labCase.preseed) {
-    await runProbe(built.namespaces.get('b')!, ['punch', `${publicIpOf(labCase, 'a')}:${peer_port}`, '--port', String(peer_port), '--for', String(preseed_ms)]);
+    const from = labCase.preseed_from ?? 'b';
+    const to = from === 'b' ? 'a' : 'b';
+    await runProbe(built.namespaces.get(from)!, ['punch', `${publicIpOf(labCase, to)}:${peer_port}`, '--port', String(peer_port), '--for', String(preseed_ms)]);
   }
   const b = session.track(
     spawnIn(built.namespaces.get('b')!, 'peer-b', peerArgs('b', 'a', ['--recv', join(work, 'received.bin'), '--bind', `${ipOf('b')}:${peer_port}`])),
@@ -181,7 +184,7 @@ export function simOutcome(labCase: LabCase, seed = 1): WorldOutcome {
       rng,
     });
     const prelude =
-      labCase.preseed && id === 'b' ? [{ remote: addr(publicIpOf(labCase, 'a'), peer_port), data: new TextEncoder().encode('peerlab-probe') }] : [];
+      labCase.preseed && id === (labCase.preseed_from ?? 'b') ? [{ remote: addr(publicIpOf(labCase, other), peer_port), data: utf8('peerlab-probe') }] : [];
     const handle = sim.run(id, new PreludeMachine(peer, prelude), { addresses: [port, ...spare_ports].map((p) => addr(hosts.get(id)!, p)) });
     if (id === 'a') handle.onEvent((e) => {
       if (e.type === 'path' && pathAt_ms === undefined) pathAt_ms = sim.now;

@@ -6,6 +6,7 @@ import type { Machine, Transmit } from '../../protocol/core/machine.ts';
 import type { Rng } from '../../protocol/core/rng.ts';
 import type { Millis } from '../../protocol/core/time.ts';
 import { stunBindingRequest, stunMappedAddress } from './stun-wire.ts';
+import { utf8 } from '../../protocol/core/bytes.ts';
 
 export type ProbeCommand =
   | { readonly type: 'stun'; readonly server: Addr }
@@ -19,7 +20,7 @@ export type ProbeEvent =
 const stun_retry_ms = 200;
 const hello_interval_ms = 50;
 const hellos_max = 200;
-const hello = new TextEncoder().encode('peerlab-probe');
+const hello = utf8('peerlab-probe');
 
 export class ProbeMachine implements Machine<ProbeCommand, ProbeEvent> {
   private readonly transmits: Transmit[] = [];

@@ -2,6 +2,7 @@
 // (LINKTYPE_RAW, nanosecond timestamps), then Enhanced Packet Blocks with an optional
 // comment. Little-endian throughout; every block padded to 32 bits as the format requires.
 import { concatBytesList } from '../../protocol/core/bytes.ts';
+import { utf8 } from '../../protocol/core/bytes.ts';
 
 /** LINKTYPE_RAW: each packet starts with an IPv4 or IPv6 header (tcpdump.org linktypes). */
 export const LINKTYPE_RAW = 101;
@@ -46,7 +47,6 @@ function block(type: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 export class PcapngWriter {
   private readonly parts: Uint8Array[] = [];

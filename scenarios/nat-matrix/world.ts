@@ -17,6 +17,7 @@ import { RendezvousServer, type RendezvousServerConfig, type RendezvousServerEve
 import type { PunchClientConfig } from '../../protocol/punch/punch-config.ts';
 import type { LinkConfig, Simulator } from '../../runtime-sim/index.ts';
 import type { NatPresetName } from '../../runtime-sim/nat/presets.ts';
+import { utf8 } from '../../protocol/core/bytes.ts';
 
 export const SERVER_IPS = ['198.51.100.7', '198.51.100.8'] as const;
 export const STUN_PORT = 3478;
@@ -34,7 +35,7 @@ export const DIRECT_RTT_MS = 2 * (LAN_MS + ACCESS_MS + ACCESS_MS + LAN_MS);
 /** Relayed peer<->peer RTT: peer -> server -> peer and back, 2 * 2 * (2 + 10 + 10) ms. */
 export const RELAY_RTT_MS = 4 * (LAN_MS + ACCESS_MS + SERVER_MS);
 /** What the initiator's application sends first (an 8-byte hello). */
-export const FIRST_BYTES = new TextEncoder().encode('hello-b!');
+export const FIRST_BYTES = utf8('hello-b!');
 
 export type PeerPlace = NatPresetName;
 

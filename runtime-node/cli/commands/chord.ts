@@ -14,6 +14,7 @@ import { nodeCrypto } from '../../node-crypto.ts';
 import { NodeRng } from '../../node-rng.ts';
 import { addrArg, bindArg, parseArgs, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
+import { fromUtf8 } from '../../../protocol/core/bytes.ts';
 
 const usage = `usage: peerlab chord --listen <host:port> [--join <host:port>] [--ring NAME] [--m BITS]
                      [--duration MS] [--successors R]
@@ -122,7 +123,7 @@ export const command: CliCommand = {
         process.stderr.write(`peerlab chord: ${verb} failed: ${event.code}: ${event.detail}\n`);
         return EXIT_FAILED;
       }
-      if (event.type === 'get-result') process.stdout.write(`${new TextDecoder().decode(event.value)}\n`);
+      if (event.type === 'get-result') process.stdout.write(`${fromUtf8(event.value)}\n`);
       else if (event.type === 'set-result') process.stdout.write(`stored version ${event.version} (${event.hops} hops)\n`);
       else process.stdout.write('deleted\n');
       return EXIT_OK;

@@ -15,6 +15,7 @@ import { Driver } from '../../driver.ts';
 import { NodeRng } from '../../node-rng.ts';
 import { addrArg, bindArg, booleanFlag, parseArgs, stringFlag } from '../args.ts';
 import { EXIT_FAILED, EXIT_OK, UsageError, type CliCommand } from '../command.ts';
+import { fromUtf8 } from '../../../protocol/core/bytes.ts';
 
 const usage = `usage: peerlab mesh --listen <ip:port> [--join <ip:port>[,<ip:port>...]] [--outward <ip:port>]
                    [--protocol ID] [--secure] [--flood]
@@ -103,7 +104,7 @@ export const command: CliCommand = {
       } else if (event.type === 'message') {
         for (const m of node.messages()) {
           received++;
-          process.stdout.write(`${m.sender} ${m.type} ${m.packets.map((p) => new TextDecoder().decode(p)).join(' ')}\n`);
+          process.stdout.write(`${m.sender} ${m.type} ${m.packets.map((p) => fromUtf8(p)).join(' ')}\n`);
           if (recv && received >= count) finish(EXIT_OK);
         }
       }
