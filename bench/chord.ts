@@ -34,13 +34,16 @@ const base_window_ms = 20_000;
  * Quiet time before the steady window: the backoff reaches its cap after rounds_per_step base
  * stabilize periods per step (16 × 16 s with the defaults, maintenance.ts), and the successor
  * check (a multi-hop lookup) then runs clean_checks_max more times at its capped, jittered
- * period before it stops (fingers.ts): 256 s + 3 × 96 s, 600 s after rounding up. (A 300 s
- * quiet still caught those lookups: 18% more datagrams, the dearest kind, at N = 1,024.)
+ * period before it stops (fingers.ts), counted from one period earlier: 256 s + 4 × 96 s,
+ * 700 s after rounding up. (A 300 s quiet still caught those lookups: 18% more datagrams, the
+ * dearest kind, at N = 1,024.)
  */
 function quietMs(cap: number): number {
   const l = default_limits;
   const ramp_ms = cap * rounds_per_step * l.stabilize_ms;
-  const checks_ms = clean_checks_max * cap * l.check_successor_ms * (1 + l.jitter_fraction);
+  // One period more than the clean checks: the first check at the cap was set one (almost
+  // capped) period before the cap was reached.
+  const checks_ms = (clean_checks_max + 1) * cap * l.check_successor_ms * (1 + l.jitter_fraction);
   return Math.ceil((ramp_ms + checks_ms + 10_000) / 100_000) * 100_000;
 }
 /** The target for N = 4,096. */

@@ -58,12 +58,14 @@ export class TimerTable<Name extends string> {
   expire(now: Millis): Name[] {
     const first = this.earliest();
     if (first === undefined || now < first) return [];
-    const due: Array<[Name, Millis]> = [];
-    for (const [name, at] of this.deadlines) if (now >= at) due.push([name, at]);
-    due.sort((a, b) => a[1] - b[1]);
-    for (const [name] of due) this.deadlines.delete(name);
+    const deadlines = this.deadlines;
+    const due: Name[] = [];
+    for (const [name, at] of deadlines) if (now >= at) due.push(name);
+    // Stable: timers due at the same instant keep the order they were first set in.
+    if (due.length > 1) due.sort((a, b) => deadlines.get(a)! - deadlines.get(b)!);
+    for (const name of due) deadlines.delete(name);
     this.rescan();
-    return due.map(([name]) => name);
+    return due;
   }
 
   private rescan(): void {
