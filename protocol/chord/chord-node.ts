@@ -23,6 +23,7 @@ import { RequestTable } from './requests.ts';
 import { RoutingTable } from './routing.ts';
 import { ChordStore } from './store.ts';
 import { decodeChord, encodeChord, refBytes, RING_TAG_BYTES, T, validMBits, type ChordWire, type Identity, type NodeRef } from './wire.ts';
+import { utf8 } from '../core/bytes.ts';
 
 export type ChordCommand =
   | { readonly type: 'create' }
@@ -75,7 +76,7 @@ export class ChordNode implements Machine<ChordCommand, ChordEvent> {
     this.limits = resolveLimits(config.limits);
     this.m_bits = config.m_bits ?? m_bits_default;
     if (!validMBits(this.m_bits)) throw new ChordConfigError(`m_bits ${this.m_bits} not in 3..256`);
-    const tag = config.crypto.sha256(new TextEncoder().encode(config.ring)).subarray(0, RING_TAG_BYTES);
+    const tag = config.crypto.sha256(utf8(config.ring)).subarray(0, RING_TAG_BYTES);
     this.identity = { version: CHORD_VERSION, m_bits: this.m_bits, ring_tag: tag.slice() };
     this.self = { id: hashToId(config.crypto, config.publicKey, this.m_bits), addr: config.local };
     this.routing = new RoutingTable(this.self, this.m_bits, this.limits.successors, config.route_via_successors ?? true);

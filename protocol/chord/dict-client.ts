@@ -10,6 +10,7 @@ import type { LookupResult } from './lookup.ts';
 import type { ChordErrorCode } from './events.ts';
 import { idText } from './id.ts';
 import { T, type Item } from './wire.ts';
+import { fromUtf8Strict, hex, utf8 } from '../core/bytes.ts';
 
 export type DictKey = Uint8Array | string;
 
@@ -22,21 +23,14 @@ export type DictCommand =
   /** Routing only: successor(hash(key)) or successor(id), with the hop path. */
   | { readonly type: 'lookup'; readonly op: number; readonly key?: DictKey; readonly id?: bigint };
 
-const encoder = new TextEncoder();
 
 export function toBytes(key: DictKey): Uint8Array {
-  return typeof key === 'string' ? encoder.encode(key) : key;
+  return typeof key === 'string' ? utf8(key) : key;
 }
 
 /** Key text for events: UTF-8 when it decodes cleanly, else hex. */
 export function keyText(key: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(key);
-  } catch {
-    let out = '0x';
-    for (const b of key) out += b.toString(16).padStart(2, '0');
-    return out;
-  }
+  return fromUtf8Strict(key) ?? `0x${hex(key)}`;
 }
 
 /** Reads answered "absent" by a replica before the read gives up (a new primary may not hold it yet). */

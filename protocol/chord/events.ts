@@ -2,6 +2,7 @@
 // dict operations (py2p's get/set/delete/update) with typed errors, lookups with their hop
 // path, and protocol mismatches (reported on both sides, where py2p stays silent).
 import type { Identity } from './wire.ts';
+import { hex } from '../core/bytes.ts';
 
 /** Why an operation failed. Every failure is one of these, never an exception. */
 export type ChordErrorCode =
@@ -47,7 +48,5 @@ export interface IdentityText {
 }
 
 export function identityText(identity: Identity): IdentityText {
-  let tag = '';
-  for (const b of identity.ring_tag) tag += b.toString(16).padStart(2, '0');
-  return { version: identity.version, m_bits: identity.m_bits, ring_tag: tag };
+  return { version: identity.version, m_bits: identity.m_bits, ring_tag: hex(identity.ring_tag) };
 }

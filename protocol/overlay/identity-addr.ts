@@ -16,7 +16,7 @@
 // whose proven key hashes to that digest, so the address itself is authenticated; forging
 // one means finding a second preimage of 120 bits.
 import { ipFromBytes, ipToBytes, type Addr } from '../core/addr.ts';
-import { hex } from '../core/bytes.ts';
+import { hex, utf8 } from '../core/bytes.ts';
 import type { Crypto } from '../core/crypto.ts';
 
 export const IDENTITY_DIGEST_BYTES = 15;
@@ -76,7 +76,7 @@ export function isIdentityAddr(a: Addr): boolean {
 
 /** Why a namespace cannot prefix rendezvous ids, or undefined when it can. */
 export function namespaceProblem(namespace: string): string | undefined {
-  const bytes = new TextEncoder().encode(namespace).byteLength;
+  const bytes = utf8(namespace).byteLength;
   if (bytes === 0) return 'empty';
   if (bytes > NAMESPACE_BYTES_MAX) return `longer than ${NAMESPACE_BYTES_MAX} bytes`;
   return undefined;

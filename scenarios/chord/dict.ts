@@ -11,8 +11,8 @@ import type { ChordEvent } from '../../protocol/chord/events.ts';
 import { checkRing } from './checker.ts';
 import { fireReads, writeKeys } from './reads.ts';
 import { CHORD_PORT, ChordWorld } from './world.ts';
+import { fromUtf8 } from '../../protocol/core/bytes.ts';
 
-const dec = new TextDecoder();
 const link = { latency: { kind: 'fixed', ms: 20 } } as const;
 
 const parity: Scenario = {
@@ -44,7 +44,7 @@ const parity: Scenario = {
     const val = (op: number): string => {
       const e = results.get(op);
       if (e === undefined) return 'none';
-      if (e.type === 'get-result') return `${e.found ? 'found' : 'default'}:${dec.decode(e.value)}`;
+      if (e.type === 'get-result') return `${e.found ? 'found' : 'default'}:${fromUtf8(e.value)}`;
       if (e.type === 'error') return `error:${e.code}`;
       return e.type;
     };

@@ -17,6 +17,7 @@ import type { Scenario } from '../scenario.ts';
 import { NatWorld, type NatHost } from '../overlay/nat-world.ts';
 import { checkRing } from './checker.ts';
 import { CHORD_RING } from './world.ts';
+import { fromUtf8, utf8 } from '../../protocol/core/bytes.ts';
 
 /** Cone presets and symmetric ones (every fourth node behind a symmetric NAT). */
 export const NAT_CHORD_PRESETS: readonly NatPresetName[] = ['full-cone', 'port-restricted-cone', 'symmetric', 'restricted-cone', 'linux-masquerade-firewall', 'port-restricted-cone', 'symmetric', 'restricted-cone'];
@@ -107,7 +108,7 @@ export function natChordScenario(o: NatChordOptions): Scenario {
           const owner = hard[(i + 1) % hard.length]!;
           for (let j = 0; j < 100_000; j++) {
             const key = `hard-${i}-${j}`;
-            if (ownerOf(chord(from).keyId(new TextEncoder().encode(key))) !== owner) continue;
+            if (ownerOf(chord(from).keyId(utf8(key))) !== owner) continue;
             const entry = { key, value: `relayed-${i}-${seed}`, set: op++, get: op++ };
             hardOps.push(entry);
             sim.at(sim.now + i * 100, () => from.handle.command({ type: 'set', op: entry.set, key, value: entry.value }));
@@ -123,7 +124,7 @@ export function natChordScenario(o: NatChordOptions): Scenario {
       for (const k of keys) {
         if (results.get(k.set)?.type === 'set-result') setsOk++;
         const g = results.get(k.get);
-        if (g?.type === 'get-result' && g.found && new TextDecoder().decode(g.value) === k.value) getsOk++;
+        if (g?.type === 'get-result' && g.found && fromUtf8(g.value) === k.value) getsOk++;
       }
       let lookupsOk = 0;
       let viaRelay = 0;
@@ -138,7 +139,7 @@ export function natChordScenario(o: NatChordOptions): Scenario {
       let hardOk = 0;
       for (const k of hardOps) {
         const g = results.get(k.get);
-        if (results.get(k.set)?.type === 'set-result' && g?.type === 'get-result' && g.found && new TextDecoder().decode(g.value) === k.value) hardOk++;
+        if (results.get(k.set)?.type === 'set-result' && g?.type === 'get-result' && g.found && fromUtf8(g.value) === k.value) hardOk++;
       }
       const links = world.linkReport();
       const ring = checkRing(hosts.map(chord).filter((n) => n.joined));

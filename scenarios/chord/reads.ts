@@ -1,7 +1,7 @@
 // Reads (get) fired at random live nodes for keys whose value the script knows, counted as
 // correct only when the value matches; and writes that record what was acknowledged.
 import type { ChordEvent } from '../../protocol/chord/events.ts';
-import { equalBytes } from '../../protocol/core/bytes.ts';
+import { equalBytes, utf8 } from '../../protocol/core/bytes.ts';
 import type { Simulator } from '../../runtime-sim/index.ts';
 import type { ChordPeer, ChordWorld } from './world.ts';
 
@@ -19,7 +19,6 @@ export interface ReadStats {
   orphaned: number;
 }
 
-const encoder = new TextEncoder();
 
 /** Sets `count` keys `key-i` = `value-i` from random nodes, one every `every_ms`; returns the truth table. */
 export function writeKeys(sim: Simulator, world: ChordWorld, start: number, count: number, every_ms: number, opBase: number): { truth: Map<string, KeyTruth>; acked: () => number } {
@@ -30,8 +29,8 @@ export function writeKeys(sim: Simulator, world: ChordWorld, start: number, coun
     if (e.type === 'set-result' && ops.delete(e.op)) acked++;
   });
   for (let i = 0; i < count; i++) {
-    const key = encoder.encode(`key-${i}`);
-    const value = encoder.encode(`value-${i}-${'x'.repeat(i % 40)}`);
+    const key = utf8(`key-${i}`);
+    const value = utf8(`value-${i}-${'x'.repeat(i % 40)}`);
     truth.set(`key-${i}`, { key, value });
     sim.at(start + i * every_ms, () => {
       ops.add(opBase + i);
