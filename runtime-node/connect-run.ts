@@ -4,7 +4,7 @@
 // path, RTT, goodput and loss once the machine says the transfer ended. Every failure comes
 // back as a typed ConnectFailure with what was tried, never as a stack trace.
 import { createSocket } from 'node:dgram';
-import { addr, formatAddr, type Addr } from '../protocol/core/addr.ts';
+import { addr, addrEquals, formatAddr, type Addr } from '../protocol/core/addr.ts';
 import type { Crypto } from '../protocol/core/crypto.ts';
 import type { Millis } from '../protocol/core/time.ts';
 import type { Machine } from '../protocol/core/machine.ts';
@@ -224,11 +224,22 @@ export async function runConnect(options: ConnectOptions): Promise<ConnectResult
     trace = options.tracePath
       ? new TraceFile(options.tracePath, realHeaderRecord({ scenario: `connect/${options.id}`, started: clock.started, nodes: [{ name: options.id, type: 'host', ips: [bind.ip] }] }))
       : undefined;
-    const spares = await resolveSpares(options, bind);
-    const machine = makeMachine(options, bind, plan, spares);
+    let spares = await resolveSpares(options, bind);
+    let machine = makeMachine(options, bind, plan, spares);
     const narrative = new ConnectNarrative(clock.now(), options.log ?? (() => {}));
+    const start = (): Promise<Driver<TransferCommand, TransferEvent>> =>
+      Driver.start<TransferCommand, TransferEvent>(machine, { bind: [bind, ...spares], node: options.id, clock, trace, trace_datagrams: options.traceDatagrams === true });
     try {
-      driver = await Driver.start<TransferCommand, TransferEvent>(machine, { bind: [bind, ...spares], node: options.id, clock, trace, trace_datagrams: options.traceDatagrams === true });
+      try {
+        driver = await start();
+      } catch (error) {
+        // A spare's ephemeral port was taken since we picked it: run without spares (no
+        // re-punch after a conntrack clash) rather than blame the --bind port.
+        if (!(error instanceof DriverError) || spares.length === 0 || !error.local || addrEquals(error.local, bind)) throw error;
+        spares = [];
+        machine = makeMachine(options, bind, plan, spares);
+        driver = await start();
+      }
     } catch (error) {
       if (error instanceof DriverError) throw new ConnectFailure(error.kind === 'address-in-use' ? 'port-in-use' : 'bind', error.message);
       throw error;

@@ -217,7 +217,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
         const message = decodeStun(data);
         if (message.cls !== 'success' && message.cls !== 'error') return this.drops.drop('stun-unexpected-class', remote);
         const s = this.session;
-        if (!this.discovery.handleResponse(now, message) && !s?.repunch.stunResponse(now, message, s.hasDirect)) return this.drops.drop('stun-unknown-transaction', remote);
+        if (!this.discovery.handleResponse(now, message) && !s?.repunch.stunResponse(now, message, remote, s.hasDirect)) return this.drops.drop('stun-unknown-transaction', remote);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
         return this.drops.drop(`stun-${e.reason}`, remote, e.field);

@@ -35,6 +35,8 @@ import { STUN_ATTR, STUN_METHOD, type DecodedStun } from './stun-types.ts';
 
 /** The spare's Binding request: the peer waits on it, so retry fast and give up within ~2 s. */
 const SPARE_STUN_POLICY: RetransmitPolicy = { rto_ms: 200, requests_max: 4, last_wait_rto: 4 };
+/** Spare Binding requests outstanding at once (one per lead; leads are repunch_attempts_max). */
+const SPARE_STUN_MAX = 4;
 /** Copies of the first probe and of the relayed notice: one lost datagram must not cost the attempt. */
 const COPIES = 2;
 
@@ -76,7 +78,7 @@ interface StunTag {
 export type NoticeVerdict = 'ok' | 'duplicate' | 'repunch-late' | 'repunch-foreign-address' | 'repunch-limit';
 
 export class Repunch {
-  private readonly stun = new StunTransactions<StunTag>(4);
+  private readonly stun = new StunTransactions<StunTag>(SPARE_STUN_MAX);
   /** The attempts this side leads, in time order. */
   private readonly planned: Planned[] = [];
   private nextPlanned = 0;
@@ -123,15 +125,15 @@ export class Repunch {
   private lead(now: Millis, p: Planned): void {
     const c = this.client.config;
     const spare = this.client.nextSpare();
-    if (!spare) return;
+    if (!spare || this.stun.size >= SPARE_STUN_MAX) return;
     const transactionId = this.rng.nextBytes(12);
     const data = encodeStun({ method: STUN_METHOD.binding, cls: 'request', transactionId, attributes: [] }, { fingerprint: true });
     this.client.transmit(this.stun.start(now, transactionId, data, c.server, { attempt: p.attempt, spare }, SPARE_STUN_POLICY, spare));
   }
 
   /** A STUN response: true when it answered our spare's request (consumed), false when not ours. */
-  stunResponse(now: Millis, message: DecodedStun, direct: boolean): boolean {
-    if (this.stopped) return false;
+  stunResponse(now: Millis, message: DecodedStun, from: Addr, direct: boolean): boolean {
+    if (this.stopped || !addrEquals(from, this.client.config.server)) return false;
     const matched = this.stun.match(now, message);
     if (!matched) return false;
     if (message.cls !== 'success' || direct) return true;

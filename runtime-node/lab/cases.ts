@@ -19,6 +19,8 @@ export interface LabCase {
    * address and peer port (both worlds), so the order that decides a conntrack clash is fixed.
    */
   readonly preseed?: boolean;
+  /** Which peer sends the preseed (default b, towards a's public port). */
+  readonly preseed_from?: 'a' | 'b';
   /** The path `peerlab connect` must end up on (the kernel and the simulator must agree too). */
   readonly expectedPath: 'direct' | 'relay';
   /**
@@ -102,6 +104,22 @@ export const LAB_CASES: readonly LabCase[] = [
     preseed: true,
     expectedPath: 'direct',
     probeExpectation: 'none',
+    probe_b_lead_ms: 700,
+  },
+  {
+    name: 'conntrack-clash-b',
+    description: 'the one-sided clash on the accepting side: port-restricted cone ↔ masquerade without a firewall, a preseeds b; b re-punches from a spare port',
+    topology: twoNats('port-restricted-cone', 'conntrack-clash'),
+    // a's datagram owns the tuple nat-b:40000 ↔ a's public 40000, so b's flow to a is moved.
+    // The controlling side's re-punch (attempt 0, from a's spare) cannot help: a sends first,
+    // but its probe reaches nat-b unsolicited and poisons the new tuple too. Attempt 1 is b's:
+    // b's probe leaves its own router first, then the notice; a answers (repunch.ts).
+    preseed: true,
+    preseed_from: 'a',
+    expectedPath: 'direct',
+    // The plain-UDP check has no preseed: b's hellos lead and die at a's firewall, so a's
+    // later hellos meet b's outbound state at nat-b and both get through.
+    probeExpectation: 'both',
     probe_b_lead_ms: 700,
   },
   {

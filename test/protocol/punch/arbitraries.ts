@@ -35,5 +35,6 @@ export const arbMessage: fc.Arbitrary<RendezvousMessage> = fc.oneof(
   fc.record({ type: fc.constant('peer' as const), nonce: u32, peer: arbId, observed: arbAddr, nat: arbNat, candidates: arbCandidates }),
   fc.record({ type: fc.constant('cookie' as const), nonce: u32, cookie: fc.uint8Array({ minLength: 16, maxLength: 16 }) }),
   fc.record({ type: fc.constant('relay-limit' as const), session: u32, key, reason: fc.constantFrom('budget' as const, 'duration' as const) }),
+  fc.record({ type: fc.constant('repunch' as const), session: u32, key, candidate: arbAddr }),
 );
 

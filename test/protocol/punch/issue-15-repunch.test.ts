@@ -7,7 +7,8 @@
 // address and the pair opens, with no relay fallback. Attempts alternate between the roles, so
 // a clash on the controlled side's router is undone too (attempt 1). Without a spare socket
 // the same world ends on the relay (the control). Also: the notice's checks (foreign address,
-// duplicates, limit, a forged key).
+// duplicates, limit, a forged key). And the post-idle clash: with spare sockets the pair comes
+// back direct seconds after the loss (path-keeper.ts punches again soon; the spares rotate).
 import { describe, expect, it } from 'vitest';
 import { addr, formatAddr, type Addr } from '../../../protocol/core/addr.ts';
 import { PunchClient, type PunchCommand } from '../../../protocol/punch/punch-client.ts';
@@ -15,6 +16,7 @@ import type { PunchEvent } from '../../../protocol/punch/punch-events.ts';
 import { RendezvousServer } from '../../../protocol/punch/rendezvous-server.ts';
 import { decodeRendezvous, encodeRendezvous } from '../../../protocol/punch/rendezvous-wire.ts';
 import { Simulator } from '../../../runtime-sim/index.ts';
+import { NAT_PRESETS } from '../../../runtime-sim/nat/presets.ts';
 import { PreludeMachine } from '../../../runtime-node/lab/prelude-machine.ts';
 
 const SERVER = addr('198.51.100.7', 3478);
@@ -137,5 +139,66 @@ describe('issue 15: one-sided conntrack clash, re-punch from a fresh port', () =
     deliver(relayed(addr(PUBLIC.a, 6002)));
     expect(b.counters['repunch-limit'], 'a third candidate (repunch_attempts_max is 2)').toBe((before['repunch-limit'] ?? 0) + 1);
     expect(b.counters['repunch-duplicate'], 'copies are not drops').toBeUndefined();
+  });
+});
+
+/**
+ * The post-idle clash with bare punch clients: a direct pair through a firewall-less Linux
+ * router (UDP timers cut to 10 s), keepalives sparser than that on both sides, b's first. After
+ * the silence b's keepalive leaves a conntrack entry on a's port and a's next keepalive is moved
+ * to another port: the pair dies both ways. Returns when each side lost it and regained a
+ * direct pair.
+ */
+function postIdleWorld(seed: number, spares: boolean): { lostAt: number | undefined; directAgainAt: number | undefined; clashes: number; paths: PunchEvent[] } {
+  const sim = new Simulator({ seed, scenario: 'issue-15/repunch/post-idle' });
+  const link = { latency: { kind: 'fixed' as const, ms: 10 } };
+  const natA = sim.addNat({
+    name: 'nat-a', config: { ...NAT_PRESETS['linux-masquerade'], binding_timeout_ms: 10_000, stream_timeout_ms: 10_000 },
+    externalIps: [PUBLIC.a], insideSubnet: '10.0.1.0/24', link,
+  });
+  const natB = sim.addNat({ name: 'nat-b', preset: 'port-restricted-cone', externalIps: [PUBLIC.b], insideSubnet: '10.0.2.0/24', link });
+  sim.addHost({ name: 'a', realm: natA.inside, ips: ['10.0.1.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
+  sim.addHost({ name: 'b', realm: natB.inside, ips: ['10.0.2.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
+  sim.addHost({ name: 'rendezvous', ips: [SERVER.ip], role: 'server', link: { latency: { kind: 'fixed', ms: 5 } } });
+  sim.run('rendezvous', new RendezvousServer({ primary: SERVER }, sim.rng.fork('rendezvous')), { port: SERVER.port });
+  const paths: PunchEvent[] = [];
+  let lostAt: number | undefined;
+  let directAgainAt: number | undefined;
+  for (const [name, ip, keepalive_ms] of [['b', '10.0.2.2', 12_000], ['a', '10.0.1.2', 22_000]] as const) {
+    const sockets = [PORT, SPARE_PORT, SPARE_PORT + 1].map((p) => addr(ip, p));
+    const client = new PunchClient(
+      {
+        id: name, token: sim.rng.fork(`token-${name}`).nextBytes(16), server: SERVER, local: sockets[0]!, relay_first: true, keepalive_ms, register_refresh_ms: 25_000,
+        spares: spares ? sockets.slice(1) : [], ...(name === 'a' ? { connect_to: 'b' } : { accept_from: 'a' }),
+      },
+      sim.rng.fork(`punch-${name}`),
+    );
+    const handle = sim.run<PunchCommand, PunchEvent>(name, client, { addresses: sockets });
+    if (name === 'a') {
+      handle.onEvent((e) => {
+        if (e.type === 'path' || e.type === 'path-lost' || e.type === 'repunch') paths.push(e);
+        if (e.type === 'path-lost' && lostAt === undefined) lostAt = sim.now;
+        if (e.type === 'path' && e.path === 'direct' && lostAt !== undefined && directAgainAt === undefined) directAgainAt = sim.now;
+      });
+    }
+  }
+  sim.runFor(90_000);
+  return { lostAt, directAgainAt, clashes: natA.box.counters.clashes, paths };
+}
+
+describe('issue 15: after a post-idle clash the pair comes back direct at once from a spare socket', () => {
+  it('with spares: direct again within 5 s of the loss; without: only after the 30 s upgrade', () => {
+    for (const seed of [1, 2, 3]) {
+      const fast = postIdleWorld(seed, true);
+      const reproduce = `seed ${seed}: ${JSON.stringify(fast)}`;
+      expect(fast.clashes, reproduce).toBeGreaterThanOrEqual(1);
+      expect(fast.lostAt, reproduce).toBeDefined();
+      expect(fast.directAgainAt! - fast.lostAt!, reproduce).toBeLessThanOrEqual(5_000);
+      const slow = postIdleWorld(seed, false);
+      const control = `seed ${seed} without spares: ${JSON.stringify(slow)}`;
+      expect(slow.lostAt, control).toBeDefined();
+      expect(slow.directAgainAt, control).toBeDefined();
+      expect(slow.directAgainAt! - slow.lostAt!, control).toBeGreaterThanOrEqual(30_000);
+    }
   });
 });
