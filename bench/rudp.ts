@@ -7,7 +7,8 @@
 //   3. real loopback, two processes, 64 MiB: encrypted goodput vs a raw node:dgram blast at the
 //      SAME datagram size, 1200 bytes (>= 50%); and, separately, with path-MTU probing up to
 //      loopback's 65,000-byte datagrams vs a raw blast of 65,000-byte datagrams (>= 50%);
-//   4. completed Noise XX handshakes per CPU-second (node:crypto), beside X25519 ops/s.
+//   4. completed Noise XX handshakes per CPU-second (node:crypto), beside X25519 ops/s and the
+//      crypto floor (its primitive calls alone); measured first, on a fresh heap.
 //   5. thin streams (bench/rudp-thin.ts): interactive message RTT under 5% loss vs loss-free;
 //   6. bulk goodput with thin-stream recovery on vs off (same runs), BBR-style startup losses
 //      and BBR-style + Careful Resume.
@@ -50,12 +51,19 @@ function rawWindow(datagram_bytes: number): { packets: number; ackEvery: number 
 /** Path-MTU probing's ceiling on loopback (whose MTU is 64 KiB). */
 const PMTU_DATAGRAM_BYTES = 65_000;
 const HANDSHAKES = 1000;
+/** Passes of HANDSHAKES run and discarded before the node:crypto measurement (JIT warm-up). */
+const HANDSHAKE_WARM_PASSES = 3;
 /** Handshakes run before the measurement (JIT warm-up, key-object caches). */
 const HANDSHAKES_WARMUP = 100;
-/** Primitive calls of one Noise XX handshake, both sides (counted with a wrapping provider). */
+/**
+ * Primitive calls of one measured handshake, both sides (counted with a wrapping provider):
+ * 6 DH + 2 key generations, 26 HMACs (4 HKDFs per side, mac1), 14 hashes (the protocol name
+ * and prologue hashes are computed once per endpoint since issue 15), 12 AEADs (8 in Noise,
+ * the responder's confirming PING both ways, the two CLOSEs of the loop's teardown).
+ */
 const HANDSHAKE_HMACS = 26;
-const HANDSHAKE_HASHES = 18;
-const HANDSHAKE_AEADS = 10;
+const HANDSHAKE_HASHES = 14;
+const HANDSHAKE_AEADS = 12;
 
 interface SimRun {
   goodput_bps: number;
@@ -236,7 +244,10 @@ function cpuMs(): number {
 }
 
 /** Completed Noise XX handshakes (both sides, one process) per CPU-second with `crypto`. */
-export function handshakesPerCpuSecond(crypto: Crypto = nodeCrypto, count = HANDSHAKES): { perSecond: number; x25519PerSecond: number; cryptoFloorPerSecond: number } {
+export function handshakesPerCpuSecond(
+  crypto: Crypto = nodeCrypto,
+  count = HANDSHAKES,
+): { perSecond: number; x25519PerSecond: number; cryptoFloorPerSecond: number; floorX25519_us: number; floorSymmetric_us: number } {
   let seed = 1;
   const rng = rngFromFloat(() => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646);
   const server = new RudpEndpoint({ crypto, rng, staticSecret: randomBytes(32), config: { cookie_threshold_pending: 1 << 20 } });
@@ -273,8 +284,8 @@ export function handshakesPerCpuSecond(crypto: Crypto = nodeCrypto, count = HAND
     server.handleTimeout(now + 5_000);
   }
   const handshakeMs = cpuMs() - start;
-  // The crypto floor: one handshake's primitive calls alone (both sides), on fresh keys.
-  const floorStart = cpuMs();
+  // The crypto floor: one handshake's primitive calls alone (both sides), on fresh ephemerals,
+  // timed as its X25519 part and its symmetric part (for the arithmetic in the notes).
   const floorRounds = Math.max(1, Math.floor(count / 4));
   const key = randomBytes(32);
   const nonce = new Uint8Array(12);
@@ -283,10 +294,12 @@ export function handshakesPerCpuSecond(crypto: Crypto = nodeCrypto, count = HAND
   const sB = randomBytes(32);
   const pSA = crypto.x25519PublicKey(sA);
   const pSB = crypto.x25519PublicKey(sB);
+  const ephemerals = Array.from({ length: 2 * floorRounds }, () => randomBytes(32));
+  const x25519Start = cpuMs();
   for (let i = 0; i < floorRounds; i++) {
     // Fresh ephemerals, fixed statics: ee, es, se on each side, as in XX.
-    const a = randomBytes(32);
-    const b = randomBytes(32);
+    const a = ephemerals[2 * i]!;
+    const b = ephemerals[2 * i + 1]!;
     const pa = crypto.x25519PublicKey(a);
     const pb = crypto.x25519PublicKey(b);
     crypto.x25519(a, pb);
@@ -295,18 +308,23 @@ export function handshakesPerCpuSecond(crypto: Crypto = nodeCrypto, count = HAND
     crypto.x25519(b, pa);
     crypto.x25519(sB, pa);
     crypto.x25519(b, pSA);
+  }
+  const floorX25519_us = ((cpuMs() - x25519Start) * 1000) / floorRounds;
+  const symmetricStart = cpuMs();
+  for (let i = 0; i < floorRounds; i++) {
     for (let h = 0; h < HANDSHAKE_HMACS; h++) crypto.hmacBlake2s(key, block);
     for (let h = 0; h < HANDSHAKE_HASHES; h++) crypto.blake2s(block);
     for (let h = 0; h < HANDSHAKE_AEADS; h++) crypto.aeadSeal(key, nonce, block, block);
   }
-  const floorMs = (cpuMs() - floorStart) / floorRounds;
+  const floorSymmetric_us = ((cpuMs() - symmetricStart) * 1000) / floorRounds;
+  const floorMs = (floorX25519_us + floorSymmetric_us) / 1000;
   // Fresh keys per operation, as in a handshake (node-crypto caches parsed key objects).
   const secrets = Array.from({ length: 2000 }, () => randomBytes(32));
   const pubs = Array.from({ length: 2000 }, () => randomBytes(32));
   const dhStart = cpuMs();
   for (let i = 0; i < 2000; i++) crypto.x25519(secrets[i]!, pubs[i]!);
   const dhMs = cpuMs() - dhStart;
-  return { perSecond: (completed * 1000) / handshakeMs, x25519PerSecond: (2000 * 1000) / dhMs, cryptoFloorPerSecond: 1000 / floorMs };
+  return { perSecond: (completed * 1000) / handshakeMs, x25519PerSecond: (2000 * 1000) / dhMs, cryptoFloorPerSecond: 1000 / floorMs, floorX25519_us, floorSymmetric_us };
 }
 
 export async function run(options: BenchOptions): Promise<BenchResult> {
@@ -316,6 +334,16 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
   const figures: BenchFigure[] = [];
   const notes: string[] = [];
   const linkMbps = LINK_BPS / 1e6;
+  // Handshakes first, on a fresh heap: after the transfers below, the collector's work on
+  // their 64 MiB payloads lands in the handshake loop's CPU time (measured: +20%).
+  options.log('handshakes per CPU-second (node:crypto, then @noble)');
+  // Warm passes first (their floor and DH loops warm up too, not only the handshakes): the
+  // JIT settles after ~3,000 handshakes; the first pass of a process measured 20-40% slower on
+  // every figure. The cold pass is reported in the notes, not hidden.
+  const cold = handshakesPerCpuSecond(nodeCrypto);
+  for (let pass = 1; pass < HANDSHAKE_WARM_PASSES; pass++) handshakesPerCpuSecond(nodeCrypto);
+  const hs = handshakesPerCpuSecond(nodeCrypto);
+  const hsNoble = handshakesPerCpuSecond(nobleCrypto, HANDSHAKES / 10);
 
   const skipSim = options.args.includes('--skip-sim');
   if (!skipSim) {
@@ -398,13 +426,14 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     notes.push(...thin.notes);
   }
 
-  options.log('handshakes per CPU-second (node:crypto, then @noble)');
-  const hs = handshakesPerCpuSecond(nodeCrypto);
-  const hsNoble = handshakesPerCpuSecond(nobleCrypto, HANDSHAKES / 10);
   figures.push({ name: 'Noise XX handshakes per CPU-second (node:crypto; baseline: X25519 DH/s)', value: hs.perSecond, unit: '/s', baseline: hs.x25519PerSecond, ratio: hs.perSecond / hs.x25519PerSecond, target: '>= 2,000/s', met: hs.perSecond >= 2000 });
   figures.push({ name: 'Noise XX handshakes per CPU-second (node:crypto; baseline: its crypto floor, the primitive calls alone)', value: hs.perSecond, unit: '/s', baseline: hs.cryptoFloorPerSecond, ratio: hs.perSecond / hs.cryptoFloorPerSecond });
   figures.push({ name: 'Noise XX handshakes per CPU-second (@noble; baseline: node:crypto)', value: hsNoble.perSecond, unit: '/s', baseline: hs.perSecond, ratio: hsNoble.perSecond / hs.perSecond });
-  notes.push(`handshakes: ${HANDSHAKES} (node:crypto) / ${HANDSHAKES / 10} (@noble) after ${HANDSHAKES_WARMUP} warm-up, both sides in one process, CPU time of the whole process; a handshake is 6 DH + 2 key generations + 26 HMAC + 18 hashes + 10 AEAD across both sides; DH baseline: X25519 with fresh keys (key import included) per CPU-second`);
+  notes.push(`handshakes: ${HANDSHAKES} (node:crypto) / ${HANDSHAKES / 10} (@noble) after ${HANDSHAKES_WARMUP} warm-up (node:crypto: after ${HANDSHAKE_WARM_PASSES} discarded passes of ${HANDSHAKES}; the first, cold, made ${cold.perSecond.toFixed(0)}/s against a floor of ${cold.cryptoFloorPerSecond.toFixed(0)}/s), both sides in one process, CPU time of the whole process; a handshake is 6 DH + 2 key generations + ${HANDSHAKE_HMACS} HMAC + ${HANDSHAKE_HASHES} hashes + ${HANDSHAKE_AEADS} AEAD across both sides; DH baseline: X25519 with fresh keys (key import included) per CPU-second`);
+  const floor_us = hs.floorX25519_us + hs.floorSymmetric_us;
+  notes.push(
+    `handshakes: crypto floor (node:crypto) = X25519 ${hs.floorX25519_us.toFixed(0)} us (6 DH + 2 key generations from fresh ephemeral secrets, ${(hs.floorX25519_us / 8).toFixed(1)} us per X25519 op incl. key import) + symmetric ${hs.floorSymmetric_us.toFixed(0)} us = ${floor_us.toFixed(0)} us per handshake -> ${(1e6 / floor_us).toFixed(0)}/CPU-s; 2,000/s needs <= 500 us; measured ${(1e6 / hs.perSecond).toFixed(0)} us, so ${(1e6 / hs.perSecond - floor_us).toFixed(0)} us of JS around the primitives (state machines, allocation, GC of key objects)`,
+  );
   return { name: 'rudp', figures, notes };
 }
 

@@ -328,7 +328,6 @@ export class Driver<Command, Event> {
    * does for the kernel's TCP). setImmediate runs after the batch, before any timer.
    */
   private schedulePump(): void {
-    if (process.env.NOBATCH) return this.pump();
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
     setImmediate(this.deferredPump);
@@ -432,7 +431,7 @@ export class Driver<Command, Event> {
     // A timer already set for an earlier instant stays: it wakes early, finds nothing due and
     // re-arms. On a busy connection the deadline moves later with nearly every datagram, and
     // a clearTimeout + setTimeout pair each time is measurable (bench rudp, real loopback).
-    if (!process.env.NOLAZY && this.timer && at !== undefined && this.timerAt !== undefined && this.timerAt <= at) return;
+    if (this.timer && at !== undefined && this.timerAt !== undefined && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = at;

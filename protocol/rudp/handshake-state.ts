@@ -10,6 +10,7 @@ import type { HandshakePattern, Token } from './handshake-pattern.ts';
 import { SymmetricState } from './symmetric-state.ts';
 
 export const DH_BYTES = 32;
+const EMPTY = new Uint8Array(0);
 /** Noise section 3: every handshake and transport message fits in 65535 bytes. */
 export const NOISE_MESSAGE_BYTES_MAX = 65_535;
 
@@ -96,8 +97,8 @@ export class HandshakeState {
     this.psks = options.psks ?? [];
     this.ephemeralSecret = options.ephemeralSecret;
     this.rng = options.rng;
-    this.symmetric = new SymmetricState(crypto, suite, `Noise_${pattern.name}_25519_ChaChaPoly_${suite.name}`);
-    this.symmetric.mixHash(options.prologue ?? new Uint8Array(0));
+    // MixHash(prologue) happens inside, cached per endpoint suite (the prologue is always mixed, even empty).
+    this.symmetric = new SymmetricState(crypto, suite, `Noise_${pattern.name}_25519_ChaChaPoly_${suite.name}`, options.prologue ?? EMPTY);
     for (const [side, tokens] of [
       [true, pattern.initiatorPre],
       [false, pattern.responderPre],

@@ -7,20 +7,56 @@ import { hkdf, type HashSuite } from './hash-suite.ts';
 
 const textEncoder = new TextEncoder();
 
+interface Initial {
+  readonly ck: Uint8Array;
+  /** The handshake hash after the prologue. */
+  readonly h: Uint8Array;
+}
+
+/** Protocol names and prologues remembered per hash suite (a handful in practice). */
+const INITIAL_CACHE_MAX = 16;
+const initialCache = new WeakMap<HashSuite, Map<string, Initial>>();
+
+/**
+ * InitializeSymmetric(protocol_name) then MixHash(prologue) (sections 5.2, 5.3): the same two
+ * hashes for every handshake of an endpoint, so they are computed once per suite, name and
+ * prologue. The arrays are never written in place (mixHash and mixKey replace them).
+ */
+function initialState(suite: HashSuite, protocolName: string, prologue: Uint8Array | undefined): Initial {
+  let perSuite = initialCache.get(suite);
+  let id: string | undefined;
+  if (prologue === undefined || prologue.byteLength <= 64) {
+    id = `${protocolName}\u0000${prologue === undefined ? '-' : String.fromCharCode(...prologue)}`;
+    const known = perSuite?.get(id);
+    if (known) return known;
+  }
+  const name = textEncoder.encode(protocolName);
+  let h: Uint8Array;
+  if (name.byteLength <= suite.hash_bytes) {
+    h = new Uint8Array(suite.hash_bytes);
+    h.set(name);
+  } else {
+    h = suite.hash(name);
+  }
+  const ck = h;
+  if (prologue !== undefined) h = suite.hash(concatBytes(h, prologue));
+  const initial = { ck, h };
+  if (id !== undefined) {
+    if (!perSuite) initialCache.set(suite, (perSuite = new Map()));
+    if (perSuite.size < INITIAL_CACHE_MAX) perSuite.set(id, initial);
+  }
+  return initial;
+}
+
 export class SymmetricState {
   readonly cipher: CipherState;
   private chainingKey: Uint8Array;
   private handshakeHash: Uint8Array;
 
-  constructor(private readonly crypto: Crypto, private readonly suite: HashSuite, protocolName: string) {
-    const name = textEncoder.encode(protocolName);
-    if (name.byteLength <= suite.hash_bytes) {
-      this.handshakeHash = new Uint8Array(suite.hash_bytes);
-      this.handshakeHash.set(name);
-    } else {
-      this.handshakeHash = suite.hash(name);
-    }
-    this.chainingKey = this.handshakeHash;
+  constructor(private readonly crypto: Crypto, private readonly suite: HashSuite, protocolName: string, prologue?: Uint8Array) {
+    const start = initialState(suite, protocolName, prologue);
+    this.handshakeHash = start.h;
+    this.chainingKey = start.ck;
     this.cipher = new CipherState(crypto);
   }
 

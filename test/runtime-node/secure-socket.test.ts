@@ -43,6 +43,50 @@ describe('SecureSocket', () => {
     await server.close();
   });
 
+  it('issue 15: joins small packets into few reads, passes 65,000-byte PMTU packets as they are, intact', async () => {
+    for (const pmtu of [0, 65_000]) {
+      const server = await SecureSocket.listen({ identity: randomBytes(32), bind: loopback, config: { pmtu_probe_max_bytes: pmtu } });
+      const data = randomBytes(8 * 1024 * 1024);
+      const received = (async () => {
+        for await (const socket of server.accept()) {
+          const hash = createHash('sha256');
+          let bytes = 0;
+          let reads = 0;
+          let whole = 0;
+          // 'data' events: one per pushed Buffer (flowing mode never joins them).
+          await new Promise<void>((resolve, reject) => {
+            socket.on('data', (chunk: Buffer) => {
+              hash.update(chunk);
+              bytes += chunk.byteLength;
+              reads++;
+              // One PMTU-sized packet's payload, neither split nor joined with the next.
+              if (chunk.byteLength > 60_000 && chunk.byteLength <= 65_000) whole++;
+            });
+            socket.on('end', resolve);
+            socket.on('error', reject);
+          });
+          return { bytes, reads, whole, packets: socket.stats()?.received_packets ?? 0, digest: hash.digest('hex') };
+        }
+        throw new Error('no connection');
+      })();
+      const client = await SecureSocket.connect(`127.0.0.1:${server.address.port}`, { identity: randomBytes(32), expectedPeer: server.publicKey, config: { pmtu_probe_max_bytes: pmtu } });
+      const chunks = Array.from({ length: 128 }, (_, i) => data.subarray(i * 65536, (i + 1) * 65536));
+      await pipeline(Readable.from(chunks), client);
+      const result = await received;
+      expect(result.bytes, `pmtu ${pmtu}`).toBe(data.byteLength);
+      expect(result.digest, `pmtu ${pmtu}`).toBe(createHash('sha256').update(data).digest('hex'));
+      if (pmtu === 0) {
+        // ~1,171-byte packets: one pushed Buffer per pull, not one per packet (measured ~26 per read).
+        expect(result.reads * 4, `${result.reads} reads for ${result.packets} packets`).toBeLessThan(result.packets);
+      } else {
+        // Large packets are pushed as they are, never joined into one copy: most of the 8 MiB
+        // (129 packets' worth) arrives one packet per read (measured: all but the first few).
+        expect(result.whole, `${result.reads} reads, ${result.whole} of one whole packet`).toBeGreaterThan(64);
+      }
+      await server.close();
+    }
+  });
+
   it('delivers datagrams beside the stream', async () => {
     const server = await SecureSocket.listen({ identity: randomBytes(32), bind: loopback });
     const got = new Promise<Buffer>((resolve) => {
