@@ -8,10 +8,9 @@ import { formatAddr } from '../core/addr.ts';
 import type { Crypto } from '../core/crypto.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
-import { concatBytes, equalBytes } from '../core/bytes.ts';
+import { concatBytes, equalBytes, utf8 } from '../core/bytes.ts';
 import { COOKIE_NONCE_BYTES, MAC_BYTES, type CookieReply, type Initiation } from './packet.ts';
 
-const textEncoder = new TextEncoder();
 
 export function mac16(crypto: Crypto, key: Uint8Array, data: Uint8Array): Uint8Array {
   return crypto.hmacBlake2s(key, data).subarray(0, MAC_BYTES);
@@ -23,10 +22,10 @@ export interface CookieKeys {
 }
 
 export function cookieKeys(crypto: Crypto, networkKey: string): CookieKeys {
-  const network = textEncoder.encode(networkKey);
+  const network = utf8(networkKey);
   return {
-    mac1Key: crypto.blake2s(concatBytes(textEncoder.encode('mac1----'), network)),
-    cookieKey: crypto.blake2s(concatBytes(textEncoder.encode('cookie--'), network)),
+    mac1Key: crypto.blake2s(concatBytes(utf8('mac1----'), network)),
+    cookieKey: crypto.blake2s(concatBytes(utf8('cookie--'), network)),
   };
 }
 
@@ -69,7 +68,7 @@ export class CookieChecker {
       this.secret = this.rng.nextBytes(32);
       this.secretBorn = now;
     }
-    return mac16(this.crypto, this.secret, textEncoder.encode(formatAddr(remote)));
+    return mac16(this.crypto, this.secret, utf8(formatAddr(remote)));
   }
 
   checkMac2(now: Millis, remote: Addr, initiation: Initiation): boolean {

@@ -5,6 +5,7 @@
 import { DecodeError } from '../core/decode-error.ts';
 import { Reader } from '../core/reader.ts';
 import { varintSize, writeVarint } from './varint.ts';
+import { fromUtf8, utf8 } from '../core/bytes.ts';
 
 export const FRAME = {
   padding: 0x00,
@@ -50,8 +51,6 @@ export type Frame =
   | { readonly kind: 'path-response'; readonly data: Uint8Array };
 
 const PING: Frame = { kind: 'ping' };
-const textDecoder = new TextDecoder();
-const textEncoder = new TextEncoder();
 
 export function decodeFrames(payload: Uint8Array): Frame[] {
   const cursor = new Reader(payload);
@@ -104,7 +103,7 @@ export function decodeFrames(payload: Uint8Array): Frame[] {
         const code = cursor.varint('close.code');
         const length = cursor.varint('close.reason.length');
         if (length > CLOSE_REASON_BYTES_MAX) throw new DecodeError('oversize', 'close.reason');
-        frames.push({ kind: 'close', code, reason: textDecoder.decode(cursor.bytesView(length, 'close.reason')) });
+        frames.push({ kind: 'close', code, reason: fromUtf8(cursor.bytesView(length, 'close.reason')) });
         break;
       }
       case FRAME.pathChallenge:
@@ -189,7 +188,7 @@ export function encodePathFrame(kind: 'path-challenge' | 'path-response', data: 
 }
 
 export function encodeClose(code: number, reason: string): Uint8Array {
-  const text = textEncoder.encode(reason).subarray(0, CLOSE_REASON_BYTES_MAX);
+  const text = utf8(reason).subarray(0, CLOSE_REASON_BYTES_MAX);
   const buf = new Uint8Array(1 + 8 + 8 + text.byteLength);
   buf[0] = FRAME.close;
   let at = writeVarint(buf, 1, code);

@@ -10,9 +10,10 @@ import type { StreamMode } from './config.ts';
 import type { HashSuite } from './hash-suite.ts';
 import { handshakePattern } from './handshake-pattern.ts';
 import { DH_BYTES, HandshakeError, HandshakeState, type KeyPair } from './handshake-state.ts';
+import { utf8 } from '../core/bytes.ts';
 
 const XX = handshakePattern('XX');
-const PROLOGUE = new TextEncoder().encode('peerlab-rudp/1');
+const PROLOGUE = utf8('peerlab-rudp/1');
 const PARAMS_VERSION = 1;
 export const PARAMS_BYTES = 6;
 

@@ -2,10 +2,9 @@
 // hash suite. Only ChaChaPoly is supported as the cipher (the one our Crypto provides).
 import type { Crypto } from '../core/crypto.ts';
 import { CipherState, KEY_BYTES } from './cipher-state.ts';
-import { concatBytes } from '../core/bytes.ts';
+import { concatBytes, utf8 } from '../core/bytes.ts';
 import { hkdf, type HashSuite } from './hash-suite.ts';
 
-const textEncoder = new TextEncoder();
 
 interface Initial {
   readonly ck: Uint8Array;
@@ -30,7 +29,7 @@ function initialState(suite: HashSuite, protocolName: string, prologue: Uint8Arr
     const known = perSuite?.get(id);
     if (known) return known;
   }
-  const name = textEncoder.encode(protocolName);
+  const name = utf8(protocolName);
   let h: Uint8Array;
   if (name.byteLength <= suite.hash_bytes) {
     h = new Uint8Array(suite.hash_bytes);
