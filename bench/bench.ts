@@ -39,7 +39,7 @@ export type BenchModule = { run(options: BenchOptions): Promise<BenchResult> };
 
 const BENCH_DIR = new URL('./', import.meta.url);
 /** Files in bench/ that are not benchmarks. */
-const NOT_BENCHES = new Set(['bench']);
+const NOT_BENCHES = new Set(['bench', 'punch-clash']);
 const BENCH_NAME = /^[a-z][a-z0-9-]*$/;
 
 export class BenchLoadError extends Error {

@@ -14,7 +14,10 @@
 //      initiator's 8 bytes read by the acceptor) for every nat-matrix pair at 0% loss (sim, full
 //      Peers), worst over pairs and seeds, against 2 RTT of the relayed path; baseline = the same
 //      cells with relay_first off (the relay only after punching gives up, as in wave 1); plus
-//      the median time to the direct path (adopted after in-session validation).
+//      the median time to the direct path (adopted after in-session validation);
+//   7. issue 15, conntrack clash recovery (bench/punch-clash.ts): the one-sided clash in the
+//      simulator against re-punch disabled, the same on real kernels (as root), and the
+//      post-idle clash's paused transfer.
 // Run: `npx tsx bench/punch.ts [--json]` or `npm run bench -- punch`.
 import { nodeCrypto } from '../runtime-node/node-crypto.ts';
 import { setFlagsFromString } from 'node:v8';
@@ -33,6 +36,7 @@ import { DIRECT_RTT_MS, RELAY_RTT_MS } from '../scenarios/nat-matrix/world.ts';
 import { FLOOD_SCENARIO, REGISTER_DEADLINE_MS, runFlood, type FloodOptions, type FloodResult } from '../scenarios/attack/flood.ts';
 import { RATIO_EXEMPT, REQUEST_TYPES } from '../scenarios/attack/reply-ledger.ts';
 import type { BenchFigure, BenchOptions, BenchResult } from './bench.ts';
+import { measureClash } from './punch-clash.ts';
 
 const CONE_PRESETS: readonly NatPresetName[] = ['open', 'full-cone', 'restricted-cone', 'port-restricted-cone', 'linux-masquerade', 'linux-masquerade-firewall', 'cgnat'];
 const SEEDS_PER_PAIR = 5;
@@ -64,7 +68,7 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-function median(values: number[]): number {
+function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
@@ -250,6 +254,7 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
   const mem = flood(log);
   const forged = honestUnderFlood(false, log);
   const botnet = honestUnderFlood(true, log);
+  const clash = await measureClash(log);
   const multiple = cone.median_ms / DIRECT_RTT_MS;
   const floodRatio = mem.flood_bytes / Math.max(1, mem.full_bytes);
   const firstByteTarget_ms = FIRST_BYTE_RTTS_MAX * RELAY_RTT_MS;
@@ -281,6 +286,7 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
       name: `heap after ${FLOOD_REGISTRATIONS.toLocaleString('en')} fake registrations`, value: mem.flood_bytes, unit: 'B', baseline: mem.full_bytes, ratio: floodRatio,
       target: `<= ${TARGET_FLOOD_RATIO}x heap at a full table (${mem.max})`, met: floodRatio <= TARGET_FLOOD_RATIO && mem.size <= mem.max,
     },
+    ...clash.figures,
   ];
   for (const [label, r] of [['forged sources', forged], ['attacker-owned sources echoing cookies', botnet]] as const) {
     const value = share(r.flooded) * 100;
@@ -307,6 +313,7 @@ export async function run(options: Partial<BenchOptions> = {}): Promise<BenchRes
     `cone pairs: ${cone.runs} runs over ${CONE_PRESETS.length} presets x ${SEEDS_PER_PAIR} seeds; direct RTT ${DIRECT_RTT_MS} ms; baseline column = 1 RTT`,
     `rendezvous baseline = decoding the same datagrams only (the codec floor); the connect run issued ${connectRate.punches.toLocaleString('en')} punches`,
     `flood: sim seed ${FLOOD_SEED}, ${BENCH_FLOOD.honest + 2} honest peers each behind its own NAT in its own /24, starting evenly over ${BENCH_FLOOD.duration_ms / 1000} s of flood; baseline column = the same run without the flood`,
+    ...clash.notes,
     'reply/request: per forged source, max(largest reply / request, all reply bytes / all request bytes); baseline column = the request itself (1x)',
   ];
   const result: BenchResult = { name: 'punch', figures, notes };

@@ -8,7 +8,8 @@
 // A composing machine (e.g. the secure transport) shares the socket: it demuxes by first byte,
 // hands 0x00-0x03 and 0xD0-0xDF datagrams here, reads `path` and sends with `sendData`.
 // The path itself (direct pair choice, validation of changes, relay fallback, keepalives) is
-// kept by path-keeper.ts.
+// kept by path-keeper.ts; what the peer sends (probes, acks, relayed data, re-punch notices)
+// is read by peer-inbox.ts.
 import { addrEquals, formatAddr, type Addr } from '../core/addr.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { FIRST_BYTE, isStun } from '../core/demux.ts';
@@ -24,10 +25,8 @@ import { natSummary, type NatReport } from './nat-report.ts';
 import { PUNCH_DEFAULTS, type PunchClientConfig } from './punch-config.ts';
 import { PathKeeper, type PathState } from './path-keeper.ts';
 import type { NatPair, PunchEvent } from './punch-events.ts';
-import {
-  decodeRendezvous, encodeRendezvous, ID_BYTES_MAX, idProblem, MSG, PROBE_KEEPALIVE, PROBE_NOMINATE, PROBE_SYNC, TOKEN_BYTES,
-  type Candidate, type RendezvousMessage,
-} from './rendezvous-wire.ts';
+import { ID_BYTES_MAX, idProblem, TOKEN_BYTES, type Candidate, type RendezvousMessage } from './rendezvous-wire.ts';
+import { PeerInbox } from './peer-inbox.ts';
 import { PunchSession } from './punch-session.ts';
 import { RendezvousLink } from './rendezvous-link.ts';
 import { decodeStun } from './stun-codec.ts';
@@ -65,6 +64,8 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
   private repunchLeads = 0;
   session: PunchSession | undefined;
   private readonly paths: PathKeeper;
+  /** What the peer sends us, directly or through the relay (peer-inbox.ts). */
+  private readonly inbox: PeerInbox;
   /** New destinations sent from the primary socket since discovery (shifts sequential prediction). */
   private destinations = new Set<string>();
 
@@ -76,6 +77,7 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
     this.discovery = new NatDiscovery({ ...DEFAULT_DISCOVERY, ...this.config.discovery, server: this.config.server }, rng, (t) => this.transmit(t), (e) => this.events.push(e));
     this.paths = new PathKeeper(this, this.timers, rng);
     this.link = new RendezvousLink(this, rng);
+    this.inbox = new PeerInbox(this, this.paths, this.link);
     // Ids that cannot travel are reported as typed events at once (the server would drop them silently).
     for (const field of ['id', 'connect_to', 'accept_from'] as const) {
       const value = this.config[field];
@@ -225,9 +227,9 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       return this.afterDiscovery(now);
     }
     if (first < FIRST_BYTE.punchMin || first > FIRST_BYTE.punchMax) return this.drops.drop('foreign-protocol', remote);
-    const m = this.decode(data, remote, '');
+    const m = this.inbox.decode(data, remote, '');
     if (!m) return;
-    if (m.type === 'probe' || m.type === 'probe-ack') return this.onPeerMessage(now, m, remote, local, false);
+    if (m.type === 'probe' || m.type === 'probe-ack') return this.inbox.onPeerMessage(now, m, remote, local, false);
     if (!addrEquals(remote, this.config.server)) return this.drops.drop('not-from-server', remote, m.type);
     switch (m.type) {
       case 'registered':
@@ -239,9 +241,9 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
       case 'punch':
         return this.onPunch(now, m);
       case 'relay':
-        return this.onRelay(now, m, remote, local);
+        return this.inbox.onRelay(now, m, remote, local);
       case 'relay-limit':
-        return this.onRelayLimit(m, remote);
+        return this.inbox.onRelayLimit(m, remote);
       default:
         return this.drops.drop('unexpected-message', remote, m.type);
     }
@@ -336,94 +338,6 @@ export class PunchClient implements Machine<PunchCommand, PunchEvent> {
 
   natPair(): NatPair {
     return { local: natSummary(this.nat), peer: this.session ? natSummary(this.session.peerNat) : '?' };
-  }
-
-  private onRelay(now: Millis, m: Extract<RendezvousMessage, { type: 'relay' }>, remote: Addr, local: Addr): void {
-    const s = this.session;
-    if (!s || m.session !== s.id) {
-      if (!s) this.link.peerAhead(now);
-      return this.drops.drop('relay-unknown-session', remote);
-    }
-    const first = m.payload[0];
-    if (first === MSG.probe || first === MSG.probeAck || first === MSG.repunch) {
-      const inner = this.decode(m.payload, remote, 'relay.');
-      if (!inner) return;
-      if (inner.type === 'probe' || inner.type === 'probe-ack') return this.onPeerMessage(now, inner, remote, local, true);
-      if (inner.type === 'repunch') return this.onRepunch(now, inner, remote);
-    }
-    s.heard(now);
-    this.paths.peerUsesRelay(now);
-    this.emit({ type: 'relay-data', data: m.payload });
-  }
-
-  /** The peer re-punches from a fresh port (repunch.ts): keyed, relayed, and about its own public IP only. */
-  private onRepunch(now: Millis, m: Extract<RendezvousMessage, { type: 'repunch' }>, remote: Addr): void {
-    const s = this.session!;
-    if (m.session !== s.id || !s.keyMatches(m.key)) return this.drops.drop('repunch-forged', remote);
-    s.heard(now);
-    const verdict = s.repunch.onNotice(m.candidate, s.hasDirect);
-    if (verdict !== 'ok' && verdict !== 'duplicate') this.drops.drop(verdict, remote, formatAddr(m.candidate));
-  }
-
-  /** The server ended our relay circuit (budget or duration): say so, and stop using it. */
-  private onRelayLimit(m: Extract<RendezvousMessage, { type: 'relay-limit' }>, remote: Addr): void {
-    const s = this.session;
-    if (!s || m.session !== s.id) return this.drops.drop('relay-unknown-session', remote, 'relay-limit');
-    if (!s.keyMatches(m.key)) return this.drops.drop('relay-limit-forged', remote);
-    this.emit({ type: 'relay-limit', peer: s.peer, reason: m.reason });
-    this.paths.relayEnded();
-  }
-
-  /** Decodes a rendezvous datagram; a DecodeError is counted as a typed drop (undefined). */
-  private decode(data: Uint8Array, remote: Addr, fieldPrefix: string): RendezvousMessage | undefined {
-    try {
-      return decodeRendezvous(data);
-    } catch (e) {
-      if (!(e instanceof DecodeError)) throw e;
-      this.drops.drop(`rendezvous-${e.reason}`, remote, `${fieldPrefix}${e.field}`);
-      return undefined;
-    }
-  }
-
-  private onPeerMessage(now: Millis, m: Extract<RendezvousMessage, { type: 'probe' | 'probe-ack' }>, remote: Addr, local: Addr, relayed: boolean): void {
-    // A probe "from" one of our own addresses is our own probe reflected back (an on-path
-    // attacker replaying it with our source): never the peer, and answering it would make us
-    // our own path (found by `peerlab swarm --protocol punch --seeds 33..33`).
-    if (!relayed && this.isOwnAddress(remote)) return this.drops.drop('probe-reflected', remote);
-    const s = this.session;
-    if (!s || m.session !== s.id) return this.drops.drop('probe-unknown-session', remote);
-    if (!s.keyMatches(m.key)) return this.drops.drop('probe-forged', remote);
-    // Our own probe, looped back with a source we do not know as ours (equal LAN addresses in
-    // two homes, a NAT that rewrote it): the role bit says it is not the peer's.
-    if (m.type === 'probe' && s.ownRole(m.flags)) return this.drops.drop('probe-own', remote);
-    s.heard(now);
-    if (!relayed) s.heardAt(remote);
-    if (m.type === 'probe' && m.flags & PROBE_SYNC) return; // heard() above is all it is for
-    if (m.type === 'probe') {
-      const ack = encodeRendezvous({ type: 'probe-ack', session: s.id, key: s.key, tx: m.tx, observed: remote });
-      if (relayed) this.transmit({ remote: this.config.server, data: encodeRendezvous({ type: 'relay', session: s.id, payload: ack }) });
-      else this.transmit({ remote, data: ack, local });
-      if (relayed || m.flags & PROBE_KEEPALIVE) return;
-      if (m.flags & PROBE_NOMINATE && !s.controlling) return this.paths.setDirect(now, local, remote, undefined);
-      s.triggered(now, local, remote);
-      return;
-    }
-    if (relayed) {
-      if (s.relayTx === m.tx) this.paths.setRelay(now, now - s.relaySentAt);
-      return;
-    }
-    if (this.paths.keepaliveAcked(now, m.tx)) return;
-    const result = s.acked(now, m.tx, remote);
-    if (result === undefined) return this.drops.drop('probe-ack-unknown', remote);
-    if (result === 'asymmetric') return this.drops.drop('probe-ack-asymmetric', remote);
-    this.paths.setDirect(now, local, remote, result.rtt_ms, result.kind);
-  }
-
-  private isOwnAddress(a: Addr): boolean {
-    const c = this.config;
-    if (addrEquals(a, c.local) || c.spares.some((spare) => addrEquals(a, spare))) return true;
-    const mapped = this.observed ?? this.discovery.mapped;
-    return mapped !== undefined && addrEquals(a, mapped);
   }
 
   /** The session gave up on a direct path: stay relayed and let the initiator try again later. */

@@ -3,6 +3,7 @@
 // prediction or birthday probing when the plan says so, confirms the relay circuit, and times
 // out. The PunchClient owns the socket-level state (path, keepalive) and calls in here.
 import { addrEquals, addrKey, type Addr } from '../core/addr.ts';
+import { equalBytes } from '../core/bytes.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Millis } from '../core/time.ts';
 import { TimerTable } from '../core/timers.ts';
@@ -120,11 +121,9 @@ export class PunchSession {
     return ((flags & PROBE_CONTROLLING) !== 0) === this.controlling;
   }
 
+  /** Constant time over equal lengths: the key is the session's secret. */
   keyMatches(key: Uint8Array): boolean {
-    if (key.byteLength !== this.key.byteLength) return false;
-    let diff = 0;
-    for (let i = 0; i < key.byteLength; i++) diff |= key[i]! ^ this.key[i]!;
-    return diff === 0;
+    return equalBytes(key, this.key);
   }
 
   /** A keyed probe or ack came from `remote` directly (not through the relay). */

@@ -25,6 +25,7 @@
 // nat = mapping|filtering<<2|open<<7 u8, allocation u8, delta i16; candidates = u8 count
 // (<= 8) of { kind u8 (host, reflexive, predicted, relay), addr }.
 import { ipFromBytes, ipToBytes, type Addr } from '../core/addr.ts';
+import { fromUtf8Strict, utf8 } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { Reader } from '../core/reader.ts';
 import { Writer } from '../core/writer.ts';
@@ -152,14 +153,11 @@ function readAddr(r: Reader, field: string): Addr {
   return { family, ip, port: r.u16(field) };
 }
 
-const utf8 = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** The UTF-8 length of an id (ids travel as 1..ID_BYTES_MAX bytes). */
 export function idByteLength(id: string): number {
   let ascii = true;
   for (let i = 0; ascii && i < id.length; i++) if (id.charCodeAt(i) > 0x7f) ascii = false;
-  return ascii ? id.length : utf8.encode(id).byteLength;
+  return ascii ? id.length : utf8(id).byteLength;
 }
 
 /** Why an id cannot travel, or undefined when it can. */
@@ -175,7 +173,7 @@ function writeId(w: Writer, id: string): void {
   let ascii = true;
   for (let i = 0; ascii && i < id.length; i++) if (id.charCodeAt(i) > 0x7f) ascii = false;
   if (!ascii) {
-    const bytes = utf8.encode(id);
+    const bytes = utf8(id);
     w.u8(bytes.byteLength).bytes(bytes);
     return;
   }
@@ -236,11 +234,9 @@ function readId(r: Reader, field: string): string {
     for (let i = 0; i < raw.byteLength; i++) id += String.fromCharCode(raw[i]!);
     return id;
   }
-  try {
-    return strictUtf8.decode(raw);
-  } catch {
-    throw new DecodeError('invalid', field, 'not UTF-8');
-  }
+  const text = fromUtf8Strict(raw);
+  if (text === undefined) throw new DecodeError('invalid', field, 'not UTF-8');
+  return text;
 }
 
 const CONTROL_WRITER = new Writer(CONTROL_BYTES_MAX, CONTROL_BYTES_MAX);

@@ -2,6 +2,7 @@
 // address. One household, office or attacker usually holds a whole IPv4 /24 or IPv6 /64 (an
 // IPv6 host can pick any of 2^64 addresses), so quotas and rate limits count per prefix.
 import { ipToBytes, type Addr } from '../core/addr.ts';
+import { hex } from '../core/bytes.ts';
 
 export const IPV4_PREFIX_BITS = 24;
 export const IPV6_PREFIX_BITS = 64;
@@ -12,8 +13,5 @@ export function sourcePrefix(a: Addr): string {
     const cut = a.ip.lastIndexOf('.');
     return `v4:${cut < 0 ? a.ip : a.ip.slice(0, cut)}`;
   }
-  const bytes = ipToBytes(a.ip);
-  let hex = 'v6:';
-  for (let i = 0; i < IPV6_PREFIX_BITS / 8; i++) hex += bytes[i]!.toString(16).padStart(2, '0');
-  return hex;
+  return `v6:${hex(ipToBytes(a.ip).subarray(0, IPV6_PREFIX_BITS / 8))}`;
 }

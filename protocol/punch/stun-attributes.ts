@@ -1,6 +1,7 @@
 // Value codecs for the STUN attributes peerlab reads and writes: (XOR-)MAPPED-ADDRESS and the
 // RFC 5780 address attributes (same layout), ERROR-CODE, CHANGE-REQUEST and SOFTWARE.
 import { ipFromBytes, ipToBytes, type Addr } from '../core/addr.ts';
+import { fromUtf8Strict, utf8 } from '../core/bytes.ts';
 import { DecodeError } from '../core/decode-error.ts';
 import { Reader } from '../core/reader.ts';
 import { Writer } from '../core/writer.ts';
@@ -66,7 +67,7 @@ export interface StunErrorCode {
 
 export function errorCodeAttribute(code: number, reason: string): StunAttribute {
   if (code < 300 || code > 699) throw new RangeError(`STUN error code ${code}`);
-  const text = new TextEncoder().encode(reason).subarray(0, STUN_TEXT_BYTES_MAX);
+  const text = utf8(reason).subarray(0, STUN_TEXT_BYTES_MAX);
   const value = new Writer(4 + text.byteLength).u16(0).u8(Math.floor(code / 100)).u8(code % 100).bytes(text).finish();
   return { type: STUN_ATTR.errorCode, value };
 }
@@ -79,12 +80,8 @@ export function decodeErrorCode(value: Uint8Array): StunErrorCode {
   if (hundreds < 3 || hundreds > 6 || rest > 99) throw new DecodeError('invalid', 'stun.error.code');
   const raw = r.rest();
   if (raw.byteLength > STUN_TEXT_BYTES_MAX * 4) throw new DecodeError('oversize', 'stun.error.reason');
-  let reason: string;
-  try {
-    reason = new TextDecoder('utf-8', { fatal: true }).decode(raw);
-  } catch {
-    throw new DecodeError('invalid', 'stun.error.reason', 'not UTF-8');
-  }
+  const reason = fromUtf8Strict(raw);
+  if (reason === undefined) throw new DecodeError('invalid', 'stun.error.reason', 'not UTF-8');
   return { code: hundreds * 100 + rest, reason };
 }
 
@@ -106,15 +103,13 @@ export function decodeChangeRequest(value: Uint8Array): ChangeRequest {
 }
 
 export function softwareAttribute(text: string): StunAttribute {
-  return { type: STUN_ATTR.software, value: new TextEncoder().encode(text).subarray(0, STUN_TEXT_BYTES_MAX) };
+  return { type: STUN_ATTR.software, value: utf8(text).subarray(0, STUN_TEXT_BYTES_MAX) };
 }
 
 export function decodeText(value: Uint8Array, field: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(value);
-  } catch {
-    throw new DecodeError('invalid', field, 'not UTF-8');
-  }
+  const text = fromUtf8Strict(value);
+  if (text === undefined) throw new DecodeError('invalid', field, 'not UTF-8');
+  return text;
 }
 
 /** Comprehension-required attribute types (0x0000-0x7fff) this implementation does not know. */

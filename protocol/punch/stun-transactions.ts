@@ -2,6 +2,7 @@
 // at 0, RTO, 3 RTO, 7 RTO ... (Rc requests in all), then failure Rm x RTO after the last one.
 // Responses are matched by transaction id; the table is bounded.
 import type { Addr } from '../core/addr.ts';
+import { hex } from '../core/bytes.ts';
 import type { Transmit } from '../core/machine.ts';
 import type { Millis } from '../core/time.ts';
 import type { DecodedStun } from './stun-types.ts';
@@ -38,9 +39,7 @@ export class TransactionTableFull extends Error {
 }
 
 function tidKey(tid: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < tid.byteLength; i++) s += tid[i]!.toString(16).padStart(2, '0');
-  return s;
+  return hex(tid);
 }
 
 export class StunTransactions<T> {

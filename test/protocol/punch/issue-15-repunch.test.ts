@@ -17,62 +17,14 @@ import { RendezvousServer } from '../../../protocol/punch/rendezvous-server.ts';
 import { decodeRendezvous, encodeRendezvous } from '../../../protocol/punch/rendezvous-wire.ts';
 import { Simulator } from '../../../runtime-sim/index.ts';
 import { NAT_PRESETS } from '../../../runtime-sim/nat/presets.ts';
-import { PreludeMachine } from '../../../runtime-node/lab/prelude-machine.ts';
+import { CLASH_PORT, CLASH_PUBLIC, CLASH_SERVER, CLASH_SPARE_PORT, runOneSidedClash } from '../../../scenarios/nat-matrix/one-sided-clash.ts';
 
-const SERVER = addr('198.51.100.7', 3478);
-const PORT = 5000;
-const SPARE_PORT = 5001;
-const PUBLIC = { a: '203.0.113.10', b: '203.0.113.20' } as const;
-
-interface ClashRun {
-  readonly sim: Simulator;
-  readonly clients: { readonly a: PunchClient; readonly b: PunchClient };
-  readonly events: { readonly a: PunchEvent[]; readonly b: PunchEvent[] };
-  readonly clashes: number;
-}
-
-/**
- * a dials b; the side `clashed` sits behind the firewall-less Linux router and the other side,
- * behind a port-restricted cone, sends one unsolicited datagram to its public port first.
- */
-function clashWorld(seed: number, clashed: 'a' | 'b', spares: boolean): ClashRun {
-  const sim = new Simulator({ seed, scenario: `issue-15/repunch/${clashed}` });
-  const link = { latency: { kind: 'fixed' as const, ms: 10 } };
-  const nats = {
-    a: sim.addNat({ name: 'nat-a', preset: clashed === 'a' ? 'linux-masquerade' : 'port-restricted-cone', externalIps: [PUBLIC.a], insideSubnet: '10.0.1.0/24', link }),
-    b: sim.addNat({ name: 'nat-b', preset: clashed === 'b' ? 'linux-masquerade' : 'port-restricted-cone', externalIps: [PUBLIC.b], insideSubnet: '10.0.2.0/24', link }),
-  };
-  sim.addHost({ name: 'a', realm: nats.a.inside, ips: ['10.0.1.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
-  sim.addHost({ name: 'b', realm: nats.b.inside, ips: ['10.0.2.2'], link: { latency: { kind: 'fixed', ms: 1 } } });
-  sim.addHost({ name: 'rendezvous', ips: [SERVER.ip], role: 'server', link: { latency: { kind: 'fixed', ms: 5 } } });
-  sim.run('rendezvous', new RendezvousServer({ primary: SERVER }, sim.rng.fork('rendezvous')), { port: SERVER.port });
-  const events = { a: [] as PunchEvent[], b: [] as PunchEvent[] };
-  const make = (name: 'a' | 'b', ip: string): PunchClient => {
-    const local = addr(ip, PORT);
-    const other = name === 'a' ? 'b' : 'a';
-    const client = new PunchClient(
-      {
-        id: name, token: sim.rng.fork(`token-${name}`).nextBytes(16), server: SERVER, local, relay_first: true,
-        spares: spares ? [addr(ip, SPARE_PORT)] : [],
-        ...(name === 'a' ? { connect_to: 'b' } : { accept_from: 'a' }),
-      },
-      sim.rng.fork(`punch-${name}`),
-    );
-    // The unclashed side's early datagram, aimed at the clashed side's public port.
-    const prelude = name !== clashed ? [{ remote: addr(PUBLIC[other], PORT), data: new TextEncoder().encode('early') }] : [];
-    const handle = sim.run<PunchCommand, PunchEvent>(name, new PreludeMachine(client, prelude), { addresses: [local, addr(ip, SPARE_PORT)] });
-    handle.onEvent((e) => events[name].push(e));
-    return client;
-  };
-  // The early side starts first, as in the lab, so its datagram is at the router before any probe.
-  const first = clashed === 'a' ? 'b' : 'a';
-  const clients = { [first]: make(first, first === 'a' ? '10.0.1.2' : '10.0.2.2') } as Record<'a' | 'b', PunchClient>;
-  sim.runFor(300);
-  const second = first === 'a' ? 'b' : 'a';
-  clients[second] = make(second, second === 'a' ? '10.0.1.2' : '10.0.2.2');
-  sim.runFor(8_000);
-  return { sim, clients: { a: clients.a, b: clients.b }, events, clashes: nats[clashed].box.counters.clashes };
-}
+const SERVER = CLASH_SERVER;
+const PORT = CLASH_PORT;
+const SPARE_PORT = CLASH_SPARE_PORT;
+const PUBLIC = CLASH_PUBLIC;
+/** The world lives in scenarios/nat-matrix/one-sided-clash.ts (bench/punch.ts measures it too). */
+const clashWorld = runOneSidedClash;
 
 const SEEDS = [1, 2, 3, 4, 5];
 
