@@ -68,6 +68,8 @@ export interface MeshLimits {
   /** A lazy link's queue this long goes out at once (bounded batches; ≤ 60 ids fit a datagram). */
   readonly ihave_batch_max: number;
   readonly retransmits_max: number;
+  /** The re-offer backoff stops doubling here, so a healed cut meets several re-offers, not one. */
+  readonly reoffer_interval_max_ms: number;
   readonly unacked_max: number;
   readonly missing_max: number;
   readonly announcers_max: number;
@@ -131,10 +133,13 @@ export const DEFAULT_LIMITS: MeshLimits = {
   ack_timeout_ms: 200,
   ihave_delay_ms: 50,
   ihave_batch_max: 60,
-  // Re-offers at 0.2, 0.6, 1.4, 3, 6.2 and 12.6 s: past dead_ms, so a cut shorter than it
-  // (the link survives) still gets every push across once it heals; a longer one kills the
-  // link, and the re-linked peers re-announce what they hold.
-  retransmits_max: 6,
+  // Re-offers at 0.2, 0.6, 1.4, 3, 5, 7, 9, 11, 13 and 15 s: past dead_ms, so a cut shorter
+  // than it (the link survives) still gets every push across once it heals, with at least
+  // three re-offers after the heal (it was 0.2 … 6.2, 12.6 s: one re-offer after a 7 s cut,
+  // and a lost one stranded the push; swarm mesh seed 20). A longer cut kills the link, and
+  // the re-linked peers re-announce what they hold.
+  retransmits_max: 10,
+  reoffer_interval_max_ms: 2_000,
   unacked_max: 4_096,
   missing_max: 4_096,
   announcers_max: 8,

@@ -25,6 +25,8 @@ export interface MembershipHost {
   debug(what: 'join' | 'forward-join' | 'shuffle' | 'promote' | 'rejoin', peer: string): void;
   /** A new link: dissemination decides whether it starts eager. */
   neighbourUp(n: Neighbour, lazy: boolean): void;
+  /** A neighbour asked to link again: it had dropped us, and missed what we sent meanwhile. */
+  neighbourRelinked(n: Neighbour): void;
 }
 
 /** Forwarded shuffles whose way back we remember (about one per neighbour per shuffle round). */
@@ -155,6 +157,11 @@ export class Membership {
     if (authKey && !bytesEqual(authKey, h.key)) return void this.host.counters['identity-mismatch']++;
     if (bytesEqual(h.key, this.hello.key)) return void this.host.counters.self++;
     if (this.left) return void this.host.counters.unsolicited++;
+    // A neighbour asks for a link only after it dropped ours (a one-way cut longer than
+    // dead_ms: we kept hearing it, it heard nothing): what we pushed meanwhile was refused as
+    // from a stranger, so re-announce it (swarm mesh seed 224).
+    const known = this.active.get(remoteKey);
+    if (known !== undefined && bytesEqual(known.key, h.key)) this.host.neighbourRelinked(known);
     if (wire.t === T.Join) {
       const fresh = this.addNeighbour(now, remote, h.key, h.addr);
       this.host.sendTo(remote, { t: T.Welcome, hello: this.hello });

@@ -87,6 +87,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
         emit: (event) => this.emit(event),
         debug: (what, peer) => this.debug(what, peer),
         neighbourUp: (n, lazy) => this.plumtree.neighbourUp(n, lazy),
+        neighbourRelinked: (n) => this.plumtree.reannounce(n),
       },
       this.limits,
       this.hello,

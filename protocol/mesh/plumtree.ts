@@ -356,7 +356,11 @@ export class Plumtree {
     let anyEager = false;
     if (lazy) for (const other of this.host.neighbours()) if (other !== n) anyEager ||= other.eager;
     n.eager = this.mode === 'flood' || !lazy || !anyEager;
-    // Re-announce what we still hold: a healed partition or a late link fetches it by GRAFT.
+    this.reannounce(n);
+  }
+
+  /** Announces what we still hold to `n`: a healed partition or a late link fetches it by GRAFT. */
+  reannounce(n: Neighbour): void {
     for (const [, gossip] of this.store.newest(this.limits.reannounce_max)) this.announce(n, { id: gossip.id, hops: gossip.hops });
   }
 
@@ -385,10 +389,19 @@ export class Plumtree {
     for (const [key, m] of this.missing) {
       if (m.deadline > now) continue;
       if (m.held) {
-        // The tree copy is late and we hold the origin's backup copy: no GRAFT needed.
+        // The tree copy is late and we hold the origin's backup copy: no fetch needed. But
+        // re-link the tree where a GRAFT would have (cut off from it, or fetching repeatedly).
         this.missing.delete(key);
         this.counters.backups_used++;
-        this.accept(now, this.host.neighbour(m.held.from), m.held.gossip, m);
+        const from = this.host.neighbour(m.held.from);
+        const repair = from !== undefined && (this.fetchStreak >= this.limits.repair_streak || !this.anyEager());
+        this.accept(now, from, m.held.gossip, m);
+        if (repair) {
+          from.eager = true;
+          this.counters.repairs_sent++;
+          this.counters.grafts_sent++;
+          this.host.send(from, { t: T.Graft, repair: true, ids: [] });
+        }
         continue;
       }
       let target: Neighbour | undefined;
@@ -403,8 +416,7 @@ export class Plumtree {
       m.deadline = now + this.limits.graft_retry_ms;
       this.queue(grafts, target, m.id);
     }
-    let anyEager = false;
-    for (const n of this.host.neighbours()) anyEager ||= n.eager;
+    const anyEager = this.anyEager();
     for (const [n, ids] of grafts) {
       const repair = this.fetchStreak >= this.limits.repair_streak || !anyEager;
       if (repair) {
@@ -417,6 +429,11 @@ export class Plumtree {
       }
       this.host.debug('graft', n.id);
     }
+  }
+
+  private anyEager(): boolean {
+    for (const n of this.host.neighbours()) if (n.eager) return true;
+    return false;
   }
 
   expire(now: Millis): void {

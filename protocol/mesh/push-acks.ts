@@ -1,7 +1,8 @@
 // Hop-by-hop acknowledgement of eager pushes (MeshLimits.eager_acks; plumtree.ts says why):
-// each push waits for the child's ACK (or its GRAFT) for ack_timeout_ms, doubling per try;
-// one still unanswered is handed back to be re-offered as an IHAVE on the same link, at most
-// retransmits_max times, and forgotten when the link goes or turns lazy. Bounded by unacked_max.
+// each push waits for the child's ACK (or its GRAFT) for ack_timeout_ms, doubling per try up
+// to reoffer_interval_max_ms; one still unanswered is handed back to be re-offered as an IHAVE
+// on the same link, at most retransmits_max times, and forgotten when the link goes or turns
+// lazy. Bounded by unacked_max.
 import type { Millis } from '../core/time.ts';
 import type { MeshLimits } from './config.ts';
 import type { Neighbour } from './neighbour.ts';
@@ -51,7 +52,7 @@ export class PushAcks {
         continue;
       }
       u.tries++;
-      u.deadline = now + this.limits.ack_timeout_ms * 2 ** u.tries;
+      u.deadline = now + Math.min(this.limits.ack_timeout_ms * 2 ** u.tries, this.limits.reoffer_interval_max_ms);
       out.push({ to: u.to, item: { id: u.id, hops: u.hops } });
     }
     return out;

@@ -67,6 +67,21 @@ describe('Plumtree over lossy links', () => {
     expect(kinds(parent.sent)).toEqual([]);
   });
 
+  it('re-offers back off from ack_timeout_ms, doubling up to reoffer_interval_max_ms, retransmits_max times', () => {
+    const child = link('child');
+    const parent = node([child]);
+    parent.p.originate(0, gossip(9, { hops: 0 }));
+    const at: number[] = [];
+    for (let due = parent.p.nextDeadline(); due !== undefined && at.length < 20; due = parent.p.nextDeadline()) {
+      at.push(due);
+      parent.p.onTimeout(due);
+    }
+    // A cut shorter than dead_ms (8 s) that heals meets several re-offers (swarm mesh seed 20).
+    // (At 17 s the push is forgotten, re-offered no more.)
+    expect(at).toEqual([200, 600, 1_400, 3_000, 5_000, 7_000, 9_000, 11_000, 13_000, 15_000, 17_000]);
+    expect(parent.p.counters.reoffers).toBe(10);
+  });
+
   it('the child GRAFTs its parent at once for an IHAVE on the eager link, delivers via graft, and keeps the tree', () => {
     const up = link('up');
     const down = link('down');
