@@ -78,3 +78,24 @@ describe('purity of protocol/ and runtime-sim/', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+// One place per idea: UTF-8 goes through protocol/core/bytes.ts (one shared encoder and the
+// lenient and strict decoders), never a TextEncoder/TextDecoder of each file's own.
+const UTF8_DIRS = ['protocol', 'runtime-sim', 'runtime-node', 'scenarios', 'swarm', 'api', 'bench'];
+const UTF8_HOME = join('protocol', 'core', 'bytes.ts');
+const OWN_CODEC = /\bnew\s+Text(?:En|De)coder\b/;
+
+describe('UTF-8 lives in protocol/core/bytes.ts', () => {
+  it('the checker catches an own encoder or decoder and ignores comments', () => {
+    expect(OWN_CODEC.test(stripComments('const e = new TextEncoder();'))).toBe(true);
+    expect(OWN_CODEC.test(stripComments("const d = new TextDecoder('utf-8', { fatal: true });"))).toBe(true);
+    expect(OWN_CODEC.test(stripComments('// not a new TextEncoder() here\nconst a = utf8(x);'))).toBe(false);
+  });
+
+  it('no other source file makes its own TextEncoder or TextDecoder', () => {
+    const offenders = UTF8_DIRS.flatMap((dir) => sourceFiles(join(ROOT, dir)))
+      .map((file) => relative(ROOT, file))
+      .filter((file) => file !== UTF8_HOME && OWN_CODEC.test(stripComments(readFileSync(join(ROOT, file), 'utf8'))));
+    expect(offenders, 'use utf8 / fromUtf8 / fromUtf8Strict from protocol/core/bytes.ts').toEqual([]);
+  });
+});

@@ -19,6 +19,7 @@ import type { Neighbour } from './neighbour.ts';
 import { nodeId } from './node-id.ts';
 import { Plumtree, type GossipWire } from './plumtree.ts';
 import { bytesEqual, decodeMesh, encodeMesh, hex, MSG_ID_BYTES, T, WIRE_ENTRIES_MAX, type DecodeLimits, type Hello, type MeshWire, type PeerEntry } from './wire.ts';
+import { utf8 } from '../core/bytes.ts';
 
 export type { MeshCommand, RoutingEntry } from './message.ts';
 
@@ -49,7 +50,7 @@ export class MeshNode implements Machine<MeshCommand, MeshEvent> {
   constructor(config: MeshConfig) {
     this.config = config;
     this.limits = resolveLimits(config.limits);
-    if (new TextEncoder().encode(config.protocol_id).byteLength > protocol_id_bytes_max) {
+    if (utf8(config.protocol_id).byteLength > protocol_id_bytes_max) {
       throw new MeshError('type-too-long', `protocol_id over ${protocol_id_bytes_max} bytes`);
     }
     if (config.publicKey.byteLength !== 32) throw new MeshError('unknown-message', 'publicKey must be 32 bytes');

@@ -4,6 +4,7 @@ import type { Addr } from '../core/addr.ts';
 import type { Millis } from '../core/time.ts';
 import type { MeshLimits } from './config.ts';
 import type { MeshFlag } from './events.ts';
+import { utf8 } from '../core/bytes.ts';
 
 export interface MeshMessage {
   /** 16-byte message id in hex (unique per message, the dedup key). */
@@ -35,9 +36,8 @@ export type SendResult =
 /** A handler: runs after the defaults, in registration order, until one returns true. */
 export type MeshHandler = (message: MeshMessage, node: unknown) => boolean | void;
 
-const utf8 = new TextEncoder();
 export function toBytes(packet: Uint8Array | string): Uint8Array {
-  return typeof packet === 'string' ? utf8.encode(packet) : packet;
+  return typeof packet === 'string' ? utf8(packet) : packet;
 }
 
 /** A refused command's result. */
@@ -48,7 +48,7 @@ export function refuse(code: import('./events.ts').MeshErrorCode, detail: string
 /** Checks a payload against the limits before it is sent (the refusal, or undefined). */
 export function checkPayload(limits: MeshLimits, packets: readonly Uint8Array[], type: string): SendResult | undefined {
   if (packets.length > limits.packets_max) return refuse('too-many-packets', `${packets.length} > ${limits.packets_max}`);
-  const typeBytes = utf8.encode(type).byteLength;
+  const typeBytes = utf8(type).byteLength;
   if (typeBytes > limits.type_bytes_max) return refuse('type-too-long', `${typeBytes} > ${limits.type_bytes_max}`);
   // Gossip is the largest envelope: 2 + 16 + 2 + 1 + type + 32 + 19 + 1 + 2 per packet.
   const size = 75 + typeBytes + packets.reduce((s, p) => s + 2 + p.byteLength, 0);

@@ -5,6 +5,7 @@
 import type { Crypto } from '../core/crypto.ts';
 import { hex } from '../mesh/wire.ts';
 import { compareWrites, fold, sameWrite, type SyncWrite } from './write.ts';
+import { utf8 } from '../core/bytes.ts';
 
 export interface SyncLimits {
   readonly keys_max: number;
@@ -77,6 +78,6 @@ export class SyncReplica {
     const parts: string[] = [];
     for (const [k, slot] of this.slots) parts.push(`${k}:${slot.history.map((w) => `${w.start_ms}.${w.owner}.${w.seq}`).join(',')}`);
     parts.sort();
-    return crypto.sha256(new TextEncoder().encode(parts.join(';'))).subarray(0, 16);
+    return crypto.sha256(utf8(parts.join(';'))).subarray(0, 16);
   }
 }

@@ -16,6 +16,7 @@ import { decodeDigest, decodeWrite, encodeDigest, encodeWrite, lease_ms_max, SYN
 import { DEFAULT_SYNC_LIMITS, SyncReplica, type SyncLimits } from './replica.ts';
 import { expiresAt, type SyncWrite } from './write.ts';
 import { DecodeError } from '../core/decode-error.ts';
+import { fromUtf8, utf8 } from '../core/bytes.ts';
 
 export interface SyncConfig {
   readonly mesh: MeshConfig;
@@ -41,9 +42,8 @@ export type SyncCommand =
 
 export type SyncResult = { readonly ok: true } | { readonly ok: false; readonly code: SyncErrorCode; readonly owner?: string; readonly expires_ms?: number };
 
-const utf8 = new TextEncoder();
-const bytes = (x: Uint8Array | string): Uint8Array => (typeof x === 'string' ? utf8.encode(x) : x);
-const keyText = (k: Uint8Array): string => new TextDecoder().decode(k);
+const bytes = (x: Uint8Array | string): Uint8Array => (typeof x === 'string' ? utf8(x) : x);
+const keyText = (k: Uint8Array): string => fromUtf8(k);
 /** Packet bytes per SYNC_PUSH whisper (the mesh envelope takes the rest of message_bytes_max). */
 const push_bytes_max = 1_000;
 const events_max = 65_536;
@@ -133,7 +133,7 @@ export class SyncNode implements Machine<SyncCommand, SyncEvent> {
 
   getText(key: Uint8Array | string): string | undefined {
     const v = this.get(key);
-    return v === undefined ? undefined : new TextDecoder().decode(v);
+    return v === undefined ? undefined : fromUtf8(v);
   }
 
   has(key: Uint8Array | string): boolean {

@@ -5,6 +5,7 @@ import { atLeast, equal } from '../expect.ts';
 import type { Scenario } from '../scenario.ts';
 import { MeshWorld } from './world.ts';
 import type { SyncEvent } from '../../protocol/sync/sync-node.ts';
+import { fromUtf8 } from '../../protocol/core/bytes.ts';
 
 const lease_ms = 3_600_000;
 
@@ -37,7 +38,7 @@ export const leaseScenario: Scenario = {
     sim.runUntil(5_000 + 1_800_000 + lease_ms + 10_000);
     const first = errors[0];
     const second = errors[1];
-    const same = world.peers.every((p) => JSON.stringify(p.sync!.entries().map(([k, v]) => [new TextDecoder().decode(k), new TextDecoder().decode(v)])) === JSON.stringify(c.sync!.entries().map(([k, v]) => [new TextDecoder().decode(k), new TextDecoder().decode(v)])));
+    const same = world.peers.every((p) => JSON.stringify(p.sync!.entries().map(([k, v]) => [fromUtf8(k), fromUtf8(v)])) === JSON.stringify(c.sync!.entries().map(([k, v]) => [fromUtf8(k), fromUtf8(v)])));
     return {
       refused_code: first?.type === 'sync-error' ? first.code : 'none',
       refused_owner_ok: first?.type === 'sync-error' && first.owner === a.node.id,

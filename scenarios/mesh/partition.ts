@@ -9,6 +9,7 @@ import { Simulator } from '../../runtime-sim/index.ts';
 import { MeshWorld, perLinkLoss } from './world.ts';
 import { nobleCrypto as nobleDigestCrypto } from '../../protocol/core/noble-crypto.ts';
 import { fold, compareWrites, type SyncWrite } from '../../protocol/sync/write.ts';
+import { fromUtf8, utf8 } from '../../protocol/core/bytes.ts';
 
 export interface PartitionSpec {
   readonly peers: number;
@@ -60,9 +61,9 @@ export function partitionScenario(spec: PartitionSpec): Scenario {
       const writer = (side: typeof sideA, key: string, value: string, at: number): void => {
         sim.at(at, () => {
           const p = side[rng.nextInt(0, side.length - 1)]!;
-          const before = p.sync!.replica.head(new TextEncoder().encode(key));
+          const before = p.sync!.replica.head(utf8(key));
           p.handle.command({ type: 'sync-set', key, value });
-          const after = p.sync!.replica.head(new TextEncoder().encode(key));
+          const after = p.sync!.replica.head(utf8(key));
           if (after && after !== before) all.push(after);
         });
       };
@@ -102,11 +103,11 @@ export function partitionScenario(spec: PartitionSpec): Scenario {
       let wrong = 0;
       for (let k = 0; k < conflict_keys; k++) {
         const key = `conflict-${k}`;
-        const writes = all.filter((w) => new TextDecoder().decode(w.key) === key).sort(compareWrites);
+        const writes = all.filter((w) => fromUtf8(w.key) === key).sort(compareWrites);
         const winner = fold(writes);
         for (const p of world.live()) {
           const v = p.sync!.getText(key);
-          if (winner === undefined || v !== new TextDecoder().decode(winner.value ?? new Uint8Array(0))) wrong++;
+          if (winner === undefined || v !== fromUtf8(winner.value ?? new Uint8Array(0))) wrong++;
         }
       }
       const receipts = world.log.got.get(cutId);

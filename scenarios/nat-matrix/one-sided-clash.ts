@@ -12,6 +12,7 @@ import type { PunchEvent } from '../../protocol/punch/punch-events.ts';
 import { RendezvousServer } from '../../protocol/punch/rendezvous-server.ts';
 import { Simulator } from '../../runtime-sim/index.ts';
 import { PreludeMachine } from '../../runtime-node/lab/prelude-machine.ts';
+import { utf8 } from '../../protocol/core/bytes.ts';
 
 export const CLASH_SERVER = addr('198.51.100.7', 3478);
 export const CLASH_PORT = 5000;
@@ -61,7 +62,7 @@ export function runOneSidedClash(seed: number, clashed: 'a' | 'b', spares: boole
       sim.rng.fork(`punch-${name}`),
     );
     // The unclashed side's early datagram, aimed at the clashed side's public port.
-    const prelude = name !== clashed ? [{ remote: addr(CLASH_PUBLIC[other], CLASH_PORT), data: new TextEncoder().encode('early') }] : [];
+    const prelude = name !== clashed ? [{ remote: addr(CLASH_PUBLIC[other], CLASH_PORT), data: utf8('early') }] : [];
     const handle = sim.run<PunchCommand, PunchEvent>(name, new PreludeMachine(client, prelude), { addresses: [local, addr(ip, CLASH_SPARE_PORT)] });
     handle.onEvent((e) => {
       events[name].push(e);
