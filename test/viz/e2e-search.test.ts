@@ -76,6 +76,9 @@ describe.skipIf(!haveChromium && !requireAll)('search and URL view state in head
     await page.getByTestId('peer-apply').click();
     await page.waitForFunction(`${hook}.counts().lanes === 4`);
     await expect.poll(async () => new URL(page.url()).searchParams.get('peers')?.split(',').sort()).toEqual([...three].sort());
+    // Each filter writes the URL on its own frame: wait until the protocol and kind filters are
+    // in it too (seen once under load: peers written, protos not yet).
+    await expect.poll(async () => new URL(page.url()).searchParams.get('protos') !== null && new URL(page.url()).searchParams.get('kinds') !== null).toBe(true);
     const url = new URL(page.url());
     expect(url.searchParams.get('protos')?.split(',')).not.toContain('rudp');
     expect(url.searchParams.get('kinds')?.split(',')).not.toContain('log');

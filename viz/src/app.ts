@@ -135,6 +135,11 @@ export class App {
     this.onMatches();
   }
 
+  /** Writes a pending view state to the URL now (before this view is replaced by another). */
+  flushView(): void {
+    this.urlWriter?.flush();
+  }
+
   dispose(): void {
     this.urlWriter?.cancel();
     this.playing = false;

@@ -126,6 +126,8 @@ async function load(stream: ReadableStream<Uint8Array>, name: string): Promise<v
 /** Reopens the loaded trace with other peers on lanes (no re-parse). */
 function repick(trace: ParsedTrace, picked: ReadonlySet<string> | undefined): void {
   const model = buildModel(picked === undefined ? trace : subsetTrace(trace, picked));
+  // The new view reads its filters from the URL: the old one's last changes must be in it.
+  app?.flushView();
   app?.dispose();
   app = new App(model, urlLinked, { source: trace, picked, repick: (p) => repick(trace, p) });
   app.view.draw();

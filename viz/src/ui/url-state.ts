@@ -65,30 +65,44 @@ function ms(t: number): string {
 
 export class ViewStateWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private pending: ViewState | undefined;
 
   write(state: ViewState): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const p = new URLSearchParams(window.location.search);
-      const set = (k: string, v: string | undefined): void => (v === undefined || v === '' ? p.delete(k) : p.set(k, v));
-      set('from', state.from_ms === undefined ? undefined : ms(state.from_ms));
-      set('to', state.to_ms === undefined ? undefined : ms(state.to_ms));
-      set('t', state.cursor_ms === undefined ? undefined : ms(state.cursor_ms));
-      set('node', state.node);
-      set('q', state.query);
-      set('sel', state.selected);
-      for (const k of ['protos', 'kinds', 'peers'] as const) {
-        const v = state[k];
-        if (v === undefined) p.delete(k);
-        else p.set(k, v.join(','));
-      }
-      history.replaceState(null, '', `${window.location.pathname}?${p.toString()}`);
-    }, WRITE_DEBOUNCE_MS);
+    this.pending = state;
+    this.timer = setTimeout(() => this.flush(), WRITE_DEBOUNCE_MS);
+  }
+
+  /**
+   * Writes the pending state now. A view that is replaced (other peers picked) flushes, so
+   * the next one, which reads its filters from the URL, starts from the latest state rather
+   * than from what the debounce had written so far.
+   */
+  flush(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    const state = this.pending;
+    this.pending = undefined;
+    if (state === undefined) return;
+    const p = new URLSearchParams(window.location.search);
+    const set = (k: string, v: string | undefined): void => (v === undefined || v === '' ? p.delete(k) : p.set(k, v));
+    set('from', state.from_ms === undefined ? undefined : ms(state.from_ms));
+    set('to', state.to_ms === undefined ? undefined : ms(state.to_ms));
+    set('t', state.cursor_ms === undefined ? undefined : ms(state.cursor_ms));
+    set('node', state.node);
+    set('q', state.query);
+    set('sel', state.selected);
+    for (const k of ['protos', 'kinds', 'peers'] as const) {
+      const v = state[k];
+      if (v === undefined) p.delete(k);
+      else p.set(k, v.join(','));
+    }
+    history.replaceState(null, '', `${window.location.pathname}?${p.toString()}`);
   }
 
   cancel(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.pending = undefined;
   }
 }
