@@ -155,11 +155,8 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
   }
 
   pollTimeout(): Millis | undefined {
-    let earliest: Millis | undefined;
-    for (const at of [this.peer.pollTimeout(), this.side.deadline(), this.hold.deadline()]) {
-      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at;
-    }
-    return earliest;
+    // Called after every datagram of a bulk transfer: no array per call.
+    return earlier(earlier(this.peer.pollTimeout(), this.side.deadline()), this.hold.deadline());
   }
 
   // ---------------- composition ----------------
@@ -216,6 +213,13 @@ export class FileTransfer implements Machine<TransferCommand, TransferEvent> {
         this.events.push(event);
     }
   }
+}
+
+/** The earlier of two optional deadlines. */
+function earlier(a: Millis | undefined, b: Millis | undefined): Millis | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
 }
 
 function relayLimitText(event: PeerEvent): string {
